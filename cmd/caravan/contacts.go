@@ -1,0 +1,113 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/caravan-mesh/caravan/localapi"
+)
+
+func init() {
+	register(&command{name: "follow", args: "NPUB|NPROFILE", short: "add someone to your contact list (kind 3)", run: runFollow})
+	register(&command{name: "unfollow", args: "NPUB|NPROFILE", short: "remove someone from your contact list", run: runUnfollow})
+	register(&command{name: "contacts", short: "list your contacts", run: runContacts})
+}
+
+func runFollow(c *cli, args []string) error { return follow(c, "follow", args) }
+
+func runUnfollow(c *cli, args []string) error { return follow(c, "unfollow", args) }
+
+func follow(c *cli, name string, args []string) error {
+	cmd := lookup(name)
+	fs := c.flags(cmd)
+	as := fs.String("as", "", "change the list of identity `NAME` (default: the default identity)")
+	var petname, relay *string
+	if name == "follow" {
+		petname = fs.String("name", "", "what you call them (a petname, kept in your contact list)")
+		relay = fs.String("relay", "", "a relay `URL` where they can be found")
+	}
+	ps := addPassFlags(fs, false)
+	args, err := c.parse(cmd, fs, args)
+	if err != nil {
+		return err
+	}
+	if err := exactArgs(cmd, args, 1, 1); err != nil {
+		return err
+	}
+	req := localapi.FollowRequest{As: *as, PubKey: args[0]}
+	if petname != nil {
+		req.Petname, req.Relay = *petname, *relay
+	}
+	cl, err := c.api()
+	if err != nil {
+		return err
+	}
+	err = c.withUnlock(ps, *as, func() error {
+		if name == "follow" {
+			_, err = cl.Follow(c.ctx, req)
+		} else {
+			_, err = cl.Unfollow(c.ctx, req)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	cs, err := cl.Contacts(c.ctx, *as)
+	if err != nil {
+		return err
+	}
+	verb := "Following"
+	if name == "unfollow" {
+		verb = "No longer following"
+	}
+	fmt.Fprintf(c.stdout, "%s %s. Your contact list has %d %s.\n", verb, args[0], len(cs), plural(len(cs), "contact", "contacts"))
+	return nil
+}
+
+func runContacts(c *cli, args []string) error {
+	cmd := lookup("contacts")
+	fs := c.flags(cmd)
+	as := fs.String("as", "", "list the contacts of identity `NAME`")
+	asJSON := fs.Bool("json", false, "print JSON")
+	args, err := c.parse(cmd, fs, args)
+	if err != nil {
+		return err
+	}
+	if err := exactArgs(cmd, args, 0, 0); err != nil {
+		return err
+	}
+	cl, err := c.api()
+	if err != nil {
+		return err
+	}
+	cs, err := cl.Contacts(c.ctx, *as)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(c.stdout, cs)
+	}
+	if len(cs) == 0 {
+		fmt.Fprintln(c.stdout, "No contacts yet. Add one with 'caravan follow NPUB --name NAME'.")
+		return nil
+	}
+	for _, ct := range cs {
+		name := ct.Petname
+		if name == "" {
+			name = "-"
+		}
+		fmt.Fprintf(c.stdout, "%-16s %s", sanitize(name), ct.NPub)
+		if ct.Relay != "" {
+			fmt.Fprintf(c.stdout, "  %s", sanitize(ct.Relay))
+		}
+		fmt.Fprintln(c.stdout)
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

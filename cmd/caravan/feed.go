@@ -1,0 +1,245 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/internal/nip19safe"
+	"github.com/caravan-mesh/caravan/keys"
+	"github.com/nbd-wtf/go-nostr"
+	"github.com/nbd-wtf/go-nostr/nip19"
+)
+
+func init() {
+	register(&command{name: "feed", short: "show recent events held by this node, newest first", run: runFeed})
+	register(&command{name: "get", args: "nevent|note|HEX", short: "show one event by its id", run: runGet})
+}
+
+func runFeed(c *cli, args []string) error {
+	cmd := lookup("feed")
+	fs := c.flags(cmd)
+	limit := fs.Int("limit", 20, "show at most `N` events")
+	var kinds, authors multiFlag
+	fs.Var(&kinds, "kind", "only events of kind `K` (repeatable)")
+	fs.Var(&authors, "author", "only events by `NPUB` (repeatable)")
+	since := fs.Duration("since", 0, "only events from the last `DURATION` (e.g. 24h)")
+	asJSON := fs.Bool("json", false, "print one JSON event per line, for scripts")
+	args, err := c.parse(cmd, fs, args)
+	if err != nil {
+		return err
+	}
+	if err := exactArgs(cmd, args, 0, 0); err != nil {
+		return err
+	}
+	if *limit <= 0 {
+		return usagef("--limit must be positive")
+	}
+	f := nostr.Filter{Limit: *limit}
+	for _, k := range kinds {
+		n, err := strconv.Atoi(k)
+		if err != nil || n < 0 || n > 65535 {
+			return usagef("--kind %q: a kind is a number from 0 to 65535", k)
+		}
+		f.Kinds = append(f.Kinds, n)
+	}
+	for _, a := range authors {
+		pk, _, err := keys.ParsePublicKey(a)
+		if err != nil {
+			return usagef("--author: %v", err)
+		}
+		f.Authors = append(f.Authors, pk.Hex())
+	}
+	if *since > 0 {
+		t := nostr.Timestamp(time.Now().Add(-*since).Unix())
+		f.Since = &t
+	}
+	cl, err := c.api()
+	if err != nil {
+		return err
+	}
+	evs, err := cl.Query(c.ctx, f)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		for _, ev := range evs {
+			b, _ := ev.MarshalJSON()
+			fmt.Fprintf(c.stdout, "%s\n", b)
+		}
+		return nil
+	}
+	if len(evs) == 0 {
+		fmt.Fprintln(c.stdout, "Nothing here yet. Post with 'caravan post', or connect to other nodes.")
+		return nil
+	}
+	names := c.names()
+	for _, ev := range evs {
+		printEvent(c.stdout, ev, names)
+	}
+	return nil
+}
+
+func runGet(c *cli, args []string) error {
+	cmd := lookup("get")
+	fs := c.flags(cmd)
+	asJSON := fs.Bool("json", false, "print the event as JSON")
+	args, err := c.parse(cmd, fs, args)
+	if err != nil {
+		return err
+	}
+	if err := exactArgs(cmd, args, 1, 1); err != nil {
+		return err
+	}
+	id, err := parseEventRef(args[0])
+	if err != nil {
+		return usagef("%v", err)
+	}
+	cl, err := c.api()
+	if err != nil {
+		return err
+	}
+	ev, err := cl.Event(c.ctx, id)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		var v any
+		b, _ := ev.MarshalJSON()
+		json.Unmarshal(b, &v)
+		return printJSON(c.stdout, v)
+	}
+	printEvent(c.stdout, ev, c.names())
+	return nil
+}
+
+// parseEventRef reads an event id as hex, note or nevent (with or without
+// "nostr:").
+func parseEventRef(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if h := strings.ToLower(s); event.IsHexID(h) {
+		return h, nil
+	}
+	prefix, v, err := nip19safe.Decode(s)
+	if err != nil {
+		return "", fmt.Errorf("%q is not an event id: give a note1..., nevent1... or 64 hex characters", clipText(s, 30))
+	}
+	switch prefix {
+	case "note":
+		return v.(string), nil
+	case "nevent":
+		return v.(nostr.EventPointer).ID, nil
+	}
+	return "", fmt.Errorf("%q is an %s, not an event id", clipText(s, 30), prefix)
+}
+
+// names maps hex pubkeys to what the user calls them: their own identity
+// names and their default identity's petnames.
+func (c *cli) names() map[string]string {
+	names := map[string]string{}
+	cl, err := c.api()
+	if err != nil {
+		return names
+	}
+	if cs, err := cl.Contacts(c.ctx, ""); err == nil {
+		for _, ct := range cs {
+			if ct.Petname != "" {
+				names[ct.PubKey.Hex()] = ct.Petname
+			}
+		}
+	}
+	if ids, err := cl.Identities(c.ctx); err == nil {
+		for _, id := range ids {
+			names[id.PubKey.Hex()] = id.Name + " (you)"
+		}
+	}
+	return names
+}
+
+func author(pk string, names map[string]string) string {
+	short := keys.PublicKey(pk).Short()
+	if n, ok := names[pk]; ok {
+		return n + " " + short
+	}
+	return short
+}
+
+func printEvent(w io.Writer, ev *nostr.Event, names map[string]string) {
+	when := ev.CreatedAt.Time().Local().Format("2006-01-02 15:04")
+	fmt.Fprintf(w, "%s  %s  %s\n", when, author(ev.PubKey, names), describeKind(ev))
+	if body := eventBody(ev); body != "" {
+		for _, line := range strings.Split(body, "\n") {
+			fmt.Fprintf(w, "    %s\n", sanitize(line))
+		}
+	}
+	ref, _ := nip19.EncodeEvent(ev.ID, nil, ev.PubKey)
+	fmt.Fprintf(w, "    %s\n\n", ref)
+}
+
+func describeKind(ev *nostr.Event) string {
+	switch ev.Kind {
+	case 0:
+		return "updated their profile"
+	case 1:
+		return "note"
+	case 3:
+		n := 0
+		for _, t := range ev.Tags {
+			if len(t) >= 2 && t[0] == "p" {
+				n++
+			}
+		}
+		return fmt.Sprintf("contact list (%d contacts)", n)
+	case 5:
+		return "deletion request"
+	case 7:
+		return "reaction"
+	case 1059:
+		return "private message (sealed; only its recipient can read it)"
+	case 30023:
+		return "report"
+	}
+	return fmt.Sprintf("kind %d", ev.Kind)
+}
+
+func eventBody(ev *nostr.Event) string {
+	switch ev.Kind {
+	case 0, 3, 1059:
+		return ""
+	case 30023:
+		title := ""
+		for _, t := range ev.Tags {
+			if len(t) >= 2 && t[0] == "title" {
+				title = t[1]
+			}
+		}
+		return title + "\n" + clipText(ev.Content, 280)
+	}
+	return clipText(ev.Content, 2000)
+}
+
+// sanitize strips terminal control characters, so hostile content cannot
+// move the cursor, change colours or retitle the terminal.
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\t' {
+			return r
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '�'
+		}
+		return r
+	}, s)
+}
+
+func clipText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

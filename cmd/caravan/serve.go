@@ -1,0 +1,187 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+
+	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/localapi"
+	"github.com/caravan-mesh/caravan/node"
+)
+
+func init() {
+	register(&command{
+		name:  "serve",
+		short: "run the node: relay endpoint for Nostr apps and other nodes, local API",
+		long: `
+Runs this node until interrupted. On first run it creates the data directory
+and an identity. The relay endpoint (NIP-01 websocket and NIP-11) listens on
+127.0.0.1:7447 unless --listen says otherwise; use --listen 0.0.0.0:7447 to let
+phones and laptops on the same network use it. The local API, for the other
+caravan commands and the web UI, always stays on this machine.
+
+The identity's passphrase is asked for in a terminal, or read from
+--passphrase-file or $CARAVAN_PASSPHRASE. Without one the node still runs and
+carries events; posting waits for 'caravan unlock'.`,
+		run: runServe,
+	})
+}
+
+func runServe(c *cli, args []string) error {
+	cmd := lookup("serve")
+	fs := c.flags(cmd)
+	listen := fs.String("listen", "", "relay endpoint `ADDR`ess (default from config.json, else "+node.DefaultListen+")")
+	apiAddr := fs.String("api", "", "local API `ADDR`ess, loopback only (default from config.json, else "+node.DefaultAPI+")")
+	ps := addPassFlags(fs, true)
+	args, err := c.parse(cmd, fs, args)
+	if err != nil {
+		return err
+	}
+	if err := exactArgs(cmd, args, 0, 0); err != nil {
+		return err
+	}
+	dir, err := c.resolveDataDir()
+	if err != nil {
+		return err
+	}
+	logger := log.New(c.stderr, "caravan: ", log.LstdFlags)
+	n, err := node.Open(dir, node.Options{Logf: logger.Printf})
+	if errors.Is(err, node.ErrBusy) {
+		return hint(err, "another 'caravan serve' is already running on this data directory; stop it, or use --data for a second node")
+	}
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if *listen == "" {
+		*listen = n.Config.Listen
+	}
+	if *apiAddr == "" {
+		*apiAddr = n.Config.API
+	}
+	if err := checkLoopback(*apiAddr); err != nil {
+		return err
+	}
+
+	id, err := c.firstIdentity(n, ps)
+	if err != nil {
+		return err
+	}
+
+	relayLn, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return hint(err, "is another program using that port? choose another with --listen ADDR")
+	}
+	defer relayLn.Close()
+	apiLn, err := net.Listen("tcp", *apiAddr)
+	if err != nil {
+		return hint(err, "is another node using that port? choose another with --api 127.0.0.1:PORT")
+	}
+	defer apiLn.Close()
+
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	token := hex.EncodeToString(b)
+	return n.Serve(c.ctx, node.ServeOptions{
+		Relay:      relayLn,
+		API:        apiLn,
+		APIHandler: localapi.NewHandler(n, token),
+		Token:      token,
+		Ready: func(rt node.Runtime) {
+			fmt.Fprintf(c.stdout, "Caravan node %s is running.\n", node.VersionString())
+			fmt.Fprintf(c.stdout, "  data directory: %s\n", dir)
+			fmt.Fprintf(c.stdout, "  identity:       %s (%s)%s\n", id.Name, id.NPub, lockedNote(id))
+			fmt.Fprintf(c.stdout, "  relay for Nostr apps and other nodes: listening on %s\n", rt.Relay)
+			fmt.Fprintf(c.stdout, "  local API for caravan commands:       listening on %s\n", rt.API)
+			fmt.Fprintf(c.stdout, "Press Ctrl-C to stop.\n")
+		},
+	})
+}
+
+func lockedNote(id keys.Identity) string {
+	if id.Unlocked {
+		return ""
+	}
+	return " - locked: run 'caravan unlock' to post"
+}
+
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usagef("--api %q: %v", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return usagef("--api %q: the local API must stay on this machine (use 127.0.0.1:PORT)", addr)
+	}
+	return nil
+}
+
+// firstIdentity makes sure the node has an identity, creating one on first
+// run, and tries to unlock the default one.
+func (c *cli) firstIdentity(n *node.Node, ps *passSource) (keys.Identity, error) {
+	id, err := n.Keys.Get("")
+	if errors.Is(err, keys.ErrNoIdentity) {
+		return c.createFirst(n, ps)
+	}
+	if err != nil || id.Unlocked {
+		return id, err
+	}
+	p, err := c.passphrase(ps, fmt.Sprintf("Passphrase for identity %s (Enter to start locked)", id.Name), false)
+	if err != nil {
+		if errors.Is(err, errNoPassphrase) {
+			return id, nil
+		}
+		return id, err
+	}
+	for {
+		unlocked, err := n.Keys.Unlock(id.Name, p)
+		if err == nil {
+			return unlocked, nil
+		}
+		if !errors.Is(err, keys.ErrBadPassphrase) || ps.file != "" || !c.isTerminal() {
+			return id, err
+		}
+		fmt.Fprintln(c.stderr, "Wrong passphrase.")
+		if p, err = c.passphrase(ps, "Passphrase (Enter to start locked)", false); err != nil {
+			return id, nil
+		}
+	}
+}
+
+func (c *cli) createFirst(n *node.Node, ps *passSource) (keys.Identity, error) {
+	fmt.Fprintln(c.stderr, "This is the first run: creating your identity, a key that signs what you write.")
+	var (
+		p    string
+		none = ps.none
+		err  error
+	)
+	if !none {
+		if c.isTerminal() && ps.file == "" {
+			fmt.Fprintln(c.stderr, "Choose a passphrase to protect it on this device. It cannot be recovered if lost.")
+		}
+		p, err = c.passphrase(ps, "New passphrase", true)
+		switch {
+		case errors.Is(err, errNoPassphrase):
+			// Unattended first start: keep the promise of "one command
+			// runs the node", and say loudly what that costs.
+			none = true
+		case err != nil:
+			return keys.Identity{}, err
+		}
+	}
+	id, err := n.Keys.New("me", p, none)
+	if err != nil {
+		return id, err
+	}
+	if none {
+		fmt.Fprintln(c.stderr, noPassphraseWarning)
+	}
+	fmt.Fprintf(c.stderr, "Created identity %q: %s\n", id.Name, id.NPub)
+	return id, nil
+}

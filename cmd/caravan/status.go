@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/caravan-mesh/caravan/node"
+)
+
+func init() {
+	register(&command{name: "status", short: "show the node: store size, events by kind, identities, addresses", run: runStatus})
+	register(&command{name: "version", short: "print the version", run: func(c *cli, args []string) error {
+		fmt.Fprintf(c.stdout, "caravan %s\n", node.VersionString())
+		return nil
+	}})
+}
+
+func runStatus(c *cli, args []string) error {
+	cmd := lookup("status")
+	fs := c.flags(cmd)
+	asJSON := fs.Bool("json", false, "print JSON")
+	args, err := c.parse(cmd, fs, args)
+	if err != nil {
+		return err
+	}
+	if err := exactArgs(cmd, args, 0, 0); err != nil {
+		return err
+	}
+	cl, err := c.api()
+	if err != nil {
+		return err
+	}
+	st, err := cl.Status(c.ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(c.stdout, st)
+	}
+	w := c.stdout
+	fmt.Fprintf(w, "Caravan %s\n", st.Version)
+	fmt.Fprintf(w, "Data directory: %s\n", st.DataDir)
+	if st.Serving {
+		fmt.Fprintf(w, "Node:           running since %s\n", st.Started.Local().Format("2006-01-02 15:04"))
+		fmt.Fprintf(w, "Relay endpoint: %s (%d connected)\n", st.Relay, st.Connections)
+		fmt.Fprintf(w, "Local API:      %s\n", st.API)
+	} else {
+		fmt.Fprintf(w, "Node:           not running (start it with 'caravan serve')\n")
+	}
+	fmt.Fprintf(w, "Store:          %d events, %s on disk", st.Store.Events, humanBytes(st.Store.Bytes))
+	if st.Store.Versions > 0 {
+		fmt.Fprintf(w, ", %d earlier versions", st.Store.Versions)
+	}
+	fmt.Fprintln(w)
+	kinds := make([]int, 0, len(st.Store.ByKind))
+	for k := range st.Store.ByKind {
+		kinds = append(kinds, k)
+	}
+	sort.Ints(kinds)
+	for _, k := range kinds {
+		fmt.Fprintf(w, "  kind %-6d %8d\n", k, st.Store.ByKind[k])
+	}
+	fmt.Fprintf(w, "Identities:\n")
+	if len(st.Identities) == 0 {
+		fmt.Fprintf(w, "  none yet ('caravan id new NAME')\n")
+	}
+	for _, id := range st.Identities {
+		state := "locked"
+		switch {
+		case !id.Encrypted:
+			state = "no passphrase"
+		case id.Unlocked:
+			state = "unlocked"
+		}
+		fmt.Fprintf(w, "  %s%s  %s  %s\n", id.Name, defaultMark(id), id.NPub, state)
+	}
+	return nil
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,221 @@
+// Package event validates Nostr events (NIP-01) as they enter a node and
+// classifies them by kind.
+//
+// Every event that reaches the store, from any source (a websocket client,
+// the CLI, a sync peer, a bundle), passes [Check] first. A rejection is a
+// [*Rejection] carrying one of NIP-01's machine-readable prefixes, so that
+// the relay endpoint can put it verbatim into an OK or CLOSED message and the
+// CLI can show it to a person.
+package event
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// NIP-01 machine-readable prefixes for OK and CLOSED messages.
+const (
+	Duplicate   = "duplicate"
+	PoW         = "pow"
+	Blocked     = "blocked"
+	RateLimited = "rate-limited"
+	Invalid     = "invalid"
+	Restricted  = "restricted"
+	Mute        = "mute"
+	Error       = "error"
+	Unsupported = "unsupported" // not in NIP-01's list; used by several relays for unknown features
+)
+
+// Rejection is why an event, a filter or a message was refused. Its Error
+// text is "prefix: message", the form NIP-01 prescribes for OK and CLOSED.
+type Rejection struct {
+	Prefix string
+	Msg    string
+}
+
+func (r *Rejection) Error() string { return r.Prefix + ": " + r.Msg }
+
+// Reject builds a Rejection with a formatted message.
+func Reject(prefix, format string, args ...any) *Rejection {
+	return &Rejection{Prefix: prefix, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Reason turns any error into a NIP-01 reason string. Errors that are not a
+// Rejection become "error: ..." so that internal failures are never mistaken
+// for a verdict on the event.
+func Reason(err error) string {
+	var r *Rejection
+	if errors.As(err, &r) {
+		return r.Error()
+	}
+	return Error + ": " + err.Error()
+}
+
+// Limits bounds what a node accepts. The zero value means the defaults
+// documented on each field.
+type Limits struct {
+	// MaxEventBytes is the largest accepted event, measured as its JSON
+	// serialization. If zero, 256 KiB.
+	MaxEventBytes int `json:"max_event_bytes,omitempty"`
+	// MaxFuture is how far ahead of the node's clock created_at may be.
+	// If zero, 15 minutes.
+	MaxFuture Duration `json:"max_future,omitempty"`
+	// MaxTags is the largest number of tags on one event. If zero, 2000.
+	MaxTags int `json:"max_tags,omitempty"`
+}
+
+// Defaults for Limits.
+const (
+	DefaultMaxEventBytes = 256 << 10
+	DefaultMaxFuture     = 15 * time.Minute
+	DefaultMaxTags       = 2000
+)
+
+// WithDefaults returns l with every zero field set to its default.
+func (l Limits) WithDefaults() Limits {
+	if l.MaxEventBytes <= 0 {
+		l.MaxEventBytes = DefaultMaxEventBytes
+	}
+	if l.MaxFuture <= 0 {
+		l.MaxFuture = Duration(DefaultMaxFuture)
+	}
+	if l.MaxTags <= 0 {
+		l.MaxTags = DefaultMaxTags
+	}
+	return l
+}
+
+// Duration is a time.Duration that reads and writes as "15m" in JSON.
+type Duration time.Duration
+
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 15m or 1h30m", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Check validates the shape of ev against the limits at time now: field
+// formats, size, tag count, timestamp, expiration. It does not verify the id
+// and signature; call [Verify] for that (it is the expensive part, and a
+// caller ingesting a batch runs it in parallel).
+func Check(ev *nostr.Event, l Limits, now time.Time) error {
+	l = l.WithDefaults()
+	if !isLowerHex(ev.ID, 64) {
+		return Reject(Invalid, "id must be 64 lowercase hex characters")
+	}
+	if !isLowerHex(ev.PubKey, 64) {
+		return Reject(Invalid, "pubkey must be 64 lowercase hex characters")
+	}
+	if !isLowerHex(ev.Sig, 128) {
+		return Reject(Invalid, "sig must be 128 lowercase hex characters")
+	}
+	if ev.Kind < 0 || ev.Kind > 65535 {
+		return Reject(Invalid, "kind %d is outside 0..65535", ev.Kind)
+	}
+	if ev.CreatedAt < 0 {
+		return Reject(Invalid, "created_at %d is negative", ev.CreatedAt)
+	}
+	if len(ev.Tags) > l.MaxTags {
+		return Reject(Invalid, "event has %d tags, more than the limit of %d", len(ev.Tags), l.MaxTags)
+	}
+	for i, tag := range ev.Tags {
+		if len(tag) == 0 {
+			return Reject(Invalid, "tag %d is empty; every tag needs at least a name", i)
+		}
+	}
+	if n := Size(ev); n > l.MaxEventBytes {
+		return Reject(Invalid, "event is %d bytes, more than the limit of %d", n, l.MaxEventBytes)
+	}
+	limit := now.Add(time.Duration(l.MaxFuture)).Unix()
+	if int64(ev.CreatedAt) > limit {
+		return Reject(Invalid, "created_at is %s in the future, more than the %s allowed; check the clock of the device that made it",
+			time.Duration(int64(ev.CreatedAt)-now.Unix())*time.Second, time.Duration(l.MaxFuture))
+	}
+	if exp, ok := Expiration(ev); ok && exp <= now.Unix() {
+		return Reject(Invalid, "event expired at %s (NIP-40)", time.Unix(exp, 0).UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Verify checks that the id is the sha256 of the canonical serialization and
+// that the BIP-340 signature over it verifies for the pubkey.
+func Verify(ev *nostr.Event) error {
+	if !ev.CheckID() {
+		return Reject(Invalid, "id does not match the sha256 of the event's serialization")
+	}
+	ok, err := ev.CheckSignature()
+	if err != nil {
+		return Reject(Invalid, "signature cannot be checked: %v", err)
+	}
+	if !ok {
+		return Reject(Invalid, "signature does not verify for this pubkey")
+	}
+	return nil
+}
+
+// Size is the length of ev's JSON serialization, the measure that the size
+// limit applies to.
+func Size(ev *nostr.Event) int {
+	// 64+64+128 hex, field names and punctuation: about 160 bytes of frame.
+	return len(ev.Serialize()) + 160
+}
+
+// Expiration returns the NIP-40 expiration time of ev, if it has a valid one.
+func Expiration(ev *nostr.Event) (int64, bool) {
+	for _, tag := range ev.Tags {
+		if len(tag) >= 2 && tag[0] == "expiration" {
+			v, err := strconv.ParseInt(tag[1], 10, 64)
+			if err != nil || v < 0 {
+				return 0, false
+			}
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+// Kind classes, NIP-01.
+func IsReplaceable(kind int) bool {
+	return kind == 0 || kind == 3 || (kind >= 10000 && kind < 20000)
+}
+func IsEphemeral(kind int) bool   { return kind >= 20000 && kind < 30000 }
+func IsAddressable(kind int) bool { return kind >= 30000 && kind < 40000 }
+
+// DTag returns the "d" tag value that names an addressable event.
+func DTag(ev *nostr.Event) string { return ev.Tags.GetD() }
+
+// Address is the "kind:pubkey:d" coordinate of a replaceable or addressable
+// event (with an empty d for replaceable ones), as used in "a" tags.
+func Address(ev *nostr.Event) string {
+	d := ""
+	if IsAddressable(ev.Kind) {
+		d = DTag(ev)
+	}
+	return strconv.Itoa(ev.Kind) + ":" + ev.PubKey + ":" + d
+}
+
+func isLowerHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// IsHexID reports whether s is a 64-character lowercase hex string, the form
+// of event ids and public keys.
+func IsHexID(s string) bool { return isLowerHex(s, 64) }

@@ -1,0 +1,46 @@
+// Package evtest makes signed Nostr events for tests, with deterministic keys
+// so that failures reproduce.
+package evtest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// Key is a test identity.
+type Key struct {
+	Secret string // hex
+	Public string // hex
+}
+
+// NewKey derives a key from a name, the same on every run.
+func NewKey(name string) Key {
+	for i := 0; ; i++ {
+		h := sha256.Sum256([]byte(fmt.Sprintf("caravan test key %s %d", name, i)))
+		sk := hex.EncodeToString(h[:])
+		pk, err := nostr.GetPublicKey(sk)
+		if err == nil {
+			return Key{Secret: sk, Public: pk}
+		}
+	}
+}
+
+// Event signs an event of the given kind, time and content, with tags.
+func (k Key) Event(kind int, createdAt int64, content string, tags ...nostr.Tag) *nostr.Event {
+	ev := &nostr.Event{
+		Kind:      kind,
+		CreatedAt: nostr.Timestamp(createdAt),
+		Content:   content,
+		Tags:      nostr.Tags(tags),
+	}
+	if ev.Tags == nil {
+		ev.Tags = nostr.Tags{}
+	}
+	if err := ev.Sign(k.Secret); err != nil {
+		panic(err)
+	}
+	return ev
+}

@@ -1,0 +1,292 @@
+// Package node is a Caravan node: identities, the event store, validation of
+// everything that enters, live notification of new events, and the relay
+// endpoint, wired together over one data directory.
+//
+// A data directory is used by one process at a time (a lock file guards
+// it). Its layout:
+//
+//	config.json   optional configuration (see Config)
+//	keys/         one file per identity, the secret as a NIP-49 ncryptsec
+//	events.db     the SQLite event store (with -wal and -shm beside it)
+//	api.json      while serving: the local API address and its token (0600)
+//	lock          held while a process uses the directory
+//
+// The CLI and the web UI reach a node through package localapi; this package
+// knows nothing of them.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/store"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// Version is the program's version, set at build time with
+// -ldflags "-X github.com/caravan-mesh/caravan/node.Version=v1.2.3".
+var Version = ""
+
+// VersionString is Version, or the module version from the build, or "dev".
+func VersionString() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// ErrBusy means another process is using the data directory.
+var ErrBusy = errors.New("the data directory is in use by another caravan process")
+
+// Options configure Open. The zero value works.
+type Options struct {
+	// Now is the node's clock. If nil, time.Now.
+	Now func() time.Time
+	// Logf receives operational messages. If nil, they are dropped.
+	Logf func(format string, args ...any)
+	// Config overrides config.json when not nil.
+	Config *Config
+}
+
+// Node is an open data directory.
+type Node struct {
+	Dir    string
+	Config Config
+	Keys   *keys.Keyring
+	Store  *store.Store
+
+	now     func() time.Time
+	logf    func(string, ...any)
+	lock    *os.File
+	started time.Time
+
+	mu      sync.RWMutex
+	subs    map[int]func(ev *nostr.Event, raw []byte)
+	nextSub int
+	serving *serving // nil unless Serve is running
+}
+
+// Open opens (creating if needed) the data directory dir and takes its lock.
+func Open(dir string, opts Options) (*Node, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	if err := lockFile(lock); err != nil {
+		lock.Close()
+		if errors.Is(err, ErrBusy) {
+			return nil, fmt.Errorf("%s: %w", dir, ErrBusy)
+		}
+		return nil, fmt.Errorf("lock data directory: %w", err)
+	}
+	cfg := Config{}
+	if opts.Config != nil {
+		cfg = *opts.Config
+	} else if cfg, err = LoadConfig(dir); err != nil {
+		lock.Close()
+		return nil, err
+	}
+	kr, err := keys.OpenKeyring(filepath.Join(dir, "keys"))
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	kr.Now = opts.Now
+	st, err := store.Open(filepath.Join(dir, "events.db"), store.Options{Now: opts.Now})
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return &Node{
+		Dir: dir, Config: cfg.WithDefaults(), Keys: kr, Store: st,
+		now: opts.Now, logf: opts.Logf, lock: lock, started: opts.Now(),
+		subs: map[int]func(*nostr.Event, []byte){},
+	}, nil
+}
+
+// Close closes the store and releases the data directory.
+func (n *Node) Close() error {
+	err := n.Store.Close()
+	n.lock.Close()
+	return err
+}
+
+// Now is the node's clock.
+func (n *Node) Now() time.Time { return n.now() }
+
+// Result is what became of one event offered to the node.
+type Result struct {
+	ID        string
+	Outcome   store.Outcome // meaningful when Err is nil
+	Ephemeral bool          // ephemeral kinds are passed to subscribers, not stored
+	Err       error         // why it was rejected; an *event.Rejection or an internal error
+}
+
+// OK reports whether the event is now held (or was already): the value of
+// an OK message.
+func (r Result) OK() bool { return r.Err == nil && r.Outcome != store.Deleted }
+
+// Message is the NIP-01 reason for an OK message: empty for a plain
+// success, otherwise "prefix: words".
+func (r Result) Message() string {
+	if r.Err != nil {
+		return event.Reason(r.Err)
+	}
+	switch {
+	case r.Ephemeral:
+		return ""
+	case r.Outcome == store.Duplicate:
+		return "duplicate: already have this event"
+	case r.Outcome == store.Obsolete:
+		return "duplicate: a newer version of this replaceable event is already stored"
+	case r.Outcome == store.Deleted:
+		return "blocked: its author deleted this event (NIP-09)"
+	}
+	return ""
+}
+
+// Ingest validates events and stores the valid ones durably, in one
+// transaction. Signatures are checked in parallel on all cores. When it
+// returns, every result with OK() true is on disk. New events are passed to
+// subscribers.
+func (n *Node) Ingest(ctx context.Context, evs ...*nostr.Event) []Result {
+	res := make([]Result, len(evs))
+	now := n.now()
+	for i, ev := range evs {
+		res[i].ID = ev.ID
+		res[i].Err = event.Check(ev, n.Config.Events, now)
+	}
+	verifyAll(evs, res)
+
+	var keep []*nostr.Event
+	var at []int
+	for i, ev := range evs {
+		if res[i].Err != nil {
+			continue
+		}
+		if event.IsEphemeral(ev.Kind) {
+			res[i].Ephemeral = true
+			continue
+		}
+		keep = append(keep, ev)
+		at = append(at, i)
+	}
+	if len(keep) > 0 {
+		out, err := n.Store.Save(ctx, keep...)
+		for j, i := range at {
+			if err != nil {
+				res[i].Err = fmt.Errorf("could not store the event: %w", err)
+			} else {
+				res[i].Outcome = out[j]
+			}
+		}
+	}
+	for i, ev := range evs {
+		if res[i].Err == nil && (res[i].Ephemeral || res[i].Outcome == store.Stored) {
+			n.notify(ev)
+		}
+	}
+	return res
+}
+
+// verifyAll checks ids and signatures of the events that passed Check,
+// spreading the work over all cores.
+func verifyAll(evs []*nostr.Event, res []Result) {
+	workers := min(runtime.GOMAXPROCS(0), len(evs))
+	if workers <= 1 {
+		for i, ev := range evs {
+			if res[i].Err == nil {
+				res[i].Err = event.Verify(ev)
+			}
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(evs); i += workers {
+				if res[i].Err == nil {
+					res[i].Err = event.Verify(evs[i])
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+}
+
+// Publish signs ev as identity as ("" is the default identity), setting
+// created_at to now if it is zero, and ingests it. It returns the signed
+// event, which is durable when err is nil.
+func (n *Node) Publish(ctx context.Context, as string, ev *nostr.Event) (*nostr.Event, error) {
+	if ev.CreatedAt == 0 {
+		ev.CreatedAt = nostr.Timestamp(n.now().Unix())
+	}
+	if ev.Tags == nil {
+		ev.Tags = nostr.Tags{}
+	}
+	if err := n.Keys.Sign(as, ev); err != nil {
+		return nil, err
+	}
+	r := n.Ingest(ctx, ev)[0]
+	switch {
+	case r.Err != nil:
+		return nil, r.Err
+	case !r.OK():
+		return nil, event.Reject(event.Blocked, "its author deleted this event (NIP-09)")
+	}
+	return ev, nil
+}
+
+// Subscribe calls fn with every event newly stored (or, for ephemeral
+// kinds, accepted), from any source, until cancel is called. fn runs on the
+// ingesting goroutine and must not block.
+func (n *Node) Subscribe(fn func(ev *nostr.Event, raw []byte)) (cancel func()) {
+	n.mu.Lock()
+	id := n.nextSub
+	n.nextSub++
+	n.subs[id] = fn
+	n.mu.Unlock()
+	return func() {
+		n.mu.Lock()
+		delete(n.subs, id)
+		n.mu.Unlock()
+	}
+}
+
+func (n *Node) notify(ev *nostr.Event) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	if len(n.subs) == 0 {
+		return
+	}
+	raw, err := ev.MarshalJSON()
+	if err != nil {
+		return
+	}
+	for _, fn := range n.subs {
+		fn(ev, raw)
+	}
+}

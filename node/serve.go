@@ -1,0 +1,166 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/caravan-mesh/caravan/internal/atomicfile"
+	"github.com/caravan-mesh/caravan/relay"
+	"github.com/caravan-mesh/caravan/store"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// RuntimeFile is written to the data directory while a node serves. It
+// tells local clients (the CLI) where the local API is and holds the token
+// they must present; only the directory's owner can read it.
+const RuntimeFile = "api.json"
+
+// Runtime is the content of RuntimeFile.
+type Runtime struct {
+	API   string `json:"api"`   // http://127.0.0.1:port
+	Relay string `json:"relay"` // ws://host:port
+	Token string `json:"token"`
+	PID   int    `json:"pid"`
+}
+
+// ReadRuntime reads dir's RuntimeFile.
+func ReadRuntime(dir string) (Runtime, error) {
+	var rt Runtime
+	b, err := os.ReadFile(filepath.Join(dir, RuntimeFile))
+	if err != nil {
+		return rt, err
+	}
+	if err := json.Unmarshal(b, &rt); err != nil {
+		return rt, fmt.Errorf("%s is damaged: %v", RuntimeFile, err)
+	}
+	return rt, nil
+}
+
+// ServeOptions say where a node serves.
+type ServeOptions struct {
+	// Relay is the listener for the relay endpoint (websocket, NIP-11).
+	Relay net.Listener
+	// API is the listener for the local API; it should be on loopback.
+	API net.Listener
+	// APIHandler serves the local API (package localapi).
+	APIHandler http.Handler
+	// Token is the local API's secret, written to RuntimeFile.
+	Token string
+	// Ready, if set, is called once both listeners serve.
+	Ready func(rt Runtime)
+}
+
+type serving struct {
+	relay *relay.Relay
+	rt    Runtime
+}
+
+// NewRelay returns the relay endpoint's handler for this node.
+func (n *Node) NewRelay() *relay.Relay {
+	return relay.New(relayBackend{n}, relay.Options{
+		Limits:      n.Config.Relay,
+		EventLimits: n.Config.Events,
+		Now:         n.now,
+		Logf:        n.logf,
+		Info: func() relay.Info {
+			return relay.Info{
+				Name:          n.Config.Name,
+				Description:   n.Config.Description,
+				Software:      "https://github.com/caravan-mesh/caravan",
+				Version:       VersionString(),
+				SupportedNIPs: []int{1, 9, 11, 40},
+			}
+		},
+	})
+}
+
+// Serve runs the relay endpoint and the local API until ctx ends, then shuts
+// both down. It also purges expired events once a minute.
+func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
+	rl := n.NewRelay()
+	defer rl.Close()
+	rt := Runtime{
+		API:   "http://" + o.API.Addr().String(),
+		Relay: "ws://" + o.Relay.Addr().String(),
+		Token: o.Token,
+		PID:   os.Getpid(),
+	}
+	b, _ := json.MarshalIndent(rt, "", "  ")
+	rtPath := filepath.Join(n.Dir, RuntimeFile)
+	if err := atomicfile.WriteFile(rtPath, b, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", RuntimeFile, err)
+	}
+	defer os.Remove(rtPath)
+
+	n.mu.Lock()
+	n.serving = &serving{relay: rl, rt: rt}
+	n.mu.Unlock()
+	defer func() {
+		n.mu.Lock()
+		n.serving = nil
+		n.mu.Unlock()
+	}()
+
+	relaySrv := &http.Server{Handler: rl, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	apiSrv := &http.Server{Handler: o.APIHandler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	errc := make(chan error, 2)
+	go func() { errc <- relaySrv.Serve(o.Relay) }()
+	go func() { errc <- apiSrv.Serve(o.API) }()
+	go n.purgeLoop(ctx)
+	if o.Ready != nil {
+		o.Ready(rt)
+	}
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rl.Close()
+	relaySrv.Shutdown(shutdown)
+	apiSrv.Shutdown(shutdown)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (n *Node) purgeLoop(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if c, err := n.Store.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+			n.logf("purge expired events: %v", err)
+		} else if c > 0 {
+			n.logf("purged %d expired events", c)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// relayBackend adapts the node to what the relay endpoint needs.
+type relayBackend struct{ n *Node }
+
+func (b relayBackend) Accept(ctx context.Context, ev *nostr.Event) (bool, string) {
+	r := b.n.Ingest(ctx, ev)[0]
+	return r.OK(), r.Message()
+}
+
+func (b relayBackend) Query(ctx context.Context, f nostr.Filter, max int) ([]store.Raw, error) {
+	return b.n.Store.Query(ctx, f, max)
+}
+
+func (b relayBackend) Subscribe(fn func(*nostr.Event, []byte)) func() { return b.n.Subscribe(fn) }

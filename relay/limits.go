@@ -1,0 +1,105 @@
+package relay
+
+import (
+	"sync"
+	"time"
+
+	"github.com/caravan-mesh/caravan/event"
+)
+
+// Limits protect the node and its other clients from any one client. The
+// zero value means the defaults documented on each field. They are published
+// in the NIP-11 document's "limitation" object.
+type Limits struct {
+	// MaxMessageBytes is the largest websocket message accepted. If zero,
+	// 512 KiB (room for one maximal event and its envelope).
+	MaxMessageBytes int `json:"max_message_bytes,omitempty"`
+	// MaxSubscriptions open at once on one connection. If zero, 32.
+	MaxSubscriptions int `json:"max_subscriptions,omitempty"`
+	// MaxFilters in one REQ. If zero, 16.
+	MaxFilters int `json:"max_filters,omitempty"`
+	// MaxLimit caps the events returned for one filter. If zero, 500.
+	MaxLimit int `json:"max_limit,omitempty"`
+	// MaxConnections across all clients. If zero, 1024.
+	MaxConnections int `json:"max_connections,omitempty"`
+	// MaxConnectionsPerIP for one remote address (loopback is exempt). If
+	// zero, 32.
+	MaxConnectionsPerIP int `json:"max_connections_per_ip,omitempty"`
+	// EventsPerSecond a connection may publish on average, with bursts of
+	// ten times as many. If zero, 100.
+	EventsPerSecond float64 `json:"events_per_second,omitempty"`
+	// ReqsPerSecond a connection may open on average, with bursts of ten
+	// times as many. If zero, 20.
+	ReqsPerSecond float64 `json:"reqs_per_second,omitempty"`
+	// OutboxBytes is how much may wait to be sent to one client before it
+	// counts as stalled and is disconnected. If zero, 8 MiB.
+	OutboxBytes int `json:"outbox_bytes,omitempty"`
+	// WriteTimeout is how long one message may take to send. If zero, 30s.
+	WriteTimeout event.Duration `json:"write_timeout,omitempty"`
+	// QueryTimeout bounds one REQ's stored-event query. If zero, 10s.
+	QueryTimeout event.Duration `json:"query_timeout,omitempty"`
+	// PingInterval between keep-alive pings. If zero, 30s.
+	PingInterval event.Duration `json:"ping_interval,omitempty"`
+	// Concurrent requests (EVENT and REQ) one connection may have in
+	// progress. If zero, 8.
+	InFlight int `json:"in_flight,omitempty"`
+}
+
+// WithDefaults returns l with every zero field set to its default.
+func (l Limits) WithDefaults() Limits {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.MaxMessageBytes, 512<<10)
+	def(&l.MaxSubscriptions, 32)
+	def(&l.MaxFilters, 16)
+	def(&l.MaxLimit, 500)
+	def(&l.MaxConnections, 1024)
+	def(&l.MaxConnectionsPerIP, 32)
+	def(&l.OutboxBytes, 8<<20)
+	def(&l.InFlight, 8)
+	if l.EventsPerSecond <= 0 {
+		l.EventsPerSecond = 100
+	}
+	if l.ReqsPerSecond <= 0 {
+		l.ReqsPerSecond = 20
+	}
+	defd := func(v *event.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = event.Duration(d)
+		}
+	}
+	defd(&l.WriteTimeout, 30*time.Second)
+	defd(&l.QueryTimeout, 10*time.Second)
+	defd(&l.PingInterval, 30*time.Second)
+	return l
+}
+
+// bucket is a token bucket: rate tokens a second, up to burst.
+type bucket struct {
+	mu     sync.Mutex
+	rate   float64
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+func newBucket(rate float64, now time.Time) *bucket {
+	return &bucket{rate: rate, burst: rate * 10, tokens: rate * 10, last: now}
+}
+
+func (b *bucket) allow(now time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if dt := now.Sub(b.last).Seconds(); dt > 0 {
+		b.tokens = min(b.burst, b.tokens+dt*b.rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

@@ -1,0 +1,234 @@
+package relay
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/caravan-mesh/caravan/event"
+	"github.com/mailru/easyjson"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// Message is one client-to-relay message, decoded.
+type Message struct {
+	Label   string         // EVENT, REQ, CLOSE, COUNT, AUTH, or another label
+	SubID   string         // REQ, CLOSE, COUNT
+	Event   *nostr.Event   // EVENT
+	Filters []nostr.Filter // REQ, COUNT
+	Raw     []json.RawMessage
+}
+
+// ParseError is a message that cannot be decoded. EventID and SubID are set
+// when they could be read, so the relay can answer with OK or CLOSED rather
+// than a bare NOTICE.
+type ParseError struct {
+	Label   string
+	EventID string
+	SubID   string
+	Msg     string
+}
+
+func (e *ParseError) Error() string { return "invalid: " + e.Msg }
+
+// MaxSubIDLength is NIP-01's limit on subscription ids.
+const MaxSubIDLength = 64
+
+// ParseMessage decodes a client message. It never panics, whatever the
+// input; every failure is a *ParseError saying what was wrong.
+func ParseMessage(b []byte, maxFilters int) (*Message, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '[' {
+		return nil, &ParseError{Msg: "a message must be a JSON array like [\"REQ\", ...]"}
+	}
+	if !utf8.Valid(b) {
+		return nil, &ParseError{Msg: "message is not valid UTF-8"}
+	}
+	var parts []json.RawMessage
+	if err := json.Unmarshal(b, &parts); err != nil {
+		return nil, &ParseError{Msg: "message is not valid JSON: " + jsonErr(err)}
+	}
+	if len(parts) == 0 {
+		return nil, &ParseError{Msg: "empty array; the first element must be the message type"}
+	}
+	m := &Message{Raw: parts}
+	if err := json.Unmarshal(parts[0], &m.Label); err != nil {
+		return nil, &ParseError{Msg: "the first element must be a string naming the message type"}
+	}
+	switch m.Label {
+	case "EVENT":
+		if len(parts) != 2 {
+			return nil, &ParseError{Label: m.Label, Msg: fmt.Sprintf("EVENT takes one event, got %d elements after the label", len(parts)-1)}
+		}
+		ev, err := DecodeEvent(parts[1])
+		if err != nil {
+			return nil, &ParseError{Label: m.Label, EventID: peekID(parts[1]), Msg: err.Error()}
+		}
+		m.Event = ev
+	case "REQ", "COUNT":
+		if len(parts) < 3 {
+			sub, _ := subID(parts, 1)
+			return nil, &ParseError{Label: m.Label, SubID: sub, Msg: m.Label + " needs a subscription id and at least one filter"}
+		}
+		sub, err := subID(parts, 1)
+		if err != nil {
+			return nil, &ParseError{Label: m.Label, Msg: err.Error()}
+		}
+		m.SubID = sub
+		if len(parts)-2 > maxFilters {
+			return nil, &ParseError{Label: m.Label, SubID: sub, Msg: fmt.Sprintf("%d filters in one %s; the limit is %d", len(parts)-2, m.Label, maxFilters)}
+		}
+		for i, raw := range parts[2:] {
+			f, err := DecodeFilter(raw)
+			if err != nil {
+				return nil, &ParseError{Label: m.Label, SubID: sub, Msg: fmt.Sprintf("filter %d: %v", i+1, err)}
+			}
+			m.Filters = append(m.Filters, f)
+		}
+	case "CLOSE":
+		if len(parts) != 2 {
+			return nil, &ParseError{Label: m.Label, Msg: "CLOSE takes exactly one subscription id"}
+		}
+		sub, err := subID(parts, 1)
+		if err != nil {
+			return nil, &ParseError{Label: m.Label, Msg: err.Error()}
+		}
+		m.SubID = sub
+	default:
+		// Other labels (AUTH, NEG-OPEN, ...) are handled, or refused, by
+		// the relay; they keep their raw parts.
+	}
+	return m, nil
+}
+
+func subID(parts []json.RawMessage, i int) (string, error) {
+	if len(parts) <= i {
+		return "", fmt.Errorf("missing subscription id")
+	}
+	var s string
+	if err := json.Unmarshal(parts[i], &s); err != nil {
+		return "", fmt.Errorf("subscription id must be a string")
+	}
+	if s == "" || len(s) > MaxSubIDLength {
+		return "", fmt.Errorf("subscription id must be 1 to %d characters, got %d", MaxSubIDLength, len(s))
+	}
+	return s, nil
+}
+
+// DecodeEvent decodes one event object strictly enough that what comes out
+// can be validated: an object, with every field of the right JSON type.
+func DecodeEvent(raw []byte) (*nostr.Event, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, fmt.Errorf("the event must be a JSON object")
+	}
+	// easyjson skips null fields and fields of unknown names, so check the
+	// types of the required ones first.
+	var shape struct {
+		ID        *string      `json:"id"`
+		PubKey    *string      `json:"pubkey"`
+		CreatedAt *json.Number `json:"created_at"`
+		Kind      *json.Number `json:"kind"`
+		Tags      *[][]string  `json:"tags"`
+		Content   *string      `json:"content"`
+		Sig       *string      `json:"sig"`
+	}
+	if err := json.Unmarshal(raw, &shape); err != nil {
+		return nil, fmt.Errorf("event: %s", jsonErr(err))
+	}
+	switch {
+	case shape.ID == nil:
+		return nil, fmt.Errorf("event has no id")
+	case shape.PubKey == nil:
+		return nil, fmt.Errorf("event has no pubkey")
+	case shape.CreatedAt == nil:
+		return nil, fmt.Errorf("event has no created_at")
+	case shape.Kind == nil:
+		return nil, fmt.Errorf("event has no kind")
+	case shape.Tags == nil:
+		return nil, fmt.Errorf("event has no tags (use [] for none)")
+	case shape.Content == nil:
+		return nil, fmt.Errorf("event has no content")
+	case shape.Sig == nil:
+		return nil, fmt.Errorf("event has no sig")
+	}
+	if _, err := shape.CreatedAt.Int64(); err != nil {
+		return nil, fmt.Errorf("created_at must be an integer number of seconds, got %s", clip(shape.CreatedAt.String()))
+	}
+	if _, err := shape.Kind.Int64(); err != nil {
+		return nil, fmt.Errorf("kind must be an integer, got %s", clip(shape.Kind.String()))
+	}
+	ev := new(nostr.Event)
+	if err := easyjson.Unmarshal(raw, ev); err != nil {
+		return nil, fmt.Errorf("event: %v", err)
+	}
+	return ev, nil
+}
+
+// DecodeFilter decodes one NIP-01 filter and checks it can be answered.
+func DecodeFilter(raw []byte) (nostr.Filter, error) {
+	var f nostr.Filter
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return f, fmt.Errorf("a filter must be a JSON object")
+	}
+	var shape map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &shape); err != nil {
+		return f, fmt.Errorf("%s", jsonErr(err))
+	}
+	for k, v := range shape {
+		var err error
+		switch {
+		case k == "ids" || k == "authors" || (len(k) > 1 && k[0] == '#'):
+			var s []string
+			err = json.Unmarshal(v, &s)
+		case k == "kinds":
+			var s []int
+			err = json.Unmarshal(v, &s)
+		case k == "since" || k == "until" || k == "limit":
+			var n int64
+			err = json.Unmarshal(v, &n)
+			if err == nil && n < 0 {
+				err = fmt.Errorf("must not be negative")
+			}
+		case k == "search":
+			var s string
+			err = json.Unmarshal(v, &s)
+		}
+		if err != nil {
+			return f, fmt.Errorf("%q has the wrong type: %s", clip(k), jsonErr(err))
+		}
+	}
+	if err := easyjson.Unmarshal(raw, &f); err != nil {
+		return f, fmt.Errorf("%v", err)
+	}
+	return f, nil
+}
+
+func peekID(raw []byte) string {
+	var v struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &v) == nil && event.IsHexID(v.ID) {
+		return v.ID
+	}
+	return ""
+}
+
+func jsonErr(err error) string {
+	if se, ok := err.(*json.SyntaxError); ok {
+		return fmt.Sprintf("%v at byte %d", se, se.Offset)
+	}
+	if te, ok := err.(*json.UnmarshalTypeError); ok {
+		return fmt.Sprintf("expected %s for %q, got %s", te.Type, te.Field, te.Value)
+	}
+	return err.Error()
+}
+
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "..."
+	}
+	return s
+}

@@ -1,0 +1,294 @@
+// Package relay serves the NIP-01 websocket relay protocol and the NIP-11
+// information document over HTTP, on top of a Backend that validates,
+// stores and queries events.
+//
+// Wire format (NIP-01), client to relay:
+//
+//	["EVENT", <event>]                 publish; answered by ["OK", <id>, <bool>, <reason>]
+//	["REQ", <sub id>, <filter>, ...]   query then subscribe; stored events, ["EOSE", <sub id>], then live events
+//	["CLOSE", <sub id>]                end a subscription
+//
+// relay to client: EVENT, OK, EOSE, CLOSED (a subscription refused or ended,
+// with a "prefix: reason"), NOTICE (anything else worth telling).
+//
+// Every client is isolated from the others: messages are bounded in size,
+// requests are rate-limited per connection, queries share a bounded pool,
+// and each client has its own bounded send queue, so a slow or stalled
+// client is disconnected instead of holding up anyone else.
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/store"
+	"github.com/coder/websocket"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// Backend is what the relay needs from the node.
+type Backend interface {
+	// Accept validates and durably stores an event. ok and msg become the
+	// OK message; ok means the event is stored (or already was).
+	Accept(ctx context.Context, ev *nostr.Event) (ok bool, msg string)
+	// Query returns stored events matching f, newest first, at most max.
+	Query(ctx context.Context, f nostr.Filter, max int) ([]store.Raw, error)
+	// Subscribe calls fn for every event newly accepted from any source,
+	// until cancel is called. fn must not block.
+	Subscribe(fn func(ev *nostr.Event, raw []byte)) (cancel func())
+}
+
+// Info is the NIP-11 relay information document.
+type Info struct {
+	Name          string      `json:"name,omitempty"`
+	Description   string      `json:"description,omitempty"`
+	PubKey        string      `json:"pubkey,omitempty"`
+	Software      string      `json:"software,omitempty"`
+	Version       string      `json:"version,omitempty"`
+	SupportedNIPs []int       `json:"supported_nips"`
+	Limitation    *Limitation `json:"limitation,omitempty"`
+}
+
+// Limitation is NIP-11's "limitation" object.
+type Limitation struct {
+	MaxMessageLength     int   `json:"max_message_length"`
+	MaxSubscriptions     int   `json:"max_subscriptions"`
+	MaxFilters           int   `json:"max_filters"`
+	MaxLimit             int   `json:"max_limit"`
+	DefaultLimit         int   `json:"default_limit"`
+	MaxSubIDLength       int   `json:"max_subid_length"`
+	MaxEventTags         int   `json:"max_event_tags"`
+	MaxContentLength     int   `json:"max_content_length"`
+	CreatedAtUpperLimit  int64 `json:"created_at_upper_limit"`
+	AuthRequired         bool  `json:"auth_required"`
+	PaymentRequired      bool  `json:"payment_required"`
+	RestrictedWrites     bool  `json:"restricted_writes"`
+	MinPowDifficulty     int   `json:"min_pow_difficulty"`
+	MaxEventsPerSecond   int   `json:"max_events_per_second"`
+	MaxRequestsPerSecond int   `json:"max_reqs_per_second"`
+}
+
+// Options configure a Relay.
+type Options struct {
+	Limits      Limits
+	EventLimits event.Limits
+	// Info returns the NIP-11 document; Limitation is filled in by the
+	// relay. If nil, a minimal document is served.
+	Info func() Info
+	// Now is the clock for rate limits. If nil, time.Now.
+	Now func() time.Time
+	// Logf reports connection-level trouble. If nil, nothing is logged.
+	Logf func(format string, args ...any)
+	// Handlers serve extra message labels (for example NEG-OPEN). A
+	// handler runs on the connection's reader goroutine and must not block
+	// for long.
+	Handlers map[string]func(c *Conn, m *Message)
+}
+
+// Relay is an http.Handler serving the relay protocol. Create it with New.
+type Relay struct {
+	b       Backend
+	lim     Limits
+	evLim   event.Limits
+	opts    Options
+	queries chan struct{} // bounds concurrent store queries
+	cancel  func()
+
+	mu    sync.Mutex
+	conns map[*Conn]struct{}
+	perIP map[string]int
+}
+
+// New creates a Relay over backend and subscribes it to new events.
+func New(b Backend, opts Options) *Relay {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	r := &Relay{
+		b:       b,
+		lim:     opts.Limits.WithDefaults(),
+		evLim:   opts.EventLimits.WithDefaults(),
+		opts:    opts,
+		queries: make(chan struct{}, 2*runtime.GOMAXPROCS(0)+2),
+		conns:   map[*Conn]struct{}{},
+		perIP:   map[string]int{},
+	}
+	r.cancel = b.Subscribe(r.broadcast)
+	return r
+}
+
+// Close disconnects every client and stops live delivery.
+func (r *Relay) Close() {
+	r.cancel()
+	r.mu.Lock()
+	conns := make([]*Conn, 0, len(r.conns))
+	for c := range r.conns {
+		conns = append(conns, c)
+	}
+	r.mu.Unlock()
+	for _, c := range conns {
+		c.close(websocket.StatusGoingAway, "node is shutting down")
+	}
+}
+
+// Connections is the number of connected clients.
+func (r *Relay) Connections() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.conns)
+}
+
+// Information returns the NIP-11 document with this relay's limitation.
+func (r *Relay) Information() Info {
+	var info Info
+	if r.opts.Info != nil {
+		info = r.opts.Info()
+	}
+	if info.SupportedNIPs == nil {
+		info.SupportedNIPs = []int{1, 9, 11, 40}
+	}
+	info.Limitation = &Limitation{
+		MaxMessageLength:     r.lim.MaxMessageBytes,
+		MaxSubscriptions:     r.lim.MaxSubscriptions,
+		MaxFilters:           r.lim.MaxFilters,
+		MaxLimit:             r.lim.MaxLimit,
+		DefaultLimit:         r.lim.MaxLimit,
+		MaxSubIDLength:       MaxSubIDLength,
+		MaxEventTags:         r.evLim.MaxTags,
+		MaxContentLength:     r.evLim.MaxEventBytes,
+		CreatedAtUpperLimit:  int64(time.Duration(r.evLim.MaxFuture) / time.Second),
+		MaxEventsPerSecond:   int(r.lim.EventsPerSecond),
+		MaxRequestsPerSecond: int(r.lim.ReqsPerSecond),
+	}
+	return info
+}
+
+func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	switch {
+	case strings.EqualFold(req.Header.Get("Upgrade"), "websocket"):
+		r.serveWebsocket(w, req)
+	case req.Method == http.MethodOptions:
+		cors(w)
+		w.WriteHeader(http.StatusNoContent)
+	case strings.Contains(req.Header.Get("Accept"), "application/nostr+json"):
+		cors(w)
+		w.Header().Set("Content-Type", "application/nostr+json")
+		json.NewEncoder(w).Encode(r.Information())
+	case req.URL.Path == "/" && (req.Method == http.MethodGet || req.Method == http.MethodHead):
+		r.serveLanding(w, req)
+	default:
+		http.NotFound(w, req)
+	}
+}
+
+// cors allows web Nostr clients on other origins to read the NIP-11
+// document, as NIP-11 requires. Nothing here uses cookies or credentials.
+func cors(w http.ResponseWriter) {
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Access-Control-Allow-Headers", "*")
+	w.Header().Set("Access-Control-Allow-Methods", "GET, OPTIONS")
+}
+
+func (r *Relay) serveLanding(w http.ResponseWriter, req *http.Request) {
+	info := r.Information()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>%s</title>
+<style>body{font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em}</style>
+<h1>%s</h1><p>This is a Caravan node. Nostr apps can use it as a relay at <code>ws://%s/</code>.</p>`,
+		html.EscapeString(info.Name), html.EscapeString(info.Name), html.EscapeString(req.Host))
+}
+
+func (r *Relay) serveWebsocket(w http.ResponseWriter, req *http.Request) {
+	ip := remoteIP(req)
+	if !r.admit(ip) {
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, "too many connections; try again later", http.StatusServiceUnavailable)
+		return
+	}
+	ws, err := websocket.Accept(w, req, &websocket.AcceptOptions{
+		// A public relay takes clients from any web origin; it holds no
+		// cookies or credentials that a cross-site page could abuse.
+		InsecureSkipVerify: true,
+		CompressionMode:    websocket.CompressionDisabled,
+	})
+	if err != nil {
+		r.release(ip)
+		return
+	}
+	// Messages up to 4x the limit are read and refused with a NOTICE;
+	// beyond that the connection is closed by the websocket layer.
+	ws.SetReadLimit(int64(r.lim.MaxMessageBytes) * 4)
+	c := newConn(r, ws, ip)
+	r.mu.Lock()
+	r.conns[c] = struct{}{}
+	r.mu.Unlock()
+	c.run()
+	r.mu.Lock()
+	delete(r.conns, c)
+	r.mu.Unlock()
+	r.release(ip)
+}
+
+func (r *Relay) admit(ip string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	total := 0
+	for _, n := range r.perIP {
+		total += n
+	}
+	if total >= r.lim.MaxConnections {
+		return false
+	}
+	if !isLoopback(ip) && r.perIP[ip] >= r.lim.MaxConnectionsPerIP {
+		return false
+	}
+	r.perIP[ip]++
+	return true
+}
+
+func (r *Relay) release(ip string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.perIP[ip]--; r.perIP[ip] <= 0 {
+		delete(r.perIP, ip)
+	}
+}
+
+// broadcast delivers a newly accepted event to matching subscriptions.
+func (r *Relay) broadcast(ev *nostr.Event, raw []byte) {
+	r.mu.Lock()
+	conns := make([]*Conn, 0, len(r.conns))
+	for c := range r.conns {
+		conns = append(conns, c)
+	}
+	r.mu.Unlock()
+	for _, c := range conns {
+		c.deliver(ev, raw)
+	}
+}
+
+func remoteIP(req *http.Request) string {
+	host, _, err := net.SplitHostPort(req.RemoteAddr)
+	if err != nil {
+		return req.RemoteAddr
+	}
+	return host
+}
+
+func isLoopback(ip string) bool {
+	p := net.ParseIP(ip)
+	return p != nil && p.IsLoopback()
+}

@@ -1,0 +1,269 @@
+package store
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/caravan-mesh/caravan/event"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// MaxFilterValues bounds each list in a filter (ids, authors, kinds, the
+// values of one tag).
+const MaxFilterValues = 1000
+
+// Raw is a stored event as JSON, with the fields a caller sorts and
+// deduplicates by.
+type Raw struct {
+	ID        string
+	CreatedAt int64
+	JSON      []byte
+}
+
+// Query returns the events matching f, newest first and, on equal
+// created_at, lowest id first (NIP-01). It returns at most f.Limit events,
+// and never more than maxLimit; a filter with "limit":0 returns none.
+func (s *Store) Query(ctx context.Context, f nostr.Filter, maxLimit int) ([]Raw, error) {
+	if f.LimitZero {
+		return nil, nil
+	}
+	if err := CheckFilter(f); err != nil {
+		return nil, err
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > maxLimit {
+		limit = maxLimit
+	}
+	q, args := buildQuery(f, limit, s.now().Unix())
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	defer rows.Close()
+	var out []Raw
+	for rows.Next() {
+		var (
+			id []byte
+			r  Raw
+		)
+		if err := rows.Scan(&id, &r.CreatedAt, &r.JSON); err != nil {
+			return nil, err
+		}
+		r.ID = hex.EncodeToString(id)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(f.IDs) > 0 {
+		older, err := s.queryVersions(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, older...)
+		SortRaw(out)
+		if len(out) > limit {
+			out = out[:limit]
+		}
+	}
+	return out, nil
+}
+
+// QueryEvents is Query returning decoded events.
+func (s *Store) QueryEvents(ctx context.Context, f nostr.Filter, maxLimit int) ([]*nostr.Event, error) {
+	raws, err := s.Query(ctx, f, maxLimit)
+	if err != nil {
+		return nil, err
+	}
+	evs := make([]*nostr.Event, 0, len(raws))
+	for _, r := range raws {
+		ev, err := decode(r.JSON)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, ev)
+	}
+	return evs, nil
+}
+
+// CheckFilter refuses filters the store cannot answer faithfully.
+func CheckFilter(f nostr.Filter) error {
+	if f.Search != "" {
+		return event.Reject(event.Unsupported, "search (NIP-50) is not supported by this node")
+	}
+	if len(f.IDs) > MaxFilterValues || len(f.Authors) > MaxFilterValues || len(f.Kinds) > MaxFilterValues {
+		return event.Reject(event.Invalid, "a filter list has more than %d values", MaxFilterValues)
+	}
+	for _, id := range f.IDs {
+		if !event.IsHexID(id) {
+			return event.Reject(event.Invalid, "ids must be 64 lowercase hex characters, got %q", clip(id))
+		}
+	}
+	for _, a := range f.Authors {
+		if !event.IsHexID(a) {
+			return event.Reject(event.Invalid, "authors must be 64 lowercase hex characters, got %q", clip(a))
+		}
+	}
+	for _, k := range f.Kinds {
+		if k < 0 || k > 65535 {
+			return event.Reject(event.Invalid, "kind %d is outside 0..65535", k)
+		}
+	}
+	for name, values := range f.Tags {
+		if len(name) != 1 || !isLetter(name[0]) {
+			return event.Reject(event.Unsupported, "only single-letter tag filters (#e, #p, #t, ...) can be queried, not #%s", clip(name))
+		}
+		if len(values) > MaxFilterValues {
+			return event.Reject(event.Invalid, "#%s has more than %d values", name, MaxFilterValues)
+		}
+	}
+	return nil
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
+}
+
+// buildQuery turns a filter into SQL. It picks the index that drives the
+// scan: ids, then authors, then a single tag value, then kinds, then time.
+func buildQuery(f nostr.Filter, limit int, now int64) (string, []any) {
+	var (
+		where []string
+		args  []any
+		from  = "events e"
+		order = "e.created_at"
+	)
+	in := func(col string, n int) string {
+		return col + " IN (" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")"
+	}
+	letters := make([]string, 0, len(f.Tags))
+	for name := range f.Tags {
+		letters = append(letters, name)
+	}
+	sort.Strings(letters)
+	tagKeys := func(name string) []any {
+		var ks []any
+		for _, v := range f.Tags[name] {
+			ks = append(ks, name+":"+v)
+		}
+		return ks
+	}
+
+	// A filter on one tag value with nothing narrower walks the tag index
+	// in time order and stops at the limit.
+	if len(f.IDs) == 0 && len(f.Authors) == 0 && len(letters) > 0 {
+		for i, name := range letters {
+			if len(f.Tags[name]) == 1 {
+				from = "tags t CROSS JOIN events e ON e.eid = t.eid"
+				order = "t.created_at"
+				where = append(where, "t.tag = ?")
+				args = append(args, tagKeys(name)[0])
+				if f.Since != nil {
+					where = append(where, "t.created_at >= ?")
+					args = append(args, int64(*f.Since))
+				}
+				if f.Until != nil {
+					where = append(where, "t.created_at <= ?")
+					args = append(args, int64(*f.Until))
+				}
+				letters = slices.Delete(letters, i, i+1)
+				break
+			}
+		}
+	}
+	if len(f.IDs) > 0 {
+		where = append(where, in("e.id", len(f.IDs)))
+		for _, id := range f.IDs {
+			args = append(args, mustHex(id))
+		}
+	}
+	if len(f.Authors) > 0 {
+		where = append(where, in("e.pubkey", len(f.Authors)))
+		for _, a := range f.Authors {
+			args = append(args, mustHex(a))
+		}
+	}
+	if len(f.Kinds) > 0 {
+		where = append(where, in("e.kind", len(f.Kinds)))
+		for _, k := range f.Kinds {
+			args = append(args, k)
+		}
+	}
+	if f.Since != nil {
+		where = append(where, "e.created_at >= ?")
+		args = append(args, int64(*f.Since))
+	}
+	if f.Until != nil {
+		where = append(where, "e.created_at <= ?")
+		args = append(args, int64(*f.Until))
+	}
+	for _, name := range letters {
+		ks := tagKeys(name)
+		if len(ks) == 0 {
+			// "#x": [] matches nothing, as no value can be in an empty set.
+			where = append(where, "0")
+			continue
+		}
+		where = append(where, "e.eid IN (SELECT eid FROM tags WHERE "+in("tag", len(ks))+")")
+		args = append(args, ks...)
+	}
+	where = append(where, "(e.expiration IS NULL OR e.expiration > ?)")
+	args = append(args, now)
+	q := "SELECT e.id, e.created_at, e.raw FROM " + from + " WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY " + order + " DESC, e.id ASC LIMIT ?"
+	args = append(args, limit)
+	return q, args
+}
+
+// queryVersions finds earlier versions of addressable events by id.
+func (s *Store) queryVersions(ctx context.Context, f nostr.Filter) ([]Raw, error) {
+	args := make([]any, len(f.IDs))
+	for i, id := range f.IDs {
+		args[i] = mustHex(id)
+	}
+	q := "SELECT id, created_at, raw FROM versions WHERE id IN (" +
+		strings.TrimSuffix(strings.Repeat("?,", len(args)), ",") + ")"
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Raw
+	for rows.Next() {
+		var (
+			id []byte
+			r  Raw
+		)
+		if err := rows.Scan(&id, &r.CreatedAt, &r.JSON); err != nil {
+			return nil, err
+		}
+		ev, err := decode(r.JSON)
+		if err != nil {
+			return nil, err
+		}
+		if f.Matches(ev) {
+			r.ID = hex.EncodeToString(id)
+			out = append(out, r)
+		}
+	}
+	return out, rows.Err()
+}
+
+// SortRaw orders events as NIP-01 wants: newest first, ties by lowest id.
+func SortRaw(rs []Raw) {
+	sort.Slice(rs, func(i, j int) bool {
+		if rs[i].CreatedAt != rs[j].CreatedAt {
+			return rs[i].CreatedAt > rs[j].CreatedAt
+		}
+		return rs[i].ID < rs[j].ID
+	})
+}

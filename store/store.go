@@ -1,0 +1,333 @@
+// Package store keeps Nostr events in an embedded SQLite database
+// (modernc.org/sqlite, pure Go) in WAL mode, and answers NIP-01 filter
+// queries from its indexes.
+//
+// The store does not verify signatures: callers validate events (package
+// event) before saving. It applies the storage rules of NIP-01 (replaceable
+// and addressable events), NIP-09 (deletion requests, remembered as
+// tombstones so that a deleted event does not come back through a later
+// sync) and NIP-40 (expired events are never returned and are purged).
+//
+// Durability: Save returns only after the transaction holding the events has
+// been committed with synchronous=FULL, so an event that Save reported as
+// stored survives a crash of the process or of the machine. Concurrent calls
+// to Save are grouped into one transaction (group commit), so many small
+// writers cost one fsync per batch, not one per event.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/caravan-mesh/caravan/event"
+	"github.com/nbd-wtf/go-nostr"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ErrTooNew means the database was written by a newer version of Caravan.
+var ErrTooNew = errors.New("store is from a newer version")
+
+// ErrUnvalidated means Save was given an event with malformed fields.
+var ErrUnvalidated = errors.New("unvalidated event")
+
+// ErrClosed is returned by calls made after Close.
+var ErrClosed = errors.New("store is closed")
+
+// Outcome says what Save did with one event.
+type Outcome int
+
+const (
+	// Stored: the event is new and now durable.
+	Stored Outcome = iota
+	// Duplicate: the store already held this event.
+	Duplicate
+	// Obsolete: a newer version of this replaceable or addressable event is
+	// held. An addressable one is kept as an earlier version, readable by id.
+	Obsolete
+	// Deleted: the event's author asked for it to be deleted (NIP-09).
+	Deleted
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Stored:
+		return "stored"
+	case Duplicate:
+		return "duplicate"
+	case Obsolete:
+		return "obsolete"
+	case Deleted:
+		return "deleted"
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
+// Options configure a Store. The zero value works.
+type Options struct {
+	// Now is the clock used for expiration and received_at. If nil, time.Now.
+	Now func() time.Time
+	// MaxBatch bounds how many events one transaction holds. If zero, 4096.
+	MaxBatch int
+	// Readers is the size of the read connection pool. If zero, 4.
+	Readers int
+}
+
+// Store is an open event store. It is safe for concurrent use.
+type Store struct {
+	path  string
+	now   func() time.Time
+	max   int
+	read  *sql.DB
+	write *sql.DB
+	reqs  chan *saveReq
+	done  chan struct{} // closed when the writer has stopped
+	quit  chan struct{} // closed by Close
+}
+
+// Open opens (creating if needed) the store at path, a SQLite file, and
+// brings its schema up to date.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 4096
+	}
+	if opts.Readers <= 0 {
+		opts.Readers = 4
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create store directory: %w", err)
+	}
+	dsn := func(extra string) string {
+		return "file:" + filepath.ToSlash(path) +
+			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" + extra
+	}
+	write, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	ctx := context.Background()
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := migrate(ctx, write); err != nil {
+		write.Close()
+		return nil, err
+	}
+	read, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(opts.Readers)
+	read.SetMaxIdleConns(opts.Readers)
+	s := &Store{
+		path:  path,
+		now:   opts.Now,
+		max:   opts.MaxBatch,
+		read:  read,
+		write: write,
+		reqs:  make(chan *saveReq, 64),
+		done:  make(chan struct{}),
+		quit:  make(chan struct{}),
+	}
+	w, err := newWriter(s)
+	if err != nil {
+		s.read.Close()
+		s.write.Close()
+		return nil, err
+	}
+	go w.run()
+	return s, nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close waits for pending saves to finish and closes the database.
+func (s *Store) Close() error {
+	select {
+	case <-s.quit:
+		return nil
+	default:
+	}
+	close(s.quit)
+	<-s.done
+	err1 := s.read.Close()
+	err2 := s.write.Close()
+	return errors.Join(err1, err2)
+}
+
+// Save stores events durably, in order, and reports what happened to each.
+// The events must already be validated. It returns when the transaction
+// holding them is committed; an error means none of them is acknowledged.
+func (s *Store) Save(ctx context.Context, evs ...*nostr.Event) ([]Outcome, error) {
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	for _, ev := range evs {
+		if !event.IsHexID(ev.ID) || !event.IsHexID(ev.PubKey) {
+			return nil, fmt.Errorf("event %q was not validated before saving: %w", ev.ID, ErrUnvalidated)
+		}
+	}
+	r := &saveReq{evs: evs, done: make(chan error, 1)}
+	select {
+	case s.reqs <- r:
+	case <-s.quit:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// Once queued, the write happens whatever ctx says: waiting for it keeps
+	// the answer truthful.
+	if err := <-r.done; err != nil {
+		return nil, err
+	}
+	return r.out, nil
+}
+
+// Get returns the event with the given id, including earlier versions of
+// addressable events. It returns nil, nil when the event is not held or has
+// expired.
+func (s *Store) Get(ctx context.Context, id string) (*nostr.Event, error) {
+	raw, err := s.GetRaw(ctx, id)
+	if err != nil || raw == nil {
+		return nil, err
+	}
+	return decode(raw)
+}
+
+// GetRaw is Get returning the event's JSON.
+func (s *Store) GetRaw(ctx context.Context, id string) ([]byte, error) {
+	b, err := hex.DecodeString(id)
+	if err != nil || len(b) != 32 {
+		return nil, fmt.Errorf("event id %q is not 64 hex characters", id)
+	}
+	var raw []byte
+	err = s.read.QueryRowContext(ctx,
+		`SELECT raw FROM events WHERE id = ? AND (expiration IS NULL OR expiration > ?)
+		 UNION ALL SELECT raw FROM versions WHERE id = ? LIMIT 1`,
+		b, s.now().Unix(), b).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return raw, err
+}
+
+// Has reports which of the given ids the store holds (current or earlier
+// versions), keyed by hex id.
+func (s *Store) Has(ctx context.Context, ids []string) (map[string]bool, error) {
+	have := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		b, err := hex.DecodeString(id)
+		if err != nil || len(b) != 32 {
+			continue
+		}
+		var one int
+		err = s.read.QueryRowContext(ctx,
+			`SELECT 1 FROM events WHERE id = ? UNION ALL SELECT 1 FROM versions WHERE id = ? LIMIT 1`, b, b).Scan(&one)
+		if err == nil {
+			have[id] = true
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	return have, nil
+}
+
+// Stats describes the store's contents.
+type Stats struct {
+	Path     string        `json:"path"`
+	Bytes    int64         `json:"bytes"` // database and write-ahead log on disk
+	Events   int64         `json:"events"`
+	Versions int64         `json:"earlier_versions"`
+	ByKind   map[int]int64 `json:"by_kind"`
+	Schema   int           `json:"schema"`
+}
+
+// Stats counts events by kind and measures the files on disk.
+func (s *Store) Stats(ctx context.Context) (Stats, error) {
+	st := Stats{Path: s.path, ByKind: map[int]int64{}, Schema: SchemaVersion}
+	rows, err := s.read.QueryContext(ctx, `SELECT kind, COUNT(*) FROM events GROUP BY kind`)
+	if err != nil {
+		return st, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k int
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			return st, err
+		}
+		st.ByKind[k] = n
+		st.Events += n
+	}
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM versions`).Scan(&st.Versions); err != nil {
+		return st, err
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		if fi, err := os.Stat(s.path + suffix); err == nil {
+			st.Bytes += fi.Size()
+		}
+	}
+	return st, nil
+}
+
+// IntegrityCheck runs SQLite's PRAGMA integrity_check and returns its
+// verdict, "ok" when the database is sound.
+func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
+	rows, err := s.read.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var out string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
+		}
+		if out != "" {
+			out += "\n"
+		}
+		out += line
+	}
+	return out, rows.Err()
+}
+
+// PurgeExpired deletes events whose NIP-40 expiration has passed and returns
+// how many it removed.
+func (s *Store) PurgeExpired(ctx context.Context) (int, error) {
+	r := &saveReq{purge: true, done: make(chan error, 1)}
+	select {
+	case s.reqs <- r:
+	case <-s.quit:
+		return 0, ErrClosed
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	err := <-r.done
+	return r.purged, err
+}
+
+func decode(raw []byte) (*nostr.Event, error) {
+	ev := new(nostr.Event)
+	if err := ev.UnmarshalJSON(raw); err != nil {
+		return nil, fmt.Errorf("stored event is unreadable: %w", err)
+	}
+	return ev, nil
+}

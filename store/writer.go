@@ -1,0 +1,426 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/caravan-mesh/caravan/event"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// A saveReq is one caller's batch waiting for the writer.
+type saveReq struct {
+	evs    []*nostr.Event
+	out    []Outcome
+	purge  bool // a PurgeExpired call instead of a save
+	purged int
+	done   chan error
+}
+
+// writer owns the single write connection. It takes every request waiting
+// at the moment, runs them in one transaction and commits once.
+type writer struct {
+	s    *Store
+	conn *sql.Conn
+	st   map[string]*sql.Stmt
+}
+
+var statements = map[string]string{
+	"exists":         `SELECT 1 FROM events WHERE id = ? UNION ALL SELECT 1 FROM versions WHERE id = ? LIMIT 1`,
+	"tombstone":      `SELECT created_at FROM deletions WHERE target = ? AND pubkey = ?`,
+	"current":        `SELECT eid, id, created_at, raw FROM events WHERE pubkey = ? AND kind = ? AND d = ?`,
+	"insert":         `INSERT INTO events (id, pubkey, created_at, kind, d, expiration, received_at, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	"tag":            `INSERT OR IGNORE INTO tags (tag, created_at, eid) VALUES (?, ?, ?)`,
+	"untag":          `DELETE FROM tags WHERE tag = ? AND created_at = ? AND eid = ?`,
+	"delete":         `DELETE FROM events WHERE eid = ?`,
+	"version":        `INSERT OR IGNORE INTO versions (id, pubkey, address, created_at, raw) VALUES (?, ?, ?, ?, ?)`,
+	"addTombstone":   `INSERT INTO deletions (target, pubkey, created_at) VALUES (?, ?, ?) ON CONFLICT (target, pubkey) DO UPDATE SET created_at = max(created_at, excluded.created_at)`,
+	"byID":           `SELECT eid, kind, created_at, raw FROM events WHERE id = ? AND pubkey = ?`,
+	"dropVersion":    `DELETE FROM versions WHERE id = ? AND pubkey = ?`,
+	"byAddress":      `SELECT eid, created_at, raw FROM events WHERE pubkey = ? AND kind = ? AND d = ? AND created_at <= ?`,
+	"dropVersions":   `DELETE FROM versions WHERE address = ? AND created_at <= ?`,
+	"expired":        `SELECT eid, created_at, raw FROM events WHERE expiration IS NOT NULL AND expiration <= ? LIMIT 1000`,
+	"beginImmediate": `BEGIN IMMEDIATE`,
+	"commit":         `COMMIT`,
+}
+
+func newWriter(s *Store) (*writer, error) {
+	conn, err := s.write.Conn(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{s: s, conn: conn, st: map[string]*sql.Stmt{}}
+	for name, q := range statements {
+		st, err := conn.PrepareContext(context.Background(), q)
+		if err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("prepare %s: %w", name, err)
+		}
+		w.st[name] = st
+	}
+	return w, nil
+}
+
+func (w *writer) run() {
+	defer close(w.s.done)
+	defer w.conn.Close()
+	for {
+		var first *saveReq
+		select {
+		case first = <-w.s.reqs:
+		case <-w.s.quit:
+			// Drain what was queued before Close so no caller waits forever.
+			for {
+				select {
+				case r := <-w.s.reqs:
+					w.commit([]*saveReq{r})
+				default:
+					return
+				}
+			}
+		}
+		batch := []*saveReq{first}
+		n := len(first.evs)
+	gather:
+		for n < w.s.max {
+			select {
+			case r := <-w.s.reqs:
+				batch = append(batch, r)
+				n += len(r.evs)
+			default:
+				break gather
+			}
+		}
+		w.commit(batch)
+	}
+}
+
+// commit runs a batch of requests in one transaction and answers each.
+func (w *writer) commit(batch []*saveReq) {
+	ctx := context.Background()
+	err := w.tx(ctx, func() error {
+		for _, r := range batch {
+			if r.purge {
+				n, err := w.purge(ctx)
+				if err != nil {
+					return err
+				}
+				r.purged = n
+				continue
+			}
+			r.out = make([]Outcome, len(r.evs))
+			for i, ev := range r.evs {
+				o, err := w.apply(ctx, ev)
+				if err != nil {
+					return fmt.Errorf("store event %s: %w", ev.ID, err)
+				}
+				r.out[i] = o
+			}
+		}
+		return nil
+	})
+	for _, r := range batch {
+		if err != nil {
+			r.out = nil
+			r.purged = 0
+		}
+		r.done <- err
+	}
+}
+
+func (w *writer) tx(ctx context.Context, f func() error) error {
+	if _, err := w.st["beginImmediate"].ExecContext(ctx); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := f(); err != nil {
+		if _, rerr := w.conn.ExecContext(ctx, `ROLLBACK`); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return err
+	}
+	if _, err := w.st["commit"].ExecContext(ctx); err != nil {
+		w.conn.ExecContext(ctx, `ROLLBACK`)
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// apply stores one event inside the current transaction.
+func (w *writer) apply(ctx context.Context, ev *nostr.Event) (Outcome, error) {
+	id := mustHex(ev.ID)
+	pk := mustHex(ev.PubKey)
+	var one int
+	err := w.st["exists"].QueryRowContext(ctx, id, id).Scan(&one)
+	if err == nil {
+		return Duplicate, nil
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+
+	// A deletion request for this event (by id or, for addressable and
+	// replaceable events, by address up to a time) keeps it out. Deleting a
+	// deletion request has no effect (NIP-09).
+	if ev.Kind != nostr.KindDeletion {
+		if _, found, err := w.tombstone(ctx, ev.ID, pk); err != nil {
+			return 0, err
+		} else if found {
+			return Deleted, nil
+		}
+	}
+	replaceable := event.IsReplaceable(ev.Kind) || event.IsAddressable(ev.Kind)
+	var d sql.NullString
+	if replaceable {
+		addr := event.Address(ev)
+		if at, found, err := w.tombstone(ctx, addr, pk); err != nil {
+			return 0, err
+		} else if found && int64(ev.CreatedAt) <= at {
+			return Deleted, nil
+		}
+		d = sql.NullString{String: "", Valid: true}
+		if event.IsAddressable(ev.Kind) {
+			d.String = event.DTag(ev)
+		}
+		var (
+			eid    int64
+			curID  []byte
+			curAt  int64
+			curRaw []byte
+		)
+		err := w.st["current"].QueryRowContext(ctx, pk, ev.Kind, d.String).Scan(&eid, &curID, &curAt, &curRaw)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return 0, err
+		default:
+			// NIP-01: keep the newest; on a tie, the lowest id.
+			if curAt > int64(ev.CreatedAt) || (curAt == int64(ev.CreatedAt) && hex.EncodeToString(curID) < ev.ID) {
+				if event.IsAddressable(ev.Kind) {
+					if err := w.keepVersion(ctx, id, pk, addr, int64(ev.CreatedAt), marshal(ev)); err != nil {
+						return 0, err
+					}
+				}
+				return Obsolete, nil
+			}
+			if event.IsAddressable(ev.Kind) {
+				if err := w.keepVersion(ctx, curID, pk, addr, curAt, curRaw); err != nil {
+					return 0, err
+				}
+			}
+			if err := w.remove(ctx, eid, curAt, curRaw); err != nil {
+				return 0, err
+			}
+		}
+	}
+
+	var exp sql.NullInt64
+	if v, ok := event.Expiration(ev); ok {
+		exp = sql.NullInt64{Int64: v, Valid: true}
+	}
+	res, err := w.st["insert"].ExecContext(ctx, id, pk, int64(ev.CreatedAt), ev.Kind, d, exp, w.s.now().Unix(), marshal(ev))
+	if err != nil {
+		return 0, err
+	}
+	eid, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	for _, key := range tagKeys(ev) {
+		if _, err := w.st["tag"].ExecContext(ctx, key, int64(ev.CreatedAt), eid); err != nil {
+			return 0, err
+		}
+	}
+	if ev.Kind == nostr.KindDeletion {
+		if err := w.applyDeletion(ctx, ev, pk); err != nil {
+			return 0, err
+		}
+	}
+	return Stored, nil
+}
+
+func (w *writer) tombstone(ctx context.Context, target string, pk []byte) (int64, bool, error) {
+	var at int64
+	err := w.st["tombstone"].QueryRowContext(ctx, target, pk).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return at, err == nil, err
+}
+
+func (w *writer) keepVersion(ctx context.Context, id, pk []byte, addr string, at int64, raw []byte) error {
+	_, err := w.st["version"].ExecContext(ctx, id, pk, addr, at, raw)
+	return err
+}
+
+// remove deletes a current event and its tag index rows.
+func (w *writer) remove(ctx context.Context, eid, createdAt int64, raw []byte) error {
+	ev, err := decode(raw)
+	if err != nil {
+		return err
+	}
+	for _, key := range tagKeys(ev) {
+		if _, err := w.st["untag"].ExecContext(ctx, key, createdAt, eid); err != nil {
+			return err
+		}
+	}
+	_, err = w.st["delete"].ExecContext(ctx, eid)
+	return err
+}
+
+// applyDeletion honours a NIP-09 deletion request: it removes the author's
+// own referenced events and remembers the request so they stay out.
+func (w *writer) applyDeletion(ctx context.Context, del *nostr.Event, pk []byte) error {
+	for _, tag := range del.Tags {
+		if len(tag) < 2 {
+			continue
+		}
+		switch tag[0] {
+		case "e":
+			if !event.IsHexID(tag[1]) {
+				continue
+			}
+			if _, err := w.st["addTombstone"].ExecContext(ctx, tag[1], pk, int64(del.CreatedAt)); err != nil {
+				return err
+			}
+			target := mustHex(tag[1])
+			var (
+				eid, at int64
+				kind    int
+				raw     []byte
+			)
+			err := w.st["byID"].QueryRowContext(ctx, target, pk).Scan(&eid, &kind, &at, &raw)
+			if err == nil && kind != nostr.KindDeletion {
+				if err := w.remove(ctx, eid, at, raw); err != nil {
+					return err
+				}
+			} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if _, err := w.st["dropVersion"].ExecContext(ctx, target, pk); err != nil {
+				return err
+			}
+		case "a":
+			kind, author, d, ok := parseAddress(tag[1])
+			if !ok || author != del.PubKey || !(event.IsReplaceable(kind) || event.IsAddressable(kind)) {
+				continue
+			}
+			addr := strconv.Itoa(kind) + ":" + author + ":" + d
+			if _, err := w.st["addTombstone"].ExecContext(ctx, addr, pk, int64(del.CreatedAt)); err != nil {
+				return err
+			}
+			rows, err := w.st["byAddress"].QueryContext(ctx, pk, kind, d, int64(del.CreatedAt))
+			if err != nil {
+				return err
+			}
+			type victim struct {
+				eid, at int64
+				raw     []byte
+			}
+			var vs []victim
+			for rows.Next() {
+				var v victim
+				if err := rows.Scan(&v.eid, &v.at, &v.raw); err != nil {
+					rows.Close()
+					return err
+				}
+				vs = append(vs, v)
+			}
+			rows.Close()
+			for _, v := range vs {
+				if err := w.remove(ctx, v.eid, v.at, v.raw); err != nil {
+					return err
+				}
+			}
+			if _, err := w.st["dropVersions"].ExecContext(ctx, addr, int64(del.CreatedAt)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (w *writer) purge(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		rows, err := w.st["expired"].QueryContext(ctx, w.s.now().Unix())
+		if err != nil {
+			return total, err
+		}
+		type victim struct {
+			eid, at int64
+			raw     []byte
+		}
+		var vs []victim
+		for rows.Next() {
+			var v victim
+			if err := rows.Scan(&v.eid, &v.at, &v.raw); err != nil {
+				rows.Close()
+				return total, err
+			}
+			vs = append(vs, v)
+		}
+		rows.Close()
+		if len(vs) == 0 {
+			return total, nil
+		}
+		for _, v := range vs {
+			if err := w.remove(ctx, v.eid, v.at, v.raw); err != nil {
+				return total, err
+			}
+		}
+		total += len(vs)
+	}
+}
+
+// tagKeys lists the index keys ("x:value") of an event's single-letter tags.
+// Very long values are not indexed: no filter needs them and they would
+// bloat the index.
+func tagKeys(ev *nostr.Event) []string {
+	var keys []string
+	for _, tag := range ev.Tags {
+		if len(tag) < 2 || len(tag[0]) != 1 || len(tag[1]) > maxIndexedValue {
+			continue
+		}
+		c := tag[0][0]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			continue
+		}
+		keys = append(keys, tag[0]+":"+tag[1])
+	}
+	return keys
+}
+
+const maxIndexedValue = 512
+
+// parseAddress splits "kind:pubkey:d".
+func parseAddress(a string) (kind int, pubkey, d string, ok bool) {
+	parts := strings.SplitN(a, ":", 3)
+	if len(parts) != 3 {
+		return 0, "", "", false
+	}
+	k, err := strconv.Atoi(parts[0])
+	if err != nil || k < 0 || k > 65535 || !event.IsHexID(parts[1]) {
+		return 0, "", "", false
+	}
+	return k, parts[1], parts[2], true
+}
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic("store: unvalidated hex reached the writer: " + s)
+	}
+	return b
+}
+
+func marshal(ev *nostr.Event) []byte {
+	b, err := ev.MarshalJSON()
+	if err != nil {
+		panic("store: marshal event: " + err.Error())
+	}
+	return b
+}
