@@ -495,9 +495,23 @@ func (k *Keyring) ChangePassphrase(name, old, new string, noPassphrase bool) (Id
 	return k.get(f.Name)
 }
 
-// decryptNCryptSec checks an ncryptsec's structure before handing it to
-// NIP-49 decryption, which trusts its input.
-func decryptNCryptSec(s, passphrase string) (string, error) {
+// CheckSecretFormat says whether s is a key Import accepts (an nsec, 64 hex
+// characters or a well-formed ncryptsec), without decrypting anything.
+func CheckSecretFormat(s string) error {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(strings.ToLower(s), "ncryptsec1") {
+		_, err := checkNCryptSec(s)
+		return err
+	}
+	if _, err := parseSecret(s); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadSecret, err)
+	}
+	return nil
+}
+
+// checkNCryptSec checks an ncryptsec's structure, since NIP-49 decryption
+// trusts its input (a short one panics, a huge log_n exhausts memory).
+func checkNCryptSec(s string) (string, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if len(s) > 500 {
 		return "", fmt.Errorf("%w: ncryptsec is too long", ErrBadSecret)
@@ -515,6 +529,14 @@ func decryptNCryptSec(s, passphrase string) (string, error) {
 	}
 	if data[1] > maxLogN {
 		return "", fmt.Errorf("%w: ncryptsec asks for scrypt cost 2^%d, more than the 2^%d this device allows", ErrBadSecret, data[1], maxLogN)
+	}
+	return s, nil
+}
+
+func decryptNCryptSec(s, passphrase string) (string, error) {
+	s, err := checkNCryptSec(s)
+	if err != nil {
+		return "", err
 	}
 	sk, err := nip49.Decrypt(s, passphrase)
 	if err != nil {

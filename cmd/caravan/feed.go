@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -108,10 +109,14 @@ func runGet(c *cli, args []string) error {
 		return err
 	}
 	if *asJSON {
-		var v any
-		b, _ := ev.MarshalJSON()
-		json.Unmarshal(b, &v)
-		return printJSON(c.stdout, v)
+		b, err := ev.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		var out bytes.Buffer
+		json.Indent(&out, b, "", "  ")
+		fmt.Fprintln(c.stdout, out.String())
+		return nil
 	}
 	printEvent(c.stdout, ev, c.names())
 	return nil

@@ -266,6 +266,9 @@ func runIDImport(c *cli, args []string) error {
 	if secret == "" {
 		return usagef("no key given")
 	}
+	if err := keys.CheckSecretFormat(secret); err != nil {
+		return err
+	}
 	req := localapi.ImportRequest{Name: args[0], Secret: secret, NoPassphrase: ps.none}
 	encrypted := strings.HasPrefix(strings.ToLower(secret), "ncryptsec1")
 	if encrypted || !ps.none {

@@ -75,7 +75,12 @@ func (h *hinted) Error() string { return h.err.Error() }
 func (h *hinted) Unwrap() error { return h.err }
 
 func hint(err error, format string, args ...any) error {
-	return &hinted{err: err, hint: fmt.Sprintf(format, args...)}
+	h := fmt.Sprintf(format, args...)
+	var inner *hinted
+	if errors.As(err, &inner) {
+		return &hinted{err: inner.err, hint: inner.hint + "; " + h}
+	}
+	return &hinted{err: err, hint: h}
 }
 
 // Main runs the program with the given arguments and returns its exit code.

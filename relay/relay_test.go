@@ -1,0 +1,420 @@
+package relay_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/relay"
+	"github.com/coder/websocket"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+var (
+	alice = evtest.NewKey("alice")
+	bob   = evtest.NewKey("bob")
+)
+
+// start runs a real node (SQLite on disk) behind a real HTTP server.
+func start(t *testing.T, cfg node.Config) (*node.Node, string) {
+	t.Helper()
+	n, err := node.Open(t.TempDir(), node.Options{Config: &cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl := n.NewRelay()
+	srv := httptest.NewServer(rl)
+	t.Cleanup(func() {
+		rl.Close()
+		srv.Close()
+		n.Close()
+	})
+	return n, "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+type client struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func dial(t *testing.T, url string) *client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.SetReadLimit(8 << 20)
+	t.Cleanup(func() { ws.CloseNow() })
+	return &client{t: t, ws: ws}
+}
+
+func (c *client) send(msg string) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.ws.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *client) sendJSON(v ...any) {
+	c.t.Helper()
+	b, _ := json.Marshal(v)
+	c.send(string(b))
+}
+
+// next reads the next message as a JSON array.
+func (c *client) next() []json.RawMessage {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, b, err := c.ws.Read(ctx)
+	if err != nil {
+		c.t.Fatalf("read: %v", err)
+	}
+	var arr []json.RawMessage
+	if err := json.Unmarshal(b, &arr); err != nil {
+		c.t.Fatalf("relay sent non-JSON %q", b)
+	}
+	return arr
+}
+
+func str(r json.RawMessage) string {
+	var s string
+	json.Unmarshal(r, &s)
+	return s
+}
+
+// expect reads the next message and checks its label.
+func (c *client) expect(label string) []json.RawMessage {
+	c.t.Helper()
+	m := c.next()
+	if str(m[0]) != label {
+		c.t.Fatalf("got %s, want %s", joinRaw(m), label)
+	}
+	return m
+}
+
+func joinRaw(m []json.RawMessage) string {
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func (c *client) publish(ev *nostr.Event) (bool, string) {
+	c.t.Helper()
+	c.sendJSON("EVENT", ev)
+	m := c.expect("OK")
+	var ok bool
+	json.Unmarshal(m[2], &ok)
+	if str(m[1]) != ev.ID {
+		c.t.Fatalf("OK for %s, want %s", str(m[1]), ev.ID)
+	}
+	return ok, str(m[3])
+}
+
+// collect reads a subscription's stored events up to EOSE.
+func (c *client) collect(sub string) []string {
+	c.t.Helper()
+	var ids []string
+	for {
+		m := c.next()
+		switch str(m[0]) {
+		case "EVENT":
+			if str(m[1]) != sub {
+				c.t.Fatalf("event for subscription %s, want %s", str(m[1]), sub)
+			}
+			var ev nostr.Event
+			json.Unmarshal(m[2], &ev)
+			ids = append(ids, ev.ID)
+		case "EOSE":
+			return ids
+		default:
+			c.t.Fatalf("unexpected %s", joinRaw(m))
+		}
+	}
+}
+
+func TestPublishQuerySubscribe(t *testing.T) {
+	_, url := start(t, node.Config{})
+	c := dial(t, url)
+	now := time.Now().Unix()
+	e1 := alice.Event(1, now-10, "first", nostr.Tag{"t", "almaty"})
+	e2 := alice.Event(1, now-5, "second")
+	for _, ev := range []*nostr.Event{e1, e2} {
+		if ok, msg := c.publish(ev); !ok {
+			t.Fatalf("publish refused: %s", msg)
+		}
+	}
+	if ok, msg := c.publish(e1); !ok || !strings.HasPrefix(msg, "duplicate:") {
+		t.Fatalf("republish: %v %q, want true duplicate:", ok, msg)
+	}
+
+	c.sendJSON("REQ", "all", nostr.Filter{Authors: []string{alice.Public}})
+	if got := c.collect("all"); len(got) != 2 || got[0] != e2.ID || got[1] != e1.ID {
+		t.Fatalf("stored events %v, want [e2 e1]", got)
+	}
+	c.sendJSON("REQ", "tagged", nostr.Filter{Tags: nostr.TagMap{"t": {"almaty"}}})
+	if got := c.collect("tagged"); len(got) != 1 || got[0] != e1.ID {
+		t.Fatalf("tag query %v", got)
+	}
+
+	// Live: another client publishes; only the matching subscription
+	// receives it.
+	c.sendJSON("REQ", "bobs", nostr.Filter{Authors: []string{bob.Public}})
+	if got := c.collect("bobs"); len(got) != 0 {
+		t.Fatalf("bob has no events yet, got %v", got)
+	}
+	other := dial(t, url)
+	live := bob.Event(1, now, "live from bob")
+	if ok, msg := other.publish(live); !ok {
+		t.Fatal(msg)
+	}
+	m := c.expect("EVENT")
+	var got nostr.Event
+	json.Unmarshal(m[2], &got)
+	if str(m[1]) != "bobs" || got.ID != live.ID {
+		t.Fatalf("live delivery %s, want bob's event on 'bobs'", joinRaw(m))
+	}
+	// After CLOSE, nothing more arrives on that subscription: a sentinel
+	// REQ's EOSE comes next.
+	c.sendJSON("CLOSE", "bobs")
+	if ok, _ := other.publish(bob.Event(1, now+1, "after close")); !ok {
+		t.Fatal("publish refused")
+	}
+	c.sendJSON("REQ", "sentinel", nostr.Filter{IDs: []string{live.ID}})
+	if got := c.collect("sentinel"); len(got) != 1 {
+		t.Fatalf("sentinel query: %v", got)
+	}
+}
+
+func TestRejectionsSayWhy(t *testing.T) {
+	_, url := start(t, node.Config{})
+	c := dial(t, url)
+	now := time.Now().Unix()
+
+	badSig := alice.Event(1, now, "tampered")
+	badSig.Content = "changed after signing"
+	cases := []struct {
+		name string
+		ev   *nostr.Event
+		want string
+	}{
+		{"bad signature", func() *nostr.Event {
+			ev := alice.Event(1, now, "x")
+			ev.Sig = strings.Repeat("ab", 64)
+			return ev
+		}(), "invalid: signature"},
+		{"content changed", badSig, "invalid: id does not match"},
+		{"far future", alice.Event(1, now+3600, "from the future"), "invalid: created_at is"},
+		{"expired", alice.Event(1, now-100, "gone", nostr.Tag{"expiration", fmt.Sprint(now - 10)}), "invalid: event expired"},
+		{"too big", alice.Event(1, now, strings.Repeat("x", 300<<10)), "invalid: event is"},
+	}
+	for _, tc := range cases {
+		ok, msg := c.publish(tc.ev)
+		if ok || !strings.HasPrefix(msg, tc.want) {
+			t.Errorf("%s: OK %v %q, want false %q...", tc.name, ok, msg, tc.want)
+		}
+	}
+}
+
+func TestMalformedMessages(t *testing.T) {
+	_, url := start(t, node.Config{})
+	c := dial(t, url)
+	ev := alice.Event(1, time.Now().Unix(), "x")
+	evJSON, _ := json.Marshal(ev)
+	upper := strings.Replace(string(evJSON), ev.ID, strings.ToUpper(ev.ID), 1)
+	cases := []struct {
+		msg   string
+		label string // expected reply
+		want  string // substring of the reason
+	}{
+		{`not json`, "NOTICE", "JSON array"},
+		{`["EVENT", {"id": 1}`, "NOTICE", "not valid JSON"},
+		{`[]`, "NOTICE", "empty array"},
+		{`[42]`, "NOTICE", "first element must be a string"},
+		{`["HELLO"]`, "NOTICE", "unknown message type"},
+		{`["EVENT"]`, "NOTICE", "EVENT takes one event"},
+		{`["EVENT", "x"]`, "NOTICE", "must be a JSON object"},
+		{`["EVENT", {"id":"` + ev.ID + `","kind":"one"}]`, "OK", "invalid:"},
+		{`["EVENT", ` + strings.Replace(string(evJSON), `"tags":[]`, `"tags":[[1]]`, 1) + `]`, "OK", "invalid:"},
+		{`["EVENT", ` + upper + `]`, "OK", "invalid:"},
+		{`["REQ"]`, "NOTICE", "subscription id"},
+		{`["REQ", "s1"]`, "CLOSED", "at least one filter"},
+		{`["REQ", 5, {}]`, "NOTICE", "must be a string"},
+		{`["REQ", "` + strings.Repeat("s", 65) + `", {}]`, "NOTICE", "1 to 64"},
+		{`["REQ", "s2", {"authors": ["abc"]}]`, "CLOSED", "invalid: authors must be 64"},
+		{`["REQ", "s3", {"kinds": "1"}]`, "CLOSED", "wrong type"},
+		{`["REQ", "s4", {"limit": -1}]`, "CLOSED", "negative"},
+		{`["REQ", "s5", {"#emoji": ["x"]}]`, "CLOSED", "single-letter"},
+		{`["REQ", "s6", {"search": "x"}]`, "CLOSED", "unsupported: search"},
+		{`["COUNT", "s7", {}]`, "CLOSED", "unsupported: COUNT"},
+		{`["CLOSE"]`, "NOTICE", "exactly one subscription id"},
+	}
+	for _, tc := range cases {
+		c.send(tc.msg)
+		m := c.next()
+		if str(m[0]) != tc.label || !strings.Contains(joinRaw(m), tc.want) {
+			t.Errorf("%s\n  got  %s\n  want %s containing %q", tc.msg, joinRaw(m), tc.label, tc.want)
+		}
+	}
+	// The connection still works after all that.
+	if ok, msg := c.publish(ev); !ok {
+		t.Fatalf("publish after garbage: %s", msg)
+	}
+}
+
+func TestOversizedMessage(t *testing.T) {
+	_, url := start(t, node.Config{Relay: relay.Limits{MaxMessageBytes: 4096}})
+	c := dial(t, url)
+	c.send(`["EVENT", {"content": "` + strings.Repeat("a", 10000) + `"}]`)
+	m := c.expect("NOTICE")
+	if !strings.Contains(str(m[1]), "larger than 4096 bytes") {
+		t.Fatalf("notice %q", str(m[1]))
+	}
+	// Past four times the limit the connection is closed, not read.
+	c.send(strings.Repeat(" ", 20000))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, _, err := c.ws.Read(ctx); websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
+		t.Fatalf("huge message: %v, want close 1009", err)
+	}
+}
+
+func TestSubscriptionLimitAndReplace(t *testing.T) {
+	_, url := start(t, node.Config{Relay: relay.Limits{MaxSubscriptions: 3}})
+	c := dial(t, url)
+	for i := 0; i < 3; i++ {
+		c.sendJSON("REQ", fmt.Sprint("s", i), nostr.Filter{Kinds: []int{1}})
+		c.collect(fmt.Sprint("s", i))
+	}
+	// Reusing an id replaces the subscription rather than adding one.
+	c.sendJSON("REQ", "s0", nostr.Filter{Kinds: []int{7}})
+	c.collect("s0")
+	c.sendJSON("REQ", "s3", nostr.Filter{})
+	m := c.expect("CLOSED")
+	if str(m[1]) != "s3" || !strings.HasPrefix(str(m[2]), "rate-limited:") {
+		t.Fatalf("4th subscription: %s", joinRaw(m))
+	}
+	c.sendJSON("CLOSE", "s1")
+	c.sendJSON("REQ", "s3", nostr.Filter{})
+	c.collect("s3")
+}
+
+func TestRateLimits(t *testing.T) {
+	_, url := start(t, node.Config{Relay: relay.Limits{EventsPerSecond: 1, ReqsPerSecond: 1}})
+	c := dial(t, url)
+	now := time.Now().Unix()
+	limited := false
+	// The burst is 10; the 12th event within a second must be refused.
+	for i := 0; i < 12; i++ {
+		if ok, msg := c.publish(alice.Event(1, now, fmt.Sprint(i))); !ok {
+			if !strings.HasPrefix(msg, "rate-limited:") {
+				t.Fatalf("refused for another reason: %s", msg)
+			}
+			limited = true
+		}
+	}
+	if !limited {
+		t.Fatal("12 events at once were all accepted with a limit of 1/s, burst 10")
+	}
+	limited = false
+	for i := 0; i < 12; i++ {
+		c.sendJSON("REQ", "q", nostr.Filter{Limit: 1})
+		m := c.next()
+		for str(m[0]) == "EVENT" {
+			m = c.next()
+		}
+		if str(m[0]) == "CLOSED" && strings.HasPrefix(str(m[2]), "rate-limited:") {
+			limited = true
+		}
+	}
+	if !limited {
+		t.Fatal("12 REQs at once were all answered with a limit of 1/s, burst 10")
+	}
+}
+
+// A client that stops reading must not hold up delivery to others, and is
+// disconnected once its send queue fills.
+func TestStalledClientDoesNotBlockOthers(t *testing.T) {
+	_, url := start(t, node.Config{Relay: relay.Limits{OutboxBytes: 64 << 10, EventsPerSecond: 10000}})
+	stalled := dial(t, url)
+	stalled.sendJSON("REQ", "all", nostr.Filter{})
+	stalled.collect("all")
+	// From here on, stalled never reads; TCP buffers and then its send
+	// queue fill up.
+
+	healthy := dial(t, url)
+	healthy.sendJSON("REQ", "all", nostr.Filter{})
+	healthy.collect("all")
+	pub := dial(t, url)
+	now := time.Now().Unix()
+	big := strings.Repeat("z", 60<<10)
+	for i := 0; i < 150; i++ {
+		ev := alice.Event(1, now, fmt.Sprint(i, big))
+		if ok, msg := pub.publish(ev); !ok {
+			t.Fatal(msg)
+		}
+		m := healthy.expect("EVENT")
+		var got nostr.Event
+		json.Unmarshal(m[2], &got)
+		if got.ID != ev.ID {
+			t.Fatalf("healthy client got %s, want %s", got.ID, ev.ID)
+		}
+	}
+	// The stalled client has been cut off.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := stalled.ws.Read(ctx); err != nil {
+			if ctx.Err() != nil {
+				t.Fatal("stalled client was never disconnected")
+			}
+			break
+		}
+	}
+}
+
+func TestNIP11(t *testing.T) {
+	_, url := start(t, node.Config{Name: "Almaty café"})
+	httpURL := "http" + strings.TrimPrefix(url, "ws")
+	req, _ := http.NewRequest("GET", httpURL, nil)
+	req.Header.Set("Accept", "application/nostr+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var info relay.Info
+	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
+		t.Fatal(err)
+	}
+	if resp.Header.Get("Access-Control-Allow-Origin") != "*" || info.Name != "Almaty café" ||
+		info.Limitation == nil || info.Limitation.MaxLimit != 500 || info.Limitation.CreatedAtUpperLimit != 900 {
+		t.Fatalf("NIP-11 document: %+v (CORS %q)", info, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+}
+
+func TestEphemeralEventsAreRelayedNotStored(t *testing.T) {
+	n, url := start(t, node.Config{})
+	sub := dial(t, url)
+	sub.sendJSON("REQ", "eph", nostr.Filter{Kinds: []int{20001}})
+	sub.collect("eph")
+	pub := dial(t, url)
+	ev := alice.Event(20001, time.Now().Unix(), "typing...")
+	if ok, msg := pub.publish(ev); !ok {
+		t.Fatal(msg)
+	}
+	sub.expect("EVENT")
+	if got, _ := n.Store.Get(context.Background(), ev.ID); got != nil {
+		t.Fatal("ephemeral event was stored")
+	}
+}
