@@ -1,0 +1,57 @@
+// Package interoptest finds the independent implementations (Node.js with
+// nostr-tools, from the interop folder) that interoperability tests talk to.
+//
+// scripts/test installs them and sets CARAVAN_REQUIRE_INTEROP=1, so that in
+// CI a missing piece fails the test; a plain `go test` run without them
+// skips with a message saying how to get them.
+package interoptest
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// Dir is the interop folder (with package.json and the scripts).
+func Dir(t testing.TB) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "interop")
+}
+
+func missing(t testing.TB, what string) {
+	t.Helper()
+	if os.Getenv("CARAVAN_REQUIRE_INTEROP") != "" {
+		t.Fatalf("%s; scripts/test should have installed it", what)
+	}
+	t.Skipf("%s; run scripts/test (or `npm ci` in interop/) to run this interop test", what)
+}
+
+// RunNode runs a script of the interop folder with Node.js and returns its
+// standard output. The test fails with the script's standard error if it
+// exits non-zero.
+func RunNode(t testing.TB, script string, args ...string) []byte {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing(t, "Node.js is not installed")
+	}
+	dir := Dir(t)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "nostr-tools")); err != nil {
+		missing(t, "nostr-tools is not installed in interop/node_modules")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, append([]string{script}, args...)...)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("node %s: %v\n%s%s", script, err, stderr.Bytes(), stdout.Bytes())
+	}
+	return stdout.Bytes()
+}
