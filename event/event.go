@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -131,6 +132,14 @@ func Check(ev *nostr.Event, l Limits, now time.Time) error {
 		if len(tag) == 0 {
 			return Reject(Invalid, "tag %d is empty; every tag needs at least a name", i)
 		}
+		for _, s := range tag {
+			if !utf8.ValidString(s) {
+				return Reject(Invalid, "tag %d is not valid UTF-8", i)
+			}
+		}
+	}
+	if !utf8.ValidString(ev.Content) {
+		return Reject(Invalid, "content is not valid UTF-8")
 	}
 	if n := Size(ev); n > l.MaxEventBytes {
 		return Reject(Invalid, "event is %d bytes, more than the limit of %d", n, l.MaxEventBytes)

@@ -123,6 +123,9 @@ func DecodeEvent(raw []byte) (*nostr.Event, error) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, fmt.Errorf("the event must be a JSON object")
 	}
+	if !utf8.Valid(raw) {
+		return nil, fmt.Errorf("the event is not valid UTF-8")
+	}
 	// easyjson skips null fields and fields of unknown names, so check the
 	// types of the required ones first.
 	var shape struct {
