@@ -418,3 +418,28 @@ func TestEphemeralEventsAreRelayedNotStored(t *testing.T) {
 		t.Fatal("ephemeral event was stored")
 	}
 }
+
+func TestConnectionLimit(t *testing.T) {
+	_, url := start(t, node.Config{Relay: relay.Limits{MaxConnections: 2}})
+	a, b := dial(t, url), dial(t, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, resp, err := websocket.Dial(ctx, url, nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("third connection: %v (%v), want HTTP 503", err, resp)
+	}
+	// The first two still work, and a slot frees when one leaves.
+	a.sendJSON("REQ", "x", nostr.Filter{})
+	a.collect("x")
+	b.ws.Close(websocket.StatusNormalClosure, "")
+	var c *websocket.Conn
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, _, err = websocket.Dial(ctx, url, nil); err == nil {
+			break
+		}
+	}
+	if c == nil {
+		t.Fatalf("no slot after a client left: %v", err)
+	}
+	c.CloseNow()
+}
