@@ -240,6 +240,16 @@ func (k *Keyring) get(name string) (Identity, error) {
 	return k.identity(f, def), nil
 }
 
+// lookup finds an identity and its file; the caller holds k.mu.
+func (k *Keyring) lookup(name string) (Identity, keyFile, error) {
+	id, err := k.get(name)
+	if err != nil {
+		return id, keyFile{}, err
+	}
+	f, err := k.read(id.Name)
+	return id, f, err
+}
+
 // SetDefault makes name the default identity.
 func (k *Keyring) SetDefault(name string) error {
 	k.mu.Lock()
@@ -415,11 +425,7 @@ func (k *Keyring) secret(name string) (string, Identity, error) {
 func (k *Keyring) Export(name string) (string, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	id, err := k.get(name)
-	if err != nil {
-		return "", err
-	}
-	f, err := k.read(id.Name)
+	_, f, err := k.lookup(name)
 	if err != nil {
 		return "", err
 	}
@@ -435,11 +441,7 @@ func (k *Keyring) Export(name string) (string, error) {
 func (k *Keyring) ExportNSec(name, passphrase string) (string, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	id, err := k.get(name)
-	if err != nil {
-		return "", err
-	}
-	f, err := k.read(id.Name)
+	_, f, err := k.lookup(name)
 	if err != nil {
 		return "", err
 	}
@@ -461,11 +463,7 @@ func (k *Keyring) ChangePassphrase(name, old, new string, noPassphrase bool) (Id
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	id, err := k.get(name)
-	if err != nil {
-		return id, err
-	}
-	f, err := k.read(id.Name)
+	id, f, err := k.lookup(name)
 	if err != nil {
 		return id, err
 	}

@@ -132,13 +132,7 @@ func New(b Backend, opts Options) *Relay {
 // Close disconnects every client and stops live delivery.
 func (r *Relay) Close() {
 	r.cancel()
-	r.mu.Lock()
-	conns := make([]*Conn, 0, len(r.conns))
-	for c := range r.conns {
-		conns = append(conns, c)
-	}
-	r.mu.Unlock()
-	for _, c := range conns {
+	for _, c := range r.snapshot() {
 		c.close(websocket.StatusGoingAway, "node is shutting down")
 	}
 }
@@ -269,15 +263,20 @@ func (r *Relay) release(ip string) {
 
 // broadcast delivers a newly accepted event to matching subscriptions.
 func (r *Relay) broadcast(ev *nostr.Event, raw []byte) {
+	for _, c := range r.snapshot() {
+		c.deliver(ev, raw)
+	}
+}
+
+// snapshot lists the connected clients.
+func (r *Relay) snapshot() []*Conn {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	conns := make([]*Conn, 0, len(r.conns))
 	for c := range r.conns {
 		conns = append(conns, c)
 	}
-	r.mu.Unlock()
-	for _, c := range conns {
-		c.deliver(ev, raw)
-	}
+	return conns
 }
 
 func remoteIP(req *http.Request) string {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -43,20 +44,8 @@ func (s *Store) Query(ctx context.Context, f nostr.Filter, maxLimit int) ([]Raw,
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
-	defer rows.Close()
-	var out []Raw
-	for rows.Next() {
-		var (
-			id []byte
-			r  Raw
-		)
-		if err := rows.Scan(&id, &r.CreatedAt, &r.JSON); err != nil {
-			return nil, err
-		}
-		r.ID = hex.EncodeToString(id)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanRaws(rows)
+	if err != nil {
 		return nil, err
 	}
 	if len(f.IDs) > 0 {
@@ -236,6 +225,25 @@ func (s *Store) queryVersions(ctx context.Context, f nostr.Filter) ([]Raw, error
 	if err != nil {
 		return nil, err
 	}
+	all, err := scanRaws(rows)
+	if err != nil {
+		return nil, err
+	}
+	var out []Raw
+	for _, r := range all {
+		ev, err := decode(r.JSON)
+		if err != nil {
+			return nil, err
+		}
+		if f.Matches(ev) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// scanRaws reads (id, created_at, raw) rows and closes them.
+func scanRaws(rows *sql.Rows) ([]Raw, error) {
 	defer rows.Close()
 	var out []Raw
 	for rows.Next() {
@@ -246,14 +254,8 @@ func (s *Store) queryVersions(ctx context.Context, f nostr.Filter) ([]Raw, error
 		if err := rows.Scan(&id, &r.CreatedAt, &r.JSON); err != nil {
 			return nil, err
 		}
-		ev, err := decode(r.JSON)
-		if err != nil {
-			return nil, err
-		}
-		if f.Matches(ev) {
-			r.ID = hex.EncodeToString(id)
-			out = append(out, r)
-		}
+		r.ID = hex.EncodeToString(id)
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }

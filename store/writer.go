@@ -312,28 +312,8 @@ func (w *writer) applyDeletion(ctx context.Context, del *nostr.Event, pk []byte)
 			if _, err := w.st["addTombstone"].ExecContext(ctx, addr, pk, int64(del.CreatedAt)); err != nil {
 				return err
 			}
-			rows, err := w.st["byAddress"].QueryContext(ctx, pk, kind, d, int64(del.CreatedAt))
-			if err != nil {
+			if _, err := w.removeAll(ctx, "byAddress", pk, kind, d, int64(del.CreatedAt)); err != nil {
 				return err
-			}
-			type victim struct {
-				eid, at int64
-				raw     []byte
-			}
-			var vs []victim
-			for rows.Next() {
-				var v victim
-				if err := rows.Scan(&v.eid, &v.at, &v.raw); err != nil {
-					rows.Close()
-					return err
-				}
-				vs = append(vs, v)
-			}
-			rows.Close()
-			for _, v := range vs {
-				if err := w.remove(ctx, v.eid, v.at, v.raw); err != nil {
-					return err
-				}
 			}
 			if _, err := w.st["dropVersions"].ExecContext(ctx, addr, int64(del.CreatedAt)); err != nil {
 				return err
@@ -346,34 +326,44 @@ func (w *writer) applyDeletion(ctx context.Context, del *nostr.Event, pk []byte)
 func (w *writer) purge(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		rows, err := w.st["expired"].QueryContext(ctx, w.s.now().Unix())
-		if err != nil {
+		n, err := w.removeAll(ctx, "expired", w.s.now().Unix())
+		total += n
+		if err != nil || n == 0 {
 			return total, err
 		}
-		type victim struct {
-			eid, at int64
-			raw     []byte
-		}
-		var vs []victim
-		for rows.Next() {
-			var v victim
-			if err := rows.Scan(&v.eid, &v.at, &v.raw); err != nil {
-				rows.Close()
-				return total, err
-			}
-			vs = append(vs, v)
-		}
-		rows.Close()
-		if len(vs) == 0 {
-			return total, nil
-		}
-		for _, v := range vs {
-			if err := w.remove(ctx, v.eid, v.at, v.raw); err != nil {
-				return total, err
-			}
-		}
-		total += len(vs)
 	}
+}
+
+// removeAll removes the events (eid, created_at, raw) that the named
+// statement selects, and returns how many.
+func (w *writer) removeAll(ctx context.Context, stmt string, args ...any) (int, error) {
+	rows, err := w.st[stmt].QueryContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	type victim struct {
+		eid, at int64
+		raw     []byte
+	}
+	var vs []victim
+	for rows.Next() {
+		var v victim
+		if err := rows.Scan(&v.eid, &v.at, &v.raw); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		vs = append(vs, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, v := range vs {
+		if err := w.remove(ctx, v.eid, v.at, v.raw); err != nil {
+			return 0, err
+		}
+	}
+	return len(vs), nil
 }
 
 // tagKeys lists the index keys ("x:value") of an event's single-letter tags.

@@ -26,11 +26,8 @@ func follow(c *cli, name string, args []string) error {
 		relay = fs.String("relay", "", "a relay `URL` where they can be found")
 	}
 	ps := addPassFlags(fs, false)
-	args, err := c.parse(cmd, fs, args)
+	args, err := c.args(cmd, fs, args, 1, 1)
 	if err != nil {
-		return err
-	}
-	if err := exactArgs(cmd, args, 1, 1); err != nil {
 		return err
 	}
 	req := localapi.FollowRequest{As: *as, PubKey: args[0]}
@@ -69,14 +66,7 @@ func runContacts(c *cli, args []string) error {
 	fs := c.flags(cmd)
 	as := fs.String("as", "", "list the contacts of identity `NAME`")
 	asJSON := fs.Bool("json", false, "print JSON")
-	args, err := c.parse(cmd, fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactArgs(cmd, args, 0, 0); err != nil {
-		return err
-	}
-	cl, err := c.api()
+	args, cl, err := c.connect(cmd, fs, args, 0, 0)
 	if err != nil {
 		return err
 	}

@@ -30,11 +30,8 @@ func runFeed(c *cli, args []string) error {
 	fs.Var(&authors, "author", "only events by `NPUB` (repeatable)")
 	since := fs.Duration("since", 0, "only events from the last `DURATION` (e.g. 24h)")
 	asJSON := fs.Bool("json", false, "print one JSON event per line, for scripts")
-	args, err := c.parse(cmd, fs, args)
+	args, err := c.args(cmd, fs, args, 0, 0)
 	if err != nil {
-		return err
-	}
-	if err := exactArgs(cmd, args, 0, 0); err != nil {
 		return err
 	}
 	if *limit <= 0 {
@@ -89,11 +86,8 @@ func runGet(c *cli, args []string) error {
 	cmd := lookup("get")
 	fs := c.flags(cmd)
 	asJSON := fs.Bool("json", false, "print the event as JSON")
-	args, err := c.parse(cmd, fs, args)
+	args, err := c.args(cmd, fs, args, 1, 1)
 	if err != nil {
-		return err
-	}
-	if err := exactArgs(cmd, args, 1, 1); err != nil {
 		return err
 	}
 	id, err := parseEventRef(args[0])

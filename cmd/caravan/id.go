@@ -74,11 +74,8 @@ func runIDNew(c *cli, args []string) error {
 	fs := c.flags(cmd)
 	ps := addPassFlags(fs, true)
 	makeDefault := fs.Bool("default", false, "make it the default identity")
-	args, err := c.parse(cmd, fs, args)
+	args, err := c.args(cmd, fs, args, 1, 1)
 	if err != nil {
-		return err
-	}
-	if err := exactArgs(cmd, args, 1, 1); err != nil {
 		return err
 	}
 	if err := keys.CheckName(args[0]); err != nil {
@@ -121,14 +118,7 @@ func runIDList(c *cli, args []string) error {
 	cmd := idCommand("list")
 	fs := c.flags(cmd)
 	asJSON := fs.Bool("json", false, "print JSON")
-	args, err := c.parse(cmd, fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactArgs(cmd, args, 0, 0); err != nil {
-		return err
-	}
-	cl, err := c.api()
+	args, cl, err := c.connect(cmd, fs, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -148,14 +138,7 @@ func runIDList(c *cli, args []string) error {
 		if id.Default {
 			mark = "*"
 		}
-		state := "locked"
-		switch {
-		case !id.Encrypted:
-			state = "no passphrase"
-		case id.Unlocked:
-			state = "unlocked"
-		}
-		fmt.Fprintf(c.stdout, "%s %-12s %s  %s\n", mark, id.Name, id.NPub, state)
+		fmt.Fprintf(c.stdout, "%s %-12s %s  %s\n", mark, id.Name, id.NPub, identityState(id))
 	}
 	return nil
 }
@@ -165,17 +148,11 @@ func runIDShow(c *cli, args []string) error {
 	fs := c.flags(cmd)
 	noQR := fs.Bool("no-qr", false, "do not draw the QR code")
 	asJSON := fs.Bool("json", false, "print JSON")
-	args, err := c.parse(cmd, fs, args)
+	args, err := c.args(cmd, fs, args, 0, 1)
 	if err != nil {
 		return err
 	}
-	if err := exactArgs(cmd, args, 0, 1); err != nil {
-		return err
-	}
-	name := ""
-	if len(args) == 1 {
-		name = args[0]
-	}
+	name := optArg(args)
 	cl, err := c.api()
 	if err != nil {
 		return err
@@ -206,11 +183,8 @@ func runIDExport(c *cli, args []string) error {
 	fs := c.flags(cmd)
 	nsec := fs.Bool("nsec", false, "print the bare secret key (asks for the passphrase)")
 	ps := addPassFlags(fs, false)
-	args, err := c.parse(cmd, fs, args)
+	args, err := c.args(cmd, fs, args, 0, 1)
 	if err != nil {
-		return err
-	}
-	if err := exactArgs(cmd, args, 0, 1); err != nil {
 		return err
 	}
 	req := localapi.ExportRequest{NSec: *nsec}
@@ -245,11 +219,8 @@ func runIDImport(c *cli, args []string) error {
 	cmd := idCommand("import")
 	fs := c.flags(cmd)
 	ps := addPassFlags(fs, true)
-	args, err := c.parse(cmd, fs, args)
+	args, err := c.args(cmd, fs, args, 1, 2)
 	if err != nil {
-		return err
-	}
-	if err := exactArgs(cmd, args, 1, 2); err != nil {
 		return err
 	}
 	if err := keys.CheckName(args[0]); err != nil {
@@ -298,14 +269,7 @@ func runIDImport(c *cli, args []string) error {
 func runIDUse(c *cli, args []string) error {
 	cmd := idCommand("use")
 	fs := c.flags(cmd)
-	args, err := c.parse(cmd, fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactArgs(cmd, args, 1, 1); err != nil {
-		return err
-	}
-	cl, err := c.api()
+	args, cl, err := c.connect(cmd, fs, args, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -322,11 +286,8 @@ func runIDPasswd(c *cli, args []string) error {
 	fs := c.flags(cmd)
 	oldFile := fs.String("old-passphrase-file", "", "read the current passphrase from `FILE`")
 	ps := addPassFlags(fs, true)
-	args, err := c.parse(cmd, fs, args)
+	args, err := c.args(cmd, fs, args, 0, 1)
 	if err != nil {
-		return err
-	}
-	if err := exactArgs(cmd, args, 0, 1); err != nil {
 		return err
 	}
 	req := localapi.PassphraseRequest{NoPassphrase: ps.none}
@@ -361,6 +322,17 @@ func runIDPasswd(c *cli, args []string) error {
 		fmt.Fprintf(c.stdout, "Passphrase of %s changed.\n", id.Name)
 	}
 	return nil
+}
+
+// identityState says whether an identity can sign now.
+func identityState(id keys.Identity) string {
+	switch {
+	case !id.Encrypted:
+		return "no passphrase"
+	case id.Unlocked:
+		return "unlocked"
+	}
+	return "locked"
 }
 
 func printJSON(w io.Writer, v any) error {

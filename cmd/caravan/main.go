@@ -276,6 +276,34 @@ func (c *cli) api() (*localapi.Client, error) {
 	return cl, nil
 }
 
+// args parses flags and positional arguments (see parse) and checks that
+// there are min to max positional ones (max -1: no limit).
+func (c *cli) args(cmd *command, fs *flag.FlagSet, args []string, min, max int) ([]string, error) {
+	args, err := c.parse(cmd, fs, args)
+	if err != nil {
+		return nil, err
+	}
+	return args, exactArgs(cmd, args, min, max)
+}
+
+// connect is args followed by api.
+func (c *cli) connect(cmd *command, fs *flag.FlagSet, args []string, min, max int) ([]string, *localapi.Client, error) {
+	args, err := c.args(cmd, fs, args, min, max)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := c.api()
+	return args, cl, err
+}
+
+// optArg is the optional single positional argument, or "".
+func optArg(args []string) string {
+	if len(args) > 0 {
+		return args[0]
+	}
+	return ""
+}
+
 // exactArgs checks the number of positional arguments.
 func exactArgs(cmd *command, args []string, min, max int) error {
 	if len(args) < min {

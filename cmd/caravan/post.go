@@ -23,11 +23,8 @@ func runPost(c *cli, args []string) error {
 	var tags multiFlag
 	fs.Var(&tags, "t", "add a hashtag `TOPIC` (repeatable)")
 	ps := addPassFlags(fs, false)
-	args, err := c.parse(cmd, fs, args)
+	args, err := c.args(cmd, fs, args, 1, 1)
 	if err != nil {
-		return err
-	}
-	if err := exactArgs(cmd, args, 1, 1); err != nil {
 		return err
 	}
 	text := args[0]

@@ -37,11 +37,8 @@ func runServe(c *cli, args []string) error {
 	listen := fs.String("listen", "", "relay endpoint `ADDR`ess (default from config.json, else "+node.DefaultListen+")")
 	apiAddr := fs.String("api", "", "local API `ADDR`ess, loopback only (default from config.json, else "+node.DefaultAPI+")")
 	ps := addPassFlags(fs, true)
-	args, err := c.parse(cmd, fs, args)
+	args, err := c.args(cmd, fs, args, 0, 0)
 	if err != nil {
-		return err
-	}
-	if err := exactArgs(cmd, args, 0, 0); err != nil {
 		return err
 	}
 	dir, err := c.resolveDataDir()

@@ -19,14 +19,7 @@ func runStatus(c *cli, args []string) error {
 	cmd := lookup("status")
 	fs := c.flags(cmd)
 	asJSON := fs.Bool("json", false, "print JSON")
-	args, err := c.parse(cmd, fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactArgs(cmd, args, 0, 0); err != nil {
-		return err
-	}
-	cl, err := c.api()
+	args, cl, err := c.connect(cmd, fs, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -65,14 +58,7 @@ func runStatus(c *cli, args []string) error {
 		fmt.Fprintf(w, "  none yet ('caravan id new NAME')\n")
 	}
 	for _, id := range st.Identities {
-		state := "locked"
-		switch {
-		case !id.Encrypted:
-			state = "no passphrase"
-		case id.Unlocked:
-			state = "unlocked"
-		}
-		fmt.Fprintf(w, "  %s%s  %s  %s\n", id.Name, defaultMark(id), id.NPub, state)
+		fmt.Fprintf(w, "  %s%s  %s  %s\n", id.Name, defaultMark(id), id.NPub, identityState(id))
 	}
 	return nil
 }

@@ -11,17 +11,11 @@ func runUnlock(c *cli, args []string) error {
 	cmd := lookup("unlock")
 	fs := c.flags(cmd)
 	ps := addPassFlags(fs, false)
-	args, err := c.parse(cmd, fs, args)
+	args, err := c.args(cmd, fs, args, 0, 1)
 	if err != nil {
 		return err
 	}
-	if err := exactArgs(cmd, args, 0, 1); err != nil {
-		return err
-	}
-	name := ""
-	if len(args) == 1 {
-		name = args[0]
-	}
+	name := optArg(args)
 	cl, err := c.api()
 	if err != nil {
 		return err
@@ -52,14 +46,7 @@ func runUnlock(c *cli, args []string) error {
 func runLock(c *cli, args []string) error {
 	cmd := lookup("lock")
 	fs := c.flags(cmd)
-	args, err := c.parse(cmd, fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactArgs(cmd, args, 0, 0); err != nil {
-		return err
-	}
-	cl, err := c.api()
+	args, cl, err := c.connect(cmd, fs, args, 0, 0)
 	if err != nil {
 		return err
 	}
