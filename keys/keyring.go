@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil/bech32"
@@ -76,7 +77,12 @@ type Keyring struct {
 
 	mu       sync.Mutex
 	unlocked map[string]string // name -> secret hex
+	version  atomic.Int64      // bumped when an identity is added
 }
+
+// Version changes whenever an identity is added, so that users of the
+// set of public keys know to look again.
+func (k *Keyring) Version() int64 { return k.version.Load() }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
 
@@ -353,6 +359,7 @@ func (k *Keyring) addFile(name, sk, ncryptsec, nsec string) (Identity, error) {
 		}
 	}
 	k.unlocked[name] = sk
+	k.version.Add(1)
 	return k.get(name)
 }
 

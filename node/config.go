@@ -10,6 +10,7 @@ import (
 	"runtime"
 
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/relay"
 )
 
@@ -30,6 +31,8 @@ type Config struct {
 	Events event.Limits `json:"events,omitempty"`
 	// Relay bounds what one client of the relay endpoint may do.
 	Relay relay.Limits `json:"relay,omitempty"`
+	// Policy says what this node carries for others.
+	Policy policy.Config `json:"policy,omitempty"`
 }
 
 // Defaults for Config.
@@ -54,6 +57,7 @@ func (c Config) WithDefaults() Config {
 	}
 	c.Events = c.Events.WithDefaults()
 	c.Relay = c.Relay.WithDefaults()
+	c.Policy = c.Policy.WithDefaults()
 	return c
 }
 

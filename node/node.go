@@ -28,6 +28,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -66,12 +67,14 @@ type Node struct {
 	Config Config
 	Keys   *keys.Keyring
 	Store  *store.Store
+	Policy *policy.Policy
 
 	now     func() time.Time
 	logf    func(string, ...any)
 	lock    *os.File
 	started time.Time
 
+	graph   graphState
 	mu      sync.RWMutex
 	subs    map[int]func(ev *nostr.Event, raw []byte)
 	nextSub int
@@ -118,10 +121,12 @@ func Open(dir string, opts Options) (*Node, error) {
 		lock.Close()
 		return nil, err
 	}
+	cfg = cfg.WithDefaults()
 	return &Node{
-		Dir: dir, Config: cfg.WithDefaults(), Keys: kr, Store: st,
+		Dir: dir, Config: cfg, Keys: kr, Store: st, Policy: policy.New(cfg.Policy),
 		now: opts.Now, logf: opts.Logf, lock: lock, started: opts.Now(),
-		subs: map[int]func(*nostr.Event, []byte){},
+		subs:  map[int]func(*nostr.Event, []byte){},
+		graph: graphState{dirty: true},
 	}, nil
 }
 
@@ -179,14 +184,26 @@ func (n *Node) Ingest(ctx context.Context, evs ...*nostr.Event) []Result {
 	}
 	verifyAll(evs, res)
 
-	var keep []*nostr.Event
-	var at []int
+	n.refreshGraph(ctx)
+	var (
+		keep  []*nostr.Event
+		at    []int
+		sizes = make([]int, len(evs))
+	)
 	for i, ev := range evs {
 		if res[i].Err != nil {
 			continue
 		}
 		if event.IsEphemeral(ev.Kind) {
 			res[i].Ephemeral = true
+			continue
+		}
+		if c := n.Policy.Classify(ev); c == policy.Wrap || c == policy.Stranger {
+			n.countUsage(ctx)
+		}
+		sizes[i] = event.Size(ev)
+		if err := n.Policy.Take(ev, sizes[i]); err != nil {
+			res[i].Err = err
 			continue
 		}
 		keep = append(keep, ev)
@@ -200,10 +217,14 @@ func (n *Node) Ingest(ctx context.Context, evs ...*nostr.Event) []Result {
 			} else {
 				res[i].Outcome = out[j]
 			}
+			if res[i].Err != nil || res[i].Outcome != store.Stored {
+				n.Policy.Return(evs[i], sizes[i])
+			}
 		}
 	}
 	for i, ev := range evs {
 		if res[i].Err == nil && (res[i].Ephemeral || res[i].Outcome == store.Stored) {
+			n.graphChanged(ev)
 			n.notify(ev)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/internal/atomicfile"
+	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/relay"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
@@ -75,7 +76,7 @@ func (n *Node) NewRelay() *relay.Relay {
 				Description:   n.Config.Description,
 				Software:      "https://github.com/caravan-mesh/caravan",
 				Version:       VersionString(),
-				SupportedNIPs: []int{1, 9, 11, 40},
+				SupportedNIPs: []int{1, 9, 11, 40, 77},
 			}
 		},
 	})
@@ -164,3 +165,7 @@ func (b relayBackend) Query(ctx context.Context, f nostr.Filter, max int) ([]sto
 }
 
 func (b relayBackend) Subscribe(fn func(*nostr.Event, []byte)) func() { return b.n.Subscribe(fn) }
+
+func (b relayBackend) Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error) {
+	return b.n.Store.Items(ctx, f)
+}

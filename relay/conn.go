@@ -1,25 +1,24 @@
 package relay
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/link"
 	"github.com/caravan-mesh/caravan/store"
-	"github.com/coder/websocket"
 	"github.com/nbd-wtf/go-nostr"
 )
 
 // Conn is one client connection.
 type Conn struct {
 	r      *Relay
-	ws     *websocket.Conn
+	link   link.Conn
 	ip     string
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -31,6 +30,7 @@ type Conn struct {
 
 	mu   sync.Mutex
 	subs map[string]*subscription
+	negs map[string]*negSession
 	// Values holds per-connection state for extension handlers.
 	Values sync.Map
 }
@@ -40,16 +40,17 @@ type subscription struct {
 	cancel  context.CancelFunc
 }
 
-func newConn(r *Relay, ws *websocket.Conn, ip string) *Conn {
+func newConn(r *Relay, l link.Conn, ip string) *Conn {
 	ctx, cancel := context.WithCancel(context.Background())
 	now := r.opts.Now()
 	return &Conn{
-		r: r, ws: ws, ip: ip, ctx: ctx, cancel: cancel,
+		r: r, link: l, ip: ip, ctx: ctx, cancel: cancel,
 		out:    newOutbox(r.lim.OutboxBytes),
 		events: newBucket(r.lim.EventsPerSecond, now),
 		reqs:   newBucket(r.lim.ReqsPerSecond, now),
 		slots:  make(chan struct{}, r.lim.InFlight),
 		subs:   map[string]*subscription{},
+		negs:   map[string]*negSession{},
 	}
 }
 
@@ -62,11 +63,13 @@ func (c *Conn) RemoteIP() string { return c.ip }
 func (c *Conn) run() {
 	defer c.cancel()
 	go c.writeLoop()
-	go c.pingLoop()
+	if p, ok := c.link.(link.Pinger); ok {
+		go c.pingLoop(p)
+	}
 	for {
-		msg, err := c.readMessage()
+		msg, err := c.link.Read(c.ctx)
 		if err != nil {
-			if !errors.Is(err, errTooBig) {
+			if !errors.Is(err, link.ErrTooBig) {
 				break
 			}
 			c.Notice(fmt.Sprintf("invalid: message larger than %d bytes (NIP-11 max_message_length); it was ignored", c.r.lim.MaxMessageBytes))
@@ -80,40 +83,13 @@ func (c *Conn) run() {
 		s.cancel()
 		delete(c.subs, id)
 	}
+	c.negs = map[string]*negSession{}
 	c.mu.Unlock()
 	c.wg.Wait()
-	c.ws.CloseNow()
-}
-
-var errTooBig = errors.New("message too big")
-
-func (c *Conn) readMessage() ([]byte, error) {
-	typ, rd, err := c.ws.Reader(c.ctx)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	n, err := io.Copy(&buf, io.LimitReader(rd, int64(c.r.lim.MaxMessageBytes)+1))
-	if err != nil {
-		return nil, err
-	}
-	if n > int64(c.r.lim.MaxMessageBytes) {
-		if _, err := io.Copy(io.Discard, rd); err != nil {
-			return nil, err
-		}
-		return nil, errTooBig
-	}
-	if typ != websocket.MessageText {
-		c.Notice("invalid: binary websocket messages are not part of NIP-01; send JSON text")
-		return nil, nil
-	}
-	return buf.Bytes(), nil
+	c.link.Close("")
 }
 
 func (c *Conn) handle(b []byte) {
-	if b == nil {
-		return
-	}
 	m, err := ParseMessage(b, c.r.lim.MaxFilters)
 	if err != nil {
 		var pe *ParseError
@@ -123,6 +99,8 @@ func (c *Conn) handle(b []byte) {
 			c.OK(pe.EventID, false, pe.Error())
 		case (pe.Label == "REQ" || pe.Label == "COUNT") && pe.SubID != "":
 			c.Closed(pe.SubID, pe.Error())
+		case strings.HasPrefix(pe.Label, "NEG-") && pe.SubID != "":
+			c.NegErr(pe.SubID, pe.Error())
 		default:
 			c.Notice(pe.Error())
 		}
@@ -142,6 +120,14 @@ func (c *Conn) handle(b []byte) {
 		c.mu.Unlock()
 	case "COUNT":
 		c.Closed(m.SubID, "unsupported: COUNT (NIP-45) is not supported by this node")
+	case "NEG-OPEN":
+		c.negOpen(m)
+	case "NEG-MSG":
+		c.negMsg(m)
+	case "NEG-CLOSE":
+		c.mu.Lock()
+		delete(c.negs, m.SubID)
+		c.mu.Unlock()
 	case "AUTH":
 		c.Notice("unsupported: this node does not use AUTH (NIP-42); no authentication is needed")
 	default:
@@ -220,15 +206,15 @@ func (c *Conn) handleReq(id string, filters []nostr.Filter) {
 			}
 			c.mu.Unlock()
 			cancel()
-			c.out.pushWait(c.ctx, mustJSON([]any{"CLOSED", id, event.Reason(err)}))
+			c.out.pushWait(c.ctx, mustJSON([]any{"CLOSED", id, event.Reason(err)}), urgent)
 			return
 		}
 		for _, raw := range raws {
-			if !c.out.pushWait(ctx, eventMessage(id, raw.JSON)) {
+			if !c.out.pushWait(ctx, eventMessage(id, raw.JSON), bulk) {
 				return
 			}
 		}
-		c.out.pushWait(ctx, mustJSON([]any{"EOSE", id}))
+		c.out.pushWait(ctx, mustJSON([]any{"EOSE", id}), bulk)
 	})
 }
 
@@ -280,9 +266,9 @@ func (c *Conn) deliver(ev *nostr.Event, raw []byte) {
 	}
 	c.mu.Unlock()
 	for _, id := range ids {
-		if !c.out.push(eventMessage(id, raw)) {
+		if !c.out.push(eventMessage(id, raw), urgent) {
 			c.r.opts.Logf("relay: disconnecting %s: send queue full (client too slow)", c.ip)
-			c.close(websocket.StatusPolicyViolation, "too slow: send queue full")
+			c.close("too slow: send queue full")
 			return
 		}
 	}
@@ -290,7 +276,7 @@ func (c *Conn) deliver(ev *nostr.Event, raw []byte) {
 
 // OK sends an OK message.
 func (c *Conn) OK(id string, ok bool, msg string) {
-	c.out.pushWait(c.ctx, mustJSON([]any{"OK", id, ok, msg}))
+	c.out.pushWait(c.ctx, mustJSON([]any{"OK", id, ok, msg}), urgent)
 }
 
 // Closed sends a CLOSED message and forgets the subscription.
@@ -301,18 +287,18 @@ func (c *Conn) Closed(id, msg string) {
 		delete(c.subs, id)
 	}
 	c.mu.Unlock()
-	c.out.pushWait(c.ctx, mustJSON([]any{"CLOSED", id, msg}))
+	c.out.pushWait(c.ctx, mustJSON([]any{"CLOSED", id, msg}), urgent)
 }
 
 // Notice sends a NOTICE message.
-func (c *Conn) Notice(msg string) { c.out.pushWait(c.ctx, mustJSON([]any{"NOTICE", msg})) }
+func (c *Conn) Notice(msg string) { c.out.pushWait(c.ctx, mustJSON([]any{"NOTICE", msg}), urgent) }
 
 // Send queues any JSON message, waiting for room in the send queue.
-func (c *Conn) Send(v any) { c.out.pushWait(c.ctx, mustJSON(v)) }
+func (c *Conn) Send(v any) { c.out.pushWait(c.ctx, mustJSON(v), urgent) }
 
-func (c *Conn) close(code websocket.StatusCode, reason string) {
+func (c *Conn) close(reason string) {
 	c.cancel()
-	go c.ws.Close(code, reason)
+	go c.link.Close(reason)
 }
 
 func (c *Conn) writeLoop() {
@@ -322,7 +308,7 @@ func (c *Conn) writeLoop() {
 			return
 		}
 		ctx, cancel := context.WithTimeout(c.ctx, time.Duration(c.r.lim.WriteTimeout))
-		err := c.ws.Write(ctx, websocket.MessageText, b)
+		err := c.link.Write(ctx, b)
 		cancel()
 		if err != nil {
 			c.cancel()
@@ -331,7 +317,7 @@ func (c *Conn) writeLoop() {
 	}
 }
 
-func (c *Conn) pingLoop() {
+func (c *Conn) pingLoop(p link.Pinger) {
 	every := time.Duration(c.r.lim.PingInterval)
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -341,7 +327,7 @@ func (c *Conn) pingLoop() {
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(c.ctx, every)
-			err := c.ws.Ping(ctx)
+			err := p.Ping(ctx)
 			cancel()
 			if err != nil {
 				c.cancel()
@@ -369,10 +355,19 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// outbox is a connection's send queue, bounded in bytes.
+// Priorities of the send queue: answers, notices and live events go out
+// before stored events answering a REQ, so that on a slow link a new
+// message is not stuck behind a backlog.
+const (
+	urgent = 0
+	bulk   = 1
+)
+
+// outbox is a connection's send queue, bounded in bytes, with two
+// priorities.
 type outbox struct {
 	mu    sync.Mutex
-	q     [][]byte
+	q     [2][][]byte
 	bytes int
 	max   int
 	wake  chan struct{} // something to send
@@ -391,22 +386,22 @@ func signal(ch chan struct{}) {
 }
 
 // push queues b if there is room, without waiting.
-func (o *outbox) push(b []byte) bool {
+func (o *outbox) push(b []byte, prio int) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.bytes > 0 && o.bytes+len(b) > o.max {
 		return false
 	}
-	o.q = append(o.q, b)
+	o.q[prio] = append(o.q[prio], b)
 	o.bytes += len(b)
 	signal(o.wake)
 	return true
 }
 
 // pushWait queues b, waiting for room until ctx ends.
-func (o *outbox) pushWait(ctx context.Context, b []byte) bool {
+func (o *outbox) pushWait(ctx context.Context, b []byte, prio int) bool {
 	for {
-		if o.push(b) {
+		if o.push(b, prio) {
 			return true
 		}
 		select {
@@ -420,14 +415,16 @@ func (o *outbox) pushWait(ctx context.Context, b []byte) bool {
 func (o *outbox) pop(ctx context.Context) ([]byte, bool) {
 	for {
 		o.mu.Lock()
-		if len(o.q) > 0 {
-			b := o.q[0]
-			o.q[0] = nil
-			o.q = o.q[1:]
-			o.bytes -= len(b)
-			o.mu.Unlock()
-			signal(o.space)
-			return b, true
+		for p := range o.q {
+			if len(o.q[p]) > 0 {
+				b := o.q[p][0]
+				o.q[p][0] = nil
+				o.q[p] = o.q[p][1:]
+				o.bytes -= len(b)
+				o.mu.Unlock()
+				signal(o.space)
+				return b, true
+			}
 		}
 		o.mu.Unlock()
 		select {

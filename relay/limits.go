@@ -43,6 +43,20 @@ type Limits struct {
 	// Concurrent requests (EVENT and REQ) one connection may have in
 	// progress. If zero, 8.
 	InFlight int `json:"in_flight,omitempty"`
+	// NegSessions open at once on one connection (NIP-77). If zero, 4.
+	NegSessions int `json:"neg_sessions,omitempty"`
+	// NegItems is the most events one NIP-77 reconciliation may cover;
+	// larger ones are refused with NEG-ERR "blocked:". If zero, 5,000,000.
+	NegItems int `json:"neg_items,omitempty"`
+	// NegItemsTotal bounds the events held by all open NIP-77 sessions
+	// together (about 40 bytes each). If zero, 10,000,000.
+	NegItemsTotal int `json:"neg_items_total,omitempty"`
+	// NegFrameBytes bounds each negentropy message this relay sends
+	// (before hex encoding). If zero, 200,000.
+	NegFrameBytes int `json:"neg_frame_bytes,omitempty"`
+	// NegIdle is how long a NIP-77 session may wait for the client's next
+	// message before it is closed. If zero, 2m.
+	NegIdle event.Duration `json:"neg_idle,omitempty"`
 }
 
 // WithDefaults returns l with every zero field set to its default.
@@ -60,6 +74,10 @@ func (l Limits) WithDefaults() Limits {
 	def(&l.MaxConnectionsPerIP, 32)
 	def(&l.OutboxBytes, 8<<20)
 	def(&l.InFlight, 8)
+	def(&l.NegSessions, 4)
+	def(&l.NegItems, 5_000_000)
+	def(&l.NegItemsTotal, 10_000_000)
+	def(&l.NegFrameBytes, 200_000)
 	if l.EventsPerSecond <= 0 {
 		l.EventsPerSecond = 100
 	}
@@ -74,6 +92,7 @@ func (l Limits) WithDefaults() Limits {
 	defd(&l.WriteTimeout, 30*time.Second)
 	defd(&l.QueryTimeout, 10*time.Second)
 	defd(&l.PingInterval, 30*time.Second)
+	defd(&l.NegIdle, 2*time.Minute)
 	return l
 }
 

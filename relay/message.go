@@ -2,6 +2,7 @@ package relay
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
@@ -16,7 +17,8 @@ type Message struct {
 	Label   string         // EVENT, REQ, CLOSE, COUNT, AUTH, or another label
 	SubID   string         // REQ, CLOSE, COUNT
 	Event   *nostr.Event   // EVENT
-	Filters []nostr.Filter // REQ, COUNT
+	Filters []nostr.Filter // REQ, COUNT, NEG-OPEN (one)
+	Neg     []byte         // NEG-OPEN, NEG-MSG: the negentropy message, decoded from hex
 	Raw     []json.RawMessage
 }
 
@@ -95,9 +97,35 @@ func ParseMessage(b []byte, maxFilters int) (*Message, error) {
 			return nil, &ParseError{Label: m.Label, Msg: err.Error()}
 		}
 		m.SubID = sub
+	case "NEG-OPEN", "NEG-MSG", "NEG-CLOSE":
+		want := map[string]int{"NEG-OPEN": 4, "NEG-MSG": 3, "NEG-CLOSE": 2}[m.Label]
+		sub, err := subID(parts, 1)
+		if err != nil {
+			return nil, &ParseError{Label: m.Label, Msg: err.Error()}
+		}
+		m.SubID = sub
+		if len(parts) != want {
+			return nil, &ParseError{Label: m.Label, SubID: sub, Msg: fmt.Sprintf("%s takes %d elements after the label, got %d", m.Label, want-1, len(parts)-1)}
+		}
+		if m.Label == "NEG-OPEN" {
+			f, err := DecodeFilter(parts[2])
+			if err != nil {
+				return nil, &ParseError{Label: m.Label, SubID: sub, Msg: "filter: " + err.Error()}
+			}
+			m.Filters = []nostr.Filter{f}
+		}
+		if m.Label != "NEG-CLOSE" {
+			var h string
+			if err := json.Unmarshal(parts[len(parts)-1], &h); err != nil {
+				return nil, &ParseError{Label: m.Label, SubID: sub, Msg: "the negentropy message must be a hex string"}
+			}
+			if m.Neg, err = hex.DecodeString(h); err != nil || len(h) == 0 {
+				return nil, &ParseError{Label: m.Label, SubID: sub, Msg: "the negentropy message is not valid hex"}
+			}
+		}
 	default:
-		// Other labels (AUTH, NEG-OPEN, ...) are handled, or refused, by
-		// the relay; they keep their raw parts.
+		// Other labels (AUTH, ...) are handled, or refused, by the relay;
+		// they keep their raw parts.
 	}
 	return m, nil
 }

@@ -27,9 +27,12 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/link"
+	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/coder/websocket"
 	"github.com/nbd-wtf/go-nostr"
@@ -45,6 +48,9 @@ type Backend interface {
 	// Subscribe calls fn for every event newly accepted from any source,
 	// until cancel is called. fn must not block.
 	Subscribe(fn func(ev *nostr.Event, raw []byte)) (cancel func())
+	// Items lists the (created_at, id) of every stored event matching f,
+	// for NIP-77 reconciliation.
+	Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error)
 }
 
 // Info is the NIP-11 relay information document.
@@ -102,6 +108,7 @@ type Relay struct {
 	opts    Options
 	queries chan struct{} // bounds concurrent store queries
 	cancel  func()
+	negHeld atomic.Int64 // items held by open NIP-77 sessions
 
 	mu    sync.Mutex
 	conns map[*Conn]struct{}
@@ -133,7 +140,7 @@ func New(b Backend, opts Options) *Relay {
 func (r *Relay) Close() {
 	r.cancel()
 	for _, c := range r.snapshot() {
-		c.close(websocket.StatusGoingAway, "node is shutting down")
+		c.close("node is shutting down")
 	}
 }
 
@@ -151,7 +158,7 @@ func (r *Relay) Information() Info {
 		info = r.opts.Info()
 	}
 	if info.SupportedNIPs == nil {
-		info.SupportedNIPs = []int{1, 9, 11, 40}
+		info.SupportedNIPs = []int{1, 9, 11, 40, 77}
 	}
 	info.Limitation = &Limitation{
 		MaxMessageLength:     r.lim.MaxMessageBytes,
@@ -224,8 +231,18 @@ func (r *Relay) serveWebsocket(w http.ResponseWriter, req *http.Request) {
 	}
 	// Messages up to 4x the limit are read and refused with a NOTICE;
 	// beyond that the connection is closed by the websocket layer.
-	ws.SetReadLimit(int64(r.lim.MaxMessageBytes) * 4)
-	c := newConn(r, ws, ip)
+	r.serve(link.WebSocket(ws, r.lim.MaxMessageBytes, ip), ip)
+	r.release(ip)
+}
+
+// ServeConn answers one client over any link (a stdio pipe, for example)
+// until it ends.
+func (r *Relay) ServeConn(l link.Conn) {
+	r.serve(l, l.String())
+}
+
+func (r *Relay) serve(l link.Conn, ip string) {
+	c := newConn(r, l, ip)
 	r.mu.Lock()
 	r.conns[c] = struct{}{}
 	r.mu.Unlock()
@@ -233,7 +250,6 @@ func (r *Relay) serveWebsocket(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	delete(r.conns, c)
 	r.mu.Unlock()
-	r.release(ip)
 }
 
 func (r *Relay) admit(ip string) bool {

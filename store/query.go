@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -60,6 +61,43 @@ func (s *Store) Query(ctx context.Context, f nostr.Filter, maxLimit int) ([]Raw,
 		}
 	}
 	return out, nil
+}
+
+// Items lists (created_at, id) of every current event matching f, for
+// negentropy reconciliation. A filter limit is honoured (the newest
+// events); otherwise all matches are returned.
+func (s *Store) Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error) {
+	if f.LimitZero {
+		return nil, nil
+	}
+	if err := CheckFilter(f); err != nil {
+		return nil, err
+	}
+	limit := -1
+	if f.Limit > 0 {
+		limit = f.Limit
+	}
+	q, args := buildSelect("e.id, e.created_at", f, limit, s.now().Unix())
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	defer rows.Close()
+	var (
+		out []negentropy.Item
+		id  []byte
+		at  int64
+	)
+	for rows.Next() {
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, err
+		}
+		if len(id) != 32 || at < 0 {
+			continue
+		}
+		out = append(out, negentropy.Item{Time: uint64(at), ID: [32]byte(id)})
+	}
+	return out, rows.Err()
 }
 
 // QueryEvents is Query returning decoded events.
@@ -125,6 +163,12 @@ func clip(s string) string {
 // buildQuery turns a filter into SQL. It picks the index that drives the
 // scan: ids, then authors, then a single tag value, then kinds, then time.
 func buildQuery(f nostr.Filter, limit int, now int64) (string, []any) {
+	return buildSelect("e.id, e.created_at, e.raw", f, limit, now)
+}
+
+// buildSelect is buildQuery selecting cols; limit < 0 means no limit and no
+// ordering.
+func buildSelect(cols string, f nostr.Filter, limit int, now int64) (string, []any) {
 	var (
 		where []string
 		args  []any
@@ -207,8 +251,11 @@ func buildQuery(f nostr.Filter, limit int, now int64) (string, []any) {
 	}
 	where = append(where, "(e.expiration IS NULL OR e.expiration > ?)")
 	args = append(args, now)
-	q := "SELECT e.id, e.created_at, e.raw FROM " + from + " WHERE " + strings.Join(where, " AND ") +
-		" ORDER BY " + order + " DESC, e.id ASC LIMIT ?"
+	q := "SELECT " + cols + " FROM " + from + " WHERE " + strings.Join(where, " AND ")
+	if limit < 0 {
+		return q, args
+	}
+	q += " ORDER BY " + order + " DESC, e.id ASC LIMIT ?"
 	args = append(args, limit)
 	return q, args
 }

@@ -287,6 +287,41 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
+// Usage is what counts against the policy's caps: gift wraps, and by
+// author the events of kinds that use the strangers' quota (all but wraps,
+// reports, deletions and drafts).
+type Usage struct {
+	WrapEvents int
+	WrapBytes  int64
+	ByAuthor   map[string][2]int64 // hex pubkey -> events, bytes
+}
+
+// Usage scans the store for the policy's counters. On a large store this
+// reads every row; callers run it once at start and then keep counts.
+func (s *Store) Usage(ctx context.Context) (Usage, error) {
+	u := Usage{ByAuthor: map[string][2]int64{}}
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(LENGTH(raw)), 0) FROM events WHERE kind = 1059`).Scan(&u.WrapEvents, &u.WrapBytes)
+	if err != nil {
+		return u, err
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT pubkey, COUNT(*), SUM(LENGTH(raw)) FROM events WHERE kind NOT IN (1059, 30023, 5, 30024) GROUP BY pubkey`)
+	if err != nil {
+		return u, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			pk   []byte
+			n, b int64
+		)
+		if err := rows.Scan(&pk, &n, &b); err != nil {
+			return u, err
+		}
+		u.ByAuthor[hex.EncodeToString(pk)] = [2]int64{n, b}
+	}
+	return u, rows.Err()
+}
+
 // IntegrityCheck runs SQLite's PRAGMA integrity_check and returns its
 // verdict, "ok" when the database is sound.
 func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {

@@ -1,0 +1,128 @@
+package node
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/caravan-mesh/caravan/policy"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// graphState tracks when the follow graph must be computed again.
+type graphState struct {
+	mu         sync.Mutex
+	keyVersion int64
+	dirty      bool
+	counted    bool
+}
+
+// refreshGraph recomputes the follow graph from the identities' kind-3
+// lists and their contacts' (policy.Graph) when something changed.
+func (n *Node) refreshGraph(ctx context.Context) {
+	gs := &n.graph
+	gs.mu.Lock()
+	defer gs.mu.Unlock()
+	if v := n.Keys.Version(); v != gs.keyVersion || gs.dirty {
+		gs.keyVersion, gs.dirty = v, false
+		n.Policy.SetGraph(n.computeGraph(ctx))
+	}
+}
+
+func (n *Node) computeGraph(ctx context.Context) policy.Graph {
+	g := policy.Graph{Own: map[string]bool{}, Hop1: map[string]bool{}, Hop2: map[string]bool{}}
+	ids, err := n.Keys.List()
+	if err != nil {
+		n.logf("follow graph: %v", err)
+		return g
+	}
+	for _, id := range ids {
+		g.Own[id.PubKey.Hex()] = true
+	}
+	follows := func(authors map[string]bool, into map[string]bool, skip ...map[string]bool) {
+		list := make([]string, 0, len(authors))
+		for a := range authors {
+			list = append(list, a)
+		}
+		for len(list) > 0 {
+			chunk := list[:min(len(list), 500)]
+			list = list[len(chunk):]
+			evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Authors: chunk, Kinds: []int{nostr.KindFollowList}}, len(chunk))
+			if err != nil {
+				n.logf("follow graph: %v", err)
+				return
+			}
+		tags:
+			for _, ev := range evs {
+				for _, t := range ev.Tags {
+					if len(t) < 2 || t[0] != "p" || len(t[1]) != 64 {
+						continue
+					}
+					for _, s := range skip {
+						if s[t[1]] {
+							continue tags
+						}
+					}
+					into[t[1]] = true
+				}
+			}
+		}
+	}
+	follows(g.Own, g.Hop1, g.Own)
+	if n.Policy.Config().FollowHops >= 2 {
+		follows(g.Hop1, g.Hop2, g.Own, g.Hop1)
+	}
+	return g
+}
+
+// countUsage loads the policy's counters from the store, once.
+func (n *Node) countUsage(ctx context.Context) {
+	gs := &n.graph
+	gs.mu.Lock()
+	if gs.counted {
+		gs.mu.Unlock()
+		return
+	}
+	gs.counted = true
+	gs.mu.Unlock()
+	start := time.Now()
+	u, err := n.Store.Usage(ctx)
+	if err != nil {
+		n.logf("policy counters: %v", err)
+		return
+	}
+	c := policy.Counts{Wraps: policy.Amount{Events: u.WrapEvents, Bytes: u.WrapBytes}, ByAuthor: map[string]policy.Amount{}}
+	for a, v := range u.ByAuthor {
+		c.ByAuthor[a] = policy.Amount{Events: int(v[0]), Bytes: v[1]}
+	}
+	n.Policy.Reset(c)
+	if d := time.Since(start); d > time.Second {
+		n.logf("policy counters loaded in %s", d.Round(time.Millisecond))
+	}
+}
+
+// graphChanged notes that a stored event changes the follow graph.
+func (n *Node) graphChanged(ev *nostr.Event) {
+	if ev.Kind != nostr.KindFollowList {
+		return
+	}
+	g := n.Policy.Graph()
+	if g.Own[ev.PubKey] || g.Hop1[ev.PubKey] {
+		n.graph.mu.Lock()
+		n.graph.dirty = true
+		n.graph.mu.Unlock()
+	}
+}
+
+// Wants lists what this node reconciles with a Caravan peer, in priority
+// order (see policy.Policy.Wants).
+func (n *Node) Wants(ctx context.Context) []policy.Want {
+	n.refreshGraph(ctx)
+	return n.Policy.Wants(n.now())
+}
+
+// RelayWants lists what this node exchanges with a public relay.
+func (n *Node) RelayWants(ctx context.Context) []policy.Want {
+	n.refreshGraph(ctx)
+	return n.Policy.RelayWants()
+}

@@ -1,0 +1,113 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/policy"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+func TestPolicyAdmission(t *testing.T) {
+	n := openTest(t, Config{Policy: policy.Config{
+		Strangers: policy.Cap{Events: 3, Bytes: 1 << 20},
+		Wraps:     policy.Cap{Events: 2, Bytes: 1 << 20},
+	}})
+	ctx := context.Background()
+	me, _ := n.Keys.New("me", "", true)
+	friend, fof, stranger := evtest.NewKey("friend"), evtest.NewKey("fof"), evtest.NewKey("stranger")
+	if _, err := n.Follow(ctx, "", keys.PublicKey(friend.Public), "", "friend"); err != nil {
+		t.Fatal(err)
+	}
+	// friend follows fof: two hops.
+	n.Ingest(ctx, friend.Event(3, t0.Unix()-100, "", nostr.Tag{"p", fof.Public}))
+
+	ok := func(ev *nostr.Event) string {
+		r := n.Ingest(ctx, ev)[0]
+		if r.OK() {
+			return "ok"
+		}
+		return r.Message()
+	}
+	for i := 0; i < 5; i++ {
+		if got := ok(friend.Event(1, t0.Unix()-int64(i), fmt.Sprint("friend ", i))); got != "ok" {
+			t.Fatalf("contact's event refused: %s", got)
+		}
+		if got := ok(fof.Event(1, t0.Unix()-int64(i), fmt.Sprint("fof ", i))); got != "ok" {
+			t.Fatalf("contact's contact's event refused: %s", got)
+		}
+		if got := ok(stranger.Event(30023, t0.Unix()-int64(i), "report", nostr.Tag{"d", fmt.Sprint(i)})); got != "ok" {
+			t.Fatalf("stranger's report refused: %s", got)
+		}
+	}
+	// Strangers' notes: three fit, the fourth does not.
+	for i := 0; i < 4; i++ {
+		got := ok(stranger.Event(1, t0.Unix()-int64(i), fmt.Sprint("spam ", i)))
+		if (i < 3) != (got == "ok") {
+			t.Fatalf("stranger note %d: %s", i, got)
+		}
+		if i == 3 && !strings.HasPrefix(got, "blocked:") {
+			t.Fatalf("over quota: %q, want blocked:", got)
+		}
+	}
+	// Wraps for others: two fit; wraps for me and my contacts always do.
+	for i := 0; i < 3; i++ {
+		got := ok(evtest.NewKey(fmt.Sprint("w", i)).Event(1059, t0.Unix(), "sealed", nostr.Tag{"p", stranger.Public}))
+		if (i < 2) != (got == "ok") {
+			t.Fatalf("wrap for a stranger %d: %s", i, got)
+		}
+	}
+	for _, to := range []string{me.PubKey.Hex(), friend.Public} {
+		if got := ok(evtest.NewKey("x"+to[:4]).Event(1059, t0.Unix(), "sealed", nostr.Tag{"p", to})); got != "ok" {
+			t.Fatalf("wrap for us refused: %s", got)
+		}
+	}
+	// Own events are always taken; someone else's drafts never.
+	for i := 0; i < 10; i++ {
+		if _, err := n.Publish(ctx, "", &nostr.Event{Kind: 1, Content: fmt.Sprint("mine ", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := ok(friend.Event(30024, t0.Unix(), "draft", nostr.Tag{"d", "x"})); !strings.Contains(got, "drafts") {
+		t.Fatalf("someone's draft: %s", got)
+	}
+	u := n.Policy.Usage()
+	if u.Strangers.Events != 3 || u.Wraps.Events != 2 {
+		t.Fatalf("usage %+v", u)
+	}
+}
+
+func TestWantsFollowPolicy(t *testing.T) {
+	n := openTest(t, Config{})
+	ctx := context.Background()
+	me, _ := n.Keys.New("me", "", true)
+	friend := evtest.NewKey("friend")
+	n.Follow(ctx, "", keys.PublicKey(friend.Public), "", "")
+	ws := n.Wants(ctx)
+	var names []string
+	for _, w := range ws {
+		names = append(names, w.Class.String())
+	}
+	want := []policy.Class{policy.Own, policy.WrapForUs, policy.Report, policy.Deletion, policy.Contact, policy.Wrap, policy.Stranger}
+	if len(ws) != len(want) {
+		t.Fatalf("wants %v", names)
+	}
+	for i, c := range want {
+		if ws[i].Class != c {
+			t.Fatalf("wants in order %v, want %v", names, want)
+		}
+	}
+	if ws[0].Filter.Authors[0] != me.PubKey.Hex() || ws[4].Filter.Authors[0] != friend.Public {
+		t.Fatalf("filters: %+v", ws)
+	}
+	// Public relays get only the user's own events and what concerns them.
+	for _, w := range n.RelayWants(ctx) {
+		if w.Push && w.Class != policy.Own {
+			t.Fatalf("would push %s to a public relay", w.Class)
+		}
+	}
+}

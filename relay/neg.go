@@ -1,0 +1,148 @@
+package relay
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/negentropy"
+	"github.com/caravan-mesh/caravan/store"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// negSession is the relay side of one NIP-77 reconciliation.
+type negSession struct {
+	mu    sync.Mutex
+	rec   *negentropy.Reconciler // nil while the items load
+	items int
+	used  time.Time
+	done  bool
+}
+
+// NegErr sends a NEG-ERR and forgets the session.
+func (c *Conn) NegErr(id, reason string) {
+	c.dropNeg(id, nil)
+	c.out.pushWait(c.ctx, mustJSON([]any{"NEG-ERR", id, reason}), urgent)
+}
+
+func (c *Conn) dropNeg(id string, only *negSession) {
+	c.mu.Lock()
+	s, ok := c.negs[id]
+	if ok && (only == nil || s == only) {
+		delete(c.negs, id)
+	}
+	c.mu.Unlock()
+	if ok && (only == nil || s == only) {
+		s.release(c.r)
+	}
+}
+
+func (s *negSession) release(r *Relay) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.done {
+		s.done = true
+		r.negHeld.Add(-int64(s.items))
+	}
+}
+
+func (c *Conn) negOpen(m *Message) {
+	if !c.reqs.allow(c.r.opts.Now()) {
+		c.NegErr(m.SubID, fmt.Sprintf("rate-limited: more than %g requests a second; slow down", c.r.lim.ReqsPerSecond))
+		return
+	}
+	if err := store.CheckFilter(m.Filters[0]); err != nil {
+		c.NegErr(m.SubID, event.Reason(err))
+		return
+	}
+	c.dropNeg(m.SubID, nil) // NIP-77: a NEG-OPEN on an open id closes it first
+	c.mu.Lock()
+	if len(c.negs) >= c.r.lim.NegSessions {
+		c.mu.Unlock()
+		c.NegErr(m.SubID, fmt.Sprintf("blocked: %d reconciliations are open on this connection, the most allowed", c.r.lim.NegSessions))
+		return
+	}
+	s := &negSession{used: c.r.opts.Now()}
+	c.negs[m.SubID] = s
+	c.mu.Unlock()
+
+	c.Go(func() {
+		items, err := c.negItems(m.Filters[0])
+		if err != nil {
+			c.dropNeg(m.SubID, s)
+			c.out.pushWait(c.ctx, mustJSON([]any{"NEG-ERR", m.SubID, event.Reason(err)}), urgent)
+			return
+		}
+		s.mu.Lock()
+		if s.done { // closed meanwhile
+			s.mu.Unlock()
+			return
+		}
+		s.items = len(items)
+		c.r.negHeld.Add(int64(len(items)))
+		s.rec = negentropy.NewServer(negentropy.NewSet(items), c.r.lim.NegFrameBytes)
+		s.mu.Unlock()
+		c.negReply(m.SubID, s, m.Neg)
+	})
+}
+
+// negItems loads the relay's set for a filter, within the limits.
+func (c *Conn) negItems(f nostr.Filter) ([]negentropy.Item, error) {
+	if held := c.r.negHeld.Load(); held >= int64(c.r.lim.NegItemsTotal) {
+		return nil, event.Reject(event.Blocked, "the node is reconciling too many events with other peers; try again shortly")
+	}
+	qctx, cancel := context.WithTimeout(c.ctx, 2*time.Duration(c.r.lim.QueryTimeout))
+	defer cancel()
+	select {
+	case c.r.queries <- struct{}{}:
+		defer func() { <-c.r.queries }()
+	case <-qctx.Done():
+		return nil, event.Reject(event.RateLimited, "the node is busy; try again shortly")
+	}
+	items, err := c.r.b.Items(qctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) > c.r.lim.NegItems {
+		return nil, event.Reject(event.Blocked, "this query covers %d events, more than the %d allowed; narrow the filter", len(items), c.r.lim.NegItems)
+	}
+	return items, nil
+}
+
+func (c *Conn) negMsg(m *Message) {
+	c.mu.Lock()
+	s, ok := c.negs[m.SubID]
+	c.mu.Unlock()
+	if !ok {
+		c.NegErr(m.SubID, "closed: no open reconciliation with this id; send NEG-OPEN first")
+		return
+	}
+	s.mu.Lock()
+	loading := s.rec == nil
+	idle := c.r.opts.Now().Sub(s.used) > time.Duration(c.r.lim.NegIdle)
+	s.mu.Unlock()
+	switch {
+	case loading:
+		c.NegErr(m.SubID, "invalid: NEG-MSG sent before the reply to NEG-OPEN")
+		return
+	case idle:
+		c.NegErr(m.SubID, "closed: the reconciliation was idle too long; start again")
+		return
+	}
+	c.negReply(m.SubID, s, m.Neg)
+}
+
+func (c *Conn) negReply(id string, s *negSession, msg []byte) {
+	s.mu.Lock()
+	reply, _, err := s.rec.Reconcile(msg)
+	s.used = c.r.opts.Now()
+	s.mu.Unlock()
+	if err != nil {
+		c.NegErr(id, "invalid: "+err.Error())
+		return
+	}
+	c.out.pushWait(c.ctx, mustJSON([]any{"NEG-MSG", id, hex.EncodeToString(reply)}), urgent)
+}
