@@ -33,6 +33,13 @@ type Config struct {
 	Relay relay.Limits `json:"relay,omitempty"`
 	// Policy says what this node carries for others.
 	Policy policy.Config `json:"policy,omitempty"`
+	// Proxy is a SOCKS5 proxy for every outbound link except LAN peers,
+	// as socks5://host:port (Tor: socks5://127.0.0.1:9050).
+	Proxy string `json:"proxy,omitempty"`
+	// LAN turns discovery of nodes on the local network (mDNS) on or off.
+	// If unset, it is on when the relay endpoint listens beyond this
+	// machine (there is no point announcing an address nobody can reach).
+	LAN *bool `json:"lan,omitempty"`
 }
 
 // Defaults for Config.

@@ -24,6 +24,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caravan-mesh/caravan/event"
@@ -75,6 +76,9 @@ type Node struct {
 	started time.Time
 
 	graph   graphState
+	counts  Counters
+	peers   *peerBook
+	id      string // random node id, for LAN discovery
 	mu      sync.RWMutex
 	subs    map[int]func(ev *nostr.Event, raw []byte)
 	nextSub int
@@ -122,7 +126,20 @@ func Open(dir string, opts Options) (*Node, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
+	pb, err := openPeerBook(dir, opts.Now)
+	if err != nil {
+		st.Close()
+		lock.Close()
+		return nil, err
+	}
+	id, err := nodeID(dir)
+	if err != nil {
+		st.Close()
+		lock.Close()
+		return nil, err
+	}
 	return &Node{
+		peers: pb, id: id,
 		Dir: dir, Config: cfg, Keys: kr, Store: st, Policy: policy.New(cfg.Policy),
 		now: opts.Now, logf: opts.Logf, lock: lock, started: opts.Now(),
 		subs:  map[int]func(*nostr.Event, []byte){},
@@ -223,13 +240,29 @@ func (n *Node) Ingest(ctx context.Context, evs ...*nostr.Event) []Result {
 		}
 	}
 	for i, ev := range evs {
-		if res[i].Err == nil && (res[i].Ephemeral || res[i].Outcome == store.Stored) {
+		switch {
+		case res[i].Err != nil:
+			n.counts.Refused.Add(1)
+		case res[i].Ephemeral || res[i].Outcome == store.Stored:
+			n.counts.Stored.Add(1)
 			n.graphChanged(ev)
 			n.notify(ev)
+		case res[i].Outcome == store.Duplicate:
+			n.counts.Duplicates.Add(1)
 		}
 	}
 	return res
 }
+
+// Counters count what Ingest did since the node opened.
+type Counters struct {
+	Stored     atomic.Int64 // new events kept (or, if ephemeral, passed on)
+	Duplicates atomic.Int64 // events already held
+	Refused    atomic.Int64 // invalid, or outside the policy
+}
+
+// Counts returns the ingest counters.
+func (n *Node) Counts() *Counters { return &n.counts }
 
 // verifyAll checks ids and signatures of the events that passed Check,
 // spreading the work over all cores.

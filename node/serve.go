@@ -56,6 +56,8 @@ type ServeOptions struct {
 	Token string
 	// Ready, if set, is called once both listeners serve.
 	Ready func(rt Runtime)
+	// NoLAN turns LAN discovery off whatever the configuration says.
+	NoLAN bool
 }
 
 type serving struct {
@@ -115,6 +117,17 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	go func() { errc <- relaySrv.Serve(o.Relay) }()
 	go func() { errc <- apiSrv.Serve(o.API) }()
 	go n.purgeLoop(ctx)
+	go n.countUsage(ctx)
+	lan := make(chan map[string]bool)
+	go n.runPeers(ctx, lan)
+	if n.lanEnabled(o) {
+		port := o.Relay.Addr().(*net.TCPAddr).Port
+		go func() {
+			if err := n.runLAN(ctx, port, lan); err != nil {
+				n.logf("LAN discovery is off: %v", err)
+			}
+		}()
+	}
 	if o.Ready != nil {
 		o.Ready(rt)
 	}
@@ -133,6 +146,19 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 		err = nil
 	}
 	return err
+}
+
+// lanEnabled: on if configured so, else when the relay listens beyond
+// loopback.
+func (n *Node) lanEnabled(o ServeOptions) bool {
+	if o.NoLAN {
+		return false
+	}
+	if n.Config.LAN != nil {
+		return *n.Config.LAN
+	}
+	a, ok := o.Relay.Addr().(*net.TCPAddr)
+	return ok && !a.IP.IsLoopback()
 }
 
 func (n *Node) purgeLoop(ctx context.Context) {

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/caravan-mesh/caravan/event"
@@ -223,6 +224,43 @@ func (s *Store) GetRaw(ctx context.Context, id string) ([]byte, error) {
 		return nil, nil
 	}
 	return raw, err
+}
+
+// RawMany returns the JSON of the held events among ids (current or
+// earlier versions, not expired), keyed by hex id.
+func (s *Store) RawMany(ctx context.Context, ids []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(ids))
+	var args []any
+	for _, id := range ids {
+		if b, err := hex.DecodeString(id); err == nil && len(b) == 32 {
+			args = append(args, b)
+		}
+	}
+	for len(args) > 0 {
+		chunk := args[:min(len(args), MaxFilterValues)]
+		args = args[len(chunk):]
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
+		q := `SELECT id, raw FROM events WHERE id IN (` + marks + `) AND (expiration IS NULL OR expiration > ?)
+			UNION ALL SELECT id, raw FROM versions WHERE id IN (` + marks + `)`
+		qargs := append(append(append([]any{}, chunk...), s.now().Unix()), chunk...)
+		rows, err := s.read.QueryContext(ctx, q, qargs...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id, raw []byte
+			if err := rows.Scan(&id, &raw); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[hex.EncodeToString(id)] = raw
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // Has reports which of the given ids the store holds (current or earlier

@@ -1,0 +1,462 @@
+// Package carry runs a sync session: one encounter between this node and a
+// peer (another Caravan node, or any Nostr relay), over any link.
+//
+// The initiating side drives everything with standard messages, so the
+// other side can be any NIP-01 relay with NIP-77:
+//
+//  1. For each of the node's wants (policy.Want, in priority order), it
+//     reconciles the two sets with NEG-OPEN / NEG-MSG / NEG-CLOSE and
+//     learns which events each side lacks.
+//  2. It pushes what the peer lacks with EVENT (newest first, the peer
+//     answering OK) and pulls what it lacks with REQ {"ids": [...]} in
+//     batches sized to about a second of the link's measured rate, while
+//     both directions run at once.
+//  3. In live mode it then keeps a REQ open for new events and pushes the
+//     node's own new events as they appear, reconciling again now and then.
+//
+// New local events are pushed at once, ahead of any backlog, and batches
+// stay small enough that a message written now crosses even a slow link
+// within seconds. Everything received is validated and stored event by
+// event (in small batches), so a session cut at any byte loses nothing and
+// the next one, reconciling again, resends nothing that arrived.
+//
+// A peer that sends malformed messages, events it did not offer or that
+// do not match the filter, invalid events, or nothing at all for too long,
+// ends the session with an error saying so; nothing invalid is stored.
+package carry
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/caravan-mesh/caravan/link"
+	"github.com/caravan-mesh/caravan/negentropy"
+	"github.com/caravan-mesh/caravan/policy"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// Local is what a session needs from the node.
+type Local interface {
+	// Items lists (created_at, id) of stored events matching f.
+	Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error)
+	// Raw returns stored events by hex id, as JSON; missing ones are left
+	// out.
+	Raw(ctx context.Context, ids []string) (map[string][]byte, error)
+	// Ingest validates and stores events; for each, nil means the node now
+	// holds it (or already did), otherwise why it was refused.
+	Ingest(ctx context.Context, evs ...*nostr.Event) []error
+	// Subscribe calls fn for each event newly stored, from any source.
+	Subscribe(fn func(ev *nostr.Event, raw []byte)) (cancel func())
+}
+
+// Options configure a session. The zero value (plus Wants) works.
+type Options struct {
+	// Wants are reconciled in order.
+	Wants []policy.Want
+	// Live keeps the session open after the first pass: new events flow
+	// both ways and everything is reconciled again every Rescan.
+	Live bool
+	// Rescan is the time between reconciliations in live mode. If zero,
+	// 15 minutes.
+	Rescan time.Duration
+	// FrameBytes bounds negentropy messages we send. If zero, 200,000.
+	FrameBytes int
+	// Stall is how long the peer may send nothing while we wait for it.
+	// If zero, 60s.
+	Stall time.Duration
+	// Progress, if set, is called with the session's state as it changes
+	// (at most every 250 ms) and once at the end.
+	Progress func(Progress)
+	// Logf reports what the session does. If nil, nothing is logged.
+	Logf func(format string, args ...any)
+	// PlainSince returns, for a peer without NIP-77, the time from which
+	// to ask again for a want's events; Synced records a completed pass.
+	// Both may be nil (then everything is asked for, newest first).
+	PlainSince func(w policy.Want) int64
+	Synced     func(w policy.Want, at int64)
+}
+
+// Progress describes a session.
+type Progress struct {
+	Phase      string    `json:"phase"` // connecting, reconciling, transferring, live, done
+	Class      string    `json:"class,omitempty"`
+	NIP77      bool      `json:"nip77"`
+	Received   int       `json:"received"`   // events stored from the peer
+	Sent       int       `json:"sent"`       // events the peer accepted
+	Refused    int       `json:"refused"`    // events the peer refused (its policy)
+	ToReceive  int       `json:"to_receive"` // known still missing here
+	ToSend     int       `json:"to_send"`    // known still missing there
+	BytesIn    int64     `json:"bytes_in"`
+	BytesOut   int64     `json:"bytes_out"`
+	RateIn     float64   `json:"rate_in"` // bytes per second, recent
+	RateOut    float64   `json:"rate_out"`
+	Rounds     int       `json:"rounds"` // negentropy round trips
+	Started    time.Time `json:"started"`
+	Error      string    `json:"error,omitempty"`
+	Incomplete bool      `json:"incomplete,omitempty"` // ended before everything known was transferred
+}
+
+// Remaining estimates the seconds left for the known transfers, or -1.
+func (p Progress) Remaining() float64 {
+	rate := p.RateIn + p.RateOut
+	if rate <= 0 || p.ToReceive+p.ToSend == 0 {
+		return -1
+	}
+	return float64(p.ToReceive+p.ToSend) * 1000 / rate // about 1 KB an event
+}
+
+// ErrPeer wraps misbehaviour of the peer.
+var ErrPeer = errors.New("peer misbehaved")
+
+// ErrNoNIP77 means the peer does not speak NIP-77.
+var ErrNoNIP77 = errors.New("the peer does not support NIP-77 reconciliation")
+
+func peerErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrPeer, fmt.Sprintf(format, args...))
+}
+
+// Run drives a session over conn until it is done (or, live, until ctx
+// ends or the link fails). It returns the final progress.
+func Run(ctx context.Context, conn link.Conn, local Local, o Options) (Progress, error) {
+	s := newSession(conn, local, o)
+	err := s.run(ctx)
+	s.mu.Lock()
+	p := s.prog
+	s.mu.Unlock()
+	p.Phase = "done"
+	if err != nil && !errors.Is(err, context.Canceled) {
+		p.Error = err.Error()
+	}
+	p.BytesIn, p.BytesOut = conn.Stats().In, conn.Stats().Out
+	p.Incomplete = p.ToReceive+p.ToSend > 0
+	if o.Progress != nil {
+		o.Progress(p)
+	}
+	return p, err
+}
+
+type session struct {
+	conn  link.Conn
+	local Local
+	o     Options
+
+	wmu sync.Mutex // serializes writes
+
+	mu        sync.Mutex
+	prog      Progress
+	lastShown time.Time
+	lastRead  time.Time
+	negs      map[string]chan inbound
+	reqs      map[string]chan inbound
+	oks       map[string]chan okResult
+	fromPeer  map[string]bool // ids received from the peer: never pushed back
+	pushed    map[string]bool // ids the peer now holds
+	nextID    int
+	rates     rates
+	readErr   error
+	readDone  chan struct{}
+}
+
+type inbound struct {
+	label string
+	parts []json.RawMessage
+}
+
+type okResult struct {
+	ok  bool
+	msg string
+}
+
+func newSession(conn link.Conn, local Local, o Options) *session {
+	if o.Rescan == 0 {
+		o.Rescan = 15 * time.Minute
+	}
+	if o.FrameBytes == 0 {
+		o.FrameBytes = 200_000
+	}
+	if o.Stall == 0 {
+		o.Stall = 60 * time.Second
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	now := time.Now()
+	return &session{
+		conn: conn, local: local, o: o,
+		prog:     Progress{Phase: "connecting", Started: now, NIP77: true},
+		lastRead: now,
+		negs:     map[string]chan inbound{},
+		reqs:     map[string]chan inbound{},
+		oks:      map[string]chan okResult{},
+		fromPeer: map[string]bool{},
+		pushed:   map[string]bool{},
+		readDone: make(chan struct{}),
+	}
+}
+
+func (s *session) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		err := s.readLoop(ctx)
+		s.mu.Lock()
+		s.readErr = err
+		s.mu.Unlock()
+		close(s.readDone)
+		cancel(err)
+	}()
+	go s.watchdog(ctx, cancel)
+	defer func() {
+		s.conn.Close("")
+		<-s.readDone
+	}()
+
+	// Push new local events as they appear, ahead of any backlog.
+	live := make(chan *nostr.Event, 256)
+	stop := s.local.Subscribe(func(ev *nostr.Event, raw []byte) {
+		select {
+		case live <- ev:
+		default: // a burst bigger than the queue is picked up by the next reconciliation
+		}
+	})
+	defer stop()
+	go s.pushLive(ctx, live)
+
+	for {
+		if err := s.pass(ctx); err != nil {
+			return s.cause(ctx, err)
+		}
+		if !s.o.Live {
+			return nil
+		}
+		s.setPhase("live", "")
+		if err := s.liveUntilRescan(ctx); err != nil {
+			return s.cause(ctx, err)
+		}
+	}
+}
+
+// cause prefers the reason the session was cancelled for (a read error, a
+// stall) over the context error that it caused downstream.
+func (s *session) cause(ctx context.Context, err error) error {
+	if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) && errors.Is(err, context.Canceled) {
+		return c
+	}
+	return err
+}
+
+// pass reconciles and transfers every want once.
+func (s *session) pass(ctx context.Context) error {
+	for _, w := range s.o.Wants {
+		s.setPhase("reconciling", w.Class.String())
+		var err error
+		if s.nip77() {
+			err = s.syncWant(ctx, w)
+			if errors.Is(err, ErrNoNIP77) {
+				s.o.Logf("%s: no NIP-77; exchanging events with plain REQ and EVENT", s.conn)
+				s.mu.Lock()
+				s.prog.NIP77 = false
+				s.mu.Unlock()
+			}
+		}
+		if !s.nip77() {
+			err = s.plainWant(ctx, w)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *session) nip77() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.prog.NIP77
+}
+
+// syncWant reconciles one want and transfers the differences.
+func (s *session) syncWant(ctx context.Context, w policy.Want) error {
+	items, err := s.local.Items(ctx, w.Filter)
+	if err != nil {
+		return fmt.Errorf("list local events: %w", err)
+	}
+	haves, needs, err := s.reconcile(ctx, w.Filter, items)
+	if err != nil {
+		return err
+	}
+	if !w.Push {
+		haves = nil
+	}
+	if !w.Pull {
+		needs = nil
+	}
+	return s.transfer(ctx, w, haves, needs)
+}
+
+// reconcile runs the NIP-77 exchange for one filter.
+func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentropy.Item) ([]negentropy.Item, []negentropy.Need, error) {
+	rec := negentropy.NewClient(negentropy.NewSet(items), s.o.FrameBytes)
+	id := s.newID("neg")
+	ch := make(chan inbound, 4)
+	s.mu.Lock()
+	s.negs[id] = ch
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.negs, id)
+		s.mu.Unlock()
+	}()
+	fj, _ := f.MarshalJSON()
+	if err := s.send(ctx, []any{"NEG-OPEN", id, json.RawMessage(fj), hex.EncodeToString(rec.Initiate())}); err != nil {
+		return nil, nil, err
+	}
+	var (
+		haves []negentropy.Item
+		needs []negentropy.Need
+	)
+	for {
+		var in inbound
+		select {
+		case in = <-ch:
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+		switch in.label {
+		case "NEG-ERR":
+			reason := str(in.parts, 2)
+			return nil, nil, fmt.Errorf("the peer refused to reconcile: %s", reason)
+		case "NOTICE", "CLOSED":
+			return nil, nil, fmt.Errorf("%w (it answered %s)", ErrNoNIP77, in.label)
+		}
+		var h string
+		if len(in.parts) != 3 || json.Unmarshal(in.parts[2], &h) != nil {
+			return nil, nil, peerErr("NEG-MSG without a hex message")
+		}
+		msg, err := hex.DecodeString(h)
+		if err != nil {
+			return nil, nil, peerErr("NEG-MSG is not hex")
+		}
+		s.mu.Lock()
+		s.prog.Rounds++
+		s.mu.Unlock()
+		next, res, err := rec.Reconcile(msg)
+		if err != nil {
+			return nil, nil, peerErr("%v", err)
+		}
+		haves = append(haves, res.Haves...)
+		needs = append(needs, res.Needs...)
+		if len(haves)+len(needs) > 4*len(items)+5_000_000 {
+			return nil, nil, peerErr("reconciliation does not converge")
+		}
+		if next == nil {
+			s.send(ctx, []any{"NEG-CLOSE", id})
+			return haves, needs, nil
+		}
+		if err := s.send(ctx, []any{"NEG-MSG", id, hex.EncodeToString(next)}); err != nil {
+			return nil, nil, err
+		}
+	}
+}
+
+// transfer pushes haves and pulls needs at the same time, newest first.
+func (s *session) transfer(ctx context.Context, w policy.Want, haves []negentropy.Item, needs []negentropy.Need) error {
+	sort.Slice(haves, func(i, j int) bool { return haves[i].Time > haves[j].Time })
+	sort.Slice(needs, func(i, j int) bool { return needs[i].About > needs[j].About })
+	pushIDs := make([]string, 0, len(haves))
+	s.mu.Lock()
+	for _, h := range haves {
+		id := hex.EncodeToString(h.ID[:])
+		if !s.pushed[id] && !s.fromPeer[id] {
+			pushIDs = append(pushIDs, id)
+		}
+	}
+	pullIDs := make([]string, 0, len(needs))
+	for _, n := range needs {
+		id := hex.EncodeToString(n.ID[:])
+		if !s.fromPeer[id] {
+			pullIDs = append(pullIDs, id)
+		}
+	}
+	s.prog.ToSend += len(pushIDs)
+	s.prog.ToReceive += len(pullIDs)
+	s.mu.Unlock()
+	if len(pushIDs)+len(pullIDs) == 0 {
+		return nil
+	}
+	s.setPhase("transferring", w.Class.String())
+	errc := make(chan error, 2)
+	go func() { errc <- s.pushAll(ctx, pushIDs) }()
+	go func() { errc <- s.pullAll(ctx, w.Filter, pullIDs) }()
+	return errors.Join(<-errc, <-errc)
+}
+
+func (s *session) newID(prefix string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextID++
+	return prefix + strconv.Itoa(s.nextID)
+}
+
+// send writes one message.
+func (s *session) send(ctx context.Context, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, b)
+}
+
+func (s *session) write(ctx context.Context, b []byte) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.conn.Write(ctx, b); err != nil {
+		return fmt.Errorf("send to %s: %w", s.conn, err)
+	}
+	s.rates.sent(len(b))
+	s.report(false)
+	return nil
+}
+
+func (s *session) setPhase(phase, class string) {
+	s.mu.Lock()
+	s.prog.Phase, s.prog.Class = phase, class
+	s.mu.Unlock()
+	s.report(true)
+}
+
+// report calls the progress callback, at most every 250 ms unless forced.
+func (s *session) report(force bool) {
+	if s.o.Progress == nil {
+		return
+	}
+	s.mu.Lock()
+	now := time.Now()
+	if !force && now.Sub(s.lastShown) < 250*time.Millisecond {
+		s.mu.Unlock()
+		return
+	}
+	s.lastShown = now
+	p := s.prog
+	s.mu.Unlock()
+	st := s.conn.Stats()
+	p.BytesIn, p.BytesOut = st.In, st.Out
+	p.RateIn, p.RateOut = s.rates.get()
+	s.o.Progress(p)
+}
+
+func str(parts []json.RawMessage, i int) string {
+	if i >= len(parts) {
+		return ""
+	}
+	var v string
+	json.Unmarshal(parts[i], &v)
+	return v
+}

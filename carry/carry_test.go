@@ -1,0 +1,340 @@
+package carry_test
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/caravan-mesh/caravan/carry"
+	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/link"
+	"github.com/caravan-mesh/caravan/negentropy"
+	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/policy"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+func newNode(t testing.TB, name string) *node.Node {
+	t.Helper()
+	n, err := node.Open(t.TempDir(), node.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Keys.LogN = 4
+	if _, err := n.Keys.New(name, "", true); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+func pubkey(t testing.TB, n *node.Node) string {
+	id, err := n.Keys.Get("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id.PubKey.Hex()
+}
+
+func post(t testing.TB, n *node.Node, kind int, content string, tags ...nostr.Tag) *nostr.Event {
+	t.Helper()
+	ev, err := n.Publish(context.Background(), "", &nostr.Event{Kind: kind, Content: content, Tags: tags})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+func put(t testing.TB, n *node.Node, evs ...*nostr.Event) {
+	t.Helper()
+	for _, r := range n.Ingest(context.Background(), evs...) {
+		if !r.OK() {
+			t.Fatalf("ingest: %s", r.Message())
+		}
+	}
+}
+
+// ids lists every event a node holds.
+func ids(t testing.TB, n *node.Node) []string {
+	t.Helper()
+	items, err := n.Store.Items(context.Background(), nostr.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = hex.EncodeToString(it.ID[:])
+	}
+	sort.Strings(out)
+	return out
+}
+
+// pipe joins two nodes with an in-memory byte stream, as stdio would.
+func pipe() (a, b net.Conn) { return net.Pipe() }
+
+func stream(c net.Conn, name string) link.Conn { return link.Stream(c, c, c, 4<<20, name) }
+
+// syncStream runs both ends of a stream sync and waits for both.
+func syncStream(t testing.TB, a, b *node.Node, ca, cb net.Conn) (errA, errB error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _, _, errA = a.SyncStream(ctx, stream(ca, "b"), node.SyncOptions{}) }()
+	go func() { defer wg.Done(); _, _, errB = b.SyncStream(ctx, stream(cb, "a"), node.SyncOptions{}) }()
+	wg.Wait()
+	return
+}
+
+// world fills two nodes with events of every class the policy knows.
+func world(t testing.TB, a, b *node.Node) {
+	ctx := context.Background()
+	now := time.Now().Unix()
+	// a follows b; b follows nobody.
+	if _, err := a.Follow(ctx, "", keys.PublicKey(pubkey(t, b)), "", "b"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 40; i++ {
+		post(t, a, 1, fmt.Sprint("a note ", i))
+		post(t, b, 1, fmt.Sprint("b note ", i))
+	}
+	post(t, a, 30023, "a report", nostr.Tag{"d", "r1"}, nostr.Tag{"title", "Zhanaozen"})
+	post(t, a, 30024, "a draft: stays home", nostr.Tag{"d", "draft"})
+	stranger := evtest.NewKey("stranger")
+	for i := 0; i < 30; i++ {
+		put(t, b, stranger.Event(1, now-int64(i), fmt.Sprint("stranger ", i)))
+		put(t, b, evtest.NewKey(fmt.Sprint("wrapper", i)).Event(1059, now-int64(i*60), "sealed", nostr.Tag{"p", pubkey(t, a)}))
+	}
+	put(t, b, stranger.Event(30023, now, "stranger's report", nostr.Tag{"d", "x"}))
+}
+
+func TestStreamSyncConverges(t *testing.T) {
+	a, b := newNode(t, "a"), newNode(t, "b")
+	world(t, a, b)
+	ca, cb := pipe()
+	if errA, errB := syncStream(t, a, b, ca, cb); errA != nil || errB != nil {
+		t.Fatalf("sync: %v / %v", errA, errB)
+	}
+	ia, ib := ids(t, a), ids(t, b)
+	// Everything converges except a's draft, which never leaves.
+	if len(ia) != len(ib)+1 {
+		t.Fatalf("a holds %d events, b %d; want b = a - 1 (the draft)", len(ia), len(ib))
+	}
+	drafts, _ := b.Store.Items(context.Background(), nostr.Filter{Kinds: []int{30024}})
+	if len(drafts) != 0 {
+		t.Fatal("a's draft reached b")
+	}
+	if d := a.Counts().Duplicates.Load() + b.Counts().Duplicates.Load(); d != 0 {
+		t.Fatalf("%d events were sent twice", d)
+	}
+	// A second encounter moves nothing.
+	before := a.Counts().Stored.Load() + b.Counts().Stored.Load()
+	ca, cb = pipe()
+	syncStream(t, a, b, ca, cb)
+	if after := a.Counts().Stored.Load() + b.Counts().Stored.Load(); after != before {
+		t.Fatalf("second sync stored %d more events", after-before)
+	}
+}
+
+// cutConn closes the link after n bytes have crossed it in total.
+type cutConn struct {
+	net.Conn
+	budget *atomic.Int64
+}
+
+func (c cutConn) Write(p []byte) (int, error) {
+	if left := c.budget.Add(-int64(len(p))); left < 0 {
+		keep := len(p) + int(left)
+		if keep > 0 {
+			c.Conn.Write(p[:keep])
+		}
+		c.Conn.Close()
+		return max(keep, 0), errors.New("link cut")
+	}
+	return c.Conn.Write(p)
+}
+
+// TestCutAtAnyByte cuts the link after N bytes for many N. Each cut
+// session may fail; after all of them a clean session converges, and no
+// event was ever stored twice (nothing that arrived was sent again).
+func TestCutAtAnyByte(t *testing.T) {
+	a, b := newNode(t, "a"), newNode(t, "b")
+	world(t, a, b)
+	// A clean sync of this world moves about 80 KB; cut all along it.
+	var cuts []int64
+	for n := int64(1); n < 100_000; n = n*12/10 + 97 {
+		cuts = append(cuts, n)
+	}
+	for _, n := range cuts {
+		budget := &atomic.Int64{}
+		budget.Store(n)
+		ca, cb := pipe()
+		syncStream(t, a, b, cutConn{ca, budget}, cutConn{cb, budget})
+	}
+	ca, cb := pipe()
+	if errA, errB := syncStream(t, a, b, ca, cb); errA != nil || errB != nil {
+		t.Fatalf("final sync: %v / %v", errA, errB)
+	}
+	ia, ib := ids(t, a), ids(t, b)
+	if len(ia) != len(ib)+1 {
+		t.Fatalf("after cuts: a holds %d, b %d", len(ia), len(ib))
+	}
+	if d := a.Counts().Duplicates.Load() + b.Counts().Duplicates.Load(); d != 0 {
+		t.Fatalf("%d events arrived twice across the cut sessions", d)
+	}
+	for _, n := range []*node.Node{a, b} {
+		if v, _ := n.Store.IntegrityCheck(context.Background()); v != "ok" {
+			t.Fatalf("integrity: %s", v)
+		}
+	}
+}
+
+// TestPriorityOrder: own events reach the peer before wraps, reports and
+// strangers' events.
+func TestPriorityOrder(t *testing.T) {
+	a, b := newNode(t, "a"), newNode(t, "b")
+	now := time.Now().Unix()
+	for i := 0; i < 20; i++ {
+		put(t, a, evtest.NewKey(fmt.Sprint("s", i)).Event(1, now-int64(i), "stranger"))
+		put(t, a, evtest.NewKey(fmt.Sprint("w", i)).Event(1059, now, "wrap", nostr.Tag{"p", pubkey(t, b)}))
+	}
+	for i := 0; i < 10; i++ {
+		post(t, a, 1, fmt.Sprint("mine ", i))
+	}
+	var (
+		mu    sync.Mutex
+		order []policy.Class
+	)
+	b.Subscribe(func(ev *nostr.Event, raw []byte) {
+		mu.Lock()
+		order = append(order, a.Policy.Classify(ev))
+		mu.Unlock()
+	})
+	// a initiates over a websocket to b's relay endpoint.
+	conn := serveOver(t, b)
+	p, err := carry.Run(context.Background(), conn, localOf(a), carry.Options{Wants: a.Wants(context.Background())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Sent != 50 {
+		t.Fatalf("sent %d, want 50", p.Sent)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i := 1; i < len(order); i++ {
+		if order[i] < order[i-1] {
+			t.Fatalf("arrival order by class %v is not by priority", order)
+		}
+	}
+	if order[0] != policy.Own {
+		t.Fatalf("first arrival is %s", order[0])
+	}
+}
+
+// serveOver connects to n's relay endpoint over an in-memory stream.
+func serveOver(t testing.TB, n *node.Node) link.Conn {
+	ca, cb := pipe()
+	rl := n.NewRelay()
+	go rl.ServeConn(stream(cb, "client"))
+	t.Cleanup(rl.Close)
+	return stream(ca, "relay")
+}
+
+// localOf exposes a node as a carry.Local, as the node does internally.
+func localOf(n *node.Node) carry.Local { return node.Local(n) }
+
+// fakePeer answers NEG-OPEN honestly from a set of events, then plays
+// the given trick when asked for events.
+func fakePeer(t *testing.T, evs []*nostr.Event, trick func(send func(v ...any), sub string, asked []string)) link.Conn {
+	t.Helper()
+	ca, cb := pipe()
+	peer := stream(cb, "fake")
+	go func() {
+		var items []negentropy.Item
+		for _, ev := range evs {
+			id, _ := hex.DecodeString(ev.ID)
+			items = append(items, negentropy.Item{Time: uint64(ev.CreatedAt), ID: [32]byte(id)})
+		}
+		srv := negentropy.NewServer(negentropy.NewSet(items), 0)
+		ctx := context.Background()
+		for {
+			b, err := peer.Read(ctx)
+			if err != nil {
+				return
+			}
+			var parts []json.RawMessage
+			json.Unmarshal(b, &parts)
+			var label, sub string
+			json.Unmarshal(parts[0], &label)
+			json.Unmarshal(parts[1], &sub)
+			send := func(v ...any) {
+				out, _ := json.Marshal(v)
+				peer.Write(ctx, out)
+			}
+			switch label {
+			case "NEG-OPEN", "NEG-MSG":
+				var h string
+				json.Unmarshal(parts[len(parts)-1], &h)
+				msg, _ := hex.DecodeString(h)
+				reply, _, _ := srv.Reconcile(msg)
+				send("NEG-MSG", sub, hex.EncodeToString(reply))
+			case "REQ":
+				var f nostr.Filter
+				f.UnmarshalJSON(parts[2])
+				trick(send, sub, f.IDs)
+			}
+		}
+	}()
+	return stream(ca, "fake peer")
+}
+
+func TestHostilePeers(t *testing.T) {
+	k := evtest.NewKey("k")
+	now := time.Now().Unix()
+	offered := []*nostr.Event{k.Event(1, now, "one"), k.Event(1, now-1, "two")}
+	unasked := k.Event(1, now-2, "never offered")
+	forged := k.Event(1, now, "one")
+	forged.ID, forged.Sig = offered[0].ID, offered[1].Sig
+	cases := []struct {
+		name  string
+		trick func(send func(v ...any), sub string, asked []string)
+		want  string
+	}{
+		{"garbage", func(send func(v ...any), sub string, asked []string) { send("EVENT", sub, map[string]any{"id": 5}) }, "unreadable event"},
+		{"not asked for", func(send func(v ...any), sub string, asked []string) { send("EVENT", sub, unasked) }, "not asked for"},
+		{"forged", func(send func(v ...any), sub string, asked []string) { send("EVENT", sub, forged) }, "invalid event"},
+		{"stall", func(send func(v ...any), sub string, asked []string) {}, "sent nothing"},
+		{"wrong kind", func(send func(v ...any), sub string, asked []string) {
+			send("EVENT", sub, k.Event(7, now, "+"))
+		}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := newNode(t, "a")
+			before := ids(t, a)
+			conn := fakePeer(t, offered, c.trick)
+			f := nostr.Filter{Authors: []string{k.Public}, Kinds: []int{1}}
+			_, err := carry.Run(context.Background(), conn, localOf(a), carry.Options{
+				Wants: []policy.Want{{Class: policy.Stranger, Filter: f, Pull: true}},
+				Stall: 2 * time.Second,
+			})
+			if err == nil || !errors.Is(err, carry.ErrPeer) || (c.want != "" && !strings.Contains(err.Error(), c.want)) {
+				t.Fatalf("session ended with %v, want a peer error about %q", err, c.want)
+			}
+			if after := ids(t, a); len(after) != len(before) {
+				t.Fatalf("something entered the store: %d -> %d events", len(before), len(after))
+			}
+		})
+	}
+}

@@ -1,0 +1,428 @@
+package carry
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/relay"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// Flow control: about a second of the link's rate is in flight each way,
+// within these bounds, so a new message never waits behind a backlog.
+const (
+	minFlight = 8 << 10
+	maxFlight = 4 << 20
+	maxIDs    = 500 // per REQ; the relay endpoint's default max_limit
+)
+
+// pushAll offers the peer the events with these ids, newest first.
+func (s *session) pushAll(ctx context.Context, ids []string) error {
+	var (
+		inflight int
+		window   = 64 << 10
+		waiting  = map[string]int{} // id -> bytes in flight
+		tries    = map[string]int{}
+		acked    int64
+		since    = time.Now()
+		results  = make(chan struct {
+			id string
+			r  okResult
+		}, 1024)
+		queue = ids
+		raws  = map[string][]byte{}
+	)
+	for len(queue) > 0 || len(waiting) > 0 {
+		// Send while the window allows.
+		for len(queue) > 0 && (inflight == 0 || inflight < window) {
+			id := queue[0]
+			raw, ok := raws[id]
+			if !ok {
+				batch := queue[:min(len(queue), 200)]
+				got, err := s.local.Raw(ctx, batch)
+				if err != nil {
+					return fmt.Errorf("load events to send: %w", err)
+				}
+				for _, b := range batch {
+					raws[b] = got[b]
+				}
+				raw = raws[id]
+			}
+			queue = queue[1:]
+			if raw == nil || isDraft(raw) {
+				s.done(false, 0, false)
+				continue // deleted meanwhile, or never to be shared
+			}
+			ch := make(chan okResult, 1)
+			s.mu.Lock()
+			s.oks[id] = ch
+			s.mu.Unlock()
+			go func(id string) {
+				select {
+				case r := <-ch:
+					results <- struct {
+						id string
+						r  okResult
+					}{id, r}
+				case <-ctx.Done():
+				}
+			}(id)
+			msg := make([]byte, 0, len(raw)+12)
+			msg = append(append(append(msg, `["EVENT",`...), raw...), ']')
+			if err := s.write(ctx, msg); err != nil {
+				return err
+			}
+			waiting[id] = len(msg)
+			inflight += len(msg)
+		}
+		if len(waiting) == 0 {
+			continue
+		}
+		var res struct {
+			id string
+			r  okResult
+		}
+		select {
+		case res = <-results:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		size := waiting[res.id]
+		delete(waiting, res.id)
+		inflight -= size
+		acked += int64(size)
+		if el := time.Since(since).Seconds(); el > 0.2 {
+			window = min(max(int(float64(acked)/el), minFlight), maxFlight)
+		}
+		switch {
+		case res.r.ok:
+			s.mu.Lock()
+			s.pushed[res.id] = true
+			s.mu.Unlock()
+			s.done(false, 1, false)
+		case strings.HasPrefix(res.r.msg, event.RateLimited+":") && tries[res.id] < 5:
+			// The peer asks us to slow down: wait, then offer it again.
+			tries[res.id]++
+			select {
+			case <-time.After(time.Duration(tries[res.id]) * time.Second):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			queue = append(queue, res.id)
+		default:
+			s.o.Logf("%s refused %s: %s", s.conn, res.id[:12], res.r.msg)
+			s.done(false, 0, true)
+		}
+	}
+	return nil
+}
+
+// done counts one event of a transfer as finished.
+func (s *session) done(in bool, n int, refused bool) {
+	s.mu.Lock()
+	if in {
+		s.prog.ToReceive--
+		s.prog.Received += n
+	} else {
+		s.prog.ToSend--
+		s.prog.Sent += n
+		if refused {
+			s.prog.Refused++
+		}
+	}
+	s.mu.Unlock()
+	s.report(false)
+}
+
+// isDraft spots kind-30024 events without decoding the whole event.
+func isDraft(raw []byte) bool {
+	var k struct {
+		Kind int `json:"kind"`
+	}
+	return json.Unmarshal(raw, &k) == nil && k.Kind == 30024
+}
+
+// pullAll asks the peer for these ids, newest first, in batches sized to
+// about a second of transfer, and stores what arrives while asking for the
+// next batch.
+func (s *session) pullAll(ctx context.Context, f nostr.Filter, ids []string) error {
+	avg, target := 1000.0, float64(64<<10)
+	stored := make(chan error, 1)
+	stored <- nil
+	for len(ids) > 0 {
+		n := min(max(int(target/avg), 1), maxIDs, len(ids))
+		batch := ids[:n]
+		ids = ids[n:]
+		start := time.Now()
+		evs, bytes, err := s.fetch(ctx, f, batch)
+		if err != nil {
+			// Keep what arrived whole before the link failed, so the next
+			// session does not ask for it again.
+			if serr := <-stored; serr != nil {
+				return serr
+			}
+			if perr := s.store(ctx, evs, true); perr != nil {
+				return perr
+			}
+			return err
+		}
+		if len(evs) > 0 {
+			avg = 0.7*avg + 0.3*float64(bytes)/float64(len(evs))
+		}
+		if el := time.Since(start).Seconds(); el > 0 && bytes > 0 {
+			target = min(max(float64(bytes)/el, minFlight), maxFlight)
+		}
+		missing := len(batch) - len(evs)
+		for i := 0; i < missing; i++ {
+			s.done(true, 0, false) // gone from the peer meanwhile
+		}
+		// Store this batch while the next one travels.
+		if err := <-stored; err != nil {
+			return err
+		}
+		go func(evs []*nostr.Event) { stored <- s.store(ctx, evs, true) }(evs)
+	}
+	return <-stored
+}
+
+// fetch requests events by id and checks that what comes back is what was
+// asked for.
+func (s *session) fetch(ctx context.Context, f nostr.Filter, ids []string) ([]*nostr.Event, int, error) {
+	sub := s.newID("get")
+	ch := make(chan inbound, 64)
+	s.mu.Lock()
+	s.reqs[sub] = ch
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.reqs, sub)
+		s.mu.Unlock()
+	}()
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	if err := s.send(ctx, []any{"REQ", sub, nostr.Filter{IDs: ids}}); err != nil {
+		return nil, 0, err
+	}
+	var (
+		evs   []*nostr.Event
+		bytes int
+	)
+	for {
+		var in inbound
+		select {
+		case in = <-ch:
+		case <-ctx.Done():
+			return evs, bytes, ctx.Err()
+		}
+		switch in.label {
+		case "EOSE":
+			s.send(ctx, []any{"CLOSE", sub})
+			return evs, bytes, nil
+		case "CLOSED":
+			return evs, bytes, fmt.Errorf("the peer refused to send events: %s", str(in.parts, 2))
+		}
+		ev, err := s.decode(in, f)
+		if err != nil {
+			return evs, bytes, err
+		}
+		if !want[ev.ID] {
+			return evs, bytes, peerErr("sent event %s, which was not asked for", ev.ID)
+		}
+		delete(want, ev.ID)
+		bytes += len(in.parts[2])
+		evs = append(evs, ev)
+	}
+}
+
+// decode reads an EVENT message and checks it against the filter.
+func (s *session) decode(in inbound, f nostr.Filter) (*nostr.Event, error) {
+	if len(in.parts) != 3 {
+		return nil, peerErr("sent an EVENT message with %d elements", len(in.parts))
+	}
+	ev, err := relay.DecodeEvent(in.parts[2])
+	if err != nil {
+		return nil, peerErr("sent an unreadable event: %v", err)
+	}
+	g := f
+	g.Limit, g.LimitZero = 0, false
+	if !g.Matches(ev) {
+		return nil, peerErr("sent event %s, which does not match what was asked for", ev.ID)
+	}
+	return ev, nil
+}
+
+// store ingests events from the peer. An event that fails validation means
+// the peer is broken or hostile, and ends the session.
+func (s *session) store(ctx context.Context, evs []*nostr.Event, counted bool) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	// Marked first: storing them wakes the live pusher, which must not
+	// offer them back.
+	s.mu.Lock()
+	for _, ev := range evs {
+		s.fromPeer[ev.ID] = true
+	}
+	s.mu.Unlock()
+	// Whatever arrived whole is stored even if the link has just failed.
+	errs := s.local.Ingest(context.WithoutCancel(ctx), evs...)
+	for i, err := range errs {
+		ev := evs[i]
+		if err != nil {
+			if strings.HasPrefix(err.Error(), event.Invalid+":") {
+				return peerErr("sent an invalid event %s: %v", ev.ID, err)
+			}
+			s.o.Logf("not keeping %s from %s: %v", ev.ID[:12], s.conn, err)
+		}
+		if counted {
+			n := 1
+			if err != nil {
+				n = 0
+			}
+			s.done(true, n, false)
+		} else if err == nil {
+			s.mu.Lock()
+			s.prog.Received++
+			s.mu.Unlock()
+		}
+	}
+	return nil
+}
+
+// pushLive offers the peer each new local event as it appears.
+func (s *session) pushLive(ctx context.Context, live <-chan *nostr.Event) {
+	for {
+		var ev *nostr.Event
+		select {
+		case ev = <-live:
+		case <-ctx.Done():
+			return
+		}
+		s.mu.Lock()
+		skip := s.fromPeer[ev.ID] || s.pushed[ev.ID] || s.prog.Phase == "connecting"
+		s.mu.Unlock()
+		if skip || ev.Kind == 30024 || !s.wantsPush(ev) {
+			continue
+		}
+		raw, err := ev.MarshalJSON()
+		if err != nil {
+			continue
+		}
+		ch := make(chan okResult, 1)
+		s.mu.Lock()
+		s.oks[ev.ID] = ch
+		s.pushed[ev.ID] = true
+		s.mu.Unlock()
+		msg := append(append([]byte(`["EVENT",`), raw...), ']')
+		if err := s.write(ctx, msg); err != nil {
+			return
+		}
+		go func(id string) {
+			select {
+			case r := <-ch:
+				s.mu.Lock()
+				if r.ok {
+					s.prog.Sent++
+				} else {
+					s.prog.Refused++
+					delete(s.pushed, id)
+				}
+				s.mu.Unlock()
+			case <-ctx.Done():
+			}
+		}(ev.ID)
+	}
+}
+
+func (s *session) wantsPush(ev *nostr.Event) bool {
+	for _, w := range s.o.Wants {
+		g := w.Filter
+		g.Since, g.Until, g.Limit = nil, nil, 0
+		if w.Push && g.Matches(ev) {
+			return true
+		}
+	}
+	return false
+}
+
+// liveUntilRescan keeps a subscription open for new events from the peer
+// until it is time to reconcile again.
+func (s *session) liveUntilRescan(ctx context.Context) error {
+	since := nostr.Timestamp(time.Now().Add(-5 * time.Minute).Unix())
+	var filters []nostr.Filter
+	for _, w := range s.o.Wants {
+		if w.Pull {
+			f := w.Filter
+			f.Since = &since
+			f.Limit = 0
+			filters = append(filters, f)
+		}
+	}
+	if len(filters) == 0 {
+		select {
+		case <-time.After(s.o.Rescan):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	ch := make(chan inbound, 64)
+	s.mu.Lock()
+	s.reqs["live"] = ch
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.reqs, "live")
+		s.mu.Unlock()
+	}()
+	msg := []any{"REQ", "live"}
+	for _, f := range filters {
+		msg = append(msg, f)
+	}
+	if err := s.send(ctx, msg); err != nil {
+		return err
+	}
+	timer := time.NewTimer(s.o.Rescan)
+	defer timer.Stop()
+	for {
+		select {
+		case <-timer.C:
+			s.send(ctx, []any{"CLOSE", "live"})
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case in := <-ch:
+			switch in.label {
+			case "EOSE":
+				continue
+			case "CLOSED":
+				return fmt.Errorf("the peer closed the live subscription: %s", str(in.parts, 2))
+			}
+			ev, err := s.decodeAny(in, filters)
+			if err != nil {
+				return err
+			}
+			if err := s.store(ctx, []*nostr.Event{ev}, false); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (s *session) decodeAny(in inbound, filters []nostr.Filter) (*nostr.Event, error) {
+	var last error
+	for _, f := range filters {
+		ev, err := s.decode(in, f)
+		if err == nil {
+			return ev, nil
+		}
+		last = err
+	}
+	return nil, last
+}

@@ -1,0 +1,140 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/mdns"
+)
+
+// LAN discovery: a serving node announces itself by mDNS (DNS-SD) as
+//
+//	<node id>._caravan._tcp.local.  port <relay port>  TXT "v=1" "id=<node id>"
+//
+// and browses for others every 30 seconds. The node id is random, kept in
+// the data directory, and unrelated to any identity, so the announcement
+// says "a Caravan node is here" and nothing about who runs it. Of two nodes
+// that find each other, the one with the smaller id connects, so each pair
+// holds one session.
+const lanService = "_caravan._tcp"
+
+// nodeID returns this data directory's random node id, creating it.
+func nodeID(dir string) (string, error) {
+	path := filepath.Join(dir, "node-id")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) == 16 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	r := make([]byte, 8)
+	rand.Read(r)
+	id := hex.EncodeToString(r)
+	return id, os.WriteFile(path, []byte(id+"\n"), 0o600)
+}
+
+// lanAddrs lists this host's non-loopback IPv4 addresses.
+func lanAddrs() []net.IP {
+	var out []net.IP
+	ifs, _ := net.Interfaces()
+	for _, ifc := range ifs {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil {
+				out = append(out, ipn.IP.To4())
+			}
+		}
+	}
+	return out
+}
+
+// runLAN announces this node on the local network and reports the peers
+// it should connect to (as ws:// URLs) on out, until ctx ends.
+func (n *Node) runLAN(ctx context.Context, port int, out chan<- map[string]bool) error {
+	id := n.id
+	quiet := log.New(io.Discard, "", 0)
+	ips := lanAddrs()
+	if len(ips) == 0 {
+		return fmt.Errorf("no network interface with an IPv4 address to announce on")
+	}
+	svc, err := mdns.NewMDNSService(id, lanService, "local.", id+".local.", port, ips, []string{"v=1", "id=" + id})
+	if err != nil {
+		return fmt.Errorf("mDNS service: %w", err)
+	}
+	srv, err := mdns.NewServer(&mdns.Config{Zone: svc, Logger: quiet})
+	if err != nil {
+		return fmt.Errorf("mDNS announce: %w", err)
+	}
+	defer srv.Shutdown()
+	n.logf("announcing this node on the local network (mDNS %s, port %d)", lanService, port)
+
+	seen := map[string]time.Time{} // url -> last seen
+	last := ""
+	for {
+		entries := make(chan *mdns.ServiceEntry, 32)
+		go func() {
+			mdns.QueryContext(ctx, &mdns.QueryParam{Service: lanService, Domain: "local", Timeout: 3 * time.Second,
+				Entries: entries, DisableIPv6: true, Logger: quiet})
+			close(entries)
+		}()
+		for e := range entries {
+			peer := ""
+			for _, f := range e.InfoFields {
+				if v, ok := strings.CutPrefix(f, "id="); ok {
+					peer = v
+				}
+			}
+			if peer == "" || peer == id || e.AddrV4 == nil || id > peer {
+				continue // ourselves, or the other side connects to us
+			}
+			seen[fmt.Sprintf("ws://%s", net.JoinHostPort(e.AddrV4.String(), fmt.Sprint(e.Port)))] = time.Now()
+		}
+		set := map[string]bool{}
+		var keys []string
+		for u, t := range seen {
+			if time.Since(t) > 2*time.Minute {
+				delete(seen, u)
+				continue
+			}
+			set[u] = true
+			keys = append(keys, u)
+		}
+		if k := strings.Join(sortStrings(keys), " "); k != last {
+			last = k
+			n.logf("LAN peers: %v", keys)
+			select {
+			case out <- set:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(30 * time.Second):
+		}
+	}
+}
+
+func sortStrings(s []string) []string {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return s
+}

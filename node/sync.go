@@ -1,0 +1,193 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/caravan-mesh/caravan/carry"
+	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/link"
+	"github.com/caravan-mesh/caravan/negentropy"
+	"github.com/caravan-mesh/caravan/policy"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// local adapts the node to what a sync session needs.
+type local struct{ n *Node }
+
+// Local is the node as a sync session sees it.
+func Local(n *Node) carry.Local { return local{n} }
+
+func (l local) Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error) {
+	return l.n.Store.Items(ctx, f)
+}
+
+func (l local) Raw(ctx context.Context, ids []string) (map[string][]byte, error) {
+	return l.n.Store.RawMany(ctx, ids)
+}
+
+func (l local) Ingest(ctx context.Context, evs ...*nostr.Event) []error {
+	res := l.n.Ingest(ctx, evs...)
+	out := make([]error, len(res))
+	for i, r := range res {
+		switch {
+		case r.Err != nil:
+			out[i] = r.Err
+		case !r.OK():
+			out[i] = event.Reject(event.Blocked, "%s", strings.TrimPrefix(r.Message(), "blocked: "))
+		}
+	}
+	return out
+}
+
+func (l local) Subscribe(fn func(*nostr.Event, []byte)) func() { return l.n.Subscribe(fn) }
+
+// SyncOptions configure one sync.
+type SyncOptions struct {
+	// Relay treats the peer as a public Nostr relay: only the user's own
+	// events go out; only what concerns the user comes in.
+	Relay bool
+	// Live keeps the session open (see carry.Options.Live).
+	Live bool
+	// LAN marks a peer found on the local network: reached directly,
+	// never through the proxy.
+	LAN bool
+	// Proxy overrides the configured SOCKS5 proxy ("" uses the config;
+	// "direct" uses none).
+	Proxy string
+	// Progress receives the session's progress.
+	Progress func(carry.Progress)
+}
+
+// SyncURL dials a peer or relay at a ws:// or wss:// URL and syncs with it.
+func (n *Node) SyncURL(ctx context.Context, url string, o SyncOptions) (carry.Progress, error) {
+	proxy := n.Config.Proxy
+	switch o.Proxy {
+	case "":
+	case "direct":
+		proxy = ""
+	default:
+		proxy = o.Proxy
+	}
+	kind := "peer"
+	switch {
+	case o.Relay:
+		kind = "relay"
+	case o.LAN:
+		kind, proxy = "lan", ""
+	}
+	n.peers.connecting(url, kind)
+	conn, err := link.Dial(ctx, url, link.DialOptions{Proxy: proxy})
+	if err != nil {
+		p := carry.Progress{Phase: "done", Error: err.Error(), Started: n.now()}
+		n.peers.finished(url, kind, p, err)
+		return p, err
+	}
+	p, err := n.syncConn(ctx, conn, url, kind, o)
+	return p, err
+}
+
+// SyncConn runs a session as the initiator over an established link.
+func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, o SyncOptions) (carry.Progress, error) {
+	wants := n.Wants(ctx)
+	if o.Relay {
+		wants = n.RelayWants(ctx)
+	}
+	n.peers.connected(name, kind)
+	p, err := carry.Run(ctx, conn, local{n}, carry.Options{
+		Wants:      wants,
+		Live:       o.Live,
+		FrameBytes: n.Config.Relay.NegFrameBytes,
+		Progress:   o.Progress,
+		Logf:       n.logf,
+		PlainSince: func(w policy.Want) int64 { return n.peers.since(name, wantKey(w)) },
+		Synced:     func(w policy.Want, at int64) { n.peers.setSince(name, wantKey(w), at) },
+	})
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	n.peers.finished(name, kind, p, err)
+	return p, err
+}
+
+func wantKey(w policy.Want) string {
+	b, _ := w.Filter.MarshalJSON()
+	return w.Class.String() + " " + string(b)
+}
+
+// SyncStream syncs over a byte-stream link (stdio, a pipe, a socket): the
+// two ends exchange hellos, one initiates and the other serves it as a
+// relay. It returns when the session ends.
+func (n *Node) SyncStream(ctx context.Context, conn link.Conn, o SyncOptions) (carry.Progress, bool, error) {
+	initiator, err := carry.Handshake(ctx, conn)
+	if err != nil {
+		conn.Close(err.Error())
+		return carry.Progress{Phase: "done", Error: err.Error()}, false, err
+	}
+	if initiator {
+		p, err := n.syncConn(ctx, conn, conn.String(), "stdio", o)
+		return p, true, err
+	}
+	start := n.now()
+	rl := n.NewRelay()
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			conn.Close("shutting down")
+		case <-done:
+		}
+	}()
+	rl.ServeConn(conn)
+	close(done)
+	rl.Close()
+	st := conn.Stats()
+	p := carry.Progress{Phase: "done", Started: start, BytesIn: st.In, BytesOut: st.Out}
+	n.peers.finished(conn.String(), "stdio", p, nil)
+	return p, false, nil
+}
+
+// keepSynced holds a live session with a peer or relay for as long as ctx
+// lasts, reconnecting with exponential backoff (1s to 5 min).
+func (n *Node) keepSynced(ctx context.Context, url string, o SyncOptions) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		start := time.Now()
+		_, err := n.SyncURL(ctx, url, o)
+		if ctx.Err() != nil {
+			return
+		}
+		if time.Since(start) > 2*time.Minute {
+			backoff = time.Second
+		}
+		n.logf("sync with %s ended (%v); again in %s", url, errString(err), backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Minute)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Error()
+}
+
+// describe is a one-line summary of a finished session.
+func describe(p carry.Progress) string {
+	s := fmt.Sprintf("received %d, sent %d", p.Received, p.Sent)
+	if p.Refused > 0 {
+		s += fmt.Sprintf(" (%d refused)", p.Refused)
+	}
+	if p.Error != "" {
+		s += ": " + p.Error
+	}
+	return s
+}
