@@ -215,7 +215,12 @@ func (s *session) run(ctx context.Context) error {
 	go s.watchdog(ctx, cancel)
 	defer func() {
 		s.conn.Close("")
-		<-s.readDone
+		// A read blocked on a pipe may not end with Close (os.Stdin, for
+		// one); do not wait for it forever.
+		select {
+		case <-s.readDone:
+		case <-time.After(time.Second):
+		}
 	}()
 
 	// Push new local events as they appear, ahead of any backlog.

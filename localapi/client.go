@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"time"
 
@@ -100,27 +99,22 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// memTransport answers requests by calling a handler directly.
-type memTransport struct{ h http.Handler }
-
-func (t memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	t.h.ServeHTTP(rec, r)
-	return rec.Result(), nil
-}
-
-func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+// stream sends a request and returns the response when it is 200 OK; the
+// caller reads and closes the body.
+func (c *Client) stream(ctx context.Context, path string, in any) (*http.Response, error) {
+	method := "GET"
 	var body io.Reader
 	if in != nil {
+		method = "POST"
 		b, err := json.Marshal(in)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	if in != nil {
@@ -128,19 +122,35 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("the node's local API at %s does not answer: %w", c.base, err)
+		return nil, fmt.Errorf("the node's local API at %s does not answer: %w", c.base, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		e := &Error{}
+		if json.Unmarshal(b, e) != nil || e.Msg == "" {
+			return nil, fmt.Errorf("local API: %s: %s", resp.Status, bytes.TrimSpace(b))
+		}
+		return nil, e
+	}
+	return resp, nil
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	if method == "GET" && in != nil {
+		return fmt.Errorf("GET with a body")
+	}
+	if method == "POST" && in == nil {
+		in = struct{}{}
+	}
+	resp, err := c.stream(ctx, path, in)
+	if err != nil {
+		return err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		e := &Error{}
-		if json.Unmarshal(b, e) != nil || e.Msg == "" {
-			return fmt.Errorf("local API: %s: %s", resp.Status, bytes.TrimSpace(b))
-		}
-		return e
 	}
 	if out == nil {
 		return nil

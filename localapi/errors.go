@@ -62,9 +62,11 @@ func toAPIError(err error) *Error {
 		return &Error{Code: CodeLocked, Msg: err.Error(), Hint: "unlock it with `caravan unlock` (or give the passphrase with --passphrase-file or CARAVAN_PASSPHRASE)"}
 	case errors.Is(err, keys.ErrNoIdentity):
 		return &Error{Code: CodeNoIdentity, Msg: "there is no identity yet", Hint: "create one with `caravan id new`"}
-	case errors.Is(err, keys.ErrNotFound), errors.Is(err, node.ErrNotFound):
+	case errors.Is(err, keys.ErrNotFound):
 		return &Error{Code: CodeNotFound, Msg: err.Error(), Hint: "`caravan id list` shows the identities"}
-	case errors.Is(err, keys.ErrExists):
+	case errors.Is(err, node.ErrNotFound):
+		return &Error{Code: CodeNotFound, Msg: err.Error()}
+	case errors.Is(err, keys.ErrExists), errors.Is(err, node.ErrExists):
 		return &Error{Code: CodeExists, Msg: err.Error()}
 	case errors.Is(err, keys.ErrBadPassphrase):
 		return &Error{Code: CodeBadPassphrase, Msg: "wrong passphrase"}

@@ -78,9 +78,14 @@ func NewHandler(n *node.Node, token string) *Handler {
 		"POST /api/v1/follow":              h.follow,
 		"POST /api/v1/unfollow":            h.unfollow,
 	}
+	for pattern, f := range h.routesSync() {
+		routes[pattern] = f
+	}
 	for pattern, f := range routes {
 		h.mux.HandleFunc(pattern, h.wrap(f))
 	}
+	h.mux.HandleFunc("POST /api/v1/sync", h.sync)
+	h.mux.HandleFunc("GET /api/v1/link", h.link)
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Code: CodeNotFound, Msg: fmt.Sprintf("no API endpoint %s %s", r.Method, r.URL.Path)})
 	})

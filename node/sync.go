@@ -84,6 +84,9 @@ func (n *Node) SyncURL(ctx context.Context, url string, o SyncOptions) (carry.Pr
 	if err != nil {
 		p := carry.Progress{Phase: "done", Error: err.Error(), Started: n.now()}
 		n.peers.finished(url, kind, p, err)
+		if o.Progress != nil {
+			o.Progress(p)
+		}
 		return p, err
 	}
 	p, err := n.syncConn(ctx, conn, url, kind, o)

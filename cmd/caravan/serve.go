@@ -36,6 +36,8 @@ func runServe(c *cli, args []string) error {
 	fs := c.flags(cmd)
 	listen := fs.String("listen", "", "relay endpoint `ADDR`ess (default from config.json, else "+node.DefaultListen+")")
 	apiAddr := fs.String("api", "", "local API `ADDR`ess, loopback only (default from config.json, else "+node.DefaultAPI+")")
+	noLAN := fs.Bool("no-lan", false, "do not announce this node or look for others on the local network (mDNS)")
+	proxy := fs.String("proxy", "", "SOCKS5 proxy `URL` for links to peers and relays (socks5://127.0.0.1:9050 for Tor)")
 	ps := addPassFlags(fs, true)
 	args, err := c.args(cmd, fs, args, 0, 0)
 	if err != nil {
@@ -59,6 +61,9 @@ func runServe(c *cli, args []string) error {
 	}
 	if *apiAddr == "" {
 		*apiAddr = n.Config.API
+	}
+	if *proxy != "" {
+		n.Config.Proxy = *proxy
 	}
 	if err := checkLoopback(*apiAddr); err != nil {
 		return err
@@ -90,6 +95,7 @@ func runServe(c *cli, args []string) error {
 		API:        apiLn,
 		APIHandler: localapi.NewHandler(n, token),
 		Token:      token,
+		NoLAN:      *noLAN,
 		Ready: func(rt node.Runtime) {
 			fmt.Fprintf(c.stdout, "Caravan node %s is running.\n", node.VersionString())
 			fmt.Fprintf(c.stdout, "  data directory: %s\n", dir)

@@ -53,6 +53,12 @@ func runStatus(c *cli, args []string) error {
 	for _, k := range kinds {
 		fmt.Fprintf(w, "  kind %-6d %8d\n", k, st.Store.ByKind[k])
 	}
+	if ps, err := cl.Peers(c.ctx); err == nil && len(ps) > 0 {
+		fmt.Fprintf(w, "Peers:\n")
+		for _, p := range ps {
+			fmt.Fprintf(w, "  %s\n", peerLine(p))
+		}
+	}
 	fmt.Fprintf(w, "Identities:\n")
 	if len(st.Identities) == 0 {
 		fmt.Fprintf(w, "  none yet ('caravan id new NAME')\n")

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/caravan-mesh/caravan/localapi"
+	"github.com/caravan-mesh/caravan/node"
+)
+
+func init() {
+	register(&command{name: "peers", args: "add|list|remove [ws://host:port]", short: "Caravan nodes to keep in sync with while serving", run: func(c *cli, args []string) error {
+		return runPeerList(c, "peers", false, args)
+	}, long: `
+A peer is another Caravan node, reached at its relay endpoint (ws://host:port,
+or ws://xyz.onion:7447 through --proxy). While 'caravan serve' runs it keeps a
+session open with every peer, reconnecting with backoff.`})
+	register(&command{name: "relays", args: "add|list|remove [wss://relay]", short: "public Nostr relays: the bridge to the outside world", run: func(c *cli, args []string) error {
+		return runPeerList(c, "relays", true, args)
+	}, long: `
+Public relays carry your own public events and reports out to the world and
+bring in what is addressed to you and what your contacts publish. Nothing this
+node carries for others is given to a public relay. NIP-77 is used where the
+relay supports it, plain REQ and EVENT where not.`})
+	register(&command{name: "policy", short: "show what this node carries for others, and how full it is", run: runPolicy})
+}
+
+func runPeerList(c *cli, name string, relays bool, args []string) error {
+	cmd := lookup(name)
+	fs := c.flags(cmd)
+	asJSON := fs.Bool("json", false, "print JSON")
+	args, cl, err := c.connect(cmd, fs, args, 0, 2)
+	if err != nil {
+		return err
+	}
+	verb := "list"
+	if len(args) > 0 {
+		verb = args[0]
+	}
+	switch verb {
+	case "add", "remove":
+		if len(args) != 2 {
+			return usagef("%s %s needs an address", name, verb)
+		}
+		if verb == "remove" {
+			if err := cl.RemovePeer(c.ctx, args[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stdout, "Removed %s.\n", args[1])
+			return nil
+		}
+		if _, err := node.CheckPeerURL(args[1]); err != nil {
+			return usagef("%v", err)
+		}
+		p, err := cl.AddPeer(c.ctx, localapi.PeerRequest{URL: args[1], Relay: relays})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "Added %s %s.", p.Kind, p.URL)
+		if cl.Node != nil {
+			fmt.Fprint(c.stdout, " It is kept in sync while 'caravan serve' runs.")
+		}
+		fmt.Fprintln(c.stdout)
+		return nil
+	case "list":
+		if len(args) > 1 {
+			return usagef("%s list takes no address", name)
+		}
+	default:
+		return usagef("unknown subcommand %q; use add, list or remove", verb)
+	}
+	ps, err := cl.Peers(c.ctx)
+	if err != nil {
+		return err
+	}
+	var shown []node.Peer
+	for _, p := range ps {
+		if (p.Kind == "relay") == relays && (p.Configured || !relays) {
+			shown = append(shown, p)
+		}
+	}
+	if *asJSON {
+		if shown == nil {
+			shown = []node.Peer{}
+		}
+		return printJSON(c.stdout, shown)
+	}
+	if len(shown) == 0 {
+		fmt.Fprintf(c.stdout, "None yet. Add one with 'caravan %s add ws://host:port'.\n", name)
+		return nil
+	}
+	for _, p := range shown {
+		fmt.Fprintln(c.stdout, peerLine(p))
+	}
+	return nil
+}
+
+func peerLine(p node.Peer) string {
+	s := fmt.Sprintf("%-40s %-6s", sanitize(p.URL), p.Kind)
+	if !p.Configured {
+		s += " (met)"
+	}
+	switch {
+	case p.State == "connected" || p.State == "connecting":
+		s += " " + p.State
+	case p.LastSync.IsZero():
+		s += " never synced"
+	default:
+		s += fmt.Sprintf(" last sync %s ago: %s (received %d, sent %d)", time.Since(p.LastSync).Round(time.Second), sanitize(clipText(p.LastResult, 80)), p.Received, p.Sent)
+	}
+	return s
+}
+
+func runPolicy(c *cli, args []string) error {
+	cmd := lookup("policy")
+	fs := c.flags(cmd)
+	asJSON := fs.Bool("json", false, "print JSON")
+	_, cl, err := c.connect(cmd, fs, args, 0, 0)
+	if err != nil {
+		return err
+	}
+	p, err := cl.Policy(c.ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(c.stdout, p)
+	}
+	w := c.stdout
+	cfg := p.Config
+	fmt.Fprintf(w, "This node carries:\n")
+	fmt.Fprintf(w, "  - everything its %d %s write\n", p.Own, plural(p.Own, "identity", "identities"))
+	fmt.Fprintf(w, "  - its %d contacts' events", p.Contacts)
+	if cfg.FollowHops >= 2 {
+		fmt.Fprintf(w, " and their %d contacts'", p.Network)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  - sealed private messages for anyone (carried blindly): %d of %d, %s of %s\n",
+		p.Usage.Wraps.Events, cfg.Wraps.Events, humanBytes(p.Usage.Wraps.Bytes), humanBytes(cfg.Wraps.Bytes))
+	if !cfg.NoReports {
+		fmt.Fprintf(w, "  - reports (kind 30023) and their translations, from anyone\n")
+	}
+	fmt.Fprintf(w, "  - deletion requests\n")
+	fmt.Fprintf(w, "  - other people's events, up to a quota: %d of %d, %s of %s (from the last %s when syncing)\n",
+		p.Usage.Strangers.Events, cfg.Strangers.Events, humanBytes(p.Usage.Strangers.Bytes), humanBytes(cfg.Strangers.Bytes),
+		time.Duration(cfg.StrangerWindow))
+	fmt.Fprintf(w, "Drafts never leave this device. Change these in config.json (\"policy\").\n")
+	fmt.Fprintf(w, "\nOn each encounter it reconciles, in this order:\n")
+	for i, wt := range p.Wants {
+		fmt.Fprintf(w, "  %d. %-20s %s\n", i+1, wt.Class, clipText(string(wt.Filter), 90))
+	}
+	return nil
+}

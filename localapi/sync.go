@@ -1,0 +1,196 @@
+package localapi
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/caravan-mesh/caravan/carry"
+	"github.com/caravan-mesh/caravan/link"
+	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/policy"
+	"github.com/coder/websocket"
+)
+
+// Sync endpoints, under /api/v1:
+//
+//	GET  peers                 []node.Peer
+//	POST peers                 PeerRequest -> node.Peer
+//	POST peers/remove          PeerRequest
+//	POST sync                  SyncRequest -> newline-delimited carry.Progress, the last with phase "done"
+//	GET  link                  websocket: a byte-stream peer (what `caravan sync --stdio` pumps)
+//	GET  policy                PolicyInfo
+
+// PeerRequest names a peer or relay.
+type PeerRequest struct {
+	URL   string `json:"url"`
+	Relay bool   `json:"relay,omitempty"`
+}
+
+// SyncRequest asks for one sync session.
+type SyncRequest struct {
+	URL   string `json:"url"`
+	Relay bool   `json:"relay,omitempty"`
+	Proxy string `json:"proxy,omitempty"` // "" the configured one, "direct" none
+}
+
+// PolicyInfo is what `caravan policy` shows.
+type PolicyInfo struct {
+	Config   policy.Config `json:"config"`
+	Usage    policy.Usage  `json:"usage"`
+	Own      int           `json:"own"`
+	Contacts int           `json:"contacts"`
+	Network  int           `json:"network"` // contacts' contacts
+	Wants    []WantInfo    `json:"wants"`
+}
+
+// WantInfo is one reconciliation filter, in order.
+type WantInfo struct {
+	Class  string          `json:"class"`
+	Filter json.RawMessage `json:"filter"`
+	Pull   bool            `json:"pull"`
+	Push   bool            `json:"push"`
+}
+
+func (h *Handler) routesSync() map[string]func(*http.Request) (any, error) {
+	return map[string]func(*http.Request) (any, error){
+		"GET /api/v1/peers":         func(r *http.Request) (any, error) { return h.n.Peers(), nil },
+		"POST /api/v1/peers":        h.addPeer,
+		"POST /api/v1/peers/remove": h.removePeer,
+		"GET /api/v1/policy":        h.policy,
+	}
+}
+
+func (h *Handler) addPeer(r *http.Request) (any, error) {
+	var req PeerRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return h.n.AddPeer(req.URL, req.Relay)
+}
+
+func (h *Handler) removePeer(r *http.Request) (any, error) {
+	var req PeerRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return struct{}{}, h.n.RemovePeer(req.URL)
+}
+
+func (h *Handler) policy(r *http.Request) (any, error) {
+	wants := h.n.Wants(r.Context())
+	g := h.n.Policy.Graph()
+	info := PolicyInfo{Config: h.n.Policy.Config(), Usage: h.n.Policy.Usage(), Own: len(g.Own), Contacts: len(g.Hop1), Network: len(g.Hop2)}
+	for _, w := range wants {
+		f, _ := w.Filter.MarshalJSON()
+		info.Wants = append(info.Wants, WantInfo{Class: w.Class.String(), Filter: f, Pull: w.Pull, Push: w.Push})
+	}
+	return info, nil
+}
+
+// sync runs one session and streams its progress as JSON lines.
+func (h *Handler) sync(w http.ResponseWriter, r *http.Request) {
+	var req SyncRequest
+	if err := decodeBody(r, &req); err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
+	u, err := node.CheckPeerURL(req.URL)
+	if err != nil {
+		writeError(w, &Error{Code: CodeInvalid, Msg: err.Error()})
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	fl, _ := w.(http.Flusher)
+	enc := json.NewEncoder(w)
+	emit := func(p carry.Progress) {
+		enc.Encode(p)
+		if fl != nil {
+			fl.Flush()
+		}
+	}
+	// The final progress comes from Run's callback, with phase "done".
+	h.n.SyncURL(r.Context(), u, node.SyncOptions{Relay: req.Relay, Proxy: req.Proxy, Progress: emit})
+}
+
+// link serves a byte-stream peer over a websocket from the CLI.
+func (h *Handler) link(w http.ResponseWriter, r *http.Request) {
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return
+	}
+	conn := link.WebSocket(ws, 4<<20, "stdio")
+	h.n.SyncStream(r.Context(), conn, node.SyncOptions{})
+	conn.Close("")
+}
+
+// Sync runs one session through the node and calls progress with each
+// update; it returns the final one.
+func (c *Client) Sync(ctx context.Context, req SyncRequest, progress func(carry.Progress)) (carry.Progress, error) {
+	resp, err := c.stream(ctx, "/api/v1/sync", req)
+	if err != nil {
+		return carry.Progress{}, err
+	}
+	defer resp.Body.Close()
+	var last carry.Progress
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var p carry.Progress
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			return last, fmt.Errorf("local API: unreadable progress: %v", err)
+		}
+		last = p
+		if progress != nil {
+			progress(p)
+		}
+	}
+	if last.Phase != "done" {
+		return last, fmt.Errorf("the node stopped reporting before the sync ended")
+	}
+	if last.Error != "" {
+		return last, fmt.Errorf("%s", last.Error)
+	}
+	return last, sc.Err()
+}
+
+// Link opens a websocket to the node's /api/v1/link: a byte-stream peer
+// whose other end the caller provides (stdin and stdout, say).
+func (c *Client) Link(ctx context.Context) (link.Conn, error) {
+	u := "ws" + strings.TrimPrefix(c.base, "http") + "/api/v1/link"
+	ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{
+		HTTPHeader:      http.Header{"Authorization": {"Bearer " + c.token}},
+		CompressionMode: websocket.CompressionDisabled,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open a link through the node: %w", err)
+	}
+	return link.WebSocket(ws, 4<<20, "node"), nil
+}
+
+// Peers lists known peers and relays.
+func (c *Client) Peers(ctx context.Context) ([]node.Peer, error) {
+	var ps []node.Peer
+	return ps, c.do(ctx, "GET", "/api/v1/peers", nil, &ps)
+}
+
+// AddPeer configures a peer or relay.
+func (c *Client) AddPeer(ctx context.Context, req PeerRequest) (node.Peer, error) {
+	var p node.Peer
+	return p, c.do(ctx, "POST", "/api/v1/peers", req, &p)
+}
+
+// RemovePeer removes a configured peer or relay.
+func (c *Client) RemovePeer(ctx context.Context, u string) error {
+	return c.do(ctx, "POST", "/api/v1/peers/remove", PeerRequest{URL: u}, nil)
+}
+
+// Policy describes what the node carries.
+func (c *Client) Policy(ctx context.Context) (PolicyInfo, error) {
+	var p PolicyInfo
+	return p, c.do(ctx, "GET", "/api/v1/policy", nil, &p)
+}
