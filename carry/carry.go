@@ -49,8 +49,9 @@ type Local interface {
 	// Raw returns stored events by hex id, as JSON; missing ones are left
 	// out.
 	Raw(ctx context.Context, ids []string) (map[string][]byte, error)
-	// Ingest validates and stores events; for each, nil means the node now
-	// holds it (or already did), otherwise why it was refused.
+	// Ingest validates and stores events; for each, nil means it is new
+	// and now held, ErrHeld that it already was, anything else why it was
+	// refused.
 	Ingest(ctx context.Context, evs ...*nostr.Event) []error
 	// Subscribe calls fn for each event newly stored, from any source.
 	Subscribe(fn func(ev *nostr.Event, raw []byte)) (cancel func())
@@ -111,6 +112,9 @@ func (p Progress) Remaining() float64 {
 	}
 	return float64(p.ToReceive+p.ToSend) * 1000 / rate // about 1 KB an event
 }
+
+// ErrHeld is what Local.Ingest reports for an event the node already had.
+var ErrHeld = errors.New("already held")
 
 // ErrPeer wraps misbehaviour of the peer.
 var ErrPeer = errors.New("peer misbehaved")

@@ -3,6 +3,7 @@ package carry
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -274,6 +275,10 @@ func (s *session) store(ctx context.Context, evs []*nostr.Event, counted bool) e
 	errs := s.local.Ingest(context.WithoutCancel(ctx), evs...)
 	for i, err := range errs {
 		ev := evs[i]
+		held := errors.Is(err, ErrHeld)
+		if held {
+			err = nil
+		}
 		if err != nil {
 			if strings.HasPrefix(err.Error(), event.Invalid+":") {
 				return peerErr("sent an invalid event %s: %v", ev.ID, err)
@@ -282,11 +287,11 @@ func (s *session) store(ctx context.Context, evs []*nostr.Event, counted bool) e
 		}
 		if counted {
 			n := 1
-			if err != nil {
+			if err != nil || held {
 				n = 0
 			}
 			s.done(true, n, false)
-		} else if err == nil {
+		} else if err == nil && !held {
 			s.mu.Lock()
 			s.prog.Received++
 			s.mu.Unlock()

@@ -12,6 +12,7 @@ import (
 	"github.com/caravan-mesh/caravan/link"
 	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/policy"
+	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -36,6 +37,8 @@ func (l local) Ingest(ctx context.Context, evs ...*nostr.Event) []error {
 		switch {
 		case r.Err != nil:
 			out[i] = r.Err
+		case r.Outcome == store.Duplicate || r.Outcome == store.Obsolete:
+			out[i] = carry.ErrHeld
 		case !r.OK():
 			out[i] = event.Reject(event.Blocked, "%s", strings.TrimPrefix(r.Message(), "blocked: "))
 		}

@@ -9,6 +9,7 @@ package interoptest
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,14 +37,8 @@ func missing(t testing.TB, what string) {
 // exits non-zero.
 func RunNode(t testing.TB, script string, args ...string) []byte {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing(t, "Node.js is not installed")
-	}
+	node := nodePath(t)
 	dir := Dir(t)
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "nostr-tools")); err != nil {
-		missing(t, "nostr-tools is not installed in interop/node_modules")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, append([]string{script}, args...)...)
@@ -54,4 +49,47 @@ func RunNode(t testing.TB, script string, args ...string) []byte {
 		t.Fatalf("node %s: %v\n%s%s", script, err, stderr.Bytes(), stdout.Bytes())
 	}
 	return stdout.Bytes()
+}
+
+// StartNode starts a script of the interop folder with Node.js and returns
+// the running command with its standard input and output connected; its
+// standard error goes to the test log.
+func StartNode(t testing.TB, script string, args ...string) (*exec.Cmd, io.WriteCloser, io.ReadCloser) {
+	t.Helper()
+	node := nodePath(t)
+	cmd := exec.Command(node, append([]string{script}, args...)...)
+	cmd.Dir = Dir(t)
+	cmd.Stderr = testWriter{t}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, in, out
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Logf("node: %s", bytes.TrimRight(p, "\n"))
+	return len(p), nil
+}
+
+func nodePath(t testing.TB) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing(t, "Node.js is not installed")
+	}
+	if _, err := os.Stat(filepath.Join(Dir(t), "node_modules", "nostr-tools")); err != nil {
+		missing(t, "nostr-tools is not installed in interop/node_modules")
+	}
+	return node
 }

@@ -1,0 +1,116 @@
+package interop
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/node"
+	"github.com/fiatjaf/eventstore/slicestore"
+	"github.com/fiatjaf/khatru"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// TestPublicRelayKhatru syncs a node with khatru, a different relay
+// implementation, as a public relay: with NIP-77 and with plain REQ/EVENT.
+// Only the user's own events go out; what is addressed to the user and
+// what contacts publish comes in; nothing else moves either way.
+func TestPublicRelayKhatru(t *testing.T) {
+	for _, neg := range []bool{true, false} {
+		t.Run(fmt.Sprintf("nip77=%v", neg), func(t *testing.T) {
+			ctx := context.Background()
+			store := &slicestore.SliceStore{}
+			store.Init()
+			rl := khatru.NewRelay()
+			rl.StoreEvent = append(rl.StoreEvent, store.SaveEvent)
+			rl.QueryEvents = append(rl.QueryEvents, store.QueryEvents)
+			rl.DeleteEvent = append(rl.DeleteEvent, store.DeleteEvent)
+			rl.Negentropy = neg
+			srv := httptest.NewServer(rl)
+			defer srv.Close()
+			url := "ws" + strings.TrimPrefix(srv.URL, "http")
+
+			n, err := node.Open(t.TempDir(), node.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer n.Close()
+			n.Keys.LogN = 4
+			me, _ := n.Keys.New("me", "", true)
+			friend, stranger := evtest.NewKey("friend"), evtest.NewKey("stranger")
+			if _, err := n.Follow(ctx, "", keys.PublicKey(friend.Public), "", ""); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().Unix()
+			var mine []string
+			for i := 0; i < 5; i++ {
+				ev, err := n.Publish(ctx, "", &nostr.Event{Kind: 1, Content: fmt.Sprint("mine ", i)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				mine = append(mine, ev.ID)
+			}
+			// Carried for others: must never reach a public relay.
+			carried := []*nostr.Event{
+				stranger.Event(1, now, "a stranger's note we carry"),
+				evtest.NewKey("w").Event(1059, now, "sealed", nostr.Tag{"p", stranger.Public}),
+			}
+			n.Ingest(ctx, carried...)
+
+			// On the relay: a contact's notes, a mention of me, noise.
+			want := []*nostr.Event{
+				friend.Event(1, now-10, "from my contact"),
+				stranger.Event(1, now-5, "hello @me", nostr.Tag{"p", me.PubKey.Hex()}),
+			}
+			noise := stranger.Event(1, now-3, "unrelated")
+			for _, ev := range append(want, noise) {
+				if err := store.SaveEvent(ctx, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			p, err := n.SyncURL(ctx, url, node.SyncOptions{Relay: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.NIP77 != neg {
+				t.Fatalf("NIP-77 used: %v, relay supports it: %v", p.NIP77, neg)
+			}
+			for _, ev := range want {
+				if got, _ := n.Store.Get(ctx, ev.ID); got == nil {
+					t.Errorf("did not pull %q", ev.Content)
+				}
+			}
+			if got, _ := n.Store.Get(ctx, noise.ID); got != nil {
+				t.Error("pulled an unrelated stranger's event")
+			}
+			onRelay := func(id string) bool {
+				ch, _ := store.QueryEvents(ctx, nostr.Filter{IDs: []string{id}})
+				for range ch {
+					return true
+				}
+				return false
+			}
+			for _, id := range mine {
+				if !onRelay(id) {
+					t.Errorf("own event %s not pushed to the relay", id[:8])
+				}
+			}
+			for _, ev := range carried {
+				if onRelay(ev.ID) {
+					t.Errorf("pushed %q, carried for someone else, to a public relay", ev.Content)
+				}
+			}
+			// A second pass moves nothing new.
+			p2, err := n.SyncURL(ctx, url, node.SyncOptions{Relay: true})
+			if err != nil || p2.Sent != 0 || p2.Received != 0 {
+				t.Fatalf("second sync: sent %d received %d, %v", p2.Sent, p2.Received, err)
+			}
+		})
+	}
+}
