@@ -359,13 +359,14 @@ func (s *session) wantsPush(ev *nostr.Event) bool {
 // liveUntilRescan keeps a subscription open for new events from the peer
 // until it is time to reconcile again.
 func (s *session) liveUntilRescan(ctx context.Context) error {
-	since := nostr.Timestamp(time.Now().Add(-5 * time.Minute).Unix())
+	// "limit": 0 asks only for new arrivals, whatever their created_at: an
+	// event written days ago that reaches the peer now is news here too.
 	var filters []nostr.Filter
 	for _, w := range s.o.Wants {
 		if w.Pull {
 			f := w.Filter
-			f.Since = &since
-			f.Limit = 0
+			f.Since, f.Until = nil, nil
+			f.Limit, f.LimitZero = 0, true
 			filters = append(filters, f)
 		}
 	}

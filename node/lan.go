@@ -21,7 +21,7 @@ import (
 //
 //	<node id>._caravan._tcp.local.  port <relay port>  TXT "v=1" "id=<node id>"
 //
-// and browses for others every 30 seconds. The node id is random, kept in
+// and browses for others (often at first, then every 30 seconds). The node id is random, kept in
 // the data directory, and unrelated to any identity, so the announcement
 // says "a Caravan node is here" and nothing about who runs it. Of two nodes
 // that find each other, the one with the smaller id connects, so each pair
@@ -84,6 +84,9 @@ func (n *Node) runLAN(ctx context.Context, port int, out chan<- map[string]bool)
 
 	seen := map[string]time.Time{} // url -> last seen
 	last := ""
+	// Look often at first (nodes that start together miss each other's
+	// first announcements), then every 30 seconds.
+	every := 2 * time.Second
 	for {
 		entries := make(chan *mdns.ServiceEntry, 32)
 		go func() {
@@ -125,8 +128,9 @@ func (n *Node) runLAN(ctx context.Context, port int, out chan<- map[string]bool)
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(30 * time.Second):
+		case <-time.After(every):
 		}
+		every = min(every*2, 30*time.Second)
 	}
 }
 
