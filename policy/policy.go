@@ -78,15 +78,15 @@ func (c Config) WithDefaults() Config {
 type Class int
 
 const (
-	Own        Class = iota // written by one of the node's identities
-	WrapForUs               // a gift wrap addressed to an identity or a contact
-	Report                  // kind 30023, a report or a translation
-	Deletion                // kind 5
-	Contact                 // by a contact (one hop)
-	Network                 // by a contact's contact (two hops)
-	Wrap                    // a gift wrap for someone else, carried blindly
-	Stranger                // anything else
-	LocalOnly               // a draft: never shared
+	Own       Class = iota // written by one of the node's identities
+	WrapForUs              // a gift wrap addressed to an identity or a contact
+	Report                 // kind 30023, a report or a translation
+	Deletion               // kind 5
+	Contact                // by a contact (one hop)
+	Network                // by a contact's contact (two hops)
+	Wrap                   // a gift wrap for someone else, carried blindly
+	Stranger               // anything else
+	LocalOnly              // a draft: never shared
 )
 
 var classNames = [...]string{"own", "wraps for us", "reports", "deletions", "contacts", "contacts' contacts", "wraps for others", "strangers", "local only"}
@@ -274,7 +274,6 @@ func (p *Policy) Reset(c Counts) {
 	p.mu.Unlock()
 	p.SetGraph(p.Graph())
 }
-
 
 // Want is one thing a node asks a peer for, or offers it: a filter and
 // which ways events flow for it.
