@@ -217,6 +217,12 @@ func (s *session) run(ctx context.Context) error {
 		cancel(err)
 	}()
 	go s.watchdog(ctx, cancel)
+	// A write blocked on a peer that stopped reading ends only when the
+	// link closes: close it as soon as the session is over or abandoned.
+	go func() {
+		<-ctx.Done()
+		s.conn.Close("")
+	}()
 	defer func() {
 		s.conn.Close("")
 		// A read blocked on a pipe may not end with Close (os.Stdin, for
@@ -238,18 +244,26 @@ func (s *session) run(ctx context.Context) error {
 	defer stop()
 	go s.pushLive(ctx, live)
 
-	for {
-		if err := s.pass(ctx); err != nil {
-			return s.cause(ctx, err)
-		}
-		if !s.o.Live {
-			return nil
-		}
-		s.setPhase("live", "")
-		if err := s.liveUntilRescan(ctx); err != nil {
-			return s.cause(ctx, err)
+	if s.o.Live {
+		// New events from the peer flow from the start, ahead of any
+		// backlog the first pass moves.
+		liveErr := make(chan error, 1)
+		go func() { liveErr <- s.liveSubscription(ctx) }()
+		for {
+			if err := s.pass(ctx); err != nil {
+				return s.cause(ctx, err)
+			}
+			s.setPhase("live", "")
+			select {
+			case <-time.After(s.o.Rescan):
+			case err := <-liveErr:
+				return s.cause(ctx, err)
+			case <-ctx.Done():
+				return s.cause(ctx, ctx.Err())
+			}
 		}
 	}
+	return s.cause(ctx, s.pass(ctx))
 }
 
 // cause prefers the reason the session was cancelled for (a read error, a
@@ -312,7 +326,11 @@ func (s *session) syncWant(ctx context.Context, w policy.Want) error {
 
 // reconcile runs the NIP-77 exchange for one filter.
 func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentropy.Item) ([]negentropy.Item, []negentropy.Need, error) {
-	rec := negentropy.NewClient(negentropy.NewSet(items), s.o.FrameBytes)
+	// Frames start small and double while round trips stay quick, so a
+	// slow link is never clogged by one huge message and a fast one soon
+	// uses big frames (few round trips).
+	frame := min(16<<10, s.o.FrameBytes)
+	rec := negentropy.NewClient(negentropy.NewSet(items), frame)
 	id := s.newID("neg")
 	ch := make(chan inbound, 4)
 	s.mu.Lock()
@@ -331,6 +349,7 @@ func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentr
 		haves []negentropy.Item
 		needs []negentropy.Need
 	)
+	sent := time.Now()
 	for {
 		var in inbound
 		select {
@@ -338,6 +357,13 @@ func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentr
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
 		}
+		switch rtt := time.Since(sent); {
+		case rtt < 250*time.Millisecond:
+			frame = min(frame*2, s.o.FrameBytes)
+		case rtt > time.Second:
+			frame = max(frame/2, 4096)
+		}
+		rec.SetFrameLimit(frame)
 		switch in.label {
 		case "NEG-ERR":
 			reason := str(in.parts, 2)
@@ -372,6 +398,7 @@ func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentr
 		if err := s.send(ctx, []any{"NEG-MSG", id, hex.EncodeToString(next)}); err != nil {
 			return nil, nil, err
 		}
+		sent = time.Now()
 	}
 }
 

@@ -108,7 +108,7 @@ func (s *session) handleOK(parts []json.RawMessage) {
 // watchdog ends the session when the peer has been silent for too long
 // while we wait for it.
 func (s *session) watchdog(ctx context.Context, cancel context.CancelCauseFunc) {
-	t := time.NewTicker(time.Second)
+	t := time.NewTicker(min(time.Second, s.o.Stall/4))
 	defer t.Stop()
 	for {
 		select {

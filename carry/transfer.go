@@ -356,9 +356,9 @@ func (s *session) wantsPush(ev *nostr.Event) bool {
 	return false
 }
 
-// liveUntilRescan keeps a subscription open for new events from the peer
-// until it is time to reconcile again.
-func (s *session) liveUntilRescan(ctx context.Context) error {
+// liveSubscription keeps a subscription open for new events from the peer
+// for as long as the session lasts.
+func (s *session) liveSubscription(ctx context.Context) error {
 	// "limit": 0 asks only for new arrivals, whatever their created_at: an
 	// event written days ago that reaches the peer now is news here too.
 	var filters []nostr.Filter
@@ -371,12 +371,8 @@ func (s *session) liveUntilRescan(ctx context.Context) error {
 		}
 	}
 	if len(filters) == 0 {
-		select {
-		case <-time.After(s.o.Rescan):
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		<-ctx.Done()
+		return ctx.Err()
 	}
 	ch := make(chan inbound, 64)
 	s.mu.Lock()
@@ -394,13 +390,8 @@ func (s *session) liveUntilRescan(ctx context.Context) error {
 	if err := s.send(ctx, msg); err != nil {
 		return err
 	}
-	timer := time.NewTimer(s.o.Rescan)
-	defer timer.Stop()
 	for {
 		select {
-		case <-timer.C:
-			s.send(ctx, []any{"CLOSE", "live"})
-			return nil
 		case <-ctx.Done():
 			return ctx.Err()
 		case in := <-ch:

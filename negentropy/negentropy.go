@@ -72,6 +72,15 @@ func NewServer(set *Set, frameLimit int) *Reconciler {
 	return &Reconciler{set: set, frameLimit: frameLimit}
 }
 
+// SetFrameLimit changes the bound on the messages built from now on (0: no
+// limit; at least 4096 otherwise). A side may adapt it to the link.
+func (r *Reconciler) SetFrameLimit(n int) {
+	if n > 0 && n < 4096 {
+		n = 4096
+	}
+	r.frameLimit = n
+}
+
 // Initiate builds the client's first message.
 func (r *Reconciler) Initiate() []byte {
 	r.lastOut = 0

@@ -137,6 +137,9 @@ func (c *Conn) negMsg(m *Message) {
 
 func (c *Conn) negReply(id string, s *negSession, msg []byte) {
 	s.mu.Lock()
+	// Answer in frames about as big as the client's (within limits): a
+	// client on a slow link sends small messages and is not flooded back.
+	s.rec.SetFrameLimit(min(max(2*len(msg), 8<<10), c.r.lim.NegFrameBytes))
 	reply, _, err := s.rec.Reconcile(msg)
 	s.used = c.r.opts.Now()
 	s.mu.Unlock()
