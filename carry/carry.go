@@ -307,21 +307,63 @@ func (s *session) nip77() bool {
 
 // syncWant reconciles one want and transfers the differences.
 func (s *session) syncWant(ctx context.Context, w policy.Want) error {
-	items, err := s.local.Items(ctx, w.Filter)
-	if err != nil {
-		return fmt.Errorf("list local events: %w", err)
+	for _, f := range slices(w.Filter, time.Now()) {
+		items, err := s.local.Items(ctx, f)
+		if err != nil {
+			return fmt.Errorf("list local events: %w", err)
+		}
+		haves, needs, err := s.reconcile(ctx, f, items)
+		if err != nil {
+			return err
+		}
+		if !w.Push {
+			haves = nil
+		}
+		if !w.Pull {
+			needs = nil
+		}
+		if err := s.transfer(ctx, w, haves, needs); err != nil {
+			return err
+		}
 	}
-	haves, needs, err := s.reconcile(ctx, w.Filter, items)
-	if err != nil {
-		return err
+	return nil
+}
+
+// slices splits a broad filter by age, newest first: the last hour, the
+// last day, then everything older. Recent events then move first, and on a
+// slow link transfers start after reconciling an hour, not a year. Filters
+// naming authors are usually small and stay whole.
+func slices(f nostr.Filter, now time.Time) []nostr.Filter {
+	if len(f.Authors) > 0 || len(f.IDs) > 0 || f.Limit > 0 {
+		return []nostr.Filter{f}
 	}
-	if !w.Push {
-		haves = nil
+	edges := []int64{now.Add(-time.Hour).Unix(), now.Add(-24 * time.Hour).Unix()}
+	var out []nostr.Filter
+	hi := int64(-1) // no upper bound
+	for i := 0; i <= len(edges); i++ {
+		g := f
+		if hi >= 0 {
+			u := nostr.Timestamp(hi - 1)
+			if f.Until == nil || *f.Until > u {
+				g.Until = &u
+			}
+		}
+		if i < len(edges) {
+			lo := nostr.Timestamp(edges[i])
+			if f.Since == nil || *f.Since < lo {
+				g.Since = &lo
+			}
+			hi = edges[i]
+		}
+		if g.Since != nil && g.Until != nil && *g.Since > *g.Until {
+			continue // this slice is outside the filter's own window
+		}
+		out = append(out, g)
+		if f.Since != nil && i < len(edges) && *f.Since >= nostr.Timestamp(edges[i]) {
+			break // the filter does not reach further back
+		}
 	}
-	if !w.Pull {
-		needs = nil
-	}
-	return s.transfer(ctx, w, haves, needs)
+	return out
 }
 
 // reconcile runs the NIP-77 exchange for one filter.

@@ -112,3 +112,37 @@ func FuzzSession(f *testing.F) {
 		}
 	})
 }
+
+func TestSlicesCoverTheFilterOnce(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	ts := func(v int64) *nostr.Timestamp { x := nostr.Timestamp(v); return &x }
+	for _, f := range []nostr.Filter{
+		{}, {Kinds: []int{1059}}, {Since: ts(now.Unix() - 7*86400)}, {Since: ts(now.Unix() - 600)},
+		{Until: ts(now.Unix() - 7200)}, {Authors: []string{"x"}},
+	} {
+		sl := slices(f, now)
+		// Every second in a wide window is covered by exactly one slice
+		// when, and only when, f covers it.
+		for _, at := range []int64{0, now.Unix() - 90000, now.Unix() - 86400, now.Unix() - 86399, now.Unix() - 3601, now.Unix() - 3600, now.Unix() - 1, now.Unix(), now.Unix() + 500} {
+			ev := &nostr.Event{CreatedAt: nostr.Timestamp(at), Kind: 1059, PubKey: "x"}
+			n := 0
+			for _, g := range sl {
+				if g.Matches(ev) {
+					n++
+				}
+			}
+			want := 0
+			if f.Matches(ev) {
+				want = 1
+			}
+			if n != want {
+				t.Fatalf("filter %v: time %d is in %d slices, want %d (slices %v)", f, at, n, want, sl)
+			}
+		}
+		for i := 1; i < len(sl); i++ {
+			if sl[i].Until == nil || sl[i-1].Since == nil || *sl[i].Until >= *sl[i-1].Since {
+				t.Fatalf("slices not newest first: %v", sl)
+			}
+		}
+	}
+}

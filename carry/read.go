@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/link"
+	"github.com/tidwall/gjson"
 )
 
 // readLoop reads the peer's messages and hands each to whoever waits for it.
@@ -31,9 +32,18 @@ func (s *session) readLoop(ctx context.Context) error {
 		s.lastRead = now
 		s.mu.Unlock()
 		s.rates.received(len(b))
-		var parts []json.RawMessage
-		if json.Unmarshal(b, &parts) != nil || len(parts) == 0 {
+		// gjson splits the array without decoding the event inside, which
+		// is decoded once, later (this loop carries every pulled event).
+		if !gjson.ValidBytes(b) || b[0] != '[' {
 			return peerErr("sent something that is not a JSON array: %q", clip(string(b)))
+		}
+		arr := gjson.ParseBytes(b).Array()
+		if len(arr) == 0 {
+			return peerErr("sent an empty array")
+		}
+		parts := make([]json.RawMessage, len(arr))
+		for i, r := range arr {
+			parts[i] = json.RawMessage(r.Raw)
 		}
 		label := str(parts, 0)
 		in := inbound{label: label, parts: parts}

@@ -148,46 +148,75 @@ func isDraft(raw []byte) bool {
 }
 
 // pullAll asks the peer for these ids, newest first, in batches sized to
-// about a second of transfer, and stores what arrives while asking for the
-// next batch.
+// about a second of transfer. Fetching runs ahead of storing by up to two
+// batches, and what has arrived is stored in groups of up to 1000 events
+// (one transaction each).
 func (s *session) pullAll(ctx context.Context, f nostr.Filter, ids []string) error {
-	avg, target := 1000.0, float64(64<<10)
-	stored := make(chan error, 1)
-	stored <- nil
-	for len(ids) > 0 {
-		n := min(max(int(target/avg), 1), maxIDs, len(ids))
-		batch := ids[:n]
-		ids = ids[n:]
-		start := time.Now()
-		evs, bytes, err := s.fetch(ctx, f, batch)
-		if err != nil {
-			// Keep what arrived whole before the link failed, so the next
-			// session does not ask for it again.
-			if serr := <-stored; serr != nil {
-				return serr
-			}
-			if perr := s.store(ctx, evs, true); perr != nil {
-				return perr
-			}
-			return err
-		}
-		if len(evs) > 0 {
-			avg = 0.7*avg + 0.3*float64(bytes)/float64(len(evs))
-		}
-		if el := time.Since(start).Seconds(); el > 0 && bytes > 0 {
-			target = min(max(float64(bytes)/el, minFlight), maxFlight)
-		}
-		missing := len(batch) - len(evs)
-		for i := 0; i < missing; i++ {
-			s.done(true, 0, false) // gone from the peer meanwhile
-		}
-		// Store this batch while the next one travels.
-		if err := <-stored; err != nil {
-			return err
-		}
-		go func(evs []*nostr.Event) { stored <- s.store(ctx, evs, true) }(evs)
+	type fetched struct {
+		evs []*nostr.Event
+		err error
 	}
-	return <-stored
+	batches := make(chan fetched, 2)
+	quit := make(chan struct{}) // closed when pullAll returns
+	defer close(quit)
+	go func() {
+		defer close(batches)
+		avg, target := 1000.0, float64(64<<10)
+		for len(ids) > 0 {
+			n := min(max(int(target/avg), 1), maxIDs, len(ids))
+			batch := ids[:n]
+			ids = ids[n:]
+			start := time.Now()
+			evs, bytes, err := s.fetch(ctx, f, batch)
+			if len(evs) > 0 {
+				avg = 0.7*avg + 0.3*float64(bytes)/float64(len(evs))
+			}
+			if el := time.Since(start).Seconds(); el > 0 && bytes > 0 {
+				target = min(max(float64(bytes)/el, minFlight), maxFlight)
+			}
+			if err == nil {
+				for i := len(evs); i < len(batch); i++ {
+					s.done(true, 0, false) // gone from the peer meanwhile
+				}
+			}
+			// Delivered even when the session is ending: what arrived is
+			// stored, and the error says why it ended.
+			select {
+			case batches <- fetched{evs, err}:
+			case <-quit:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for b := range batches {
+		group := b.evs
+		failed := b.err
+	more:
+		for failed == nil && len(group) < 1000 {
+			select {
+			case nb, ok := <-batches:
+				if !ok {
+					break more
+				}
+				group = append(group, nb.evs...)
+				failed = nb.err
+			default:
+				break more
+			}
+		}
+		// What arrived whole is stored even when the link failed, so the
+		// next session does not ask for it again.
+		if err := s.store(ctx, group, true); err != nil {
+			return err
+		}
+		if failed != nil {
+			return failed
+		}
+	}
+	return nil
 }
 
 // fetch requests events by id and checks that what comes back is what was

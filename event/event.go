@@ -9,12 +9,17 @@
 package event
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -156,19 +161,68 @@ func Check(ev *nostr.Event, l Limits, now time.Time) error {
 }
 
 // Verify checks that the id is the sha256 of the canonical serialization and
-// that the BIP-340 signature over it verifies for the pubkey.
+// that the BIP-340 signature (btcec's schnorr) verifies for the pubkey. It
+// serializes once, and keeps recently parsed public keys: lifting a key to
+// the curve costs a square root, a good part of a verification, and the
+// same authors come back again and again.
 func Verify(ev *nostr.Event) error {
-	if !ev.CheckID() {
+	h := sha256.Sum256(ev.Serialize())
+	var id [32]byte
+	if _, err := hex.Decode(id[:], []byte(ev.ID)); err != nil || id != h {
 		return Reject(Invalid, "id does not match the sha256 of the event's serialization")
 	}
-	ok, err := ev.CheckSignature()
+	pk, err := parsePubKey(ev.PubKey)
 	if err != nil {
 		return Reject(Invalid, "signature cannot be checked: %v", err)
 	}
-	if !ok {
+	var sb [64]byte
+	if _, err := hex.Decode(sb[:], []byte(ev.Sig)); err != nil || len(ev.Sig) != 128 {
+		return Reject(Invalid, "signature cannot be checked: sig is not 128 hex characters")
+	}
+	sig, err := schnorr.ParseSignature(sb[:])
+	if err != nil {
+		return Reject(Invalid, "signature cannot be checked: %v", err)
+	}
+	if !sig.Verify(h[:], pk) {
 		return Reject(Invalid, "signature does not verify for this pubkey")
 	}
 	return nil
+}
+
+var pubkeys = struct {
+	sync.Mutex
+	m map[string]*btcec.PublicKey
+}{m: map[string]*btcec.PublicKey{}}
+
+const maxCachedKeys = 8192
+
+func parsePubKey(s string) (*btcec.PublicKey, error) {
+	pubkeys.Lock()
+	pk, ok := pubkeys.m[s]
+	pubkeys.Unlock()
+	if ok {
+		return pk, nil
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return nil, fmt.Errorf("pubkey is not 64 hex characters")
+	}
+	pk, err = schnorr.ParsePubKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("pubkey is not a point on the curve")
+	}
+	pubkeys.Lock()
+	if len(pubkeys.m) >= maxCachedKeys {
+		for k := range pubkeys.m { // drop an arbitrary tenth
+			delete(pubkeys.m, k)
+			if len(pubkeys.m) < maxCachedKeys*9/10 {
+				break
+			}
+		}
+	}
+	pubkeys.m[s] = pk
+	pubkeys.Unlock()
+	return pk, nil
 }
 
 // Size is the length of ev's JSON serialization, the measure that the size

@@ -10,6 +10,11 @@
 //       answers NEG-OPEN/NEG-MSG with nostr-tools' Negentropy, REQ by ids,
 //       and stores EVENTs that verify. At end of input writes the ids it
 //       holds to OUT.json.
+//
+//       nostr-tools' Negentropy plays the server only in part: it answers
+//       fingerprints, but an IdList range gets no IdList back (the reference
+//       server replies with its own ids), so the other side must hold at
+//       least 32 events in each range it asks about. See docs/interop.md.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { verifyEvent } from 'nostr-tools/pure'
@@ -69,13 +74,15 @@ if (mode === 'server') {
         // The filter is not applied: this relay holds only what it was given.
         const neg = new Negentropy(storageOf([...held.values()]))
         negs.set(sub, neg)
-        send(['NEG-MSG', sub, neg.reconcile(msg[3])])
+        // reconcile returns null when it has nothing to add; on the wire
+        // that is a message of just the version byte.
+        send(['NEG-MSG', sub, neg.reconcile(msg[3]) ?? '61'])
         break
       }
       case 'NEG-MSG': {
         const neg = negs.get(sub)
         if (!neg) send(['NEG-ERR', sub, 'closed: unknown subscription'])
-        else send(['NEG-MSG', sub, neg.reconcile(msg[2])])
+        else send(['NEG-MSG', sub, neg.reconcile(msg[2]) ?? '61'])
         break
       }
       case 'NEG-CLOSE':

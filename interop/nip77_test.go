@@ -97,8 +97,15 @@ func TestNIP77NostrToolsServer(t *testing.T) {
 	outFile := filepath.Join(t.TempDir(), "held.json")
 	cmd, stdin, stdout := interoptest.StartNode(t, "nip77.mjs", "server", writeJSON(t, theirs), outFile)
 	conn := link.Stream(stdout, stdin, stdin, 4<<20, "nostr-tools")
+	// One filter naming the authors, so the session reconciles the whole
+	// set at once: our first message is then fingerprints, which is what
+	// nostr-tools can answer as a server (it does not answer IdLists).
+	var authors []string
+	for i := 0; i < 7; i++ {
+		authors = append(authors, evtest.NewKey(fmt.Sprint("k", i)).Public)
+	}
 	p, err := carry.Run(context.Background(), conn, node.Local(n), carry.Options{
-		Wants: []policy.Want{{Class: policy.Stranger, Filter: nostr.Filter{}, Push: true, Pull: true}},
+		Wants: []policy.Want{{Class: policy.Stranger, Filter: nostr.Filter{Authors: authors}, Push: true, Pull: true}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -5,11 +5,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/mailru/easyjson"
 	"github.com/nbd-wtf/go-nostr"
+	"github.com/tidwall/gjson"
 )
 
 // Message is one client-to-relay message, decoded.
@@ -144,6 +146,8 @@ func subID(parts []json.RawMessage, i int) (string, error) {
 	return s, nil
 }
 
+var eventFields = []string{"id", "pubkey", "created_at", "kind", "tags", "content", "sig"}
+
 // DecodeEvent decodes one event object strictly enough that what comes out
 // can be validated: an object, with every field of the right JSON type.
 func DecodeEvent(raw []byte) (*nostr.Event, error) {
@@ -155,40 +159,34 @@ func DecodeEvent(raw []byte) (*nostr.Event, error) {
 		return nil, fmt.Errorf("the event is not valid UTF-8")
 	}
 	// easyjson skips null fields and fields of unknown names, so check the
-	// types of the required ones first.
-	var shape struct {
-		ID        *string      `json:"id"`
-		PubKey    *string      `json:"pubkey"`
-		CreatedAt *json.Number `json:"created_at"`
-		Kind      *json.Number `json:"kind"`
-		Tags      *[][]string  `json:"tags"`
-		Content   *string      `json:"content"`
-		Sig       *string      `json:"sig"`
+	// presence and types of the required ones first (gjson scans without
+	// decoding; this path carries every event a sync pulls).
+	if !gjson.ValidBytes(raw) {
+		var v any
+		return nil, fmt.Errorf("event: %s", jsonErr(json.Unmarshal(raw, &v)))
 	}
-	if err := json.Unmarshal(raw, &shape); err != nil {
-		return nil, fmt.Errorf("event: %s", jsonErr(err))
-	}
-	switch {
-	case shape.ID == nil:
-		return nil, fmt.Errorf("event has no id")
-	case shape.PubKey == nil:
-		return nil, fmt.Errorf("event has no pubkey")
-	case shape.CreatedAt == nil:
-		return nil, fmt.Errorf("event has no created_at")
-	case shape.Kind == nil:
-		return nil, fmt.Errorf("event has no kind")
-	case shape.Tags == nil:
-		return nil, fmt.Errorf("event has no tags (use [] for none)")
-	case shape.Content == nil:
-		return nil, fmt.Errorf("event has no content")
-	case shape.Sig == nil:
-		return nil, fmt.Errorf("event has no sig")
-	}
-	if _, err := shape.CreatedAt.Int64(); err != nil {
-		return nil, fmt.Errorf("created_at must be an integer number of seconds, got %s", clip(shape.CreatedAt.String()))
-	}
-	if _, err := shape.Kind.Int64(); err != nil {
-		return nil, fmt.Errorf("kind must be an integer, got %s", clip(shape.Kind.String()))
+	fields := gjson.GetManyBytes(raw, eventFields...)
+	for i, f := range fields {
+		name := eventFields[i]
+		switch {
+		case !f.Exists() || f.Type == gjson.Null:
+			if name == "tags" {
+				return nil, fmt.Errorf("event has no tags (use [] for none)")
+			}
+			return nil, fmt.Errorf("event has no %s", name)
+		case name == "created_at" || name == "kind":
+			if f.Type != gjson.Number || strings.ContainsAny(f.Raw, ".eE") {
+				return nil, fmt.Errorf("%s must be an integer, got %s", name, clip(f.Raw))
+			}
+		case name == "tags":
+			if !f.IsArray() {
+				return nil, fmt.Errorf("tags must be an array of arrays of strings")
+			}
+		default:
+			if f.Type != gjson.String {
+				return nil, fmt.Errorf("%s must be a string, got %s", name, clip(f.Raw))
+			}
+		}
 	}
 	ev := new(nostr.Event)
 	if err := easyjson.Unmarshal(raw, ev); err != nil {
@@ -248,6 +246,9 @@ func peekID(raw []byte) string {
 }
 
 func jsonErr(err error) string {
+	if err == nil {
+		return "invalid JSON"
+	}
 	if se, ok := err.(*json.SyntaxError); ok {
 		return fmt.Sprintf("%v at byte %d", se, se.Offset)
 	}

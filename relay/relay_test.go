@@ -443,3 +443,42 @@ func TestConnectionLimit(t *testing.T) {
 	}
 	c.CloseNow()
 }
+
+func TestNIP77Errors(t *testing.T) {
+	_, url := start(t, node.Config{Relay: relay.Limits{NegSessions: 2}})
+	c := dial(t, url)
+	cases := []struct {
+		msg, label, want string
+	}{
+		{`["NEG-OPEN","n1",{},"zz"]`, "NEG-ERR", "not valid hex"},
+		{`["NEG-OPEN","n1",{}]`, "NEG-ERR", "takes 3 elements"},
+		{`["NEG-OPEN","n1",{"authors":["x"]},"61"]`, "NEG-ERR", "invalid: authors"},
+		{`["NEG-MSG","nope","61"]`, "NEG-ERR", "closed: no open reconciliation"},
+		{`["NEG-OPEN","n2",{},"6100ff"]`, "NEG-ERR", "invalid: malformed negentropy message"},
+		{`["NEG-OPEN","n3",{},"62"]`, "NEG-MSG", `"61"`}, // unknown version: we answer with ours
+	}
+	for _, tc := range cases {
+		c.send(tc.msg)
+		m := c.next()
+		if str(m[0]) != tc.label || !strings.Contains(joinRaw(m), tc.want) {
+			t.Errorf("%s\n  got  %s\n  want %s containing %q", tc.msg, joinRaw(m), tc.label, tc.want)
+		}
+	}
+	// The session limit: n3 is open; two more make three.
+	c.send(`["NEG-OPEN","n4","{}","61"]`)
+	c.next()
+	c.send(`["NEG-OPEN","n4",{},"6100000200"]`)
+	c.next()
+	c.send(`["NEG-OPEN","n5",{},"6100000200"]`)
+	if m := c.next(); str(m[0]) != "NEG-ERR" || !strings.Contains(str(m[2]), "blocked:") {
+		t.Fatalf("third open reconciliation: %s", joinRaw(m))
+	}
+	c.sendJSON("NEG-CLOSE", "n3")
+	c.send(`["NEG-OPEN","n5",{},"6100000200"]`)
+	if m := c.next(); str(m[0]) != "NEG-MSG" {
+		t.Fatalf("after NEG-CLOSE: %s", joinRaw(m))
+	}
+	// Still a working connection.
+	c.sendJSON("REQ", "ok", nostr.Filter{})
+	c.collect("ok")
+}
