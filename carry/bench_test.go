@@ -149,11 +149,13 @@ func benchEvents() int {
 func baseStore(b *testing.B, n int) string {
 	path := filepath.Join(benchDir(b), fmt.Sprintf("base-v%d-%d.db", store.SchemaVersion, n))
 	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
-		if _, err := os.Stat(path + "-wal"); os.IsNotExist(err) {
+		if w, err := os.Stat(path + "-wal"); os.IsNotExist(err) || (err == nil && w.Size() == 0) {
 			return path
 		}
 	}
 	os.Remove(path)
+	os.Remove(path + "-wal")
+	os.Remove(path + "-shm")
 	b.Logf("building a shared store of %d events (once)", n)
 	s, err := store.Open(path, store.Options{})
 	if err != nil {
@@ -437,7 +439,7 @@ func BenchmarkSlowLinkMessage(b *testing.B) {
 				}
 				// Let the session get under way: reconciling the backlog
 				// (and, later, moving it) fills the link from here on.
-				time.Sleep(20 * time.Second)
+				time.Sleep(45 * time.Second)
 				wrap := evtest.NewKey(fmt.Sprint("dm", i)).Event(1059, now, strings.Repeat("x", 1000), nostr.Tag{"p", me.PubKey.Hex()})
 				b.StartTimer()
 				start := time.Now()

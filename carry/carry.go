@@ -113,6 +113,10 @@ func (p Progress) Remaining() float64 {
 	return float64(p.ToReceive+p.ToSend) * 1000 / rate // about 1 KB an event
 }
 
+// maxRounds bounds one reconciliation. Honest ones take a few dozen rounds
+// (hundreds with 4 KB frames over millions of events).
+const maxRounds = 5000
+
 // ErrHeld is what Local.Ingest reports for an event the node already had.
 var ErrHeld = errors.New("already held")
 
@@ -392,6 +396,7 @@ func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentr
 		needs []negentropy.Need
 	)
 	sent := time.Now()
+	rounds := 0
 	for {
 		var in inbound
 		select {
@@ -430,8 +435,11 @@ func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentr
 		}
 		haves = append(haves, res.Haves...)
 		needs = append(needs, res.Needs...)
-		if len(haves)+len(needs) > 4*len(items)+5_000_000 {
-			return nil, nil, peerErr("reconciliation does not converge")
+		rounds++
+		// Each round narrows the ranges; a peer that keeps answering with
+		// new ranges forever, or claims more ids than exist, is stopped.
+		if len(haves)+len(needs) > 4*len(items)+5_000_000 || rounds > maxRounds {
+			return nil, nil, peerErr("reconciliation does not converge after %d rounds", rounds)
 		}
 		if next == nil {
 			s.send(ctx, []any{"NEG-CLOSE", id})

@@ -338,3 +338,37 @@ func TestHostilePeers(t *testing.T) {
 		})
 	}
 }
+
+// A peer that answers every negentropy message with a fresh mismatching
+// fingerprint would keep a session going forever; it is cut off.
+func TestEndlessRanges(t *testing.T) {
+	a := newNode(t, "a")
+	post(t, a, 1, "something to reconcile")
+	ca, cb := pipe()
+	peer := stream(cb, "endless")
+	go func() {
+		ctx := context.Background()
+		for i := 0; ; i++ {
+			b, err := peer.Read(ctx)
+			if err != nil {
+				return
+			}
+			var parts []json.RawMessage
+			json.Unmarshal(b, &parts)
+			var sub string
+			json.Unmarshal(parts[1], &sub)
+			// version, infinite bound, fingerprint mode, 16 bytes that never match
+			msg := fmt.Sprintf("610000" + "01" + "%032x", i)
+			out, _ := json.Marshal([]any{"NEG-MSG", sub, msg})
+			if peer.Write(ctx, out) != nil {
+				return
+			}
+		}
+	}()
+	_, err := carry.Run(context.Background(), stream(ca, "peer"), localOf(a), carry.Options{
+		Wants: []policy.Want{{Class: policy.Stranger, Filter: nostr.Filter{Kinds: []int{1}}, Pull: true}},
+	})
+	if !errors.Is(err, carry.ErrPeer) || !strings.Contains(err.Error(), "does not converge") {
+		t.Fatalf("endless peer: %v", err)
+	}
+}

@@ -63,6 +63,7 @@ type ServeOptions struct {
 type serving struct {
 	relay *relay.Relay
 	rt    Runtime
+	lan   bool
 }
 
 // NewRelay returns the relay endpoint's handler for this node.
@@ -103,7 +104,7 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	defer os.Remove(rtPath)
 
 	n.mu.Lock()
-	n.serving = &serving{relay: rl, rt: rt}
+	n.serving = &serving{relay: rl, rt: rt, lan: n.lanEnabled(o)}
 	n.mu.Unlock()
 	defer func() {
 		n.mu.Lock()

@@ -16,6 +16,7 @@ type Status struct {
 	Relay       string          `json:"relay,omitempty"` // ws:// address of the relay endpoint
 	API         string          `json:"api,omitempty"`
 	Connections int             `json:"connections"`
+	LAN         bool            `json:"lan"` // announcing and looking for nodes on the local network
 	Started     time.Time       `json:"started"`
 	Store       store.Stats     `json:"store"`
 	Identities  []keys.Identity `json:"identities"`
@@ -37,6 +38,7 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 		st.Relay = s.rt.Relay
 		st.API = s.rt.API
 		st.Connections = s.relay.Connections()
+		st.LAN = s.lan
 	}
 	n.mu.RUnlock()
 	return st, nil

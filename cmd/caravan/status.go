@@ -37,6 +37,11 @@ func runStatus(c *cli, args []string) error {
 		fmt.Fprintf(w, "Node:           running since %s\n", st.Started.Local().Format("2006-01-02 15:04"))
 		fmt.Fprintf(w, "Relay endpoint: %s (%d connected)\n", st.Relay, st.Connections)
 		fmt.Fprintf(w, "Local API:      %s\n", st.API)
+		if st.LAN {
+			fmt.Fprintf(w, "LAN discovery:  on (announcing this node and looking for others by mDNS)\n")
+		} else {
+			fmt.Fprintf(w, "LAN discovery:  off\n")
+		}
 	} else {
 		fmt.Fprintf(w, "Node:           not running (start it with 'caravan serve')\n")
 	}
