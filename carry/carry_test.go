@@ -358,7 +358,7 @@ func TestEndlessRanges(t *testing.T) {
 			var sub string
 			json.Unmarshal(parts[1], &sub)
 			// version, infinite bound, fingerprint mode, 16 bytes that never match
-			msg := fmt.Sprintf("610000" + "01" + "%032x", i)
+			msg := fmt.Sprintf("610000"+"01"+"%032x", i)
 			out, _ := json.Marshal([]any{"NEG-MSG", sub, msg})
 			if peer.Write(ctx, out) != nil {
 				return
