@@ -377,16 +377,8 @@ func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentr
 	// uses big frames (few round trips).
 	frame := min(16<<10, s.o.FrameBytes)
 	rec := negentropy.NewClient(negentropy.NewSet(items), frame)
-	id := s.newID("neg")
-	ch := make(chan inbound, 4)
-	s.mu.Lock()
-	s.negs[id] = ch
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.negs, id)
-		s.mu.Unlock()
-	}()
+	id, ch, done := s.register(s.negs, s.newID("neg"), 4)
+	defer done()
 	fj, _ := f.MarshalJSON()
 	if err := s.send(ctx, []any{"NEG-OPEN", id, json.RawMessage(fj), hex.EncodeToString(rec.Initiate())}); err != nil {
 		return nil, nil, err
@@ -482,6 +474,20 @@ func (s *session) transfer(ctx context.Context, w policy.Want, haves []negentrop
 	go func() { errc <- s.pushAll(ctx, pushIDs) }()
 	go func() { errc <- s.pullAll(ctx, w.Filter, pullIDs) }()
 	return errors.Join(<-errc, <-errc)
+}
+
+// register makes ch receive the peer's messages for subscription id until
+// done is called.
+func (s *session) register(m map[string]chan inbound, id string, size int) (string, chan inbound, func()) {
+	ch := make(chan inbound, size)
+	s.mu.Lock()
+	m[id] = ch
+	s.mu.Unlock()
+	return id, ch, func() {
+		s.mu.Lock()
+		delete(m, id)
+		s.mu.Unlock()
+	}
 }
 
 func (s *session) newID(prefix string) string {

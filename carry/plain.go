@@ -88,16 +88,8 @@ func (s *session) isPushed(id string) bool {
 
 // query runs one REQ to its EOSE and checks every event against f.
 func (s *session) query(ctx context.Context, f nostr.Filter) ([]*nostr.Event, error) {
-	sub := s.newID("q")
-	ch := make(chan inbound, 64)
-	s.mu.Lock()
-	s.reqs[sub] = ch
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.reqs, sub)
-		s.mu.Unlock()
-	}()
+	sub, ch, done := s.register(s.reqs, s.newID("q"), 64)
+	defer done()
 	if err := s.send(ctx, []any{"REQ", sub, f}); err != nil {
 		return nil, err
 	}

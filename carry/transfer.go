@@ -222,16 +222,8 @@ func (s *session) pullAll(ctx context.Context, f nostr.Filter, ids []string) err
 // fetch requests events by id and checks that what comes back is what was
 // asked for.
 func (s *session) fetch(ctx context.Context, f nostr.Filter, ids []string) ([]*nostr.Event, int, error) {
-	sub := s.newID("get")
-	ch := make(chan inbound, 64)
-	s.mu.Lock()
-	s.reqs[sub] = ch
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.reqs, sub)
-		s.mu.Unlock()
-	}()
+	sub, ch, done := s.register(s.reqs, s.newID("get"), 64)
+	defer done()
 	want := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		want[id] = true
@@ -403,15 +395,8 @@ func (s *session) liveSubscription(ctx context.Context) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	ch := make(chan inbound, 64)
-	s.mu.Lock()
-	s.reqs["live"] = ch
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.reqs, "live")
-		s.mu.Unlock()
-	}()
+	_, ch, done := s.register(s.reqs, "live", 64)
+	defer done()
 	msg := []any{"REQ", "live"}
 	for _, f := range filters {
 		msg = append(msg, f)

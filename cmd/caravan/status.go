@@ -58,6 +58,10 @@ func runStatus(c *cli, args []string) error {
 	for _, k := range kinds {
 		fmt.Fprintf(w, "  kind %-6d %8d\n", k, st.Store.ByKind[k])
 	}
+	if p, err := cl.Policy(c.ctx); err == nil {
+		fmt.Fprintf(w, "Carries:        own events, %d contacts and %d of their contacts, reports; others' sealed messages %d/%d, strangers' events %d/%d ('caravan policy')\n",
+			p.Contacts, p.Network, p.Usage.Wraps.Events, p.Config.Wraps.Events, p.Usage.Strangers.Events, p.Config.Strangers.Events)
+	}
 	if ps, err := cl.Peers(c.ctx); err == nil && len(ps) > 0 {
 		fmt.Fprintf(w, "Peers:\n")
 		for _, p := range ps {
