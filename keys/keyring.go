@@ -2,6 +2,7 @@ package keys
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -18,9 +19,11 @@ import (
 
 	"github.com/btcsuite/btcd/btcutil/bech32"
 	"github.com/caravan-mesh/caravan/internal/atomicfile"
+	"github.com/caravan-mesh/caravan/msg"
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip19"
 	"github.com/nbd-wtf/go-nostr/nip49"
+	"golang.org/x/crypto/hkdf"
 )
 
 // Errors callers branch on.
@@ -551,4 +554,53 @@ func decryptNCryptSec(s, passphrase string) (string, error) {
 		return "", fmt.Errorf("%w: %v", ErrBadSecret, err)
 	}
 	return sk, nil
+}
+
+// ConversationKey is the NIP-44 conversation key of an identity (name ""
+// is the default) and someone's public key. The secret key stays here.
+func (k *Keyring) ConversationKey(name, peer string) ([32]byte, error) {
+	sk, _, err := k.secret(name)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return msg.ConversationKey(sk, peer)
+}
+
+// VaultKey is the key of an identity's private vault, derived from its
+// secret key (so an identity with a passphrase must be unlocked).
+func (k *Keyring) VaultKey(name string) ([32]byte, error) {
+	var out [32]byte
+	sk, _, err := k.secret(name)
+	if err != nil {
+		return out, err
+	}
+	b, _ := hex.DecodeString(sk)
+	r := hkdf.New(sha256.New, b, nil, []byte("caravan vault key v1"))
+	_, err = io.ReadFull(r, out[:])
+	return out, err
+}
+
+// Signer is an identity bound to the keyring: it signs and derives
+// conversation keys while the identity is unlocked (package msg's
+// Identity).
+type Signer struct {
+	k    *Keyring
+	name string
+	pub  string
+}
+
+// Signer returns the identity name ("" is the default) as a msg.Identity.
+func (k *Keyring) Signer(name string) (*Signer, error) {
+	id, err := k.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	return &Signer{k: k, name: id.Name, pub: id.PubKey.Hex()}, nil
+}
+
+func (s *Signer) PubKey() string             { return s.pub }
+func (s *Signer) Name() string               { return s.name }
+func (s *Signer) Sign(ev *nostr.Event) error { return s.k.Sign(s.name, ev) }
+func (s *Signer) ConversationKey(peer string) ([32]byte, error) {
+	return s.k.ConversationKey(s.name, peer)
 }

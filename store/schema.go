@@ -58,6 +58,26 @@ CREATE TABLE deletions (
 	PRIMARY KEY (target, pubkey)
 ) WITHOUT ROWID;
 `,
+	// 1 -> 2: the private vault (rows encrypted by package msg; the store
+	// sees only opaque keys and ciphertext) and content-addressed blobs.
+	`
+CREATE TABLE vault (
+	owner BLOB NOT NULL,   -- identity public key
+	key   BLOB NOT NULL,   -- keyed hash of the row's name
+	kind  BLOB NOT NULL,   -- keyed hash of the row's kind
+	data  BLOB NOT NULL,   -- nonce and ciphertext
+	PRIMARY KEY (owner, key)
+) WITHOUT ROWID;
+CREATE INDEX vault_kind ON vault(owner, kind);
+
+CREATE TABLE blobs (
+	sha256  BLOB    NOT NULL PRIMARY KEY,
+	size    INTEGER NOT NULL,
+	type    TEXT    NOT NULL DEFAULT '',
+	created INTEGER NOT NULL,
+	data    BLOB    NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the schema version this code writes.

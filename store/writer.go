@@ -19,6 +19,7 @@ type saveReq struct {
 	out    []Outcome
 	purge  bool // a PurgeExpired call instead of a save
 	purged int
+	job    func(ctx context.Context, c *sql.Conn) error // other writes (vault, blobs)
 	done   chan error
 }
 
@@ -105,6 +106,12 @@ func (w *writer) commit(batch []*saveReq) {
 	ctx := context.Background()
 	err := w.tx(ctx, func() error {
 		for _, r := range batch {
+			if r.job != nil {
+				if err := r.job(ctx, w.conn); err != nil {
+					return err
+				}
+				continue
+			}
 			if r.purge {
 				n, err := w.purge(ctx)
 				if err != nil {

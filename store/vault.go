@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// run runs f in the writer's next transaction and waits for the commit.
+func (s *Store) run(ctx context.Context, f func(ctx context.Context, c *sql.Conn) error) error {
+	r := &saveReq{job: f, done: make(chan error, 1)}
+	select {
+	case s.reqs <- r:
+	case <-s.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-r.done
+}
+
+// VaultPut stores (or replaces) one opaque vault row. The store never
+// sees names, kinds or contents: package msg hashes and encrypts them.
+func (s *Store) VaultPut(ctx context.Context, owner, key, kind, data []byte) error {
+	return s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
+		_, err := c.ExecContext(ctx, `INSERT INTO vault (owner, key, kind, data) VALUES (?, ?, ?, ?)
+			ON CONFLICT (owner, key) DO UPDATE SET kind = excluded.kind, data = excluded.data`, owner, key, kind, data)
+		return err
+	})
+}
+
+// VaultGet returns one row's data, or nil if there is none.
+func (s *Store) VaultGet(ctx context.Context, owner, key []byte) ([]byte, error) {
+	var data []byte
+	err := s.read.QueryRowContext(ctx, `SELECT data FROM vault WHERE owner = ? AND key = ?`, owner, key).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return data, err
+}
+
+// VaultList returns the data of every row of one kind.
+func (s *Store) VaultList(ctx context.Context, owner, kind []byte) ([][]byte, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT data FROM vault WHERE owner = ? AND kind = ?`, owner, kind)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var d []byte
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// VaultDelete removes one row.
+func (s *Store) VaultDelete(ctx context.Context, owner, key []byte) error {
+	return s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
+		_, err := c.ExecContext(ctx, `DELETE FROM vault WHERE owner = ? AND key = ?`, owner, key)
+		return err
+	})
+}
+
+// PutBlob stores a content-addressed blob and returns its sha256.
+func (s *Store) PutBlob(ctx context.Context, data []byte, mime string) ([32]byte, error) {
+	sum := sha256.Sum256(data)
+	err := s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
+		_, err := c.ExecContext(ctx, `INSERT OR IGNORE INTO blobs (sha256, size, type, created, data) VALUES (?, ?, ?, ?, ?)`,
+			sum[:], len(data), mime, s.now().Unix(), data)
+		return err
+	})
+	return sum, err
+}
+
+// Blob returns a blob by its sha256, or nil.
+func (s *Store) Blob(ctx context.Context, sum []byte) ([]byte, error) {
+	if len(sum) != 32 {
+		return nil, fmt.Errorf("a blob hash is 32 bytes")
+	}
+	var data []byte
+	err := s.read.QueryRowContext(ctx, `SELECT data FROM blobs WHERE sha256 = ?`, sum).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return data, err
+}
