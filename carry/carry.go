@@ -82,6 +82,9 @@ type Options struct {
 	// Both may be nil (then everything is asked for, newest first).
 	PlainSince func(w policy.Want) int64
 	Synced     func(w policy.Want, at int64)
+	// Accepted, if set, is called with the id of each event the peer
+	// accepted from us (delivery state: "carried").
+	Accepted func(id string)
 }
 
 // Progress describes a session.

@@ -105,6 +105,9 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 			s.pushed[res.id] = true
 			s.mu.Unlock()
 			s.done(false, 1, false)
+			if s.o.Accepted != nil {
+				s.o.Accepted(res.id)
+			}
 		case strings.HasPrefix(res.r.msg, event.RateLimited+":") && tries[res.id] < 5:
 			// The peer asks us to slow down: wait, then offer it again.
 			tries[res.id]++
@@ -355,6 +358,9 @@ func (s *session) pushLive(ctx context.Context, live <-chan *nostr.Event) {
 				s.mu.Lock()
 				if r.ok {
 					s.prog.Sent++
+					if s.o.Accepted != nil {
+						defer s.o.Accepted(id)
+					}
 				} else {
 					s.prog.Refused++
 					delete(s.pushed, id)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/nbd-wtf/go-nostr"
@@ -15,10 +16,15 @@ var ErrNotFound = errors.New("not found")
 
 // Contact is one entry of an identity's follow list (kind 3, NIP-02).
 type Contact struct {
-	PubKey  keys.PublicKey `json:"pubkey"`
-	NPub    string         `json:"npub"`
-	Relay   string         `json:"relay,omitempty"`
-	Petname string         `json:"petname,omitempty"`
+	PubKey     keys.PublicKey `json:"pubkey"`
+	NPub       string         `json:"npub"`
+	Relay      string         `json:"relay,omitempty"`
+	Petname    string         `json:"petname,omitempty"`
+	Verified   bool           `json:"verified,omitempty"` // safety numbers compared
+	VerifiedAt time.Time      `json:"verified_at,omitzero"`
+	Added      time.Time      `json:"added,omitzero"`
+	Private    bool           `json:"private,omitempty"`  // in the encrypted address book
+	Followed   bool           `json:"followed,omitempty"` // in the public follow list (kind 3)
 }
 
 // ContactList returns the newest kind-3 event of identity as, or nil.

@@ -76,6 +76,7 @@ type Node struct {
 	started time.Time
 
 	graph   graphState
+	msgs    *messaging
 	counts  Counters
 	peers   *peerBook
 	id      string // random node id, for LAN discovery
@@ -138,13 +139,15 @@ func Open(dir string, opts Options) (*Node, error) {
 		lock.Close()
 		return nil, err
 	}
-	return &Node{
+	n := &Node{
 		peers: pb, id: id,
 		Dir: dir, Config: cfg, Keys: kr, Store: st, Policy: policy.New(cfg.Policy),
 		now: opts.Now, logf: opts.Logf, lock: lock, started: opts.Now(),
 		subs:  map[int]func(*nostr.Event, []byte){},
 		graph: graphState{dirty: true},
-	}, nil
+	}
+	n.initMessaging()
+	return n, nil
 }
 
 // Close closes the store and releases the data directory.
@@ -193,6 +196,12 @@ func (r Result) Message() string {
 // returns, every result with OK() true is on disk. New events are passed to
 // subscribers.
 func (n *Node) Ingest(ctx context.Context, evs ...*nostr.Event) []Result {
+	return n.ingest(ctx, false, evs...)
+}
+
+// ingest is Ingest; trusted events (wraps this node's identities just
+// made) are not held to the caps on what is carried for others.
+func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []Result {
 	res := make([]Result, len(evs))
 	now := n.now()
 	for i, ev := range evs {
@@ -219,7 +228,9 @@ func (n *Node) Ingest(ctx context.Context, evs ...*nostr.Event) []Result {
 			n.countUsage(ctx)
 		}
 		sizes[i] = event.Size(ev)
-		if err := n.Policy.Take(ev, sizes[i]); err != nil {
+		if trusted {
+			n.Policy.Count(ev, sizes[i])
+		} else if err := n.Policy.Take(ev, sizes[i]); err != nil {
 			res[i].Err = err
 			continue
 		}
@@ -246,6 +257,7 @@ func (n *Node) Ingest(ctx context.Context, evs ...*nostr.Event) []Result {
 		case res[i].Ephemeral || res[i].Outcome == store.Stored:
 			n.counts.Stored.Add(1)
 			n.graphChanged(ev)
+			n.watchWraps(ev)
 			n.notify(ev)
 		case res[i].Outcome == store.Duplicate:
 			n.counts.Duplicates.Add(1)

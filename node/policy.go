@@ -69,6 +69,11 @@ func (n *Node) computeGraph(ctx context.Context) policy.Graph {
 		}
 	}
 	follows(g.Own, g.Hop1, g.Own)
+	for _, k := range n.privateContacts(ctx) {
+		if !g.Own[k] {
+			g.Hop1[k] = true
+		}
+	}
 	if n.Policy.Config().FollowHops >= 2 {
 		follows(g.Hop1, g.Hop2, g.Own, g.Hop1)
 	}
@@ -99,6 +104,13 @@ func (n *Node) countUsage(ctx context.Context) {
 	if d := time.Since(start); d > time.Second {
 		n.logf("policy counters loaded in %s", d.Round(time.Millisecond))
 	}
+}
+
+// graphDirty asks for the follow graph to be computed again.
+func (n *Node) graphDirty() {
+	n.graph.mu.Lock()
+	n.graph.dirty = true
+	n.graph.mu.Unlock()
 }
 
 // graphChanged notes that a stored event changes the follow graph.

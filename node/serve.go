@@ -73,6 +73,7 @@ func (n *Node) NewRelay() *relay.Relay {
 		EventLimits: n.Config.Events,
 		Now:         n.now,
 		Logf:        n.logf,
+		Served:      n.carried,
 		Info: func() relay.Info {
 			return relay.Info{
 				Name:          n.Config.Name,
@@ -119,6 +120,15 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	go func() { errc <- apiSrv.Serve(o.API) }()
 	go n.purgeLoop(ctx)
 	go n.countUsage(ctx)
+	go n.openWraps(ctx)
+	go func() {
+		ids, _ := n.Keys.List()
+		for _, id := range ids {
+			if id.Unlocked {
+				n.ReadBacklog(ctx, id.Name)
+			}
+		}
+	}()
 	lan := make(chan map[string]bool)
 	go n.runPeers(ctx, lan)
 	if n.lanEnabled(o) {

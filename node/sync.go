@@ -111,6 +111,7 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 		Logf:       n.logf,
 		PlainSince: func(w policy.Want) int64 { return n.peers.since(name, wantKey(w)) },
 		Synced:     func(w policy.Want, at int64) { n.peers.setSince(name, wantKey(w), at) },
+		Accepted:   n.carried,
 	})
 	if errors.Is(err, context.Canceled) {
 		err = nil

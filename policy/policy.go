@@ -214,7 +214,15 @@ func (p *Policy) Take(ev *nostr.Event, size int) error {
 	return nil
 }
 
-// Return undoes Take for an event that was not stored.
+// Count counts an event against the caps without refusing it (the node's
+// own outgoing wraps).
+func (p *Policy) Count(ev *nostr.Event, size int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.count(ev, p.classify(ev), 1, size)
+}
+
+// Return undoes Take (or Count) for an event that was not stored.
 func (p *Policy) Return(ev *nostr.Event, size int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

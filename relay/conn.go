@@ -209,9 +209,13 @@ func (c *Conn) handleReq(id string, filters []nostr.Filter) {
 			c.out.pushWait(c.ctx, mustJSON([]any{"CLOSED", id, event.Reason(err)}), urgent)
 			return
 		}
+		byID := c.r.opts.Served != nil && len(filters) == 1 && len(filters[0].IDs) > 0
 		for _, raw := range raws {
 			if !c.out.pushWait(ctx, eventMessage(id, raw.JSON), bulk) {
 				return
+			}
+			if byID {
+				c.r.opts.Served(raw.ID)
 			}
 		}
 		c.out.pushWait(ctx, mustJSON([]any{"EOSE", id}), bulk)

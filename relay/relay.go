@@ -94,6 +94,10 @@ type Options struct {
 	Now func() time.Time
 	// Logf reports connection-level trouble. If nil, nothing is logged.
 	Logf func(format string, args ...any)
+	// Served, if set, is called with the id of each stored event sent in
+	// answer to a REQ that asked for events by id (another node pulling
+	// what it lacks).
+	Served func(id string)
 	// Handlers serve extra message labels (for example NEG-OPEN). A
 	// handler runs on the connection's reader goroutine and must not block
 	// for long.

@@ -1,0 +1,490 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/msg"
+	"github.com/nbd-wtf/go-nostr"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Message is one private message as its reader sees it. It lives only in
+// the identity's vault, encrypted.
+type Message struct {
+	ID          string    `json:"id"`      // the rumor's id
+	Room        string    `json:"room"`    // the conversation: its members' keys, sorted, joined by ","
+	Members     []string  `json:"members"` // everyone in it, us included
+	From        string    `json:"from"`
+	Kind        int       `json:"kind"`
+	Text        string    `json:"text"`
+	Subject     string    `json:"subject,omitempty"`
+	File        *msg.File `json:"file,omitempty"`
+	At          int64     `json:"at"`
+	Outgoing    bool      `json:"outgoing"`
+	State       string    `json:"state"` // outgoing: queued, carried, delivered; incoming: received
+	DeliveredTo []string  `json:"delivered_to,omitempty"`
+	Read        bool      `json:"read"`
+	Wraps       []string  `json:"wraps,omitempty"` // the wraps we sent
+	Warning     string    `json:"warning,omitempty"`
+}
+
+// Delivery states of outgoing messages.
+const (
+	Queued    = "queued"    // stored here; no other node has it yet
+	Carried   = "carried"   // at least one other node took a wrap of it
+	Delivered = "delivered" // a recipient's node sent back a receipt
+	Received  = "received"  // an incoming message
+)
+
+// Vault row kinds.
+const (
+	vMsg      = "msg"
+	vSeen     = "seen"
+	vContact  = "contact"
+	vGroup    = "group"
+	vSettings = "settings"
+)
+
+// Settings are an identity's messaging settings.
+type Settings struct {
+	NoReceipts bool `json:"no_receipts,omitempty"` // do not tell senders their messages arrived
+}
+
+// MaxGroup is the most members a group may have.
+const MaxGroup = 100
+
+// wrapExpiry lets carriers drop wraps a month after (their randomized)
+// creation time.
+const wrapExpiry = 30 * 24 * time.Hour
+
+// messenger is one unlocked identity's messaging state.
+type messenger struct {
+	id    *keys.Signer
+	vault *msg.Vault
+}
+
+// messaging holds what the node keeps in memory about messages.
+type messaging struct {
+	mu        sync.Mutex
+	wrapOwner map[string][2]string // wrap id -> identity name, message id
+	listeners map[int]func(name string, m Message)
+	next      int
+	work      chan work // wraps to open
+}
+
+type work struct {
+	name string
+	wrap *nostr.Event
+}
+
+func (n *Node) initMessaging() {
+	n.msgs = &messaging{wrapOwner: map[string][2]string{}, listeners: map[int]func(string, Message){}, work: make(chan work, 4096)}
+}
+
+// messenger opens an identity's vault; it fails with keys.ErrLocked when
+// the identity's key is not in memory.
+func (n *Node) messenger(name string) (*messenger, error) {
+	s, err := n.Keys.Signer(name)
+	if err != nil {
+		return nil, err
+	}
+	vk, err := n.Keys.VaultKey(s.Name())
+	if err != nil {
+		return nil, err
+	}
+	v, err := msg.OpenVault(n.Store, s.PubKey(), vk)
+	if err != nil {
+		return nil, err
+	}
+	return &messenger{id: s, vault: v}, nil
+}
+
+// roomOf is the conversation a rumor belongs to: its author and recipients.
+func roomOf(rumor *nostr.Event) []string {
+	set := map[string]bool{rumor.PubKey: true}
+	for _, p := range msg.Recipients(rumor) {
+		set[p] = true
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Send writes a private message from identity as to the recipients (hex
+// keys): one gift wrap for each, and one for ourselves. With file set, it
+// is a kind-15 file message. The message is stored (queued) before Send
+// returns.
+func (n *Node) Send(ctx context.Context, as string, to []string, text, subject string, file *msg.File) (Message, error) {
+	m, err := n.messenger(as)
+	if err != nil {
+		return Message{}, err
+	}
+	me := m.id.PubKey()
+	recips := uniqueKeys(to, me)
+	if len(recips) == 0 {
+		return Message{}, errors.New("a message needs at least one recipient other than yourself")
+	}
+	if len(recips) > MaxGroup {
+		return Message{}, fmt.Errorf("a group message can go to at most %d people", MaxGroup)
+	}
+	tags := nostr.Tags{}
+	for _, r := range recips {
+		tags = append(tags, nostr.Tag{"p", r})
+	}
+	if subject != "" {
+		tags = append(tags, nostr.Tag{"subject", subject})
+	}
+	kind, content := msg.KindChat, text
+	if file != nil {
+		kind, content = msg.KindFile, file.URL
+		tags = append(tags, file.Tags()...)
+	} else if strings.TrimSpace(text) == "" {
+		return Message{}, errors.New("the message is empty")
+	}
+	rumor := msg.NewRumor(me, kind, content, tags, n.now())
+	wraps, err := n.wrapFor(m, rumor, append(recips, me))
+	if err != nil {
+		return Message{}, err
+	}
+	out := Message{ID: rumor.ID, Members: roomOf(rumor), From: me, Kind: kind, Text: text, Subject: subject, File: file,
+		At: int64(rumor.CreatedAt), Outgoing: true, State: Queued, Read: true}
+	out.Room = strings.Join(out.Members, ",")
+	for _, w := range wraps {
+		out.Wraps = append(out.Wraps, w.ID)
+	}
+	// Stored in the vault before the wraps leave, so a crash between the
+	// two leaves a queued message, not a message we cannot see.
+	if err := m.vault.Put(ctx, vMsg, out.ID, out); err != nil {
+		return Message{}, err
+	}
+	n.msgs.mu.Lock()
+	for _, w := range out.Wraps {
+		n.msgs.wrapOwner[w] = [2]string{m.id.Name(), out.ID}
+	}
+	n.msgs.mu.Unlock()
+	for _, r := range n.ingest(ctx, true, wraps...) {
+		if !r.OK() {
+			return out, fmt.Errorf("storing the sealed message: %s", r.Message())
+		}
+	}
+	n.announce(m.id.Name(), out)
+	return out, nil
+}
+
+// wrapFor seals rumor once for each recipient.
+func (n *Node) wrapFor(m *messenger, rumor *nostr.Event, recips []string) ([]*nostr.Event, error) {
+	var wraps []*nostr.Event
+	for _, r := range recips {
+		w, err := msg.Wrap(rumor, r, m.id, msg.Options{Now: n.now, Expire: wrapExpiry})
+		if err != nil {
+			return nil, err
+		}
+		wraps = append(wraps, w)
+	}
+	return wraps, nil
+}
+
+func uniqueKeys(keys []string, except string) []string {
+	var out []string
+	for _, k := range keys {
+		if k != except && !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// carried notes that another node took one of our wraps.
+func (n *Node) carried(wrapID string) {
+	n.msgs.mu.Lock()
+	owner, ok := n.msgs.wrapOwner[wrapID]
+	n.msgs.mu.Unlock()
+	if !ok {
+		return
+	}
+	n.updateMessage(owner[0], owner[1], func(m *Message) bool {
+		if m.State == Queued {
+			m.State = Carried
+			return true
+		}
+		return false
+	})
+}
+
+func (n *Node) updateMessage(name, id string, f func(*Message) bool) {
+	m, err := n.messenger(name)
+	if err != nil {
+		return
+	}
+	ctx := context.Background()
+	var msgRow Message
+	if ok, err := m.vault.Get(ctx, vMsg, id, &msgRow); !ok || err != nil {
+		return
+	}
+	if f(&msgRow) {
+		if err := m.vault.Put(ctx, vMsg, id, msgRow); err == nil {
+			n.announce(name, msgRow)
+		}
+	}
+}
+
+// watchWraps queues every newly stored wrap addressed to one of our
+// identities for opening.
+func (n *Node) watchWraps(ev *nostr.Event) {
+	if ev.Kind != nostr.KindGiftWrap {
+		return
+	}
+	ids, err := n.Keys.List()
+	if err != nil {
+		return
+	}
+	for _, id := range ids {
+		for _, t := range ev.Tags {
+			if len(t) >= 2 && t[0] == "p" && t[1] == id.PubKey.Hex() {
+				select {
+				case n.msgs.work <- work{id.Name, ev}:
+				default:
+					n.logf("messages: too many wraps waiting; the rest are read at the next unlock or start")
+				}
+			}
+		}
+	}
+}
+
+// openWraps opens queued wraps until ctx ends. One goroutine runs it.
+func (n *Node) openWraps(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case w := <-n.msgs.work:
+			n.openWrap(ctx, w.name, w.wrap)
+		}
+	}
+}
+
+// ReadBacklog opens every wrap for an identity that arrived while it was
+// locked (or the node was off).
+func (n *Node) ReadBacklog(ctx context.Context, name string) (int, error) {
+	id, err := n.Keys.Get(name)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := n.messenger(name); err != nil {
+		return 0, err
+	}
+	opened := 0
+	until := nostr.Timestamp(1<<62 - 1)
+	for {
+		evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{nostr.KindGiftWrap}, Tags: nostr.TagMap{"p": {id.PubKey.Hex()}}, Until: &until}, 500)
+		if err != nil {
+			return opened, err
+		}
+		for _, ev := range evs {
+			if n.openWrap(ctx, id.Name, ev) {
+				opened++
+			}
+		}
+		if len(evs) < 500 {
+			return opened, nil
+		}
+		until = evs[len(evs)-1].CreatedAt - 1
+	}
+}
+
+// openWrap opens one wrap for identity name, at most once. It reports
+// whether it was new.
+func (n *Node) openWrap(ctx context.Context, name string, wrap *nostr.Event) bool {
+	m, err := n.messenger(name)
+	if err != nil {
+		return false // locked: read at the next unlock
+	}
+	if seen, _ := m.vault.Has(ctx, vSeen, wrap.ID); seen {
+		return false
+	}
+	defer m.vault.Put(ctx, vSeen, wrap.ID, true)
+	rumor, err := msg.Unwrap(wrap, m.id)
+	if err != nil {
+		n.logf("messages: dropped wrap %s for %s: %v", wrap.ID[:12], name, err)
+		return false
+	}
+	me := m.id.PubKey()
+	switch rumor.Kind {
+	case msg.KindReceipt:
+		n.receipt(ctx, m, name, rumor)
+		return true
+	case msg.KindChat, msg.KindFile:
+	default:
+		n.logf("messages: dropped a sealed event of kind %d from %s: not a message", rumor.Kind, rumor.PubKey[:12])
+		return false
+	}
+	var existing Message
+	if ok, _ := m.vault.Get(ctx, vMsg, rumor.ID, &existing); ok {
+		return false // a replay, or our own copy of a message we sent
+	}
+	in := Message{ID: rumor.ID, Members: roomOf(rumor), From: rumor.PubKey, Kind: rumor.Kind, Text: rumor.Content,
+		At: int64(rumor.CreatedAt), Outgoing: rumor.PubKey == me, State: Received, Read: rumor.PubKey == me}
+	if !slices.Contains(in.Members, me) {
+		in.Members = append(in.Members, me)
+		sort.Strings(in.Members)
+	}
+	in.Room = strings.Join(in.Members, ",")
+	for _, t := range rumor.Tags {
+		if len(t) >= 2 && t[0] == "subject" {
+			in.Subject = t[1]
+		}
+	}
+	if rumor.Kind == msg.KindFile {
+		f, err := msg.FileOf(rumor)
+		if err != nil {
+			n.logf("messages: dropped a file message from %s: %v", rumor.PubKey[:12], err)
+			return false
+		}
+		in.File, in.Text = &f, f.Name
+	}
+	in.Warning = n.impersonation(ctx, m, rumor.PubKey)
+	if err := m.vault.Put(ctx, vMsg, in.ID, in); err != nil {
+		n.logf("messages: %v", err)
+		return false
+	}
+	n.announce(name, in)
+	if !in.Outgoing {
+		n.sendReceipt(ctx, m, rumor)
+	}
+	return true
+}
+
+// sendReceipt tells the sender, in a wrap of its own, that the message
+// arrived, unless the reader turned receipts off.
+func (n *Node) sendReceipt(ctx context.Context, m *messenger, rumor *nostr.Event) {
+	var s Settings
+	m.vault.Get(ctx, vSettings, "settings", &s)
+	if s.NoReceipts {
+		return
+	}
+	r := msg.NewRumor(m.id.PubKey(), msg.KindReceipt, "", nostr.Tags{{"e", rumor.ID}, {"p", rumor.PubKey}}, n.now())
+	wraps, err := n.wrapFor(m, r, []string{rumor.PubKey})
+	if err != nil {
+		n.logf("messages: receipt: %v", err)
+		return
+	}
+	n.ingest(ctx, true, wraps...)
+}
+
+// receipt marks our messages named by a receipt as delivered to its
+// author.
+func (n *Node) receipt(ctx context.Context, m *messenger, name string, r *nostr.Event) {
+	for _, t := range r.Tags {
+		if len(t) < 2 || t[0] != "e" {
+			continue
+		}
+		n.updateMessage(name, t[1], func(msgRow *Message) bool {
+			if !msgRow.Outgoing || !slices.Contains(msgRow.Members, r.PubKey) || slices.Contains(msgRow.DeliveredTo, r.PubKey) {
+				return false // receipts only count from the message's own recipients
+			}
+			msgRow.DeliveredTo = append(msgRow.DeliveredTo, r.PubKey)
+			msgRow.State = Delivered
+			return true
+		})
+	}
+}
+
+// impersonation warns when a message comes from someone who is not a
+// verified contact but goes by the name of one.
+func (n *Node) impersonation(ctx context.Context, m *messenger, from string) string {
+	var c Contact
+	if ok, _ := m.vault.Get(ctx, vContact, from, &c); ok && c.Verified {
+		return ""
+	}
+	claimed := n.profileName(ctx, from)
+	if claimed == "" {
+		return ""
+	}
+	var warning string
+	m.vault.List(ctx, vContact, func(raw json.RawMessage) error {
+		var vc Contact
+		if json.Unmarshal(raw, &vc) == nil && vc.Verified && vc.PubKey.Hex() != from && sameName(vc.Petname, claimed) {
+			warning = fmt.Sprintf("this sender calls themselves %q, like your verified contact %q, but uses a different key: it is not them", claimed, vc.Petname)
+		}
+		return nil
+	})
+	return warning
+}
+
+// profileName is the name someone gives themselves in their kind-0 profile.
+func (n *Node) profileName(ctx context.Context, pk string) string {
+	evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Authors: []string{pk}, Kinds: []int{0}, Limit: 1}, 1)
+	if err != nil || len(evs) == 0 {
+		return ""
+	}
+	var p struct {
+		Name        string `json:"name"`
+		DisplayName string `json:"display_name"`
+	}
+	json.Unmarshal([]byte(evs[0].Content), &p)
+	if p.DisplayName != "" {
+		return p.DisplayName
+	}
+	return p.Name
+}
+
+// sameName compares names as people read them: case, spacing and Unicode
+// compatibility forms ignored.
+func sameName(a, b string) bool {
+	f := func(s string) string {
+		s = norm.NFKC.String(strings.ToLower(s))
+		return strings.Join(strings.Fields(s), "")
+	}
+	return a != "" && f(a) == f(b)
+}
+
+// announce tells listeners (chat --follow, the web UI) about a message.
+func (n *Node) announce(name string, m Message) {
+	n.msgs.mu.Lock()
+	ls := make([]func(string, Message), 0, len(n.msgs.listeners))
+	for _, l := range n.msgs.listeners {
+		ls = append(ls, l)
+	}
+	n.msgs.mu.Unlock()
+	for _, l := range ls {
+		l(name, m)
+	}
+}
+
+// OnMessage calls f for each new or changed message, until cancel.
+func (n *Node) OnMessage(f func(identity string, m Message)) (cancel func()) {
+	n.msgs.mu.Lock()
+	id := n.msgs.next
+	n.msgs.next++
+	n.msgs.listeners[id] = f
+	n.msgs.mu.Unlock()
+	return func() {
+		n.msgs.mu.Lock()
+		delete(n.msgs.listeners, id)
+		n.msgs.mu.Unlock()
+	}
+}
+
+// Unlock decrypts an identity's key and reads the messages that arrived
+// while it was locked.
+func (n *Node) Unlock(name, passphrase string) (keys.Identity, error) {
+	id, err := n.Keys.Unlock(name, passphrase)
+	if err != nil {
+		return id, err
+	}
+	n.graphDirty()
+	go n.ReadBacklog(context.Background(), id.Name)
+	return id, nil
+}
