@@ -81,11 +81,15 @@ func NewHandler(n *node.Node, token string) *Handler {
 	for pattern, f := range h.routesSync() {
 		routes[pattern] = f
 	}
+	for pattern, f := range h.routesMessages() {
+		routes[pattern] = f
+	}
 	for pattern, f := range routes {
 		h.mux.HandleFunc(pattern, h.wrap(f))
 	}
 	h.mux.HandleFunc("POST /api/v1/sync", h.sync)
 	h.mux.HandleFunc("GET /api/v1/link", h.link)
+	h.mux.HandleFunc("GET /api/v1/chat", h.chat)
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Code: CodeNotFound, Msg: fmt.Sprintf("no API endpoint %s %s", r.Method, r.URL.Path)})
 	})
@@ -127,7 +131,9 @@ const maxBody = 4 << 20
 
 func (h *Handler) wrap(f func(*http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if r.URL.Path != "/api/v1/files" {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
 		v, err := f(r)
 		if err != nil {
 			writeError(w, toAPIError(err))
@@ -261,7 +267,7 @@ func (h *Handler) unlock(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return h.n.Keys.Unlock(req.Name, req.Passphrase)
+	return h.n.Unlock(req.Name, req.Passphrase)
 }
 
 func (h *Handler) export(r *http.Request) (any, error) {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/node"
@@ -111,5 +112,37 @@ func TestPublishSignedEvent(t *testing.T) {
 	ev.Content = "tampered"
 	if r, _ := c.Publish(ctx, ev); r.OK || !strings.HasPrefix(r.Message, "invalid:") {
 		t.Fatalf("tampered event: %+v", r)
+	}
+}
+
+func TestFollowChatStreams(t *testing.T) {
+	n, srv := serveTest(t)
+	c := NewClient(srv.URL, "secret-token")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := n.Keys.New("me", "", true); err != nil {
+		t.Fatal(err)
+	}
+	friend := nostr.GeneratePrivateKey()
+	fpk, _ := nostr.GetPublicKey(friend)
+	got := make(chan string, 10)
+	go c.FollowChat(ctx, "", fpk, func(m node.Message) { got <- m.Text + "/" + m.State })
+	// The stream is open before we write; wait until it is registered.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := c.DM(ctx, DMRequest{To: []string{fpk}, Text: "first"}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case s := <-got:
+			if s != "first/queued" {
+				t.Fatalf("streamed %q", s)
+			}
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nothing streamed")
+		}
 	}
 }

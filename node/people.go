@@ -391,10 +391,18 @@ func (n *Node) RoomOf(ctx context.Context, as, with string) (string, error) {
 		return strings.Join(sortedWith(g.Members, id.PubKey.Hex()), ","), nil
 	}
 	pk, err := n.Resolve(ctx, as, with)
-	if err != nil {
-		return "", err
+	if err == nil {
+		return strings.Join(sortedWith([]string{pk.Hex()}, id.PubKey.Hex()), ","), nil
 	}
-	return strings.Join(sortedWith([]string{pk.Hex()}, id.PubKey.Hex()), ","), nil
+	// A group someone else made: its name arrives as the subject.
+	if convs, ierr := n.Inbox(ctx, as); ierr == nil {
+		for _, c := range convs {
+			if sameName(c.Title, with) && len(c.Members) > 2 {
+				return c.Room, nil
+			}
+		}
+	}
+	return "", err
 }
 
 func sortedWith(keys []string, me string) []string {

@@ -9,7 +9,7 @@ import (
 func init() {
 	register(&command{name: "follow", args: "NPUB|NPROFILE", short: "add someone to your contact list (kind 3)", run: runFollow})
 	register(&command{name: "unfollow", args: "NPUB|NPROFILE", short: "remove someone from your contact list", run: runUnfollow})
-	register(&command{name: "contacts", short: "list your contacts", run: runContacts})
+	register(&command{name: "contacts", short: "list the people you know: private contacts and public follows", run: runContacts})
 }
 
 func runFollow(c *cli, args []string) error { return follow(c, "follow", args) }
@@ -66,32 +66,18 @@ func runContacts(c *cli, args []string) error {
 	fs := c.flags(cmd)
 	as := fs.String("as", "", "list the contacts of identity `NAME`")
 	asJSON := fs.Bool("json", false, "print JSON")
-	args, cl, err := c.connect(cmd, fs, args, 0, 0)
+	_, cl, err := c.connect(cmd, fs, args, 0, 0)
 	if err != nil {
 		return err
 	}
-	cs, err := cl.Contacts(c.ctx, *as)
+	ps, err := cl.People(c.ctx, *as)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return printJSON(c.stdout, cs)
+		return printJSON(c.stdout, ps)
 	}
-	if len(cs) == 0 {
-		fmt.Fprintln(c.stdout, "No contacts yet. Add one with 'caravan follow NPUB --name NAME'.")
-		return nil
-	}
-	for _, ct := range cs {
-		name := ct.Petname
-		if name == "" {
-			name = "-"
-		}
-		fmt.Fprintf(c.stdout, "%-16s %s", sanitize(name), ct.NPub)
-		if ct.Relay != "" {
-			fmt.Fprintf(c.stdout, "  %s", sanitize(ct.Relay))
-		}
-		fmt.Fprintln(c.stdout)
-	}
+	printPeople(c, ps)
 	return nil
 }
 

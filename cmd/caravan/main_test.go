@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	qrcode "github.com/skip2/go-qrcode"
 )
 
 func TestMain(m *testing.M) {
@@ -48,6 +49,12 @@ func TestScripts(t *testing.T) {
 					}
 				}
 				ts.Fatalf("%s is still there", args[0])
+			},
+			// qrpng FILE TEXT: write TEXT as a QR code picture.
+			"qrpng": func(ts *testscript.TestScript, neg bool, args []string) {
+				if err := qrcode.WriteFile(args[1], qrcode.Medium, 256, ts.MkAbs(args[0])); err != nil {
+					ts.Fatalf("%v", err)
+				}
 			},
 			// grab VAR REGEXP: set VAR to the first group REGEXP captures
 			// in the last command's stdout.

@@ -1,0 +1,328 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"image"
+	_ "image/jpeg" // decode photos of QR codes
+	_ "image/png"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/caravan-mesh/caravan/localapi"
+	"github.com/caravan-mesh/caravan/node"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+)
+
+func init() {
+	register(&command{name: "contact", args: "add|list|show|verify|remove ...", short: "your private address book: add, verify safety numbers", run: runContact, long: `
+  caravan contact add NPUB|NPROFILE --name NAME [--follow]
+  caravan contact add --qr PHOTO.png --name NAME      read their QR code from a picture
+  caravan contact list
+  caravan contact show NAME         their key, QR code and your safety number
+  caravan contact verify NAME       compare the safety number, then mark them verified
+  caravan contact remove NAME
+
+Contacts are kept encrypted on this device. --follow also adds them to your
+public follow list (kind 3), which others can see.`})
+	register(&command{name: "group", args: "new|add|remove|leave|send|list ...", short: "group chats of up to 100 people", run: runGroup, long: `
+  caravan group new NAME MEMBER...
+  caravan group add NAME MEMBER...
+  caravan group remove NAME MEMBER...
+  caravan group send NAME TEXT
+  caravan group leave NAME
+  caravan group list
+
+Members are contacts' names or keys. Every message is sealed separately for
+each member (NIP-17); carriers cannot tell a group message from a private one.`})
+}
+
+func runContact(c *cli, args []string) error {
+	cmd := lookup("contact")
+	fs := c.flags(cmd)
+	as := asFlag(c, fs)
+	name := fs.String("name", "", "what you call them")
+	qr := fs.String("qr", "", "read their key from a QR code in `IMAGE` (PNG or JPEG)")
+	follow := fs.Bool("follow", false, "also follow them publicly (kind 3)")
+	yes := fs.Bool("yes", false, "verify: the numbers were compared and match (no question asked)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	ps := addPassFlags(fs, false)
+	args, cl, err := c.connect(cmd, fs, args, 0, 2)
+	if err != nil {
+		return err
+	}
+	verb := "list"
+	if len(args) > 0 {
+		verb = args[0]
+	}
+	arg := ""
+	if len(args) > 1 {
+		arg = args[1]
+	}
+	run := func(f func() error) error { return c.withUnlock(ps, *as, f) }
+	switch verb {
+	case "add":
+		who := arg
+		if *qr != "" {
+			if who, err = readQR(*qr); err != nil {
+				return err
+			}
+		}
+		if who == "" {
+			return usagef("contact add needs a key (npub, nprofile) or --qr IMAGE")
+		}
+		var p node.Contact
+		if err := run(func() error {
+			p, err = cl.AddPerson(c.ctx, localapi.PersonRequest{As: *as, Who: who, Name: *name, Follow: *follow})
+			return err
+		}); err != nil {
+			return err
+		}
+		label := p.Petname
+		if label == "" {
+			label = "(no name)"
+		}
+		fmt.Fprintf(c.stdout, "Added %s: %s\nCompare safety numbers with 'caravan contact verify %s' when you can.\n", sanitize(label), p.NPub, sanitize(firstNonEmpty(p.Petname, p.NPub)))
+		return nil
+	case "list":
+		var ps []node.Contact
+		if err := run(func() error {
+			ps, err = cl.People(c.ctx, *as)
+			return err
+		}); err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(c.stdout, ps)
+		}
+		printPeople(c, ps)
+		return nil
+	case "show", "verify":
+		if arg == "" {
+			return usagef("contact %s needs a name or key", verb)
+		}
+		var s localapi.SafetyResponse
+		if err := run(func() error {
+			s, err = cl.Safety(c.ctx, *as, arg)
+			return err
+		}); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "%s\n  key: %s\n", sanitize(arg), s.NPub)
+		fmt.Fprintf(c.stdout, "  safety number (read it aloud, or compare screens):\n\n      %s\n\n", groupLines(s.Number))
+		if s.Verified {
+			fmt.Fprintln(c.stdout, "  verified: yes")
+		}
+		if verb == "show" {
+			if q, err := terminalQR("nostr:" + s.NPub); err == nil {
+				fmt.Fprintf(c.stdout, "%s", q)
+			}
+			return nil
+		}
+		if !*yes {
+			if !c.isTerminal() {
+				return usagef("to verify without a terminal, compare the number and pass --yes")
+			}
+			fmt.Fprint(c.stderr, "Does the other person see exactly the same number? [y/N] ")
+			line, _ := bufio.NewReader(c.stdin).ReadString('\n')
+			if !strings.HasPrefix(strings.ToLower(strings.TrimSpace(line)), "y") {
+				fmt.Fprintln(c.stdout, "Not verified. If the numbers differ, someone may be in between: do not trust this key.")
+				return nil
+			}
+		}
+		if err := run(func() error {
+			_, err = cl.Verify(c.ctx, *as, arg)
+			return err
+		}); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "%s is verified. You will be warned if someone else uses their name.\n", sanitize(arg))
+		return nil
+	case "remove":
+		if arg == "" {
+			return usagef("contact remove needs a name or key")
+		}
+		if err := run(func() error { return cl.RemovePerson(c.ctx, *as, arg) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "Removed %s from your contacts.\n", sanitize(arg))
+		return nil
+	}
+	return usagef("unknown subcommand 'contact %s'; run 'caravan contact --help'", verb)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+func groupLines(num string) string {
+	g := strings.Fields(num)
+	if len(g) != 12 {
+		return num
+	}
+	return strings.Join(g[:4], " ") + "\n      " + strings.Join(g[4:8], " ") + "\n      " + strings.Join(g[8:], " ")
+}
+
+func printPeople(c *cli, ps []node.Contact) {
+	if len(ps) == 0 {
+		fmt.Fprintln(c.stdout, "No contacts yet. Add one with 'caravan contact add NPUB --name NAME'.")
+		return
+	}
+	for _, p := range ps {
+		name := p.Petname
+		if name == "" {
+			name = "-"
+		}
+		var marks []string
+		if p.Verified {
+			marks = append(marks, "verified")
+		}
+		if p.Followed {
+			marks = append(marks, "followed")
+		}
+		if p.Private {
+			marks = append(marks, "private")
+		}
+		fmt.Fprintf(c.stdout, "%-16s %s  %s", sanitize(name), p.NPub, strings.Join(marks, ", "))
+		if p.Relay != "" {
+			fmt.Fprintf(c.stdout, "  %s", sanitize(p.Relay))
+		}
+		fmt.Fprintln(c.stdout)
+	}
+}
+
+// readQR decodes the first QR code in a PNG or JPEG file.
+func readQR(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	img, _, err := image.Decode(io.LimitReader(f, 32<<20))
+	if err != nil {
+		return "", fmt.Errorf("%s is not a PNG or JPEG picture: %v", path, err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		return "", err
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		return "", hint(fmt.Errorf("no QR code found in %s", path), "take the photo straight on, close enough that the code fills a good part of the picture")
+	}
+	return strings.TrimSpace(res.GetText()), nil
+}
+
+func runGroup(c *cli, args []string) error {
+	cmd := lookup("group")
+	fs := c.flags(cmd)
+	as := asFlag(c, fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	ps := addPassFlags(fs, false)
+	args, cl, err := c.connect(cmd, fs, args, 0, -1)
+	if err != nil {
+		return err
+	}
+	verb := "list"
+	if len(args) > 0 {
+		verb = args[0]
+	}
+	run := func(f func() error) error { return c.withUnlock(ps, *as, f) }
+	need := func(n int, what string) error {
+		if len(args) < n {
+			return usagef("group %s needs %s", verb, what)
+		}
+		return nil
+	}
+	switch verb {
+	case "list":
+		var gs []node.Group
+		if err := run(func() error {
+			gs, err = cl.Groups(c.ctx, *as)
+			return err
+		}); err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(c.stdout, gs)
+		}
+		if len(gs) == 0 {
+			fmt.Fprintln(c.stdout, "No groups yet. Start one with 'caravan group new NAME MEMBER...'.")
+		}
+		names := c.peopleNames(cl, *as)
+		for _, g := range gs {
+			var ms []string
+			for _, m := range g.Members {
+				ms = append(ms, names(m))
+			}
+			fmt.Fprintf(c.stdout, "%s (%d members): you, %s\n", sanitize(g.Name), len(g.Members)+1, sanitize(strings.Join(ms, ", ")))
+		}
+		return nil
+	case "new":
+		if err := need(3, "a name and at least one member"); err != nil {
+			return err
+		}
+		var g node.Group
+		if err := run(func() error {
+			g, err = cl.NewGroup(c.ctx, localapi.GroupRequest{As: *as, Name: args[1], Members: args[2:]})
+			return err
+		}); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "Created group %s with %d members; they are told with the next sync.\n", sanitize(g.Name), len(g.Members)+1)
+		return nil
+	case "add", "remove":
+		if err := need(3, "a group and at least one member"); err != nil {
+			return err
+		}
+		req := localapi.GroupRequest{As: *as, Group: args[1]}
+		if verb == "add" {
+			req.Add = args[2:]
+		} else {
+			req.Remove = args[2:]
+		}
+		var g node.Group
+		if err := run(func() error {
+			g, err = cl.ChangeGroup(c.ctx, req)
+			return err
+		}); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "Group %s now has %d members.\n", sanitize(g.Name), len(g.Members)+1)
+		return nil
+	case "send":
+		if err := need(3, "a group and the text"); err != nil {
+			return err
+		}
+		return run(func() error {
+			_, err := cl.DM(c.ctx, localapi.DMRequest{As: *as, Group: args[1], Text: strings.Join(args[2:], " ")})
+			if err == nil {
+				fmt.Fprintln(c.stdout, "Sealed for every member and queued.")
+			}
+			return err
+		})
+	case "leave":
+		if err := need(2, "a group"); err != nil {
+			return err
+		}
+		if err := run(func() error { return cl.LeaveGroup(c.ctx, *as, args[1]) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "You left %s; the others are told with the next sync.\n", sanitize(args[1]))
+		return nil
+	}
+	return usagef("unknown subcommand 'group %s'; run 'caravan group --help'", verb)
+}
+
+func printJSONLine(w io.Writer, v any) {
+	b, _ := json.Marshal(v)
+	fmt.Fprintf(w, "%s\n", b)
+}

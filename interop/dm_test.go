@@ -1,0 +1,62 @@
+package interop
+
+import (
+	"bufio"
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caravan-mesh/caravan/internal/interoptest"
+	"github.com/caravan-mesh/caravan/node"
+)
+
+// TestNIP17WithNostrTools: nostr-tools sends a gift-wrapped message to a
+// Caravan identity through the node's relay endpoint; the node opens it,
+// and its reply, wrapped by Caravan, is opened by nostr-tools.
+func TestNIP17WithNostrTools(t *testing.T) {
+	n, err := node.Open(t.TempDir(), node.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	n.Keys.LogN = 4
+	me, err := n.Keys.New("me", "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rl := n.NewRelay()
+	srv := httptest.NewServer(rl)
+	defer srv.Close()
+	defer rl.Close()
+
+	cmd, _, stdout := interoptest.StartNode(t, "dm.mjs", "ws"+strings.TrimPrefix(srv.URL, "http"), me.PubKey.Hex())
+	out := bufio.NewScanner(stdout)
+	if !out.Scan() {
+		t.Fatal("the script printed nothing")
+	}
+	theirs := strings.TrimSpace(out.Text())
+
+	// Their message arrives and opens.
+	var got []node.Message
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		_, got, _ = n.Chat(ctx, "", theirs, true)
+		if len(got) > 0 {
+			break
+		}
+	}
+	if len(got) != 1 || got[0].Text != "Salem from nostr-tools! ✓" || got[0].From != theirs || got[0].Subject != "interop" {
+		t.Fatalf("from nostr-tools: %+v", got)
+	}
+	// Our reply opens on their side.
+	if _, err := n.Send(ctx, "", []string{theirs}, "Salem from Caravan", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if !out.Scan() || out.Text() != "reply: Salem from Caravan" {
+		t.Fatalf("nostr-tools says %q", out.Text())
+	}
+	cmd.Wait()
+}

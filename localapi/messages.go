@@ -1,0 +1,467 @@
+package localapi
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/msg"
+	"github.com/caravan-mesh/caravan/node"
+)
+
+// Message endpoints, under /api/v1:
+//
+//	POST dm                 DMRequest -> node.Message
+//	POST files              raw bytes (headers Content-Type, X-File-Name) -> msg.File
+//	GET  inbox?as=          []node.Conversation
+//	GET  chat?as=&with=     ChatResponse; with &follow=1, JSON lines: the
+//	                        messages so far, then each new or changed one
+//	GET  people?as=         []node.Contact
+//	POST people             PersonRequest -> node.Contact
+//	POST people/remove      PersonRequest
+//	GET  people/safety?as=&who=   SafetyResponse
+//	POST people/verify      PersonRequest -> node.Contact
+//	GET  groups?as=         []node.Group
+//	POST groups             GroupRequest -> node.Group
+//	POST groups/change      GroupRequest -> node.Group
+//	POST groups/leave       GroupRequest
+//	POST receipts           ReceiptsRequest
+
+// Request and response bodies.
+type (
+	DMRequest struct {
+		As      string    `json:"as,omitempty"`
+		To      []string  `json:"to,omitempty"`    // names, npubs, nprofiles or hex keys
+		Group   string    `json:"group,omitempty"` // or a group's name
+		Text    string    `json:"text,omitempty"`
+		Subject string    `json:"subject,omitempty"`
+		File    *msg.File `json:"file,omitempty"`
+	}
+	ChatResponse struct {
+		Room     string         `json:"room"`
+		Messages []node.Message `json:"messages"`
+	}
+	PersonRequest struct {
+		As     string `json:"as,omitempty"`
+		Who    string `json:"who"` // a key, or a contact's name
+		Name   string `json:"name,omitempty"`
+		Relay  string `json:"relay,omitempty"`
+		Follow bool   `json:"follow,omitempty"` // also add to the public follow list
+	}
+	SafetyResponse struct {
+		Number   string `json:"number"`
+		Verified bool   `json:"verified"`
+		NPub     string `json:"npub"`
+	}
+	GroupRequest struct {
+		As      string   `json:"as,omitempty"`
+		Group   string   `json:"group,omitempty"`
+		Name    string   `json:"name,omitempty"`
+		Members []string `json:"members,omitempty"`
+		Add     []string `json:"add,omitempty"`
+		Remove  []string `json:"remove,omitempty"`
+	}
+	ReceiptsRequest struct {
+		As string `json:"as,omitempty"`
+		On bool   `json:"on"`
+	}
+)
+
+func (h *Handler) routesMessages() map[string]func(*http.Request) (any, error) {
+	return map[string]func(*http.Request) (any, error){
+		"POST /api/v1/dm":            h.dm,
+		"POST /api/v1/files":         h.files,
+		"GET /api/v1/inbox":          h.inbox,
+		"GET /api/v1/people":         h.people,
+		"POST /api/v1/people":        h.addPerson,
+		"POST /api/v1/people/remove": h.removePerson,
+		"GET /api/v1/people/safety":  h.safety,
+		"POST /api/v1/people/verify": h.verify,
+		"GET /api/v1/groups":         h.groups,
+		"POST /api/v1/groups":        h.newGroup,
+		"POST /api/v1/groups/change": h.changeGroup,
+		"POST /api/v1/groups/leave":  h.leaveGroup,
+		"POST /api/v1/receipts":      h.receipts,
+	}
+}
+
+// resolveAll turns names and keys into hex keys.
+func (h *Handler) resolveAll(ctx context.Context, as string, who []string) ([]string, error) {
+	var out []string
+	for _, w := range who {
+		pk, err := h.n.Resolve(ctx, as, w)
+		if err != nil {
+			return nil, &Error{Code: CodeNotFound, Msg: err.Error(), Hint: "add them first with 'caravan contact add NPUB --name NAME'"}
+		}
+		out = append(out, pk.Hex())
+	}
+	return out, nil
+}
+
+func (h *Handler) dm(r *http.Request) (any, error) {
+	var req DMRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	to, subject := req.To, req.Subject
+	if req.Group != "" {
+		g, err := h.n.FindGroup(ctx, req.As, req.Group)
+		if err != nil {
+			return nil, err
+		}
+		to, subject = g.Members, g.Name
+	}
+	keys, err := h.resolveAll(ctx, req.As, to)
+	if err != nil {
+		return nil, err
+	}
+	return h.n.Send(ctx, req.As, keys, req.Text, subject, req.File)
+}
+
+func (h *Handler) files(r *http.Request) (any, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, msg.MaxFile+1))
+	if err != nil {
+		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("the file is larger than %d bytes, or could not be read", msg.MaxFile)}
+	}
+	enc, f, err := msg.EncryptFile(data, r.Header.Get("Content-Type"), r.Header.Get("X-File-Name"), nil)
+	if err != nil {
+		return nil, &Error{Code: CodeInvalid, Msg: err.Error()}
+	}
+	if _, err := h.n.Store.PutBlob(r.Context(), enc, "application/octet-stream"); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (h *Handler) inbox(r *http.Request) (any, error) {
+	cs, err := h.n.Inbox(r.Context(), r.URL.Query().Get("as"))
+	if cs == nil {
+		cs = []node.Conversation{}
+	}
+	return cs, err
+}
+
+// chat answers with the conversation, or streams it with follow=1.
+func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	as, with := q.Get("as"), q.Get("with")
+	if q.Get("follow") != "1" {
+		room, ms, err := h.n.Chat(r.Context(), as, with, true)
+		if err != nil {
+			writeError(w, toAPIError(err))
+			return
+		}
+		if ms == nil {
+			ms = []node.Message{}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(ChatResponse{Room: room, Messages: ms})
+		return
+	}
+	updates := make(chan node.Message, 64)
+	id, err := h.n.Keys.Get(as)
+	if err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
+	room, ms, err := h.n.Chat(r.Context(), as, with, true)
+	if err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
+	cancel := h.n.OnMessage(func(name string, m node.Message) {
+		if name == id.Name && m.Room == room {
+			select {
+			case updates <- m:
+			default:
+			}
+		}
+	})
+	defer cancel()
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	fl, _ := w.(http.Flusher)
+	enc := json.NewEncoder(w)
+	for _, m := range ms {
+		enc.Encode(m)
+	}
+	if fl != nil {
+		fl.Flush()
+	}
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case m := <-updates:
+			if err := enc.Encode(m); err != nil {
+				return
+			}
+			if fl != nil {
+				fl.Flush()
+			}
+		}
+	}
+}
+
+func (h *Handler) people(r *http.Request) (any, error) {
+	ps, err := h.n.People(r.Context(), r.URL.Query().Get("as"))
+	if ps == nil {
+		ps = []node.Contact{}
+	}
+	return ps, err
+}
+
+func (h *Handler) addPerson(r *http.Request) (any, error) {
+	var req PersonRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	pk, relays, err := keys.ParsePublicKey(req.Who)
+	if err != nil {
+		return nil, &Error{Code: CodeInvalid, Msg: err.Error()}
+	}
+	if req.Relay == "" && len(relays) > 0 {
+		req.Relay = relays[0]
+	}
+	c, err := h.n.AddContact(r.Context(), req.As, pk, req.Name, req.Relay)
+	if err != nil {
+		return nil, err
+	}
+	if req.Follow {
+		if _, err := h.n.Follow(r.Context(), req.As, pk, req.Relay, req.Name); err != nil {
+			return nil, err
+		}
+		c.Followed = true
+	}
+	return c, nil
+}
+
+func (h *Handler) removePerson(r *http.Request) (any, error) {
+	var req PersonRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	pk, err := h.n.Resolve(r.Context(), req.As, req.Who)
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, h.n.RemoveContact(r.Context(), req.As, pk)
+}
+
+func (h *Handler) safety(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	pk, err := h.n.Resolve(r.Context(), q.Get("as"), q.Get("who"))
+	if err != nil {
+		return nil, err
+	}
+	num, err := h.n.SafetyNumber(q.Get("as"), pk)
+	if err != nil {
+		return nil, err
+	}
+	resp := SafetyResponse{Number: num, NPub: pk.NPub()}
+	if ps, err := h.n.People(r.Context(), q.Get("as")); err == nil {
+		for _, p := range ps {
+			if p.PubKey == pk {
+				resp.Verified = p.Verified
+			}
+		}
+	}
+	return resp, nil
+}
+
+func (h *Handler) verify(r *http.Request) (any, error) {
+	var req PersonRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	pk, err := h.n.Resolve(r.Context(), req.As, req.Who)
+	if err != nil {
+		return nil, err
+	}
+	return h.n.VerifyContact(r.Context(), req.As, pk)
+}
+
+func (h *Handler) groups(r *http.Request) (any, error) {
+	gs, err := h.n.Groups(r.Context(), r.URL.Query().Get("as"))
+	if gs == nil {
+		gs = []node.Group{}
+	}
+	return gs, err
+}
+
+func (h *Handler) newGroup(r *http.Request) (any, error) {
+	var req GroupRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	members, err := h.resolveAll(r.Context(), req.As, req.Members)
+	if err != nil {
+		return nil, err
+	}
+	return h.n.NewGroup(r.Context(), req.As, req.Name, members)
+}
+
+func (h *Handler) changeGroup(r *http.Request) (any, error) {
+	var req GroupRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	add, err := h.resolveAll(r.Context(), req.As, req.Add)
+	if err != nil {
+		return nil, err
+	}
+	remove, err := h.resolveAll(r.Context(), req.As, req.Remove)
+	if err != nil {
+		return nil, err
+	}
+	return h.n.ChangeGroup(r.Context(), req.As, req.Group, add, remove)
+}
+
+func (h *Handler) leaveGroup(r *http.Request) (any, error) {
+	var req GroupRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return struct{}{}, h.n.LeaveGroup(r.Context(), req.As, req.Group)
+}
+
+func (h *Handler) receipts(r *http.Request) (any, error) {
+	var req ReceiptsRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return struct{}{}, h.n.SetReceipts(r.Context(), req.As, req.On)
+}
+
+// Client methods.
+
+// DM sends a private message.
+func (c *Client) DM(ctx context.Context, req DMRequest) (node.Message, error) {
+	var m node.Message
+	return m, c.do(ctx, "POST", "/api/v1/dm", req, &m)
+}
+
+// UploadFile encrypts and stores a file for a message.
+func (c *Client) UploadFile(ctx context.Context, data []byte, mime, name string) (msg.File, error) {
+	var f msg.File
+	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"/api/v1/files", strings.NewReader(string(data)))
+	if err != nil {
+		return f, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", mime)
+	req.Header.Set("X-File-Name", name)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return f, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		e := &Error{}
+		if json.Unmarshal(b, e) == nil && e.Msg != "" {
+			return f, e
+		}
+		return f, errors.New(resp.Status)
+	}
+	return f, json.Unmarshal(b, &f)
+}
+
+// Inbox lists conversations.
+func (c *Client) Inbox(ctx context.Context, as string) ([]node.Conversation, error) {
+	var cs []node.Conversation
+	return cs, c.do(ctx, "GET", "/api/v1/inbox?as="+url.QueryEscape(as), nil, &cs)
+}
+
+// Chat returns one conversation and marks it read.
+func (c *Client) Chat(ctx context.Context, as, with string) (ChatResponse, error) {
+	var r ChatResponse
+	return r, c.do(ctx, "GET", "/api/v1/chat?as="+url.QueryEscape(as)+"&with="+url.QueryEscape(with), nil, &r)
+}
+
+// FollowChat streams a conversation: the messages so far, then new and
+// changed ones, until ctx ends.
+func (c *Client) FollowChat(ctx context.Context, as, with string, each func(node.Message)) error {
+	resp, err := c.stream(ctx, "/api/v1/chat?follow=1&as="+url.QueryEscape(as)+"&with="+url.QueryEscape(with), nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var m node.Message
+		if json.Unmarshal(sc.Bytes(), &m) == nil {
+			each(m)
+		}
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return sc.Err()
+}
+
+// People lists contacts and follows.
+func (c *Client) People(ctx context.Context, as string) ([]node.Contact, error) {
+	var ps []node.Contact
+	return ps, c.do(ctx, "GET", "/api/v1/people?as="+url.QueryEscape(as), nil, &ps)
+}
+
+// AddPerson adds a private contact.
+func (c *Client) AddPerson(ctx context.Context, req PersonRequest) (node.Contact, error) {
+	var p node.Contact
+	return p, c.do(ctx, "POST", "/api/v1/people", req, &p)
+}
+
+// RemovePerson removes a private contact.
+func (c *Client) RemovePerson(ctx context.Context, as, who string) error {
+	return c.do(ctx, "POST", "/api/v1/people/remove", PersonRequest{As: as, Who: who}, nil)
+}
+
+// Safety returns the safety number with someone.
+func (c *Client) Safety(ctx context.Context, as, who string) (SafetyResponse, error) {
+	var s SafetyResponse
+	return s, c.do(ctx, "GET", "/api/v1/people/safety?as="+url.QueryEscape(as)+"&who="+url.QueryEscape(who), nil, &s)
+}
+
+// Verify marks a contact verified.
+func (c *Client) Verify(ctx context.Context, as, who string) (node.Contact, error) {
+	var p node.Contact
+	return p, c.do(ctx, "POST", "/api/v1/people/verify", PersonRequest{As: as, Who: who}, &p)
+}
+
+// Groups lists groups.
+func (c *Client) Groups(ctx context.Context, as string) ([]node.Group, error) {
+	var gs []node.Group
+	return gs, c.do(ctx, "GET", "/api/v1/groups?as="+url.QueryEscape(as), nil, &gs)
+}
+
+// NewGroup creates a group.
+func (c *Client) NewGroup(ctx context.Context, req GroupRequest) (node.Group, error) {
+	var g node.Group
+	return g, c.do(ctx, "POST", "/api/v1/groups", req, &g)
+}
+
+// ChangeGroup adds or removes members.
+func (c *Client) ChangeGroup(ctx context.Context, req GroupRequest) (node.Group, error) {
+	var g node.Group
+	return g, c.do(ctx, "POST", "/api/v1/groups/change", req, &g)
+}
+
+// LeaveGroup leaves a group.
+func (c *Client) LeaveGroup(ctx context.Context, as, group string) error {
+	return c.do(ctx, "POST", "/api/v1/groups/leave", GroupRequest{As: as, Group: group}, nil)
+}
+
+// SetReceipts turns delivery receipts on or off.
+func (c *Client) SetReceipts(ctx context.Context, as string, on bool) error {
+	return c.do(ctx, "POST", "/api/v1/receipts", ReceiptsRequest{As: as, On: on}, nil)
+}
