@@ -1,9 +1,12 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -244,5 +247,31 @@ func TestHostileWrapsAreDropped(t *testing.T) {
 	}
 	if got := chat(t, me, pk(t, a)); len(got) != 1 {
 		t.Fatalf("%d copies of one message", len(got))
+	}
+}
+
+// Nothing readable of a conversation is on disk: not in the store's
+// database, not in its write-ahead log.
+func TestNoPlaintextAtRest(t *testing.T) {
+	ctx := context.Background()
+	a, c := person(t, "a", "passphrase a"), person(t, "c", "passphrase c")
+	secret := "the-meeting-is-at-the-old-library"
+	if _, err := a.AddContact(ctx, "", keys.PublicKey(pk(t, c)), "Chingiz-the-medic", ""); err != nil {
+		t.Fatal(err)
+	}
+	a.Send(ctx, "", []string{pk(t, c)}, secret, "", nil)
+	meet(t, a, c)
+	if got := chat(t, c, pk(t, a)); len(got) != 1 {
+		t.Fatal("not delivered")
+	}
+	for _, n := range []*Node{a, c} {
+		for _, f := range []string{"events.db", "events.db-wal"} {
+			b, _ := os.ReadFile(filepath.Join(n.Dir, f))
+			for _, word := range []string{secret, "Chingiz-the-medic"} {
+				if bytes.Contains(b, []byte(word)) {
+					t.Fatalf("%q is readable in %s", word, f)
+				}
+			}
+		}
 	}
 }
