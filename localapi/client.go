@@ -99,27 +99,31 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// stream sends a request and returns the response when it is 200 OK; the
-// caller reads and closes the body.
+// stream sends a request (a POST of in as JSON, or a GET when in is nil)
+// and returns the response when it is 200 OK; the caller reads and closes
+// the body.
 func (c *Client) stream(ctx context.Context, path string, in any) (*http.Response, error) {
-	method := "GET"
-	var body io.Reader
-	if in != nil {
-		method = "POST"
-		b, err := json.Marshal(in)
-		if err != nil {
-			return nil, err
-		}
-		body = bytes.NewReader(b)
+	if in == nil {
+		return c.send(ctx, "GET", path, nil, nil)
 	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	return c.send(ctx, "POST", path, bytes.NewReader(b), http.Header{"Content-Type": {"application/json"}})
+}
+
+// send makes a request with the token and turns non-200 answers into
+// errors.
+func (c *Client) send(ctx context.Context, method, path string, body io.Reader, header http.Header) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header[k] = v
 	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("the node's local API at %s does not answer: %w", c.base, err)

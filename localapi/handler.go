@@ -372,11 +372,7 @@ func (h *Handler) event(r *http.Request) (any, error) {
 }
 
 func (h *Handler) contacts(r *http.Request) (any, error) {
-	cs, err := h.n.Contacts(r.Context(), r.URL.Query().Get("as"))
-	if cs == nil {
-		cs = []node.Contact{}
-	}
-	return cs, err
+	return list(h.n.Contacts(r.Context(), r.URL.Query().Get("as")))
 }
 
 func (h *Handler) follow(r *http.Request) (any, error) {

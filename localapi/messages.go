@@ -2,14 +2,13 @@ package localapi
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/msg"
@@ -142,11 +141,7 @@ func (h *Handler) files(r *http.Request) (any, error) {
 }
 
 func (h *Handler) inbox(r *http.Request) (any, error) {
-	cs, err := h.n.Inbox(r.Context(), r.URL.Query().Get("as"))
-	if cs == nil {
-		cs = []node.Conversation{}
-	}
-	return cs, err
+	return list(h.n.Inbox(r.Context(), r.URL.Query().Get("as")))
 }
 
 // chat answers with the conversation, or streams it with follow=1.
@@ -212,11 +207,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) people(r *http.Request) (any, error) {
-	ps, err := h.n.People(r.Context(), r.URL.Query().Get("as"))
-	if ps == nil {
-		ps = []node.Contact{}
-	}
-	return ps, err
+	return list(h.n.People(r.Context(), r.URL.Query().Get("as")))
 }
 
 func (h *Handler) addPerson(r *http.Request) (any, error) {
@@ -290,11 +281,7 @@ func (h *Handler) verify(r *http.Request) (any, error) {
 }
 
 func (h *Handler) groups(r *http.Request) (any, error) {
-	gs, err := h.n.Groups(r.Context(), r.URL.Query().Get("as"))
-	if gs == nil {
-		gs = []node.Group{}
-	}
-	return gs, err
+	return list(h.n.Groups(r.Context(), r.URL.Query().Get("as")))
 }
 
 func (h *Handler) newGroup(r *http.Request) (any, error) {
@@ -341,6 +328,14 @@ func (h *Handler) receipts(r *http.Request) (any, error) {
 	return struct{}{}, h.n.SetReceipts(r.Context(), req.As, req.On)
 }
 
+// list answers with a list, as [] rather than null when it is empty.
+func list[T any](xs []T, err error) (any, error) {
+	if xs == nil {
+		xs = []T{}
+	}
+	return xs, err
+}
+
 // Client methods.
 
 // DM sends a private message.
@@ -352,27 +347,12 @@ func (c *Client) DM(ctx context.Context, req DMRequest) (node.Message, error) {
 // UploadFile encrypts and stores a file for a message.
 func (c *Client) UploadFile(ctx context.Context, data []byte, mime, name string) (msg.File, error) {
 	var f msg.File
-	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"/api/v1/files", strings.NewReader(string(data)))
-	if err != nil {
-		return f, err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", mime)
-	req.Header.Set("X-File-Name", name)
-	resp, err := c.hc.Do(req)
+	resp, err := c.send(ctx, "POST", "/api/v1/files", bytes.NewReader(data), http.Header{"Content-Type": {mime}, "X-File-Name": {name}})
 	if err != nil {
 		return f, err
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		e := &Error{}
-		if json.Unmarshal(b, e) == nil && e.Msg != "" {
-			return f, e
-		}
-		return f, errors.New(resp.Status)
-	}
-	return f, json.Unmarshal(b, &f)
+	return f, json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&f)
 }
 
 // Inbox lists conversations.
