@@ -78,6 +78,86 @@ CREATE TABLE blobs (
 	data    BLOB    NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 2 -> 3: full-text search over notes and reports; which blobs events
+	// reference (NIP-92 imeta "x"); partial blobs being received; who
+	// uploaded a blob (Blossom BUD-02); blobs wanted for other reasons (a
+	// file in a private message); which peers are known to hold an event.
+	//
+	// Triggers keep search and blob_refs in step with events on every
+	// path (insert, replacement, deletion, expiry) without Go code on each.
+	`
+CREATE VIRTUAL TABLE search USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER search_add AFTER INSERT ON events WHEN new.kind IN (1, 30023) BEGIN
+	INSERT INTO search (rowid, title, body) VALUES (new.eid,
+		coalesce((SELECT json_extract(t.value, '$[1]') FROM json_each(CAST(new.raw AS TEXT), '$.tags') t
+			WHERE json_extract(t.value, '$[0]') = 'title' LIMIT 1), ''),
+		coalesce((SELECT json_extract(t.value, '$[1]') || char(10) FROM json_each(CAST(new.raw AS TEXT), '$.tags') t
+			WHERE json_extract(t.value, '$[0]') = 'summary' LIMIT 1), '') ||
+		coalesce(json_extract(CAST(new.raw AS TEXT), '$.content'), ''));
+END;
+CREATE TRIGGER search_drop AFTER DELETE ON events WHEN old.kind IN (1, 30023) BEGIN
+	DELETE FROM search WHERE rowid = old.eid;
+END;
+
+CREATE TABLE blob_refs (
+	sha256 BLOB    NOT NULL,
+	eid    INTEGER NOT NULL,
+	PRIMARY KEY (sha256, eid)
+) WITHOUT ROWID;
+CREATE INDEX blob_refs_eid ON blob_refs(eid);
+CREATE TRIGGER blob_refs_add AFTER INSERT ON events WHEN instr(new.raw, '"imeta"') > 0 BEGIN
+	INSERT OR IGNORE INTO blob_refs (sha256, eid)
+	SELECT unhex(substr(v.value, 3)), new.eid
+	FROM json_each(CAST(new.raw AS TEXT), '$.tags') t, json_each(t.value) v
+	WHERE json_extract(t.value, '$[0]') = 'imeta' AND v.type = 'text' AND v.value LIKE 'x %'
+		AND length(v.value) = 66 AND unhex(substr(v.value, 3)) IS NOT NULL;
+END;
+CREATE TRIGGER blob_refs_drop AFTER DELETE ON events WHEN instr(old.raw, '"imeta"') > 0 BEGIN
+	DELETE FROM blob_refs WHERE eid = old.eid;
+END;
+
+CREATE TABLE blob_parts (
+	sha256 BLOB    NOT NULL,
+	offset INTEGER NOT NULL,
+	total  INTEGER NOT NULL,
+	data   BLOB    NOT NULL,
+	PRIMARY KEY (sha256, offset)
+) WITHOUT ROWID;
+
+CREATE TABLE blob_owners (
+	sha256  BLOB    NOT NULL,
+	pubkey  BLOB    NOT NULL,
+	created INTEGER NOT NULL,
+	PRIMARY KEY (sha256, pubkey)
+) WITHOUT ROWID;
+CREATE INDEX blob_owners_pubkey ON blob_owners(pubkey, created);
+
+CREATE TABLE blob_wants (
+	sha256  BLOB    NOT NULL PRIMARY KEY,
+	created INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE holdings (
+	id   BLOB    NOT NULL,
+	peer TEXT    NOT NULL,
+	at   INTEGER NOT NULL,
+	PRIMARY KEY (id, peer)
+) WITHOUT ROWID;
+
+INSERT INTO search (rowid, title, body)
+SELECT eid,
+	coalesce((SELECT json_extract(t.value, '$[1]') FROM json_each(CAST(raw AS TEXT), '$.tags') t
+		WHERE json_extract(t.value, '$[0]') = 'title' LIMIT 1), ''),
+	coalesce((SELECT json_extract(t.value, '$[1]') || char(10) FROM json_each(CAST(raw AS TEXT), '$.tags') t
+		WHERE json_extract(t.value, '$[0]') = 'summary' LIMIT 1), '') ||
+	coalesce(json_extract(CAST(raw AS TEXT), '$.content'), '')
+FROM events WHERE kind IN (1, 30023);
+INSERT OR IGNORE INTO blob_refs (sha256, eid)
+SELECT unhex(substr(v.value, 3)), e.eid
+FROM events e, json_each(CAST(e.raw AS TEXT), '$.tags') t, json_each(t.value) v
+WHERE instr(e.raw, '"imeta"') > 0 AND json_extract(t.value, '$[0]') = 'imeta' AND v.type = 'text'
+	AND v.value LIKE 'x %' AND length(v.value) = 66 AND unhex(substr(v.value, 3)) IS NOT NULL;
+`,
 }
 
 // SchemaVersion is the schema version this code writes.

@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"errors"
-	"fmt"
 )
 
 // run runs f in the writer's next transaction and waits for the commit.
@@ -65,28 +63,4 @@ func (s *Store) VaultDelete(ctx context.Context, owner, key []byte) error {
 		_, err := c.ExecContext(ctx, `DELETE FROM vault WHERE owner = ? AND key = ?`, owner, key)
 		return err
 	})
-}
-
-// PutBlob stores a content-addressed blob and returns its sha256.
-func (s *Store) PutBlob(ctx context.Context, data []byte, mime string) ([32]byte, error) {
-	sum := sha256.Sum256(data)
-	err := s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
-		_, err := c.ExecContext(ctx, `INSERT OR IGNORE INTO blobs (sha256, size, type, created, data) VALUES (?, ?, ?, ?, ?)`,
-			sum[:], len(data), mime, s.now().Unix(), data)
-		return err
-	})
-	return sum, err
-}
-
-// Blob returns a blob by its sha256, or nil.
-func (s *Store) Blob(ctx context.Context, sum []byte) ([]byte, error) {
-	if len(sum) != 32 {
-		return nil, fmt.Errorf("a blob hash is 32 bytes")
-	}
-	var data []byte
-	err := s.read.QueryRowContext(ctx, `SELECT data FROM blobs WHERE sha256 = ?`, sum).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	return data, err
 }
