@@ -44,7 +44,7 @@ func TestSearch(t *testing.T) {
 	}{
 		{"almaty", []string{r1.ID, r2.ID}}, // the title match ranks first
 		{"ALMATY square", []string{r1.ID, r2.ID}},
-		{"senal", []string{r2.ID}},            // diacritics ignored
+		{"senal", []string{r2.ID}},              // diacritics ignored
 		{`"closed the roads"`, []string{r1.ID}}, // phrase
 		{`"the roads closed"`, nil},
 		{"airport", []string{r1.ID, n1.ID}},
