@@ -40,6 +40,12 @@ type Config struct {
 	// If unset, it is on when the relay endpoint listens beyond this
 	// machine (there is no point announcing an address nobody can reach).
 	LAN *bool `json:"lan,omitempty"`
+	// MediaURL is the public address where this node's blobs can be
+	// fetched (its Blossom endpoint as the world reaches it, such as
+	// https://media.example.org). Attachment URLs in events start with
+	// it. If empty, a placeholder host that never resolves is used, and
+	// readers find the file by its hash (NIP-B7).
+	MediaURL string `json:"media_url,omitempty"`
 }
 
 // Defaults for Config.

@@ -67,13 +67,26 @@ type serving struct {
 }
 
 // NewRelay returns the relay endpoint's handler for this node.
-func (n *Node) NewRelay() *relay.Relay {
-	return relay.New(relayBackend{n}, relay.Options{
+func (n *Node) NewRelay() *relay.Relay { return n.newRelay(nil) }
+
+// newRelay serves one known peer when held is set: what it pulls or
+// pushes is recorded as held by it.
+func (n *Node) newRelay(held *holdings) *relay.Relay {
+	served := n.carried
+	var b relay.Backend = relayBackend{n}
+	if held != nil {
+		served = func(id string) {
+			n.carried(id)
+			held.add(id)
+		}
+		b = heldBackend{relayBackend{n}, held}
+	}
+	return relay.New(b, relay.Options{
 		Limits:      n.Config.Relay,
 		EventLimits: n.Config.Events,
 		Now:         n.now,
 		Logf:        n.logf,
-		Served:      n.carried,
+		Served:      served,
 		Info: func() relay.Info {
 			return relay.Info{
 				Name:          n.Config.Name,
@@ -205,4 +218,18 @@ func (b relayBackend) Subscribe(fn func(*nostr.Event, []byte)) func() { return b
 
 func (b relayBackend) Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error) {
 	return b.n.Store.Items(ctx, f)
+}
+
+// heldBackend notes the reports a known peer pushes as held by it.
+type heldBackend struct {
+	relayBackend
+	h *holdings
+}
+
+func (b heldBackend) Accept(ctx context.Context, ev *nostr.Event) (bool, string) {
+	ok, msg := b.relayBackend.Accept(ctx, ev)
+	if ok && ev.Kind == KindReport {
+		b.h.add(ev.ID)
+	}
+	return ok, msg
 }

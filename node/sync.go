@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caravan-mesh/caravan/carry"
@@ -103,7 +104,9 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 		wants = n.RelayWants(ctx)
 	}
 	n.peers.connected(name, kind)
-	p, err := carry.Run(ctx, conn, local{n}, carry.Options{
+	held := &holdings{n: n, peer: name}
+	defer held.flush()
+	p, err := carry.Run(ctx, conn, heldLocal{local{n}, held}, carry.Options{
 		Wants:      wants,
 		Live:       o.Live,
 		FrameBytes: n.Config.Relay.NegFrameBytes,
@@ -111,7 +114,10 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 		Logf:       n.logf,
 		PlainSince: func(w policy.Want) int64 { return n.peers.since(name, wantKey(w)) },
 		Synced:     func(w policy.Want, at int64) { n.peers.setSince(name, wantKey(w), at) },
-		Accepted:   n.carried,
+		Accepted: func(id string) {
+			n.carried(id)
+			held.add(id)
+		},
 	})
 	if errors.Is(err, context.Canceled) {
 		err = nil
@@ -139,7 +145,9 @@ func (n *Node) SyncStream(ctx context.Context, conn link.Conn, o SyncOptions) (c
 		return p, true, err
 	}
 	start := n.now()
-	rl := n.NewRelay()
+	held := &holdings{n: n, peer: conn.String()}
+	defer held.flush()
+	rl := n.newRelay(held)
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -197,4 +205,50 @@ func describe(p carry.Progress) string {
 		s += ": " + p.Error
 	}
 	return s
+}
+
+// holdings collects the ids a peer is seen to hold during a session (it
+// accepted them from us, or sent them) and records them in batches, for
+// "report status".
+type holdings struct {
+	n    *Node
+	peer string
+	mu   sync.Mutex
+	ids  []string
+}
+
+func (h *holdings) add(id string) {
+	h.mu.Lock()
+	h.ids = append(h.ids, id)
+	full := len(h.ids) >= 1000
+	h.mu.Unlock()
+	if full {
+		h.flush()
+	}
+}
+
+func (h *holdings) flush() {
+	h.mu.Lock()
+	ids := h.ids
+	h.ids = nil
+	h.mu.Unlock()
+	if err := h.n.Store.AddHoldings(context.Background(), h.peer, ids); err != nil {
+		h.n.logf("record what %s holds: %v", h.peer, err)
+	}
+}
+
+// heldLocal notes the events a peer sent us as held by it.
+type heldLocal struct {
+	local
+	h *holdings
+}
+
+func (l heldLocal) Ingest(ctx context.Context, evs ...*nostr.Event) []error {
+	errs := l.local.Ingest(ctx, evs...)
+	for i, err := range errs {
+		if (err == nil || errors.Is(err, carry.ErrHeld)) && evs[i].Kind == KindReport {
+			l.h.add(evs[i].ID)
+		}
+	}
+	return errs
 }

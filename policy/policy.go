@@ -43,6 +43,11 @@ type Config struct {
 	StrangerWindow event.Duration `json:"stranger_window,omitempty"`
 	// NoReports stops carrying reports of people outside the follow graph.
 	NoReports bool `json:"no_reports,omitempty"`
+	// MaxBlob is the largest attachment (blob) this node fetches and
+	// keeps for events it carries. If zero, 16 MiB.
+	MaxBlob int64 `json:"max_blob,omitempty"`
+	// Blobs caps all blobs fetched for others' events. If zero, 1 GiB.
+	Blobs int64 `json:"blobs,omitempty"`
 }
 
 // Cap bounds a class of events.
@@ -55,6 +60,12 @@ type Cap struct {
 func (c Config) WithDefaults() Config {
 	if c.FollowHops <= 0 {
 		c.FollowHops = 2
+	}
+	if c.MaxBlob <= 0 {
+		c.MaxBlob = 16 << 20
+	}
+	if c.Blobs <= 0 {
+		c.Blobs = 1 << 30
 	}
 	if c.Wraps.Events <= 0 {
 		c.Wraps.Events = 20_000

@@ -316,3 +316,20 @@ func SortRaw(rs []Raw) {
 		return rs[i].ID < rs[j].ID
 	})
 }
+
+// Versions lists every held version of the addressable event at address
+// ("kind:pubkey:d"), the current one included, newest first.
+func (s *Store) Versions(ctx context.Context, address string) ([]Raw, error) {
+	kind, pk, d, ok := parseAddress(address)
+	if !ok {
+		return nil, fmt.Errorf("%q is not an address (kind:pubkey:d)", clip(address))
+	}
+	rows, err := s.read.QueryContext(ctx, `
+SELECT id, created_at, raw FROM events WHERE pubkey = ?1 AND kind = ?2 AND d = ?3
+UNION ALL SELECT id, created_at, raw FROM versions WHERE address = ?4
+ORDER BY created_at DESC`, mustHex(pk), kind, d, address)
+	if err != nil {
+		return nil, err
+	}
+	return scanRaws(rows)
+}
