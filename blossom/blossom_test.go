@@ -1,0 +1,204 @@
+package blossom
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/store"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+var (
+	alice = evtest.NewKey("alice")
+	eve   = evtest.NewKey("eve")
+	now   = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// storeBackend is the real store with a fixed set of allowed uploaders.
+type storeBackend struct {
+	s       *store.Store
+	allowed map[string]bool
+}
+
+func (b storeBackend) BlobInfo(ctx context.Context, sum string) (store.BlobMeta, bool, error) {
+	return b.s.BlobInfo(ctx, sum)
+}
+func (b storeBackend) BlobRange(ctx context.Context, sum string, off, n int64) ([]byte, error) {
+	return b.s.BlobRange(ctx, sum, off, n)
+}
+func (b storeBackend) Put(ctx context.Context, data []byte, mime, owner string) (store.BlobMeta, error) {
+	pk, _ := hex.DecodeString(owner)
+	sum, err := b.s.PutBlob(ctx, data, mime, pk)
+	if err != nil {
+		return store.BlobMeta{}, err
+	}
+	m, _, err := b.s.BlobInfo(ctx, hex.EncodeToString(sum[:]))
+	return m, err
+}
+func (b storeBackend) BlobsOf(ctx context.Context, owner string, since, until int64) ([]store.BlobMeta, error) {
+	pk, _ := hex.DecodeString(owner)
+	return b.s.BlobsOf(ctx, pk, since, until)
+}
+func (b storeBackend) Drop(ctx context.Context, sum, owner string) (bool, error) {
+	pk, _ := hex.DecodeString(owner)
+	return b.s.DropBlobOwner(ctx, sum, pk)
+}
+func (b storeBackend) MayUpload(ctx context.Context, pk string) (bool, string) {
+	return b.allowed[pk], "not allowed here"
+}
+
+func serve(t *testing.T) *httptest.Server {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv := httptest.NewServer(New(storeBackend{st, map[string]bool{alice.Public: true}}, Options{MaxUpload: 1 << 20, Now: func() time.Time { return now }}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func auth(k evtest.Key, verb string, exp time.Time, xs ...string) string {
+	tags := []nostr.Tag{{"t", verb}, {"expiration", fmt.Sprint(exp.Unix())}}
+	for _, x := range xs {
+		tags = append(tags, nostr.Tag{"x", x})
+	}
+	return Authorization(k.Event(KindAuth, now.Unix()-10, "Upload photo", tags...))
+}
+
+func do(t *testing.T, method, url, authz string, body []byte, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
+	if authz != "" {
+		req.Header.Set("Authorization", authz)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, b
+}
+
+func TestUploadGetListDelete(t *testing.T) {
+	srv := serve(t)
+	data := bytes.Repeat([]byte("\x89PNG fake image bytes "), 500)
+	h := sha256.Sum256(data)
+	sum := hex.EncodeToString(h[:])
+	later := now.Add(time.Hour)
+
+	resp, body := do(t, "PUT", srv.URL+"/upload", auth(alice, "upload", later, sum), data, "Content-Type", "image/png")
+	if resp.StatusCode != 201 {
+		t.Fatalf("upload: %d %s", resp.StatusCode, body)
+	}
+	var d Descriptor
+	json.Unmarshal(body, &d)
+	if d.SHA256 != sum || d.Size != int64(len(data)) || d.Type != "image/png" || !strings.HasSuffix(d.URL, "/"+sum+".png") {
+		t.Errorf("descriptor: %+v", d)
+	}
+	if resp, _ := do(t, "PUT", srv.URL+"/upload", auth(alice, "upload", later, sum), data); resp.StatusCode != 200 {
+		t.Errorf("upload again: %d, want 200", resp.StatusCode)
+	}
+
+	resp, body = do(t, "GET", srv.URL+"/"+sum+".png", "", nil)
+	if resp.StatusCode != 200 || !bytes.Equal(body, data) || resp.Header.Get("Content-Type") != "image/png" || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("get: %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	resp, body = do(t, "GET", srv.URL+"/"+sum, "", nil, "Range", "bytes=5-9")
+	if resp.StatusCode != 206 || !bytes.Equal(body, data[5:10]) {
+		t.Errorf("range: %d %q", resp.StatusCode, body)
+	}
+	resp, body = do(t, "HEAD", srv.URL+"/"+strings.ToUpper(sum)+".jpg", "", nil)
+	if resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("Content-Length") != fmt.Sprint(len(data)) || resp.Header.Get("Accept-Ranges") != "bytes" {
+		t.Errorf("head: %d %v", resp.StatusCode, resp.Header)
+	}
+
+	// Listing is for the uploader only.
+	if resp, _ := do(t, "GET", srv.URL+"/list/"+alice.Public, "", nil); resp.StatusCode != 401 {
+		t.Errorf("list without auth: %d", resp.StatusCode)
+	}
+	if resp, _ := do(t, "GET", srv.URL+"/list/"+alice.Public, auth(eve, "list", later), nil); resp.StatusCode != 403 {
+		t.Errorf("list by someone else: %d", resp.StatusCode)
+	}
+	resp, body = do(t, "GET", srv.URL+"/list/"+alice.Public, auth(alice, "list", later), nil)
+	var l []Descriptor
+	json.Unmarshal(body, &l)
+	if resp.StatusCode != 200 || len(l) != 1 || l[0].SHA256 != sum {
+		t.Errorf("list: %d %s", resp.StatusCode, body)
+	}
+
+	if resp, _ := do(t, "DELETE", srv.URL+"/"+sum, auth(eve, "delete", later, sum), nil); resp.StatusCode != 404 {
+		t.Errorf("delete by a stranger: %d", resp.StatusCode)
+	}
+	if resp, _ := do(t, "DELETE", srv.URL+"/"+sum, auth(alice, "delete", later, sum), nil); resp.StatusCode != 200 {
+		t.Errorf("delete: %d", resp.StatusCode)
+	}
+	if resp, _ := do(t, "GET", srv.URL+"/"+sum, "", nil); resp.StatusCode != 404 || resp.Header.Get("X-Reason") == "" {
+		t.Errorf("after delete: %d %q", resp.StatusCode, resp.Header.Get("X-Reason"))
+	}
+}
+
+func TestUploadRefusals(t *testing.T) {
+	srv := serve(t)
+	data := []byte("some file")
+	h := sha256.Sum256(data)
+	sum := hex.EncodeToString(h[:])
+	other := strings.Repeat("ab", 32)
+	later, earlier := now.Add(time.Hour), now.Add(-time.Minute)
+	forged := alice.Event(KindAuth, now.Unix(), "x", nostr.Tag{"t", "upload"}, nostr.Tag{"expiration", fmt.Sprint(later.Unix())}, nostr.Tag{"x", sum})
+	forged.Content = "changed"
+	cases := []struct {
+		name  string
+		authz string
+		body  []byte
+		hdr   []string
+		code  int
+	}{
+		{"no auth", "", data, nil, 401},
+		{"wrong scheme", "Bearer abc", data, nil, 401},
+		{"not base64", "Nostr %%%", data, nil, 400},
+		{"not an event", "Nostr " + "aGVsbG8=", data, nil, 400},
+		{"forged", Authorization(forged), data, nil, 401},
+		{"expired", auth(alice, "upload", earlier, sum), data, nil, 401},
+		{"wrong verb", auth(alice, "delete", later, sum), data, nil, 401},
+		{"other blob", auth(alice, "upload", later, other), data, nil, 401},
+		{"stranger", auth(eve, "upload", later, sum), data, nil, 403},
+		{"hash header lies", auth(alice, "upload", later, other), data, []string{"X-SHA-256", other}, 409},
+		{"too big", auth(alice, "upload", later, sum), make([]byte, 1<<20+1), nil, 413},
+	}
+	for _, c := range cases {
+		resp, body := do(t, "PUT", srv.URL+"/upload", c.authz, c.body, c.hdr...)
+		if resp.StatusCode != c.code || resp.Header.Get("X-Reason") == "" {
+			t.Errorf("%s: %d %q, want %d with a reason", c.name, resp.StatusCode, body, c.code)
+		}
+	}
+	if resp, _ := do(t, "GET", srv.URL+"/"+sum, "", nil); resp.StatusCode != 404 {
+		t.Errorf("a refused upload was stored")
+	}
+	for _, p := range []string{"/abc", "/" + strings.Repeat("g", 64), "/list/xyz"} {
+		if resp, _ := do(t, "GET", srv.URL+p, "", nil); resp.StatusCode != 400 {
+			t.Errorf("GET %s: %d", p, resp.StatusCode)
+		}
+	}
+	resp, _ := do(t, "OPTIONS", srv.URL+"/upload", "", nil)
+	if resp.Header.Get("Access-Control-Allow-Methods") != "GET, HEAD, PUT, DELETE" {
+		t.Errorf("preflight: %v", resp.Header)
+	}
+}
