@@ -85,6 +85,9 @@ type Options struct {
 	// Accepted, if set, is called with the id of each event the peer
 	// accepted from us (delivery state: "carried").
 	Accepted func(id string)
+	// Blobs, if set, moves attachments after the events of each pass
+	// (see blobs.go). If nil, no blobs move.
+	Blobs Blobs
 }
 
 // Progress describes a session.
@@ -105,6 +108,11 @@ type Progress struct {
 	Started    time.Time `json:"started"`
 	Error      string    `json:"error,omitempty"`
 	Incomplete bool      `json:"incomplete,omitempty"` // ended before everything known was transferred
+	// Blobs (attachments) moved, and their bytes.
+	BlobsReceived int   `json:"blobs_received,omitempty"`
+	BlobsSent     int   `json:"blobs_sent,omitempty"`
+	BlobBytesIn   int64 `json:"blob_bytes_in,omitempty"`
+	BlobBytesOut  int64 `json:"blob_bytes_out,omitempty"`
 }
 
 // Remaining estimates the seconds left for the known transfers, or -1.
@@ -167,6 +175,8 @@ type session struct {
 	negs      map[string]chan inbound
 	reqs      map[string]chan inbound
 	oks       map[string]chan okResult
+	blobs     map[string]chan inbound
+	noBlobs   bool            // the peer does not move blobs
 	fromPeer  map[string]bool // ids received from the peer: never pushed back
 	pushed    map[string]bool // ids the peer now holds
 	nextID    int
@@ -206,6 +216,7 @@ func newSession(conn link.Conn, local Local, o Options) *session {
 		negs:     map[string]chan inbound{},
 		reqs:     map[string]chan inbound{},
 		oks:      map[string]chan okResult{},
+		blobs:    map[string]chan inbound{},
 		fromPeer: map[string]bool{},
 		pushed:   map[string]bool{},
 		readDone: make(chan struct{}),
@@ -303,7 +314,7 @@ func (s *session) pass(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return s.syncBlobs(ctx)
 }
 
 func (s *session) nip77() bool {

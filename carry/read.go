@@ -54,6 +54,8 @@ func (s *session) readLoop(ctx context.Context) error {
 			s.deliver(ctx, s.reqs, str(parts, 1), in, true)
 		case "OK":
 			s.handleOK(parts)
+		case "BLOBS", "BLOB", "BLOB-ERR", "BLOB-OK":
+			s.deliver(ctx, s.blobs, str(parts, 1), in, false)
 		case "NOTICE":
 			msg := str(parts, 1)
 			s.o.Logf("%s says: %s", s.conn, clip(msg))
@@ -61,6 +63,17 @@ func (s *session) readLoop(ctx context.Context) error {
 			if l := strings.ToLower(msg); strings.Contains(l, "neg") || strings.Contains(l, "unknown") || strings.Contains(l, "unsupported") {
 				s.mu.Lock()
 				for _, ch := range s.negs {
+					select {
+					case ch <- in:
+					default:
+					}
+				}
+				s.mu.Unlock()
+			}
+			// So does one that does not move blobs.
+			if l := strings.ToLower(msg); strings.Contains(l, "blob") || strings.Contains(l, "unknown") {
+				s.mu.Lock()
+				for _, ch := range s.blobs {
 					select {
 					case ch <- in:
 					default:
@@ -127,7 +140,7 @@ func (s *session) watchdog(ctx context.Context, cancel context.CancelCauseFunc) 
 		case <-t.C:
 		}
 		s.mu.Lock()
-		waiting := len(s.negs)+len(s.reqs)+len(s.oks) > 0 && !(len(s.reqs) == 1 && s.reqs["live"] != nil && len(s.negs)+len(s.oks) == 0)
+		waiting := len(s.negs)+len(s.reqs)+len(s.oks)+len(s.blobs) > 0 && !(len(s.reqs) == 1 && s.reqs["live"] != nil && len(s.negs)+len(s.oks)+len(s.blobs) == 0)
 		silent := time.Since(s.lastRead)
 		s.mu.Unlock()
 		if waiting && silent > s.o.Stall {

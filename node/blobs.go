@@ -3,9 +3,11 @@ package node
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 
 	"github.com/caravan-mesh/caravan/blossom"
+	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/relay"
 	"github.com/caravan-mesh/caravan/store"
 )
@@ -69,4 +71,53 @@ func (b blossomBackend) MayUpload(ctx context.Context, pubkey string) (bool, str
 		return true, ""
 	}
 	return false, "this node stores uploads only from its own identities and the people they follow"
+}
+
+// syncBlobs is the node as a sync session's blob mover sees it.
+type syncBlobs struct{ n *Node }
+
+func (b syncBlobs) WantedBlobs(ctx context.Context, limit int) ([]carry.BlobWant, error) {
+	ws, err := b.n.Store.WantedBlobs(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]carry.BlobWant, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, carry.BlobWant{X: w.SHA256, Have: w.Have})
+	}
+	return out, nil
+}
+
+func (b syncBlobs) BlobSize(ctx context.Context, sum string) (int64, bool, error) {
+	m, ok, err := b.n.Store.BlobInfo(ctx, sum)
+	return m.Size, ok, err
+}
+
+func (b syncBlobs) BlobRange(ctx context.Context, sum string, off, n int64) ([]byte, error) {
+	return b.n.Store.BlobRange(ctx, sum, off, n)
+}
+
+// PutBlobPart takes only blobs that held events reference (or that were
+// asked for), within the policy's caps.
+func (b syncBlobs) PutBlobPart(ctx context.Context, sum string, off, total int64, data []byte) (int64, bool, error) {
+	pol := b.n.Config.Policy
+	if total > pol.MaxBlob {
+		return 0, false, fmt.Errorf("blob of %d bytes is over this node's limit of %d (policy max_blob)", total, pol.MaxBlob)
+	}
+	if ok, err := b.n.Store.BlobReferenced(ctx, sum); err != nil {
+		return 0, false, err
+	} else if !ok {
+		if m, held, _ := b.n.Store.BlobInfo(ctx, sum); held {
+			return m.Size, true, nil
+		}
+		return 0, false, fmt.Errorf("no event held here references blob %s", sum)
+	}
+	if off == 0 {
+		if used, err := b.n.Store.BlobBytes(ctx); err != nil {
+			return 0, false, err
+		} else if used+total > pol.Blobs {
+			return 0, false, fmt.Errorf("this node's blob space is full (%d of %d bytes; policy blobs)", used, pol.Blobs)
+		}
+	}
+	return b.n.Store.PutBlobPart(ctx, sum, off, total, data)
 }

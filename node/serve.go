@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/internal/atomicfile"
 	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/relay"
@@ -87,6 +88,7 @@ func (n *Node) newRelay(held *holdings) *relay.Relay {
 		Now:         n.now,
 		Logf:        n.logf,
 		Served:      served,
+		Handlers:    carry.BlobHandlers(syncBlobs{n}),
 		Info: func() relay.Info {
 			return relay.Info{
 				Name:          n.Config.Name,

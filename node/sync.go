@@ -106,6 +106,10 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 	n.peers.connected(name, kind)
 	held := &holdings{n: n, peer: name}
 	defer held.flush()
+	var blobs carry.Blobs = syncBlobs{n}
+	if o.Relay {
+		blobs = nil // public relays do not move blobs
+	}
 	p, err := carry.Run(ctx, conn, heldLocal{local{n}, held}, carry.Options{
 		Wants:      wants,
 		Live:       o.Live,
@@ -114,6 +118,7 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 		Logf:       n.logf,
 		PlainSince: func(w policy.Want) int64 { return n.peers.since(name, wantKey(w)) },
 		Synced:     func(w policy.Want, at int64) { n.peers.setSince(name, wantKey(w), at) },
+		Blobs:      blobs,
 		Accepted: func(id string) {
 			n.carried(id)
 			held.add(id)

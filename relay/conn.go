@@ -300,6 +300,10 @@ func (c *Conn) Notice(msg string) { c.out.pushWait(c.ctx, mustJSON([]any{"NOTICE
 // Send queues any JSON message, waiting for room in the send queue.
 func (c *Conn) Send(v any) { c.out.pushWait(c.ctx, mustJSON(v), urgent) }
 
+// SendBulk sends a message behind everything urgent (new events, answers):
+// large transfers that must not delay them.
+func (c *Conn) SendBulk(v any) { c.out.pushWait(c.ctx, mustJSON(v), bulk) }
+
 func (c *Conn) close(reason string) {
 	c.cancel()
 	go c.link.Close(reason)

@@ -342,3 +342,10 @@ func (s *Store) Holders(ctx context.Context, id string) ([]Holding, error) {
 	}
 	return out, rows.Err()
 }
+
+// BlobBytes is the size of all held blobs.
+func (s *Store) BlobBytes(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.read.QueryRowContext(ctx, `SELECT coalesce(sum(size), 0) FROM blobs`).Scan(&n)
+	return n, err
+}
