@@ -65,12 +65,19 @@ func (s *Store) Search(ctx context.Context, words string, o SearchOptions) ([]Hi
 		}
 		kinds = strings.Join(ks, ", ")
 	}
+	// Rank first, then mark up only the rows shown: snippets of every
+	// match of a common word would cost far more than the ranking.
 	rows, err := s.read.QueryContext(ctx, `
-SELECT e.raw, highlight(search, 0, ?, ?), snippet(search, 1, ?, ?, '…', 16), bm25(search, 5.0, 1.0) AS rank
-FROM search JOIN events e ON e.eid = search.rowid
-WHERE search MATCH ? AND e.kind IN (`+kinds+`)
-ORDER BY rank, e.created_at DESC
-LIMIT ?`, o.Open, o.Close, o.Open, o.Close, q, o.Limit)
+WITH top AS (
+	SELECT search.rowid AS eid, bm25(search, 5.0, 1.0) AS score, e.created_at AS at
+	FROM search JOIN events e ON e.eid = search.rowid
+	WHERE search MATCH ?1 AND e.kind IN (`+kinds+`)
+	ORDER BY score, at DESC LIMIT ?2
+)
+SELECT e.raw, highlight(search, 0, ?3, ?4), snippet(search, 1, ?3, ?4, '…', 16), top.score
+FROM top JOIN search ON search.rowid = top.eid JOIN events e ON e.eid = top.eid
+WHERE search MATCH ?1
+ORDER BY top.score, top.at DESC`, q, o.Limit, o.Open, o.Close)
 	if err != nil {
 		if strings.Contains(err.Error(), "fts5") {
 			return nil, fmt.Errorf("%w: %q could not be searched for: %v", ErrQuery, words, err)
