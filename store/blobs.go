@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Blobs are content-addressed files (photos, attachments, encrypted files
@@ -50,8 +51,7 @@ func blobKey(sum string) ([]byte, error) {
 func (s *Store) PutBlob(ctx context.Context, data []byte, mime string, owners ...[]byte) ([32]byte, error) {
 	sum := sha256.Sum256(data)
 	err := s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
-		if _, err := c.ExecContext(ctx, `INSERT OR IGNORE INTO blobs (sha256, size, type, created, data) VALUES (?, ?, ?, ?, ?)`,
-			sum[:], len(data), mime, s.now().Unix(), data); err != nil {
+		if err := s.insertBlob(ctx, c, sum[:], mime, data); err != nil {
 			return err
 		}
 		for _, o := range owners {
@@ -65,17 +65,38 @@ func (s *Store) PutBlob(ctx context.Context, data []byte, mime string, owners ..
 	return sum, err
 }
 
+// pieceSize is the size of the rows blob bytes are kept in.
+const pieceSize = 64 << 10
+
+// insertBlob stores a blob (metadata and pieces) unless it is held.
+func (s *Store) insertBlob(ctx context.Context, c *sql.Conn, sum []byte, mime string, data []byte) error {
+	res, err := c.ExecContext(ctx, `INSERT OR IGNORE INTO blobs (sha256, size, type, created, data) VALUES (?, ?, ?, ?, x'')`,
+		sum, len(data), mime, s.now().Unix())
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // already held
+	}
+	for off := 0; off < len(data); off += pieceSize {
+		if _, err := c.ExecContext(ctx, `INSERT INTO blob_data (sha256, offset, data) VALUES (?, ?, ?)`,
+			sum, off, data[off:min(off+pieceSize, len(data))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Blob returns a blob by its sha256, or nil.
 func (s *Store) Blob(ctx context.Context, sum []byte) ([]byte, error) {
 	if len(sum) != 32 {
 		return nil, fmt.Errorf("a blob hash is 32 bytes")
 	}
-	var data []byte
-	err := s.read.QueryRowContext(ctx, `SELECT data FROM blobs WHERE sha256 = ?`, sum).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+	m, ok, err := s.BlobInfo(ctx, hex.EncodeToString(sum))
+	if err != nil || !ok {
+		return nil, err
 	}
-	return data, err
+	return s.BlobRange(ctx, m.SHA256, 0, m.Size)
 }
 
 // BlobInfo describes a held blob; ok is false when it is not held.
@@ -99,15 +120,31 @@ func (s *Store) BlobRange(ctx context.Context, sum string, offset, n int64) ([]b
 	if err != nil {
 		return nil, err
 	}
-	var data []byte
-	err = s.read.QueryRowContext(ctx, `SELECT substr(data, ?, ?) FROM blobs WHERE sha256 = ?`, offset+1, n, key).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+	if offset < 0 || n < 0 {
+		return nil, fmt.Errorf("blob range %d+%d is negative", offset, n)
 	}
-	if data == nil {
-		data = []byte{}
+	rows, err := s.read.QueryContext(ctx, `
+SELECT offset, data FROM blob_data WHERE sha256 = ?1 AND offset < ?3
+AND offset >= (SELECT coalesce(max(offset), 0) FROM blob_data WHERE sha256 = ?1 AND offset <= ?2)
+ORDER BY offset`, key, offset, offset+n)
+	if err != nil {
+		return nil, err
 	}
-	return data, err
+	defer rows.Close()
+	out := []byte{}
+	for rows.Next() {
+		var at int64
+		var piece []byte
+		if err := rows.Scan(&at, &piece); err != nil {
+			return nil, err
+		}
+		lo := max(offset-at, 0)
+		hi := min(offset+n-at, int64(len(piece)))
+		if lo < hi {
+			out = append(out, piece[lo:hi]...)
+		}
+	}
+	return out, rows.Err()
 }
 
 // BlobsOf lists the blobs an owner uploaded, newest first, optionally
@@ -152,10 +189,16 @@ func (s *Store) DropBlobOwner(ctx context.Context, sum string, owner []byte) (bo
 		}
 		n, _ := res.RowsAffected()
 		had = n > 0
-		_, err = c.ExecContext(ctx, `DELETE FROM blobs WHERE sha256 = ?1
+		res, err = c.ExecContext(ctx, `DELETE FROM blobs WHERE sha256 = ?1
 AND NOT EXISTS (SELECT 1 FROM blob_owners WHERE sha256 = ?1)
 AND NOT EXISTS (SELECT 1 FROM blob_refs WHERE sha256 = ?1)
 AND NOT EXISTS (SELECT 1 FROM blob_wants WHERE sha256 = ?1)`, key)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			_, err = c.ExecContext(ctx, `DELETE FROM blob_data WHERE sha256 = ?`, key)
+		}
 		return err
 	})
 	return had, err
@@ -282,8 +325,7 @@ func (s *Store) PutBlobPart(ctx context.Context, sum string, offset, total int64
 			have = 0
 			return fmt.Errorf("blob %s: %w (got %x); the %d bytes were discarded", sum, ErrBlobMismatch, got[:6], whole.Len())
 		}
-		_, err = c.ExecContext(ctx, `INSERT OR IGNORE INTO blobs (sha256, size, type, created, data) VALUES (?, ?, '', ?, ?)`,
-			key, whole.Len(), s.now().Unix(), whole.Bytes())
+		err = s.insertBlob(ctx, c, key, http.DetectContentType(whole.Bytes()), whole.Bytes())
 		done = err == nil
 		return err
 	})

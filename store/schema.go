@@ -158,6 +158,21 @@ FROM events e, json_each(CAST(e.raw AS TEXT), '$.tags') t, json_each(t.value) v
 WHERE instr(e.raw, '"imeta"') > 0 AND json_extract(t.value, '$[0]') = 'imeta' AND v.type = 'text'
 	AND v.value LIKE 'x %' AND length(v.value) = 66 AND unhex(substr(v.value, 3)) IS NOT NULL;
 `,
+	// 3 -> 4: blob bytes in pieces of 64 KiB. SQLite keeps a large value
+	// as a chain of overflow pages that must be walked from the start to
+	// read at an offset, so reading a 16 MB blob part by part cost time
+	// quadratic in its size; pieces are found by index.
+	`
+CREATE TABLE blob_data (
+	id     INTEGER PRIMARY KEY,
+	sha256 BLOB    NOT NULL,
+	offset INTEGER NOT NULL,
+	data   BLOB    NOT NULL
+);
+CREATE UNIQUE INDEX blob_data_at ON blob_data(sha256, offset);
+INSERT INTO blob_data (sha256, offset, data) SELECT sha256, 0, data FROM blobs WHERE length(data) > 0;
+UPDATE blobs SET data = x'';
+`,
 }
 
 // SchemaVersion is the schema version this code writes.
