@@ -69,35 +69,45 @@ const blobTimeout = 15 * time.Second
 // ErrBlobsUnsupported means the peer does not move blobs.
 var ErrBlobsUnsupported = errors.New("the peer does not move blobs")
 
-// chunkSize is how many bytes of a blob to send in one message: about a
-// second of the link, within bounds (and under the relay's 512 KiB
-// message limit once in base64).
-func (s *session) chunkSize() int64 {
-	in, out := s.rates.get()
-	return min(max(int64(max(in, out)), 16<<10), 192<<10)
+// pending is a blob request waiting for its answer.
+type pending struct {
+	id   string
+	ch   chan inbound
+	sent time.Time
+	n    int // bytes asked for or sent
 }
 
-func (s *session) blobRequest(ctx context.Context, msg []any, timeout time.Duration) (inbound, error) {
-	id := s.newID("b")
-	msg[1] = id
-	ch := make(chan inbound, 1)
+// blobSend sends a blob request (msg[1] is set to a new id) and returns
+// what to wait on.
+func (s *session) blobSend(ctx context.Context, msg []any) (pending, error) {
+	p := pending{id: s.newID("b"), ch: make(chan inbound, 1), sent: time.Now()}
+	msg[1] = p.id
 	s.mu.Lock()
-	s.blobs[id] = ch
+	s.blobs[p.id] = p.ch
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.blobs, id)
-		s.mu.Unlock()
-	}()
 	if err := s.send(ctx, msg); err != nil {
-		return inbound{}, err
+		s.forget(p)
+		return p, err
 	}
+	return p, nil
+}
+
+func (s *session) forget(p pending) {
+	s.mu.Lock()
+	delete(s.blobs, p.id)
+	s.mu.Unlock()
+}
+
+// blobWait waits for the answer to p (timeout 0: as long as the peer
+// keeps the link alive; the watchdog ends a silent one).
+func (s *session) blobWait(ctx context.Context, p pending, timeout time.Duration) (inbound, error) {
+	defer s.forget(p)
 	var t <-chan time.Time
 	if timeout > 0 {
 		t = time.After(timeout)
 	}
 	select {
-	case in := <-ch:
+	case in := <-p.ch:
 		if in.label == "NOTICE" {
 			return in, ErrBlobsUnsupported
 		}
@@ -108,6 +118,41 @@ func (s *session) blobRequest(ctx context.Context, msg []any, timeout time.Durat
 		return inbound{}, ctx.Err()
 	}
 }
+
+func (s *session) blobRequest(ctx context.Context, msg []any, timeout time.Duration) (inbound, error) {
+	p, err := s.blobSend(ctx, msg)
+	if err != nil {
+		return inbound{}, err
+	}
+	return s.blobWait(ctx, p, timeout)
+}
+
+// chunker sizes blob parts by how long the last ones took: parts that
+// cross the link in well under a second grow, slow ones shrink, so a
+// part never holds up new events for long.
+type chunker struct{ size int64 }
+
+func newChunker() *chunker { return &chunker{size: 64 << 10} }
+
+func (c *chunker) took(d time.Duration) {
+	switch {
+	case d < 300*time.Millisecond:
+		c.size = min(c.size*2, maxChunk)
+	case d > 1500*time.Millisecond:
+		c.size = max(c.size/2, minChunk)
+	}
+}
+
+// Part sizes: under the relay endpoint's 512 KiB message limit once in
+// base64.
+const (
+	minChunk = 16 << 10
+	maxChunk = 256 << 10
+	// inFlight parts are asked for or sent ahead of the answers.
+	inFlight = 3
+	// storeEvery: received parts are stored (durably) in runs this big.
+	storeEvery = 1 << 20
+)
 
 // syncBlobs moves the blobs each side lacks and the other has.
 func (s *session) syncBlobs(ctx context.Context) error {
@@ -176,12 +221,58 @@ func (s *session) syncBlobs(ctx context.Context) error {
 }
 
 func (s *session) pullBlob(ctx context.Context, x string, off, size int64) error {
-	for {
-		in, err := s.blobRequest(ctx, []any{"BLOB-GET", "", x, off, s.chunkSize()}, 0)
+	ck := newChunker()
+	var queue []pending
+	next := off // where the next request starts
+	var buf []byte
+	bufAt := off // where buf starts
+	defer func() {
+		for _, p := range queue {
+			s.forget(p)
+		}
+	}()
+	store := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		have, done, err := s.o.Blobs.PutBlobPart(ctx, x, bufAt, size, buf)
 		if err != nil {
 			return err
 		}
+		if !done && have != bufAt+int64(len(buf)) {
+			return fmt.Errorf("blob %s: stored up to %d, expected %d", x[:12], have, bufAt+int64(len(buf)))
+		}
+		bufAt, buf = have, nil
+		if done {
+			s.blobDone(true)
+		}
+		return nil
+	}
+	for {
+		for len(queue) < inFlight && next < size {
+			n := min(ck.size, size-next)
+			p, err := s.blobSend(ctx, []any{"BLOB-GET", "", x, next, n})
+			if err != nil {
+				return err
+			}
+			p.n = int(n)
+			queue = append(queue, p)
+			next += n
+		}
+		if len(queue) == 0 {
+			return store()
+		}
+		p := queue[0]
+		queue = queue[1:]
+		in, err := s.blobWait(ctx, p, 0)
+		if err != nil {
+			return err
+		}
+		ck.took(time.Since(p.sent) / time.Duration(inFlight))
 		if in.label == "BLOB-ERR" {
+			if err := store(); err != nil {
+				return err
+			}
 			return fmt.Errorf("the peer could not send it: %s", str(in.parts, 3))
 		}
 		if in.label != "BLOB" || len(in.parts) != 6 || str(in.parts, 2) != x {
@@ -190,36 +281,56 @@ func (s *session) pullBlob(ctx context.Context, x string, off, size int64) error
 		gotOff, err1 := strconv.ParseInt(string(in.parts[3]), 10, 64)
 		total, err2 := strconv.ParseInt(string(in.parts[4]), 10, 64)
 		data, err3 := base64.StdEncoding.DecodeString(str(in.parts, 5))
-		if err1 != nil || err2 != nil || err3 != nil || gotOff != off || total != size || len(data) == 0 && off < total {
-			return peerErr("sent a malformed part of blob %s", x[:12])
+		want := bufAt + int64(len(buf))
+		if err1 != nil || err2 != nil || err3 != nil || gotOff != want || total != size || len(data) != p.n {
+			return peerErr("sent a malformed part of blob %s (at %d, %d bytes; expected %d bytes at %d)", x[:12], gotOff, len(data), p.n, want)
 		}
-		have, done, err := s.o.Blobs.PutBlobPart(ctx, x, off, total, data)
-		if err != nil {
-			return err
-		}
+		buf = append(buf, data...)
 		s.blobBytes(int64(len(data)), 0)
-		if done {
-			s.blobDone(true)
-			return nil
+		if len(buf) >= storeEvery || bufAt+int64(len(buf)) == size {
+			if err := store(); err != nil {
+				return err
+			}
 		}
-		if have <= off {
-			return fmt.Errorf("blob %s did not advance at byte %d", x[:12], off)
-		}
-		off = have
 	}
 }
 
 func (s *session) pushBlob(ctx context.Context, x string, off, size int64) error {
-	stuck := 0
+	ck := newChunker()
+	var queue []pending
+	defer func() {
+		for _, p := range queue {
+			s.forget(p)
+		}
+	}()
+	next := off
 	for {
-		data, err := s.o.Blobs.BlobRange(ctx, x, off, s.chunkSize())
+		for len(queue) < inFlight && next < size {
+			data, err := s.o.Blobs.BlobRange(ctx, x, next, min(ck.size, size-next))
+			if err != nil {
+				return err
+			}
+			if len(data) == 0 {
+				return fmt.Errorf("blob %s: nothing to read at byte %d of %d", x[:12], next, size)
+			}
+			p, err := s.blobSend(ctx, []any{"BLOB-PUT", "", x, next, size, base64.StdEncoding.EncodeToString(data)})
+			if err != nil {
+				return err
+			}
+			p.n = len(data)
+			queue = append(queue, p)
+			next += int64(len(data))
+		}
+		if len(queue) == 0 {
+			return nil
+		}
+		p := queue[0]
+		queue = queue[1:]
+		in, err := s.blobWait(ctx, p, 0)
 		if err != nil {
 			return err
 		}
-		in, err := s.blobRequest(ctx, []any{"BLOB-PUT", "", x, off, size, base64.StdEncoding.EncodeToString(data)}, 0)
-		if err != nil {
-			return err
-		}
+		ck.took(time.Since(p.sent) / time.Duration(inFlight))
 		if in.label != "BLOB-OK" || len(in.parts) != 5 {
 			return peerErr("answered BLOB-PUT with something else")
 		}
@@ -230,19 +341,19 @@ func (s *session) pushBlob(ctx context.Context, x string, off, size int64) error
 		if why := str(in.parts, 4); why != "" {
 			return fmt.Errorf("the peer refused it: %s", why)
 		}
-		s.blobBytes(0, int64(len(data)))
+		s.blobBytes(0, int64(p.n))
 		if have == size {
 			s.blobDone(false)
 			return nil
 		}
-		// The peer says where it stands; resume from there, but not
-		// forever if it never moves.
-		if have <= off {
-			if stuck++; stuck > 3 {
+		if len(queue) == 0 && have != next {
+			// The peer stands somewhere else (it lost parts, or had
+			// more): go on from there. Parts in flight were ahead of it.
+			if have <= off {
 				return fmt.Errorf("the peer does not take blob %s past byte %d", x[:12], have)
 			}
+			off, next = have, have
 		}
-		off = have
 	}
 }
 
@@ -339,7 +450,7 @@ func blobGet(b Blobs, c *relay.Conn, m *relay.Message) {
 		c.Send([]any{"BLOB-ERR", id, x, fmt.Sprintf("offset %d is past the end (%d bytes)", off, size)})
 		return
 	}
-	data, err := b.BlobRange(ctx, x, off, min(max(n, 1), 192<<10))
+	data, err := b.BlobRange(ctx, x, off, min(max(n, 1), maxChunk))
 	if err != nil {
 		c.Send([]any{"BLOB-ERR", id, x, "error: " + err.Error()})
 		return

@@ -26,6 +26,7 @@
 package carry
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -561,6 +562,11 @@ func (s *session) report(force bool) {
 func str(parts []json.RawMessage, i int) string {
 	if i >= len(parts) {
 		return ""
+	}
+	// The read loop validated the message: a string without escapes is
+	// its bytes between the quotes (a blob part is 256 KiB of them).
+	if p := parts[i]; len(p) >= 2 && p[0] == '"' && p[len(p)-1] == '"' && bytes.IndexByte(p, '\\') < 0 {
+		return string(p[1 : len(p)-1])
 	}
 	var v string
 	json.Unmarshal(parts[i], &v)

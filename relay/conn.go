@@ -215,7 +215,7 @@ func (c *Conn) handleReq(id string, filters []nostr.Filter) {
 				return
 			}
 			if byID {
-				c.r.opts.Served(raw.ID)
+				c.r.opts.Served(c, raw.ID)
 			}
 		}
 		c.out.pushWait(ctx, mustJSON([]any{"EOSE", id}), bulk)

@@ -97,7 +97,7 @@ type Options struct {
 	// Served, if set, is called with the id of each stored event sent in
 	// answer to a REQ that asked for events by id (another node pulling
 	// what it lacks).
-	Served func(id string)
+	Served func(c *Conn, id string)
 	// Handlers serve extra message labels (for example NEG-OPEN). A
 	// handler runs on the connection's reader goroutine and must not block
 	// for long.
