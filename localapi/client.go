@@ -152,6 +152,11 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return err
 	}
 	defer resp.Body.Close()
+	return decodeResponse(resp, out)
+}
+
+// decodeResponse reads a JSON answer into out (nil: ignore it).
+func decodeResponse(resp *http.Response, out any) error {
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return err
@@ -160,7 +165,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return nil
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("local API: unreadable answer to %s: %v", path, err)
+		return fmt.Errorf("local API: unreadable answer to %s: %v", resp.Request.URL.Path, err)
 	}
 	return nil
 }

@@ -84,6 +84,9 @@ func NewHandler(n *node.Node, token string) *Handler {
 	for pattern, f := range h.routesMessages() {
 		routes[pattern] = f
 	}
+	for pattern, f := range h.routesReports() {
+		routes[pattern] = f
+	}
 	for pattern, f := range routes {
 		h.mux.HandleFunc(pattern, h.wrap(f))
 	}

@@ -2,7 +2,6 @@ package localapi
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -347,12 +346,7 @@ func (c *Client) DM(ctx context.Context, req DMRequest) (node.Message, error) {
 // UploadFile encrypts and stores a file for a message.
 func (c *Client) UploadFile(ctx context.Context, data []byte, mime, name string) (msg.File, error) {
 	var f msg.File
-	resp, err := c.send(ctx, "POST", "/api/v1/files", bytes.NewReader(data), http.Header{"Content-Type": {mime}, "X-File-Name": {name}})
-	if err != nil {
-		return f, err
-	}
-	defer resp.Body.Close()
-	return f, json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&f)
+	return f, c.upload(ctx, "/api/v1/files", data, http.Header{"Content-Type": {mime}, "X-File-Name": {name}}, &f)
 }
 
 // Inbox lists conversations.

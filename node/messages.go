@@ -353,6 +353,10 @@ func (n *Node) openWrap(ctx context.Context, name string, wrap *nostr.Event) boo
 			return false
 		}
 		in.File, in.Text = &f, f.Name
+		// Fetch the (encrypted) file from whichever peer has it.
+		if err := n.Store.WantBlob(ctx, f.SHA256); err != nil {
+			n.logf("messages: %v", err)
+		}
 	}
 	in.Warning = n.impersonation(ctx, m, rumor.PubKey)
 	if err := m.vault.Put(ctx, vMsg, in.ID, in); err != nil {

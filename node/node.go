@@ -30,6 +30,7 @@ import (
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/policy"
+	"github.com/caravan-mesh/caravan/relay"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -84,6 +85,8 @@ type Node struct {
 	subs    map[int]func(ev *nostr.Event, raw []byte)
 	nextSub int
 	serving *serving // nil unless Serve is running
+	// holdings of relay clients, recorded when they leave
+	clientHeld map[*relay.Conn]*holdings
 }
 
 // Open opens (creating if needed) the data directory dir and takes its lock.

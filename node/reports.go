@@ -20,7 +20,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -55,8 +54,8 @@ const (
 )
 
 // ErrNoReport means a report (or the version a translation names) is not
-// held here.
-var ErrNoReport = errors.New("report not found")
+// held here. It is an ErrNotFound.
+var ErrNoReport = fmt.Errorf("report %w", ErrNotFound)
 
 // ReportInput is what the author writes.
 type ReportInput struct {

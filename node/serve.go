@@ -73,13 +73,18 @@ func (n *Node) NewRelay() *relay.Relay { return n.newRelay(nil) }
 // newRelay serves one known peer when held is set: what it pulls or
 // pushes is recorded as held by it.
 func (n *Node) newRelay(held *holdings) *relay.Relay {
-	served := n.carried
+	// What a client pulls by id, it holds: remember it under the peer's
+	// name, or for clients we do not know by name, their address.
+	served := func(c *relay.Conn, id string) {
+		n.carried(id)
+		if held != nil {
+			held.add(id)
+		} else {
+			n.clientHoldings(c).add(id)
+		}
+	}
 	var b relay.Backend = relayBackend{n}
 	if held != nil {
-		served = func(id string) {
-			n.carried(id)
-			held.add(id)
-		}
 		b = heldBackend{relayBackend{n}, held}
 	}
 	return relay.New(b, relay.Options{
@@ -234,4 +239,27 @@ func (b heldBackend) Accept(ctx context.Context, ev *nostr.Event) (bool, string)
 		b.h.add(ev.ID)
 	}
 	return ok, msg
+}
+
+// clientHoldings collects, for a client of the relay endpoint, the ids it
+// pulled, and records them when the connection ends.
+func (n *Node) clientHoldings(c *relay.Conn) *holdings {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.clientHeld == nil {
+		n.clientHeld = map[*relay.Conn]*holdings{}
+	}
+	h, ok := n.clientHeld[c]
+	if !ok {
+		h = &holdings{n: n, peer: "client " + c.RemoteIP()}
+		n.clientHeld[c] = h
+		go func() {
+			<-c.Context().Done()
+			h.flush()
+			n.mu.Lock()
+			delete(n.clientHeld, c)
+			n.mu.Unlock()
+		}()
+	}
+	return h
 }

@@ -216,16 +216,27 @@ func describe(p carry.Progress) string {
 // accepted them from us, or sent them) and records them in batches, for
 // "report status".
 type holdings struct {
-	n    *Node
-	peer string
-	mu   sync.Mutex
-	ids  []string
+	n     *Node
+	peer  string
+	mu    sync.Mutex
+	ids   []string
+	timed bool // a flush is scheduled
 }
 
 func (h *holdings) add(id string) {
 	h.mu.Lock()
 	h.ids = append(h.ids, id)
 	full := len(h.ids) >= 1000
+	if !full && !h.timed {
+		// Record soon even if the session lasts: one write for a burst.
+		h.timed = true
+		time.AfterFunc(500*time.Millisecond, func() {
+			h.mu.Lock()
+			h.timed = false
+			h.mu.Unlock()
+			h.flush()
+		})
+	}
 	h.mu.Unlock()
 	if full {
 		h.flush()

@@ -39,9 +39,10 @@ var commands []*command
 
 func register(cmd *command) { commands = append(commands, cmd) }
 
+// lookup finds a top-level command ("id import" and "import" differ).
 func lookup(name string) *command {
 	for _, c := range commands {
-		if c.name == name {
+		if c.name == name && c.group == "" {
 			return c
 		}
 	}
@@ -143,7 +144,7 @@ func (c *cli) main(args []string) error {
 		return usagef("no command given")
 	}
 	cmd := lookup(args[0])
-	if cmd == nil || cmd.group != "" {
+	if cmd == nil {
 		return usagef("unknown command %q; run 'caravan --help' for the list", args[0])
 	}
 	return cmd.run(c, args[1:])

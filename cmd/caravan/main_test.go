@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
+	"image"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -56,6 +60,15 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("%v", err)
 				}
 			},
+			// gpsphoto FILE: write a small JPEG whose EXIF holds a GPS
+			// position.
+			"gpsphoto": func(ts *testscript.TestScript, neg bool, args []string) {
+				path := ts.MkAbs(args[0])
+				os.MkdirAll(filepath.Dir(path), 0o755)
+				if err := os.WriteFile(path, gpsJPEG(), 0o644); err != nil {
+					ts.Fatalf("%v", err)
+				}
+			},
 			// grab VAR REGEXP: set VAR to the first group REGEXP captures
 			// in the last command's stdout.
 			"grab": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -70,4 +83,58 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// gpsJPEG is a 64x48 JPEG with an EXIF block holding a camera model and a
+// GPS position (latitude 43.2 N), as a phone writes one.
+func gpsJPEG() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var buf bytes.Buffer
+	jpeg.Encode(&buf, img, nil)
+	jpg := buf.Bytes()
+
+	// TIFF, little-endian: IFD0 with Model and a GPS IFD pointer; the GPS
+	// IFD with GPSLatitudeRef "N" and GPSLatitude 43/1 12/1 0/1.
+	le := binary.LittleEndian
+	var t []byte
+	u16 := func(v uint16) { t = le.AppendUint16(t, v) }
+	u32 := func(v uint32) { t = le.AppendUint32(t, v) }
+	t = append(t, 'I', 'I')
+	u16(42)
+	u32(8)
+	// IFD0 at 8: 2 entries (2+24+4 = 30 bytes) -> data at 38.
+	u16(2)
+	u16(0x0110) // Model
+	u16(2)
+	u32(8)
+	u32(38)
+	u16(0x8825) // GPSInfo
+	u16(4)
+	u32(1)
+	u32(46)
+	u32(0)
+	t = append(t, "Phone X\x00"...) // 38..46
+	// GPS IFD at 46: 2 entries -> data at 46+30 = 76.
+	u16(2)
+	u16(1) // GPSLatitudeRef
+	u16(2)
+	u32(2)
+	t = append(t, 'N', 0, 0, 0)
+	u16(2) // GPSLatitude
+	u16(5)
+	u32(3)
+	u32(76)
+	u32(0)
+	for _, v := range []uint32{43, 1, 12, 1, 0, 1} {
+		u32(v)
+	}
+	app1 := append([]byte("Exif\x00\x00"), t...)
+	seg := []byte{0xFF, 0xE1, byte((len(app1) + 2) >> 8), byte(len(app1) + 2)}
+	out := append([]byte{}, jpg[:2]...)
+	out = append(out, seg...)
+	out = append(out, app1...)
+	return append(out, jpg[2:]...)
 }

@@ -1,0 +1,312 @@
+package localapi
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/store"
+)
+
+// Report endpoints, under /api/v1:
+//
+//	POST reports                 ReportRequest -> node.Report
+//	POST reports/translate       TranslateRequest -> node.Report
+//	GET  reports?lang=&author=&limit=   []node.Report (no texts)
+//	GET  reports/read?addr=&lang=&version=   node.Report
+//	GET  reports/status?addr=    node.ReportStatus
+//	GET  drafts?as=              []node.Draft
+//	POST drafts                  DraftRequest -> node.Draft
+//	POST drafts/publish          DraftRequest -> node.Report
+//	POST drafts/delete           DraftRequest
+//	POST import?as=&name=        the file's bytes -> node.Draft (saved)
+//	POST attachments?as=&name=&keep_metadata=1   the file's bytes -> node.Attachment
+//	GET  search?q=&kind=&limit=  []node.SearchHit
+//	POST site                    SiteRequest -> node.SiteResult
+
+// Request bodies.
+type (
+	ReportRequest struct {
+		As    string           `json:"as,omitempty"`
+		Input node.ReportInput `json:"report"`
+	}
+	TranslateRequest struct {
+		As    string           `json:"as,omitempty"`
+		Addr  string           `json:"addr"` // naddr of the original
+		Input node.ReportInput `json:"translation"`
+	}
+	DraftRequest struct {
+		As    string     `json:"as,omitempty"`
+		D     string     `json:"d,omitempty"`
+		Draft node.Draft `json:"draft,omitempty"`
+		// Publish: fields that override the draft's.
+		Input node.ReportInput `json:"report,omitempty"`
+	}
+	SiteRequest struct {
+		Dir   string `json:"dir"`
+		Title string `json:"title,omitempty"`
+		Base  string `json:"base_url,omitempty"`
+	}
+)
+
+// MaxUpload bounds imports and attachments sent to the local API.
+const MaxUpload = 64 << 20
+
+func (h *Handler) routesReports() map[string]func(*http.Request) (any, error) {
+	return map[string]func(*http.Request) (any, error){
+		"POST /api/v1/reports":           h.publishReport,
+		"POST /api/v1/reports/translate": h.translate,
+		"GET /api/v1/reports":            h.reports,
+		"GET /api/v1/reports/read":       h.readReport,
+		"GET /api/v1/reports/status":     h.reportStatus,
+		"GET /api/v1/drafts":             h.drafts,
+		"POST /api/v1/drafts":            h.saveDraft,
+		"POST /api/v1/drafts/publish":    h.publishDraft,
+		"POST /api/v1/drafts/delete":     h.deleteDraft,
+		"POST /api/v1/import":            h.importFile,
+		"POST /api/v1/attachments":       h.attach,
+		"GET /api/v1/search":             h.search,
+		"POST /api/v1/site":              h.buildSite,
+	}
+}
+
+func (h *Handler) publishReport(r *http.Request) (any, error) {
+	var req ReportRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return h.n.PublishReport(r.Context(), req.As, req.Input)
+}
+
+func (h *Handler) translate(r *http.Request) (any, error) {
+	var req TranslateRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return h.n.Translate(r.Context(), req.As, req.Addr, req.Input)
+}
+
+func (h *Handler) reports(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	f := node.ReportFilter{Lang: q.Get("lang")}
+	if a := q.Get("author"); a != "" {
+		pk, err := h.n.Resolve(r.Context(), q.Get("as"), a)
+		if err != nil {
+			return nil, &Error{Code: CodeInvalid, Msg: err.Error()}
+		}
+		f.Author = pk.Hex()
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 10000 {
+			return nil, &Error{Code: CodeInvalid, Msg: "limit must be a number from 1 to 10000"}
+		}
+		f.Limit = n
+	}
+	return list(h.n.Reports(r.Context(), f))
+}
+
+func (h *Handler) readReport(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	return h.n.ReadReport(r.Context(), q.Get("addr"), q.Get("lang"), q.Get("version"))
+}
+
+func (h *Handler) reportStatus(r *http.Request) (any, error) {
+	return h.n.ReportStatus(r.Context(), r.URL.Query().Get("addr"))
+}
+
+func (h *Handler) drafts(r *http.Request) (any, error) {
+	return list(h.n.Drafts(r.Context(), r.URL.Query().Get("as")))
+}
+
+func (h *Handler) saveDraft(r *http.Request) (any, error) {
+	var req DraftRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return h.n.SaveDraft(r.Context(), req.As, req.Draft)
+}
+
+func (h *Handler) publishDraft(r *http.Request) (any, error) {
+	var req DraftRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return h.n.PublishDraft(r.Context(), req.As, req.D, req.Input)
+}
+
+func (h *Handler) deleteDraft(r *http.Request) (any, error) {
+	var req DraftRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return struct{}{}, h.n.DeleteDraft(r.Context(), req.As, req.D)
+}
+
+// body reads an uploaded file, refusing one over limit.
+func body(r *http.Request, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit+1))
+	if err != nil || int64(len(data)) > limit {
+		return nil, &Error{Code: CodeInvalid, Msg: "the file is larger than " + strconv.FormatInt(limit, 10) + " bytes, or could not be read"}
+	}
+	return data, nil
+}
+
+func (h *Handler) importFile(r *http.Request) (any, error) {
+	data, err := body(r, MaxUpload)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	return h.n.ImportDraft(r.Context(), q.Get("as"), q.Get("name"), data)
+}
+
+func (h *Handler) attach(r *http.Request) (any, error) {
+	data, err := body(r, MaxUpload)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	return h.n.Attach(r.Context(), q.Get("as"), node.AttachInput{
+		Data: data, Name: q.Get("name"), Alt: q.Get("alt"), MIME: r.Header.Get("Content-Type"),
+		KeepMetadata: q.Get("keep_metadata") == "1",
+	})
+}
+
+func (h *Handler) search(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	o := store.SearchOptions{Open: q.Get("open"), Close: q.Get("close")}
+	for _, k := range q["kind"] {
+		n, err := strconv.Atoi(k)
+		if err != nil {
+			return nil, &Error{Code: CodeInvalid, Msg: "kind must be a number"}
+		}
+		o.Kinds = append(o.Kinds, n)
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			return nil, &Error{Code: CodeInvalid, Msg: "limit must be a positive number"}
+		}
+		o.Limit = n
+	}
+	return list(h.n.Search(r.Context(), q.Get("q"), o))
+}
+
+func (h *Handler) buildSite(r *http.Request) (any, error) {
+	var req SiteRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	return h.n.BuildSite(r.Context(), req.Dir, node.SiteOptions{Title: req.Title, BaseURL: req.Base})
+}
+
+// Client methods.
+
+// PublishReport publishes a new report, or a new version of one.
+func (c *Client) PublishReport(ctx context.Context, as string, in node.ReportInput) (*node.Report, error) {
+	var r node.Report
+	return &r, c.do(ctx, "POST", "/api/v1/reports", ReportRequest{As: as, Input: in}, &r)
+}
+
+// Translate publishes a translation of the report at addr.
+func (c *Client) Translate(ctx context.Context, as, addr string, in node.ReportInput) (*node.Report, error) {
+	var r node.Report
+	return &r, c.do(ctx, "POST", "/api/v1/reports/translate", TranslateRequest{As: as, Addr: addr, Input: in}, &r)
+}
+
+// Reports lists reports.
+func (c *Client) Reports(ctx context.Context, lang, author string, limit int) ([]node.Report, error) {
+	var rs []node.Report
+	v := url.Values{"lang": {lang}, "author": {author}}
+	if limit > 0 {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	return rs, c.do(ctx, "GET", "/api/v1/reports?"+v.Encode(), nil, &rs)
+}
+
+// ReadReport returns a report's text, in lang if translated.
+func (c *Client) ReadReport(ctx context.Context, addr, lang, version string) (*node.Report, error) {
+	var r node.Report
+	v := url.Values{"addr": {addr}, "lang": {lang}, "version": {version}}
+	return &r, c.do(ctx, "GET", "/api/v1/reports/read?"+v.Encode(), nil, &r)
+}
+
+// ReportStatus says where a report is held.
+func (c *Client) ReportStatus(ctx context.Context, addr string) (*node.ReportStatus, error) {
+	var s node.ReportStatus
+	return &s, c.do(ctx, "GET", "/api/v1/reports/status?addr="+url.QueryEscape(addr), nil, &s)
+}
+
+// Drafts lists drafts.
+func (c *Client) Drafts(ctx context.Context, as string) ([]node.Draft, error) {
+	var ds []node.Draft
+	return ds, c.do(ctx, "GET", "/api/v1/drafts?as="+url.QueryEscape(as), nil, &ds)
+}
+
+// SaveDraft saves a draft.
+func (c *Client) SaveDraft(ctx context.Context, as string, d node.Draft) (node.Draft, error) {
+	var out node.Draft
+	return out, c.do(ctx, "POST", "/api/v1/drafts", DraftRequest{As: as, Draft: d}, &out)
+}
+
+// PublishDraft publishes a draft, with overrides.
+func (c *Client) PublishDraft(ctx context.Context, as, d string, over node.ReportInput) (*node.Report, error) {
+	var r node.Report
+	return &r, c.do(ctx, "POST", "/api/v1/drafts/publish", DraftRequest{As: as, D: d, Input: over}, &r)
+}
+
+// DeleteDraft removes a draft.
+func (c *Client) DeleteDraft(ctx context.Context, as, d string) error {
+	return c.do(ctx, "POST", "/api/v1/drafts/delete", DraftRequest{As: as, D: d}, nil)
+}
+
+func (c *Client) upload(ctx context.Context, path string, data []byte, header http.Header, out any) error {
+	resp, err := c.send(ctx, "POST", path, bytes.NewReader(data), header)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return decodeResponse(resp, out)
+}
+
+// Import turns a file into a saved draft.
+func (c *Client) Import(ctx context.Context, as, name string, data []byte) (node.Draft, error) {
+	var d node.Draft
+	v := url.Values{"as": {as}, "name": {name}}
+	return d, c.upload(ctx, "/api/v1/import?"+v.Encode(), data, http.Header{"Content-Type": {"application/octet-stream"}}, &d)
+}
+
+// Attach stores a file for a report (photos lose their metadata unless
+// keep is set).
+func (c *Client) Attach(ctx context.Context, as, name, alt, mime string, data []byte, keep bool) (node.Attachment, error) {
+	var a node.Attachment
+	v := url.Values{"as": {as}, "name": {name}, "alt": {alt}}
+	if keep {
+		v.Set("keep_metadata", "1")
+	}
+	return a, c.upload(ctx, "/api/v1/attachments?"+v.Encode(), data, http.Header{"Content-Type": {mime}}, &a)
+}
+
+// Search finds notes and reports.
+func (c *Client) Search(ctx context.Context, words string, kinds []int, limit int, open, close string) ([]node.SearchHit, error) {
+	var hs []node.SearchHit
+	v := url.Values{"q": {words}, "open": {open}, "close": {close}}
+	for _, k := range kinds {
+		v.Add("kind", strconv.Itoa(k))
+	}
+	if limit > 0 {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	return hs, c.do(ctx, "GET", "/api/v1/search?"+v.Encode(), nil, &hs)
+}
+
+// BuildSite writes the static site.
+func (c *Client) BuildSite(ctx context.Context, req SiteRequest) (node.SiteResult, error) {
+	var s node.SiteResult
+	return s, c.do(ctx, "POST", "/api/v1/site", req, &s)
+}

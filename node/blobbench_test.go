@@ -1,0 +1,93 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkBlobTransfer moves an 8 MB attachment between two nodes over a
+// real websocket on loopback (the whole path: reconciliation, the report
+// event, then the blob in parts, each stored durably), against a plain
+// copy of the same bytes from one file to another (with fsync) in the
+// same run.
+//
+//	go test ./node -run '^$' -bench BlobTransfer -benchtime 3x
+func BenchmarkBlobTransfer(b *testing.B) {
+	ctx := context.Background()
+	data := make([]byte, 8<<20)
+	rand.Read(data)
+	var syncTime, copyTime time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		alice, bob := benchPerson(b, "alice"), benchPerson(b, "bob")
+		data[0] = byte(i) // a new blob each round
+		a, err := alice.Attach(ctx, "", AttachInput{Data: data, Name: "video.bin"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := alice.PublishReport(ctx, "", ReportInput{Title: "Video", Lang: "en", Markdown: "see attachment", Attachments: []Attachment{a}}); err != nil {
+			b.Fatal(err)
+		}
+		srv := httptest.NewServer(alice.NewRelay())
+		url := "ws" + strings.TrimPrefix(srv.URL, "http")
+		b.StartTimer()
+		start := time.Now()
+		p, err := bob.SyncURL(ctx, url, SyncOptions{Proxy: "direct"})
+		syncTime += time.Since(start)
+		b.StopTimer()
+		srv.Close()
+		if err != nil || p.BlobsReceived != 1 {
+			b.Fatalf("sync: %+v %v", p, err)
+		}
+
+		dir := b.TempDir()
+		src := filepath.Join(dir, "src")
+		os.WriteFile(src, data, 0o600)
+		start = time.Now()
+		copyFile(b, src, filepath.Join(dir, "dst"))
+		copyTime += time.Since(start)
+	}
+	mb := float64(len(data)) / (1 << 20)
+	b.ReportMetric(mb/syncTime.Seconds()*float64(b.N), "sync-MB/s")
+	b.ReportMetric(mb/copyTime.Seconds()*float64(b.N), "copy-MB/s")
+	b.ReportMetric(copyTime.Seconds()/syncTime.Seconds(), "sync/copy-speed")
+}
+
+func copyFile(b *testing.B, from, to string) {
+	in, err := os.Open(from)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		b.Fatal(err)
+	}
+	if err := out.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	out.Close()
+}
+
+func benchPerson(b *testing.B, name string) *Node {
+	n, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	n.Keys.LogN = 4
+	if _, err := n.Keys.New(name, "", true); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { n.Close() })
+	return n
+}
