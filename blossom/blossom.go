@@ -308,25 +308,34 @@ func Ext(typ string) string {
 }
 
 func (s *Server) uploadCheck(w http.ResponseWriter, r *http.Request) {
-	sum := strings.ToLower(r.Header.Get("X-SHA-256"))
-	if sum != "" && !event.IsHexID(sum) {
-		fail(w, http.StatusBadRequest, "X-SHA-256 is not a sha256 in hex")
-		return
-	}
 	if n, err := strconv.ParseInt(r.Header.Get("X-Content-Length"), 10, 64); err == nil && n > s.o.MaxUpload {
 		fail(w, http.StatusRequestEntityTooLarge, "the blob is %d bytes; this node takes at most %d", n, s.o.MaxUpload)
 		return
 	}
-	pk, code, err := s.authorize(r, "upload", sum)
+	if _, _, ok := s.uploader(w, r); ok {
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+// uploader checks the announced hash (X-SHA-256, optional), the
+// authorization and that its signer may upload here, answering the
+// request itself when not. It returns the signer and the claimed hash.
+func (s *Server) uploader(w http.ResponseWriter, r *http.Request) (pk, claimed string, ok bool) {
+	claimed = strings.ToLower(r.Header.Get("X-SHA-256"))
+	if claimed != "" && !event.IsHexID(claimed) {
+		fail(w, http.StatusBadRequest, "X-SHA-256 is not a sha256 in hex")
+		return "", "", false
+	}
+	pk, code, err := s.authorize(r, "upload", claimed)
 	if err != nil {
 		fail(w, code, "%v", err)
-		return
+		return "", "", false
 	}
 	if ok, why := s.b.MayUpload(r.Context(), pk); !ok {
 		fail(w, http.StatusForbidden, "%s", why)
-		return
+		return "", "", false
 	}
-	w.WriteHeader(http.StatusOK)
+	return pk, claimed, true
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
@@ -334,19 +343,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusRequestEntityTooLarge, "the blob is %d bytes; this node takes at most %d", r.ContentLength, s.o.MaxUpload)
 		return
 	}
-	claimed := strings.ToLower(r.Header.Get("X-SHA-256"))
-	if claimed != "" && !event.IsHexID(claimed) {
-		fail(w, http.StatusBadRequest, "X-SHA-256 is not a sha256 in hex")
-		return
-	}
-	// Authorize before reading the body when the hash is announced.
-	pk, code, err := s.authorize(r, "upload", claimed)
-	if err != nil {
-		fail(w, code, "%v", err)
-		return
-	}
-	if ok, why := s.b.MayUpload(r.Context(), pk); !ok {
-		fail(w, http.StatusForbidden, "%s", why)
+	// Authorize before reading the body (against the announced hash).
+	pk, claimed, ok := s.uploader(w, r)
+	if !ok {
 		return
 	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, s.o.MaxUpload+1))

@@ -3,7 +3,6 @@ package interop
 import (
 	"bufio"
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,24 +15,10 @@ import (
 // Caravan identity through the node's relay endpoint; the node opens it,
 // and its reply, wrapped by Caravan, is opened by nostr-tools.
 func TestNIP17WithNostrTools(t *testing.T) {
-	n, err := node.Open(t.TempDir(), node.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	n.Keys.LogN = 4
-	me, err := n.Keys.New("me", "", true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, me := interoptest.NewNode(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rl := n.NewRelay()
-	srv := httptest.NewServer(rl)
-	defer srv.Close()
-	defer rl.Close()
-
-	cmd, _, stdout := interoptest.StartNode(t, "dm.mjs", "ws"+strings.TrimPrefix(srv.URL, "http"), me.PubKey.Hex())
+	cmd, _, stdout := interoptest.StartNode(t, "dm.mjs", interoptest.ServeRelay(t, n), me.PubKey.Hex())
 	out := bufio.NewScanner(stdout)
 	if !out.Scan() {
 		t.Fatal("the script printed nothing")

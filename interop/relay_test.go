@@ -4,37 +4,21 @@ package interop
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/caravan-mesh/caravan/internal/interoptest"
-	"github.com/caravan-mesh/caravan/node"
 	"github.com/nbd-wtf/go-nostr"
 )
 
 // TestNostrToolsAgainstRelay drives the relay endpoint with nostr-tools:
 // publish, query, live subscription, a refused forgery, NIP-11.
 func TestNostrToolsAgainstRelay(t *testing.T) {
-	n, err := node.Open(t.TempDir(), node.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	n.Keys.LogN = 4
-	if _, err := n.Keys.New("me", "", true); err != nil {
-		t.Fatal(err)
-	}
+	n, _ := interoptest.NewNode(t)
 	ours, err := n.Publish(context.Background(), "", &nostr.Event{Kind: 1, Content: "signed by caravan"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rl := n.NewRelay()
-	srv := httptest.NewServer(rl)
-	defer srv.Close()
-	defer rl.Close()
-
-	out := interoptest.RunNode(t, "relay.mjs", "ws"+strings.TrimPrefix(srv.URL, "http"), ours.ID)
+	out := interoptest.RunNode(t, "relay.mjs", interoptest.ServeRelay(t, n), ours.ID)
 	var res struct{ Published []string }
 	if err := json.Unmarshal(out, &res); err != nil || len(res.Published) != 2 {
 		t.Fatalf("script output %q: %v", out, err)

@@ -3,8 +3,6 @@ package interop
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/caravan-mesh/caravan/internal/interoptest"
@@ -16,15 +14,7 @@ import (
 // the convention of docs/reports.md, which Caravan then shows as one.
 func TestNostrToolsReadsReportsAndTranslates(t *testing.T) {
 	ctx := context.Background()
-	n, err := node.Open(t.TempDir(), node.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	n.Keys.LogN = 4
-	if _, err := n.Keys.New("me", "", true); err != nil {
-		t.Fatal(err)
-	}
+	n, _ := interoptest.NewNode(t)
 	a, err := n.Attach(ctx, "", node.AttachInput{Data: []byte("a document\n"), Name: "doc.txt"})
 	if err != nil {
 		t.Fatal(err)
@@ -33,12 +23,7 @@ func TestNostrToolsReadsReportsAndTranslates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rl := n.NewRelay()
-	srv := httptest.NewServer(rl)
-	defer srv.Close()
-	defer rl.Close()
-
-	out := interoptest.RunNode(t, "report.mjs", "ws"+strings.TrimPrefix(srv.URL, "http"), r.Naddr)
+	out := interoptest.RunNode(t, "report.mjs", interoptest.ServeRelay(t, n), r.Naddr)
 	var res struct{ Translation string }
 	if err := json.Unmarshal(out, &res); err != nil || res.Translation == "" {
 		t.Fatalf("script output %q: %v", out, err)

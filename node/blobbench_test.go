@@ -26,7 +26,7 @@ func BenchmarkBlobTransfer(b *testing.B) {
 	var syncTime, copyTime time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		alice, bob := benchPerson(b, "alice"), benchPerson(b, "bob")
+		alice, bob := benchNode(b, "alice"), benchNode(b, "bob")
 		data[0] = byte(i) // a new blob each round
 		a, err := alice.Attach(ctx, "", AttachInput{Data: data, Name: "video.bin"})
 		if err != nil {
@@ -77,17 +77,4 @@ func copyFile(b *testing.B, from, to string) {
 		b.Fatal(err)
 	}
 	out.Close()
-}
-
-func benchPerson(b *testing.B, name string) *Node {
-	n, err := Open(b.TempDir(), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	n.Keys.LogN = 4
-	if _, err := n.Keys.New(name, "", true); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { n.Close() })
-	return n
 }

@@ -29,7 +29,7 @@ func article30KB() []byte {
 //	go test ./node -run '^$' -bench ImportPublish30KB -benchtime 50x
 func BenchmarkImportPublish30KB(b *testing.B) {
 	ctx := context.Background()
-	n := benchPerson(b, "alice")
+	n := benchNode(b, "alice")
 	html := article30KB()
 	md := strings.Repeat("La policía cerró las calles del centro. ", 750)
 	var imp, direct time.Duration
