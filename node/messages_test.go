@@ -40,11 +40,13 @@ func pk(t *testing.T, n *Node) string {
 	return id.PubKey.Hex()
 }
 
-// meet syncs two nodes once over an in-memory pipe, as stdio would.
+// meet syncs two nodes once over an in-memory pipe, as stdio would. The
+// deadline only guards against a hang: on a loaded machine under the race
+// detector, a sync of a few events has taken over 30 s.
 func meet(t *testing.T, a, b *Node) {
 	t.Helper()
 	ca, cb := net.Pipe()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
 	var errA, errB error
