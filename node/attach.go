@@ -47,11 +47,17 @@ func (n *Node) Attach(ctx context.Context, as string, in AttachInput) (Attachmen
 			data, info, err = media.Strip(data)
 		} else {
 			info, err = media.Inspect(data)
+			if err == nil && media.IsPhoto(a.MIME) {
+				// Kept on purpose; still say whether it gives a place away.
+				_, si, _ := media.Strip(data)
+				info.HadGPS = si.HadGPS
+			}
 		}
 		if err != nil {
 			return Attachment{}, event.Reject(event.Invalid, "%s: %v", in.Name, err)
 		}
 		a.Width, a.Height, a.Removed, a.HadGPS = info.Width, info.Height, info.Removed, info.HadGPS
+		a.KeptMetadata = in.KeepMetadata && media.IsPhoto(a.MIME)
 	}
 	pk, _ := hex.DecodeString(s.PubKey())
 	sum, err := n.Store.PutBlob(ctx, data, a.MIME, pk)

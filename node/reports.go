@@ -83,6 +83,8 @@ type Attachment struct {
 	// What was removed from a photo before it was stored (EXIF, GPS...).
 	Removed []string `json:"removed,omitempty"`
 	HadGPS  bool     `json:"had_gps,omitempty"`
+	// KeptMetadata: the photo was stored with its metadata, as asked.
+	KeptMetadata bool `json:"kept_metadata,omitempty"`
 }
 
 // Report is a report or translation as readers see it.

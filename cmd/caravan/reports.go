@@ -306,6 +306,9 @@ func (c *cli) attachAll(cl *localapi.Client, as, md, dir string, rf reportFlags)
 		if err != nil {
 			return a, fmt.Errorf("attach %s: %w", path, err)
 		}
+		if a.KeptMetadata && a.HadGPS {
+			fmt.Fprintf(c.stderr, "WARNING: %s keeps its metadata (--keep-metadata), including the GPS position where it was taken.\n", filepath.Base(path))
+		}
 		if len(a.Removed) > 0 {
 			fmt.Fprintf(c.stderr, "%s: removed %s before publishing", filepath.Base(path), strings.Join(a.Removed, ", "))
 			if a.HadGPS {
