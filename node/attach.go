@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -85,6 +86,10 @@ func baseName(name string) string {
 func (n *Node) ImportDraft(ctx context.Context, as, name string, data []byte) (Draft, error) {
 	d, err := publish.Import(name, data)
 	if err != nil {
+		var ie *publish.ImportError
+		if errors.As(err, &ie) && ie.Hint != "" {
+			return Draft{}, event.Reject(event.Invalid, "%v (%s)", err, ie.Hint)
+		}
 		return Draft{}, event.Reject(event.Invalid, "%v", err)
 	}
 	dr := Draft{ReportInput: ReportInput{Title: d.Title, Summary: d.Summary, Markdown: d.Markdown, Tags: d.Tags}}
@@ -93,12 +98,13 @@ func (n *Node) ImportDraft(ctx context.Context, as, name string, data []byte) (D
 			dr.Lang = l
 		}
 	}
-	if d.Encoding != "" && d.Encoding != "UTF-8" {
-		dr.Import = append(dr.Import, "read as "+d.Encoding)
-	}
 	dr.Import = append(dr.Import, d.Notes...)
 	for _, r := range d.Repairs {
-		dr.Import = append(dr.Import, fmt.Sprintf("line %d: repaired %q to %q (UTF-8 read as %s)", r.Line, r.Before, r.After, r.Charset))
+		where := fmt.Sprintf("line %d", r.Line)
+		if r.Line == 0 {
+			where = "title, summary or topics"
+		}
+		dr.Import = append(dr.Import, fmt.Sprintf("%s: repaired %q to %q (UTF-8 read as %s)", where, r.Before, r.After, r.Charset))
 	}
 	return n.SaveDraft(ctx, as, dr)
 }

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
+	"unicode"
 
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/base"
@@ -56,7 +56,12 @@ const (
 // but keeps their text, and flattens pathological nesting while keeping
 // the text. It runs in time linear in the size of src on any input;
 // invalid UTF-8 is replaced with U+FFFD.
-func HTMLToMarkdown(src string) (string, error) {
+func HTMLToMarkdown(src string) (md string, err error) {
+	defer func() {
+		if r := recover(); r != nil { // a bug; see errPanic
+			md, err = "", fmt.Errorf("%w: %v", errPanic, r)
+		}
+	}()
 	r, err := convertHTML(src)
 	return r.markdown, err
 }
@@ -102,27 +107,40 @@ var mdConverter = sync.OnceValue(func() *converter.Converter {
 			commonmark.WithListEndComment(false),
 		),
 		strikethrough.NewStrikethroughPlugin(),
-		entityEscaper{},
+		textEscaper{},
 		// Aligned padding makes every row as wide as the widest cell.
 		table.NewTablePlugin(table.WithCellPaddingBehavior(table.CellPaddingBehaviorMinimal)),
 	))
 })
 
-// entityEscaper escapes "&" where Markdown would read an entity: the
-// converter leaves the text "&copy;" as it is, which renders as "©".
-// Code is not affected: the converter does not transform its text.
-type entityEscaper struct{}
+// textEscaper fixes two gaps in the converter's escaping of text:
+//   - It leaves the text "&copy;" as it is, which renders as "©"; "&"
+//     is escaped where it starts something like an entity. (Code is not
+//     affected: the converter does not transform its text.)
+//   - It decides whether "[", "]", "`" and "~" need a backslash by
+//     looking at one line, but links, reference definitions, code spans
+//     and strikethrough can span a hard line break (<br>): the text
+//     "[<br>](javascript:x)" became a live link. They are always escaped.
+type textEscaper struct{}
 
 var entityLike = regexp.MustCompile(`&(#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)`)
 
-func (entityEscaper) Name() string { return "caravan-entities" }
+func (textEscaper) Name() string { return "caravan-escaping" }
 
-func (entityEscaper) Init(conv *converter.Converter) error {
+func (textEscaper) Init(conv *converter.Converter) error {
 	conv.Register.TextTransformer(func(_ converter.Context, s string) string {
 		if !strings.Contains(s, "&") {
 			return s
 		}
 		return entityLike.ReplaceAllString(s, "&amp;$1")
+	}, converter.PriorityEarly)
+	conv.Register.EscapedChar('[', ']', '`', '~')
+	conv.Register.UnEscaper(func(chars []byte, i int) int {
+		switch chars[i] {
+		case '[', ']', '`', '~':
+			return 1
+		}
+		return -1
 	}, converter.PriorityEarly)
 	return nil
 }
@@ -579,7 +597,7 @@ func (c *cleaner) clean(n *html.Node, w walk) {
 		case html.TextNode:
 			ch.Data = cleanControls(ch.Data)
 		case html.ElementNode:
-			switch c.element(ch, &w) {
+			switch c.element(ch) {
 			case drop:
 				n.RemoveChild(ch)
 			case unwrap:
@@ -646,7 +664,7 @@ var metadata = setOf("head", "title", "meta", "link", "base", "param", "source",
 var formFields = setOf("input", "button", "select", "textarea", "option", "optgroup", "datalist", "output", "keygen", "progress", "meter")
 
 // element decides what happens to one element and cleans its attributes.
-func (c *cleaner) element(n *html.Node, w *walk) action {
+func (c *cleaner) element(n *html.Node) action {
 	name := n.Data
 	if n.Namespace == "svg" {
 		c.stats.removed["svg"]++
@@ -1168,8 +1186,27 @@ func textContent(n *html.Node) string {
 	return b.String()
 }
 
+// textLen counts the characters of n's text other than white space.
 func textLen(n *html.Node) int {
-	return utf8.RuneCountInString(collapseSpace(textContent(n)))
+	count := 0
+	stack := []*html.Node{n.FirstChild}
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		if c == nil {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		stack[len(stack)-1] = c.NextSibling
+		if c.Type == html.TextNode {
+			for _, r := range c.Data {
+				if !unicode.IsSpace(r) {
+					count++
+				}
+			}
+		}
+		stack = append(stack, c.FirstChild)
+	}
+	return count
 }
 
 // collapseSpace trims s and turns each run of white space into one space.

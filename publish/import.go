@@ -115,7 +115,7 @@ var extKinds = map[string]kind{".txt": kindText, ".text": kindText, ".md": kindM
 // unsupported names the files people are likely to try.
 var unsupported = map[string]string{
 	".docx": "Word documents", ".doc": "Word documents", ".odt": "OpenDocument texts", ".rtf": "RTF documents",
-	".pdf": "PDF files", ".epub": "EPUB e-books", ".pages": "Pages documents", ".djvu": "DjVu files",
+	".pdf": "PDF documents", ".epub": "EPUB e-books", ".pages": "Pages documents", ".djvu": "DjVu documents",
 	".xlsx": "spreadsheets", ".xls": "spreadsheets", ".ods": "spreadsheets", ".pptx": "presentations", ".ppt": "presentations", ".odp": "presentations",
 	".png": "images", ".jpg": "images", ".jpeg": "images", ".gif": "images", ".webp": "images", ".heic": "images",
 	".zip": "archives", ".rar": "archives", ".7z": "archives", ".gz": "archives", ".tar": "archives",
@@ -123,11 +123,21 @@ var unsupported = map[string]string{
 	".mp4": "videos", ".mov": "videos", ".webm": "videos", ".mkv": "videos",
 }
 
+// errPanic marks an *ImportError made from a panic: a bug, which the
+// fuzz tests look for, and which must not take the node down.
+var errPanic = errors.New("internal error")
+
 // Import reads an article into a Draft. The type comes from the name's
 // extension (.txt, .md, .markdown, .html, .htm, in any case); files with
 // another extension are read as HTML if they start like HTML and as text
 // otherwise. Errors are *ImportError.
-func Import(name string, data []byte) (Draft, error) {
+func Import(name string, data []byte) (d Draft, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			d, err = Draft{}, &ImportError{File: name, Err: errPanic, Reason: fmt.Sprintf("internal error: %v", r),
+				Hint: "please send this file to Caravan's developers"}
+		}
+	}()
 	if len(data) > MaxImportSize { // before any work
 		return Draft{}, &ImportError{File: name, Err: ErrTooLarge,
 			Reason: fmt.Sprintf("the file is %s; the limit is %s", byteSize(len(data)), byteSize(MaxImportSize)),
@@ -136,14 +146,17 @@ func Import(name string, data []byte) (Draft, error) {
 	ext := strings.ToLower(filepath.Ext(name))
 	k := extKinds[ext]
 	if what, ok := unsupported[ext]; ok {
+		hint := exportHint
+		if what == "images" || what == "archives" || what == "audio files" || what == "videos" {
+			hint = "import the article itself, as a .txt, .md or .html file"
+		}
 		return Draft{}, &ImportError{File: name, Err: ErrUnsupported,
 			Reason: fmt.Sprintf("%s (%s) cannot be imported; Caravan imports %s", what, ext, accepted),
-			Hint:   exportHint}
+			Hint:   hint}
 	}
 	if what, err := sniffBinary(data); what != "" {
 		return Draft{}, &ImportError{File: name, Err: err, Reason: "this is not a text file: it looks like " + what, Hint: exportHint}
 	}
-	var d Draft
 	sniffed := k == kindUnknown
 	if sniffed && looksHTML(string(data[:min(len(data), 1024)])) {
 		k = kindHTML
@@ -260,13 +273,16 @@ func clip(s string, n int) string {
 	return strings.TrimRight(string(r[:cut]), " ,;:") + "…"
 }
 
-// byteSize says n bytes as people read sizes.
+// byteSize says n bytes as people read sizes, rounding up: a file over
+// the limit never reads as the limit.
 func byteSize(n int) string {
 	switch {
+	case n%(1<<20) == 0 && n > 0:
+		return strconv.Itoa(n>>20) + " MiB"
 	case n >= 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+		return strconv.FormatFloat(math.Ceil(float64(n)/(1<<20)*10)/10, 'f', 1, 64) + " MiB"
 	case n >= 1<<10:
-		return strconv.Itoa(n>>10) + " KiB"
+		return strconv.Itoa((n+1<<10-1)>>10) + " KiB"
 	}
 	return strconv.Itoa(n) + " bytes"
 }
@@ -349,7 +365,7 @@ func decode(name string, data []byte, prescan bool, d *Draft) (string, error) {
 	withBOM := func(e encoding.Encoding, enc string) (string, error) {
 		d.Encoding = enc
 		d.note("decoded as %s (the file starts with its byte-order mark)", enc)
-		return decodeWith(e, data)
+		return decodeWith(e, data), nil
 	}
 	switch {
 	case bytes.HasPrefix(data, []byte{0xFF, 0xFE, 0, 0}):
@@ -363,8 +379,8 @@ func decode(name string, data []byte, prescan bool, d *Draft) (string, error) {
 	}
 	if order, enc := guessUTF16(data); enc != "" {
 		d.Encoding = enc
-		d.note("decoded as %s (no byte-order mark, but every other byte is zero)", enc)
-		return decodeWith(xunicode.UTF16(order, xunicode.IgnoreBOM), data)
+		d.note("decoded as %s (no byte-order mark, but a zero in every other byte)", enc)
+		return decodeWith(xunicode.UTF16(order, xunicode.IgnoreBOM), data), nil
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return "", binaryError(name, lineAt(data, i), "this is not a text file: it contains NUL bytes, which text never has")
@@ -392,7 +408,7 @@ func decode(name string, data []byte, prescan bool, d *Draft) (string, error) {
 		e, _ := htmlcharset.Lookup(label)
 		d.Encoding = displayCharset(declared)
 		d.note("decoded as %s, as the page declares (it is not valid UTF-8)", d.Encoding)
-		return decodeWith(e, data)
+		return decodeWith(e, data), nil
 	}
 	valid, runs, bad, first := utf8Stats(data)
 	if bom || valid > 0 && valid >= runs {
@@ -421,17 +437,17 @@ func decode(name string, data []byte, prescan bool, d *Draft) (string, error) {
 	return text, nil
 }
 
-func decodeWith(e encoding.Encoding, data []byte) (string, error) {
+func decodeWith(e encoding.Encoding, data []byte) string {
 	out, err := e.NewDecoder().Bytes(data)
 	if err != nil { // x/text decoders replace bad input; be safe
-		return strings.ToValidUTF8(string(data), "\uFFFD"), nil
+		return strings.ToValidUTF8(string(data), "\uFFFD")
 	}
-	return string(out), nil
+	return string(out)
 }
 
 // guessUTF16 recognises UTF-16 without a byte-order mark by its zero
-// bytes, which Latin, Cyrillic and most other text has in every other
-// byte and nowhere else.
+// bytes: text mostly in Latin letters has one in every other byte and
+// nowhere else. (Other scripts' UTF-16 has too few zeros to tell.)
 func guessUTF16(data []byte) (xunicode.Endianness, string) {
 	n := min(len(data), 4096) &^ 1
 	if n < 4 {

@@ -71,7 +71,7 @@ func TestImportEncodings(t *testing.T) {
 		{"short Latin word", "a.txt", []byte("caf\xe9 au lait"), "Windows-1252", "café au lait", ""},
 		{"UTF-16LE with BOM", "notes.md", encode(t, utf16le, "# Заголовок\n\nТекст, «кавычки».\n"), "UTF-16LE", "Текст, «кавычки».", "byte-order mark"},
 		{"UTF-16BE with BOM", "notes.md", encode(t, utf16be, "Łódź — tekst.\n"), "UTF-16BE", "Łódź — tekst.", "byte-order mark"},
-		{"UTF-16LE without BOM", "notes.txt", encode(t, noBOM, "Plain words, nothing else.\nAnd a second line.\n"), "UTF-16LE", "Plain words, nothing else.", "every other byte is zero"},
+		{"UTF-16LE without BOM", "notes.txt", encode(t, noBOM, "Plain words, nothing else.\nAnd a second line.\n"), "UTF-16LE", "Plain words, nothing else.", "a zero in every other byte"},
 		{"UTF-8 with BOM", "a.md", append([]byte("\xEF\xBB\xBF"), "Ærø og Åbenrå.\n"...), "UTF-8", "Ærø og Åbenrå.", "removed a UTF-8 byte-order mark"},
 		{"declared charset", "page.html", append([]byte(`<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251"></head><body><p>`), append(encode(t, charmap.Windows1251, "Привет, мир"), "</p></body></html>"...)...), "Windows-1251", "Привет, мир", "as the page declares"},
 		{"declared but valid UTF-8", "page.htm", []byte(`<meta charset="koi8-r"><p>Привет, мир</p>`), "UTF-8", "Привет, мир", "but it is valid UTF-8"},
@@ -344,7 +344,7 @@ func TestImportErrors(t *testing.T) {
 		reason string
 		line   int
 	}{
-		{"too large", "big.html", make([]byte, MaxImportSize+1), ErrTooLarge, "the file is 2.0 MiB; the limit is 2.0 MiB", 0},
+		{"too large", "big.html", make([]byte, MaxImportSize+1), ErrTooLarge, "the file is 2.1 MiB; the limit is 2 MiB", 0},
 		{"pdf", "report.txt", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"), ErrBinary, "looks like a PDF document", 0},
 		{"png", "report.md", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), ErrBinary, "looks like a PNG image", 0},
 		{"jpeg", "photo", []byte("\xFF\xD8\xFF\xE0\x00\x10JFIF"), ErrBinary, "looks like a JPEG image", 0},
@@ -354,7 +354,8 @@ func TestImportErrors(t *testing.T) {
 		{"NUL line", "a.html", []byte("<p>one</p>\n<p>two</p>\nthree\x00"), ErrBinary, "NUL bytes", 3},
 		{"control characters", "a.txt", []byte("\x01\x02\x03\x04 text \x05\x06"), ErrBinary, "control characters", 1},
 		{"docx extension", "Report.DOCX", []byte("anything"), ErrUnsupported, "Word documents (.docx) cannot be imported; Caravan imports .txt, .md, .markdown, .html and .htm files", 0},
-		{"pdf extension", "a.pdf", []byte("%PDF-"), ErrUnsupported, "PDF files", 0},
+		{"pdf extension", "a.pdf", []byte("%PDF-"), ErrUnsupported, "PDF documents (.pdf) cannot be imported", 0},
+		{"image extension", "photo.JPG", []byte("x"), ErrUnsupported, "images (.jpg) cannot be imported", 0},
 		{"rtf", "a.txt", []byte(`{\rtf1\ansi hello}`), ErrUnsupported, "looks like an RTF document", 0},
 		{"empty", "a.txt", nil, ErrEmpty, "there is no text in it", 0},
 		{"whitespace", "a.md", []byte(" \n\t\r\n  \n"), ErrEmpty, "there is no text in it", 0},
@@ -441,6 +442,7 @@ func TestImportPathological(t *testing.T) {
 		{"CJK", "a.txt", fill("罢工于一月二日开始。")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			start := time.Now()
 			d, err := Import(c.file, c.data)
 			elapsed := time.Since(start)
@@ -449,9 +451,10 @@ func TestImportPathological(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkDraft(t, d, err)
-			if elapsed > 20*time.Second {
-				t.Errorf("took %v", elapsed)
+			if len(d.Markdown) > 4*len(c.data) {
+				t.Errorf("%d bytes of Markdown", len(d.Markdown))
 			}
+			// On timing, see TestHTMLToMarkdownPathological.
 		})
 	}
 }
@@ -517,7 +520,7 @@ func checkDraft(t *testing.T, d Draft, err error) {
 	t.Helper()
 	if err != nil {
 		var ie *ImportError
-		if !errors.As(err, &ie) || ie.Reason == "" {
+		if !errors.As(err, &ie) || ie.Reason == "" || errors.Is(err, errPanic) {
 			t.Fatalf("bad error %#v", err)
 		}
 		return
