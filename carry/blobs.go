@@ -92,6 +92,13 @@ func (s *session) blobSend(ctx context.Context, msg []any) (pending, error) {
 	return p, nil
 }
 
+// forgetAll drops the requests still waiting (a transfer that ended early).
+func (s *session) forgetAll(queue *[]pending) {
+	for _, p := range *queue {
+		s.forget(p)
+	}
+}
+
 func (s *session) forget(p pending) {
 	s.mu.Lock()
 	delete(s.blobs, p.id)
@@ -226,11 +233,7 @@ func (s *session) pullBlob(ctx context.Context, x string, off, size int64) error
 	next := off // where the next request starts
 	var buf []byte
 	bufAt := off // where buf starts
-	defer func() {
-		for _, p := range queue {
-			s.forget(p)
-		}
-	}()
+	defer s.forgetAll(&queue)
 	store := func() error {
 		if len(buf) == 0 {
 			return nil
@@ -298,11 +301,7 @@ func (s *session) pullBlob(ctx context.Context, x string, off, size int64) error
 func (s *session) pushBlob(ctx context.Context, x string, off, size int64) error {
 	ck := newChunker()
 	var queue []pending
-	defer func() {
-		for _, p := range queue {
-			s.forget(p)
-		}
-	}()
+	defer s.forgetAll(&queue)
 	next := off
 	for {
 		for len(queue) < inFlight && next < size {

@@ -567,9 +567,10 @@ func within(n, root *html.Node) bool {
 	return false
 }
 
-// textContent is the text of n and its descendants.
-func textContent(n *html.Node) string {
-	var b strings.Builder
+// walkText calls f, in document order and without recursion (pages can
+// nest deeply), for each descendant of n; f says whether to descend into
+// the node's children.
+func walkText(n *html.Node, f func(c *html.Node) bool) {
 	stack := []*html.Node{n.FirstChild}
 	for len(stack) > 0 {
 		c := stack[len(stack)-1]
@@ -578,25 +579,28 @@ func textContent(n *html.Node) string {
 			continue
 		}
 		stack[len(stack)-1] = c.NextSibling
+		if f(c) {
+			stack = append(stack, c.FirstChild)
+		}
+	}
+}
+
+// textContent is the text of n and its descendants.
+func textContent(n *html.Node) string {
+	var b strings.Builder
+	walkText(n, func(c *html.Node) bool {
 		if c.Type == html.TextNode {
 			b.WriteString(c.Data)
 		}
-		stack = append(stack, c.FirstChild)
-	}
+		return true
+	})
 	return b.String()
 }
 
 // textLen counts the characters of n's text other than white space.
 func textLen(n *html.Node) int {
 	count := 0
-	stack := []*html.Node{n.FirstChild}
-	for len(stack) > 0 {
-		c := stack[len(stack)-1]
-		if c == nil {
-			stack = stack[:len(stack)-1]
-			continue
-		}
-		stack[len(stack)-1] = c.NextSibling
+	walkText(n, func(c *html.Node) bool {
 		if c.Type == html.TextNode {
 			for _, r := range c.Data {
 				if !unicode.IsSpace(r) {
@@ -604,8 +608,8 @@ func textLen(n *html.Node) int {
 				}
 			}
 		}
-		stack = append(stack, c.FirstChild)
-	}
+		return true
+	})
 	return count
 }
 

@@ -302,14 +302,7 @@ func rename(n *html.Node, a atom.Atom) {
 // flatten replaces the children of n with their text, without recursion.
 func flatten(n *html.Node) {
 	var b strings.Builder
-	stack := []*html.Node{n.FirstChild}
-	for len(stack) > 0 {
-		c := stack[len(stack)-1]
-		if c == nil {
-			stack = stack[:len(stack)-1]
-			continue
-		}
-		stack[len(stack)-1] = c.NextSibling
+	walkText(n, func(c *html.Node) bool {
 		switch {
 		case c.Type == html.TextNode:
 			b.WriteString(cleanControls(c.Data))
@@ -317,9 +310,10 @@ func flatten(n *html.Node) {
 			if closesP[c.DataAtom] || c.DataAtom == atom.Br || tableParts[c.DataAtom] {
 				b.WriteByte(' ')
 			}
-			stack = append(stack, c.FirstChild)
+			return true
 		}
-	}
+		return false
+	})
 	for c := n.FirstChild; c != nil; c = n.FirstChild {
 		n.RemoveChild(c)
 	}
