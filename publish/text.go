@@ -285,6 +285,9 @@ func defangMarkdown(md string, d *Draft) string {
 	if !strings.Contains(md, ":") {
 		return md
 	}
+	// A lone CR ends a line for a markdown renderer too (FuzzDefangMarkdown
+	// found "[C]:\rjavascript:0" read as a link definition).
+	md = strings.ReplaceAll(strings.ReplaceAll(md, "\r\n", "\n"), "\r", "\n")
 	links, images := map[string]int{}, map[string]int{}
 	var out strings.Builder
 	for i, block := range strings.Split(md, "\n\n") {
