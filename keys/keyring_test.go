@@ -194,7 +194,13 @@ func TestParsePublicKey(t *testing.T) {
 	if len(relays) != 1 || relays[0] != "ws://10.0.0.2:7447" {
 		t.Errorf("nprofile relays: %v", relays)
 	}
-	for _, bad := range []string{"", "npub1", nsec, strings.Repeat("f", 64), "note1xyz", npub[:len(npub)-1] + "q"} {
+	// A changed last character breaks the checksum (changed for sure: the
+	// random key's npub may already end in "q").
+	last := "q"
+	if strings.HasSuffix(npub, "q") {
+		last = "p"
+	}
+	for _, bad := range []string{"", "npub1", nsec, strings.Repeat("f", 64), "note1xyz", npub[:len(npub)-1] + last} {
 		if _, _, err := ParsePublicKey(bad); !errors.Is(err, ErrNotAKey) {
 			t.Errorf("ParsePublicKey(%q) = %v, want ErrNotAKey", bad, err)
 		}
