@@ -141,6 +141,7 @@ func runPolicy(c *cli, args []string) error {
 		fmt.Fprintf(w, "  - reports (kind 30023) and their translations, from anyone\n")
 	}
 	fmt.Fprintf(w, "  - deletion requests\n")
+	fmt.Fprintf(w, "  - the attachments (blobs) of the events it carries, each up to %s, %s in all\n", humanBytes(cfg.MaxBlob), humanBytes(cfg.Blobs))
 	fmt.Fprintf(w, "  - other people's events, up to a quota: %d of %d, %s of %s (from the last %s when syncing)\n",
 		p.Usage.Strangers.Events, cfg.Strangers.Events, humanBytes(p.Usage.Strangers.Bytes), humanBytes(cfg.Strangers.Bytes),
 		time.Duration(cfg.StrangerWindow))
