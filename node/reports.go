@@ -185,11 +185,19 @@ func checkInput(in *ReportInput) error {
 		tags = append(tags, t)
 	}
 	in.Tags = tags
+	// One imeta tag per blob (NIP-92: one per URL), whoever listed it twice.
+	var atts []Attachment
+	seenBlob := map[string]bool{}
 	for i, a := range in.Attachments {
 		if !event.IsHexID(a.SHA256) {
 			return event.Reject(event.Invalid, "attachment %d: %q is not a sha256", i+1, a.SHA256)
 		}
+		if !seenBlob[a.SHA256] {
+			seenBlob[a.SHA256] = true
+			atts = append(atts, a)
+		}
 	}
+	in.Attachments = atts
 	return nil
 }
 

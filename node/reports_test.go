@@ -89,6 +89,17 @@ func TestReportsAndTranslations(t *testing.T) {
 		t.Errorf("earlier version: %+v %v", old, err)
 	}
 
+	// An attachment listed twice is one imeta tag.
+	data := []byte("a document")
+	att, err := alice.Attach(ctx, "", AttachInput{Data: data, Name: "doc.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r3, err := alice.PublishReport(ctx, "", ReportInput{D: r.D, Title: r2.Title, Lang: "es", Markdown: "con documento", Attachments: []Attachment{att, att}})
+	if err != nil || len(r3.Attach) != 1 || r3.Attach[0].SHA256 != att.SHA256 || !r3.Attach[0].Held {
+		t.Fatalf("attachments: %+v %v", r3, err)
+	}
+
 	// Translating what is not here publishes nothing.
 	before, _ := bob.Store.Stats(ctx)
 	missing := Naddr(strings.Repeat("ab", 32), "nothing")
