@@ -284,7 +284,7 @@ func TestImportMarkdownLinks(t *testing.T) {
 	d := mustImport(t, "a.md", []byte(in))
 	// Code is defanged too: see defangMarkdown.
 	want := "Text click and img and [ok](https://x.org).\n" +
-		"Auto javascript:alert(2) and <https://y.org>, code `x`.\n" +
+		"Auto `javascript:alert(2)` and <https://y.org>, code `x`.\n" +
 		"nested [brackets] t\n\n" +
 		"[good]: https://z.org\n\n" +
 		"```\nx\n```"

@@ -288,6 +288,9 @@ func defangMarkdown(md string, d *Draft) string {
 	// A lone CR ends a line for a markdown renderer too (FuzzDefangMarkdown
 	// found "[C]:\rjavascript:0" read as a link definition).
 	md = strings.ReplaceAll(strings.ReplaceAll(md, "\r\n", "\n"), "\r", "\n")
+	// And NUL is U+FFFD to it (CommonMark 2.3); "[C]:\x00<javascript:>"
+	// must be judged as the renderer will read it.
+	md = strings.ReplaceAll(md, "\x00", "\uFFFD")
 	links, images := map[string]int{}, map[string]int{}
 	var out strings.Builder
 	for i, block := range strings.Split(md, "\n\n") {
@@ -315,7 +318,7 @@ func markdownURL(s string) string {
 }
 
 // defangBlock rewrites [text](javascript:...) as text and
-// <javascript:...> as the bare address.
+// <javascript:...> as the address in code.
 func defangBlock(b string, links, images map[string]int) string {
 	if !strings.Contains(b, ":") {
 		return b
@@ -335,8 +338,13 @@ func defangBlock(b string, links, images map[string]int) string {
 		case c == '<':
 			if j := strings.IndexByte(b[i:], '>'); j > 0 && !strings.ContainsAny(b[i+1:i+j], " \t\n<") {
 				if s := blockedScheme(b[i+1:i+j], false); s != "" {
+					// Shown as code: the bare address could become a link
+					// where it stands ("[](<javascript:x>\")" is no link, but
+					// "[](javascript:x\")" is), code never does.
 					links[s]++
-					out = append(out, b[i+1:i+j]...)
+					out = append(out, '`')
+					out = append(out, strings.ReplaceAll(b[i+1:i+j], "`", "")...)
+					out = append(out, '`')
 					i += j + 1
 					continue
 				}
