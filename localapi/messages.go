@@ -235,15 +235,21 @@ func (h *Handler) addPerson(r *http.Request) (any, error) {
 }
 
 func (h *Handler) removePerson(r *http.Request) (any, error) {
-	var req PersonRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	pk, err := h.n.Resolve(r.Context(), req.As, req.Who)
+	req, pk, err := h.person(r)
 	if err != nil {
 		return nil, err
 	}
 	return struct{}{}, h.n.RemoveContact(r.Context(), req.As, pk)
+}
+
+// person reads a PersonRequest and resolves who it is about.
+func (h *Handler) person(r *http.Request) (PersonRequest, keys.PublicKey, error) {
+	var req PersonRequest
+	if err := decodeBody(r, &req); err != nil {
+		return req, "", err
+	}
+	pk, err := h.n.Resolve(r.Context(), req.As, req.Who)
+	return req, pk, err
 }
 
 func (h *Handler) safety(r *http.Request) (any, error) {
@@ -268,11 +274,7 @@ func (h *Handler) safety(r *http.Request) (any, error) {
 }
 
 func (h *Handler) verify(r *http.Request) (any, error) {
-	var req PersonRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	pk, err := h.n.Resolve(r.Context(), req.As, req.Who)
+	req, pk, err := h.person(r)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package localapi
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -100,14 +101,29 @@ func (h *Handler) reports(r *http.Request) (any, error) {
 		}
 		f.Author = pk.Hex()
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 10000 {
-			return nil, &Error{Code: CodeInvalid, Msg: "limit must be a number from 1 to 10000"}
-		}
-		f.Limit = n
+	n, err := limitParam(q, 10000)
+	if err != nil {
+		return nil, err
 	}
+	f.Limit = n
 	return list(h.n.Reports(r.Context(), f))
+}
+
+// limitParam reads the optional "limit" parameter (0 when absent), from 1
+// to max (no bound when max is 0).
+func limitParam(q url.Values, max int) (int, error) {
+	l := q.Get("limit")
+	if l == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || max > 0 && n > max {
+		if max > 0 {
+			return 0, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("limit must be a number from 1 to %d", max)}
+		}
+		return 0, &Error{Code: CodeInvalid, Msg: "limit must be a positive number"}
+	}
+	return n, nil
 }
 
 func (h *Handler) readReport(r *http.Request) (any, error) {
@@ -187,13 +203,11 @@ func (h *Handler) search(r *http.Request) (any, error) {
 		}
 		o.Kinds = append(o.Kinds, n)
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 {
-			return nil, &Error{Code: CodeInvalid, Msg: "limit must be a positive number"}
-		}
-		o.Limit = n
+	n, err := limitParam(q, 0)
+	if err != nil {
+		return nil, err
 	}
+	o.Limit = n
 	return list(h.n.Search(r.Context(), q.Get("q"), o))
 }
 

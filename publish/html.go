@@ -427,22 +427,13 @@ func flattenTable(t *html.Node) {
 // forEachInTable calls f for the descendant elements of t down to, and
 // including, the tables nested in it.
 func forEachInTable(t *html.Node, f func(*html.Node)) {
-	stack := []*html.Node{t.FirstChild}
-	for len(stack) > 0 {
-		c := stack[len(stack)-1]
-		if c == nil {
-			stack = stack[:len(stack)-1]
-			continue
-		}
-		stack[len(stack)-1] = c.NextSibling
+	walkText(t, func(c *html.Node) bool {
 		if c.Type != html.ElementNode {
-			continue
+			return false
 		}
 		f(c)
-		if c.DataAtom != atom.Table {
-			stack = append(stack, c.FirstChild)
-		}
-	}
+		return c.DataAtom != atom.Table
+	})
 }
 
 func intAttr(n *html.Node, key string, def int) int {
@@ -569,7 +560,7 @@ func within(n, root *html.Node) bool {
 
 // walkText calls f, in document order and without recursion (pages can
 // nest deeply), for each descendant of n; f says whether to descend into
-// the node's children.
+// the node's children. (Not only for text: any walk of the tree.)
 func walkText(n *html.Node, f func(c *html.Node) bool) {
 	stack := []*html.Node{n.FirstChild}
 	for len(stack) > 0 {
