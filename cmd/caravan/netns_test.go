@@ -9,14 +9,35 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip19"
 )
+
+// lockedBuffer collects a running process's output; the test may read it
+// while the process still writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
 
 // netns is a throwaway network of namespaces that the test owns.
 type netns struct {
@@ -110,12 +131,12 @@ func TestThreeHosts(t *testing.T) {
 	os.WriteFile(keyFile, []byte(nsec), 0o600)
 	cv(nsA, "--data", dA, "id", "import", "alice", keyFile, "--no-passphrase")
 
-	var logs []*bytes.Buffer
+	var logs []*lockedBuffer
 	serve := func(name, data, addr string) {
-		var buf bytes.Buffer
-		logs = append(logs, &buf)
+		buf := new(lockedBuffer)
+		logs = append(logs, buf)
 		cmd := in(name, "--data", data, "serve", "--listen", addr, "--no-passphrase")
-		cmd.Stdout, cmd.Stderr = &buf, &buf
+		cmd.Stdout, cmd.Stderr = buf, buf
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -146,7 +167,11 @@ func TestThreeHosts(t *testing.T) {
 
 	start := time.Now()
 	// A note and a report on A.
-	waitFor("A's node", func() bool { return in(nsA, "--data", dA, "status").Run() == nil })
+	serving := func(data string) func() bool {
+		return func() bool { _, err := node.ReadRuntime(data); return err == nil }
+	}
+	waitFor("A's node", serving(dA))
+	waitFor("B's node", serving(dB))
 	out := cv(nsA, "--data", dA, "post", "Zhanaozen: the square is full tonight")
 	note := strings.Fields(out)[1]
 	now := time.Now().Unix()
@@ -187,10 +212,9 @@ func TestThreeHosts(t *testing.T) {
 		if limit != "" {
 			c = "dd bs=1 count=" + limit + " status=none | " + c
 		}
-		cmd := in(nsB, "--data", dB, "sync", "--exec", c)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		go func() { <-ctx.Done(); cmd.Process.Kill() }()
+		cmd := exec.CommandContext(ctx, "ip", "netns", "exec", nsB, bin, "--data", dB, "sync", "--exec", c)
 		out, err := cmd.CombinedOutput()
 		t.Logf("pipe (limit %q): %v\n%s", limit, err, out)
 	}

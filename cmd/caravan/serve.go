@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log"
 	"net"
+	"time"
 
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/localapi"
@@ -48,7 +50,7 @@ func runServe(c *cli, args []string) error {
 		return err
 	}
 	logger := log.New(c.stderr, "caravan: ", log.LstdFlags)
-	n, err := node.Open(dir, node.Options{Logf: logger.Printf})
+	n, err := openForServe(c.ctx, dir, node.Options{Logf: logger.Printf})
 	if errors.Is(err, node.ErrBusy) {
 		return hint(err, "another 'caravan serve' is already running on this data directory; stop it, or use --data for a second node")
 	}
@@ -187,4 +189,39 @@ func (c *cli) createFirst(n *node.Node, ps *passSource) (keys.Identity, error) {
 	}
 	fmt.Fprintf(c.stderr, "Created identity %q: %s\n", id.Name, id.NPub)
 	return id, nil
+}
+
+// busyWait is how long serve waits for a short command (post, status, a
+// sync) to let go of the data directory before giving up.
+const busyWait = 15 * time.Second
+
+// openForServe opens the data directory for serving. Another command may
+// hold it for a moment (a script that starts serve and at once asks for
+// status); serve waits for it. A running serve that answers on its local API
+// is reported at once.
+func openForServe(ctx context.Context, dir string, opts node.Options) (*node.Node, error) {
+	deadline := time.Now().Add(busyWait)
+	for {
+		n, err := node.Open(dir, opts)
+		if !errors.Is(err, node.ErrBusy) || time.Now().After(deadline) || serving(ctx, dir) {
+			return n, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// serving reports whether a caravan serve answers on dir's local API.
+func serving(ctx context.Context, dir string) bool {
+	rt, err := node.ReadRuntime(dir)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err = localapi.NewClient(rt.API, rt.Token).Status(ctx)
+	return err == nil
 }
