@@ -173,6 +173,36 @@ CREATE UNIQUE INDEX blob_data_at ON blob_data(sha256, offset);
 INSERT INTO blob_data (sha256, offset, data) SELECT sha256, 0, data FROM blobs WHERE length(data) > 0;
 UPDATE blobs SET data = x'';
 `,
+	// 4 -> 5: what peers are known to hold, for bundles made for them:
+	// events they sent us or confirmed (state 1) or that went to them in
+	// a bundle not yet confirmed (state 2); the bundles made and read; and
+	// how far a complete sync with a peer reached (our eid at its start).
+	`
+CREATE TABLE peer_events (
+	peer   TEXT    NOT NULL,
+	id     BLOB    NOT NULL,
+	state  INTEGER NOT NULL,
+	bundle BLOB,
+	at     INTEGER NOT NULL,
+	PRIMARY KEY (peer, id)
+) WITHOUT ROWID;
+CREATE INDEX peer_events_bundle ON peer_events(bundle) WHERE bundle IS NOT NULL;
+
+CREATE TABLE bundles (
+	id     BLOB    NOT NULL,
+	way    INTEGER NOT NULL, -- 1 read here, 2 made here
+	peer   TEXT    NOT NULL, -- who made it, or whom it was made for ('' none)
+	events INTEGER NOT NULL,
+	at     INTEGER NOT NULL,
+	PRIMARY KEY (id, way)
+) WITHOUT ROWID;
+
+CREATE TABLE peer_sync (
+	peer TEXT    NOT NULL PRIMARY KEY,
+	eid  INTEGER NOT NULL,
+	at   INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the schema version this code writes.
