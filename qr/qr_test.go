@@ -6,6 +6,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip19"
 	qrcode "github.com/skip2/go-qrcode"
+	"golang.org/x/image/draw"
 )
 
 var (
@@ -305,6 +307,39 @@ func TestReadFile(t *testing.T) {
 
 	if _, err := ReadFile(filepath.Join(dir, "missing.png")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a missing file: got %v", err)
+	}
+}
+
+// A photo is a JPEG: lossy, and rarely at whole pixels a module. The
+// largest event, drawn as a PNG, scaled to 5 pixels a module and saved
+// as a JPEG of modest quality, still reads back whole.
+func TestEventThroughJPEG(t *testing.T) {
+	ev := sized(t, MaxEventBytes, "ж")
+	text, _ := EventText(ev)
+	b, _ := PNG(text)
+	src, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	side := src.Bounds().Dx() * 5 / 8
+	small := image.NewGray(image.Rect(0, 0, side, side))
+	draw.BiLinear.Scale(small, small.Bounds(), src, src.Bounds(), draw.Src, nil)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, small, &jpeg.Options{Quality: 60}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "photo.jpg")
+	os.WriteFile(path, buf.Bytes(), 0o644)
+	got, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Parse(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := event.Verify(p.Event); err != nil || p.Event.ID != ev.ID {
+		t.Fatalf("read back %s (%v), want %s", p.Event.ID, err, ev.ID)
 	}
 }
 
