@@ -4,17 +4,11 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"image"
-	_ "image/jpeg" // decode photos of QR codes
-	_ "image/png"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 )
 
 func init() {
@@ -197,28 +191,6 @@ func printPeople(c *cli, ps []node.Contact) {
 		}
 		fmt.Fprintln(c.stdout)
 	}
-}
-
-// readQR decodes the first QR code in a PNG or JPEG file.
-func readQR(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	img, _, err := image.Decode(io.LimitReader(f, 32<<20))
-	if err != nil {
-		return "", fmt.Errorf("%s is not a PNG or JPEG picture: %v", path, err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", err
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		return "", hint(fmt.Errorf("no QR code found in %s", path), "take the photo straight on, close enough that the code fills a good part of the picture")
-	}
-	return strings.TrimSpace(res.GetText()), nil
 }
 
 func runGroup(c *cli, args []string) error {
