@@ -98,7 +98,7 @@ func FuzzRecords(f *testing.F) {
 				t.Fatalf("a blob piece past its blob's end")
 			}
 			return nil
-		}, seen: map[[8]byte]bool{}, blobs: map[[32]byte]int64{}}
+		}, seen: map[[8]byte]bool{}, blobs: map[[32]byte]int64{}, blobWhole: map[[32]byte]bool{}}
 		at := int(cut) % (len(b) + 1)
 		for _, piece := range [][]byte{b[:at], b[at:]} {
 			st.buf = append(st.buf, piece...)

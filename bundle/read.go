@@ -250,13 +250,15 @@ type Damage struct {
 	LostEvents    []Listed
 	LostBlobs     []ListedBlob
 	LostUnlisted  int
-	BadRecords    int // records that did not parse (a faulty writer)
+	// Blobs whose listing was lost, and that were not read whole.
+	LostUnlistedBlobs int
+	BadRecords        int // records that did not parse (a faulty writer)
 }
 
 // Any says whether anything was lost.
 func (d Damage) Any() bool {
 	return len(d.MissingParts) > 0 || len(d.LostFrames) > 0 || len(d.LostEvents) > 0 || len(d.LostBlobs) > 0 ||
-		d.LostUnlisted > 0 || d.BadRecords > 0 || !d.IndexComplete
+		d.LostUnlisted > 0 || d.LostUnlistedBlobs > 0 || d.BadRecords > 0 || !d.IndexComplete
 }
 
 // Read reads every intact record in order and calls fn with it; fn's
@@ -280,7 +282,7 @@ func (r *Reader) Read(fn func(Record) error) (Damage, error) {
 			d.Located = append(d.Located, pt.src.Name())
 		}
 	}
-	st := &stream{fn: fn, seen: map[[8]byte]bool{}, blobs: map[[32]byte]int64{}}
+	st := &stream{fn: fn, seen: map[[8]byte]bool{}, blobs: map[[32]byte]int64{}, blobWhole: map[[32]byte]bool{}}
 	resync := false
 	for i := int64(0); i < total; i++ {
 		plain, why := r.frame(i, &d)
@@ -318,8 +320,8 @@ func (r *Reader) Read(fn func(Record) error) (Damage, error) {
 			resync = true
 		}
 	}
-	if len(st.buf) > 0 {
-		d.BadRecords++
+	if len(st.buf) > 0 && !resync {
+		d.BadRecords++ // the last frame was read, and ends inside a record
 	}
 	listed := map[[8]byte]bool{}
 	for _, e := range st.events {
@@ -343,6 +345,17 @@ func (r *Reader) Read(fn func(Record) error) (Damage, error) {
 		}
 		unseen := len(st.seen) - seenListed // read, not in what index survived
 		d.LostUnlisted = max(0, r.h.Events-len(st.events)-unseen)
+		whole := 0
+		listedBlobs := map[[32]byte]bool{}
+		for _, b := range st.blobList {
+			listedBlobs[b.sum] = true
+		}
+		for sum, got := range st.blobs {
+			if !listedBlobs[sum] && got > 0 && st.blobWhole[sum] {
+				whole++
+			}
+		}
+		d.LostUnlistedBlobs = max(0, r.h.Blobs-len(st.blobList)-whole)
 	}
 	return d, nil
 }
@@ -425,14 +438,15 @@ type listedBlob struct {
 
 // stream parses records out of the frames' payloads.
 type stream struct {
-	fn       func(Record) error
-	buf      []byte
-	bad      bool // a record did not parse: resume at the next frame
-	seen     map[[8]byte]bool
-	blobs    map[[32]byte]int64 // bytes read from the start, in order
-	events   []listedEvent
-	blobList []listedBlob
-	infoSeen bool
+	fn        func(Record) error
+	buf       []byte
+	bad       bool // a record did not parse: resume at the next frame
+	seen      map[[8]byte]bool
+	blobs     map[[32]byte]int64 // bytes read from the start, in order
+	blobWhole map[[32]byte]bool
+	events    []listedEvent
+	blobList  []listedBlob
+	infoSeen  bool
 }
 
 func (s *stream) parse(d *Damage) error {
@@ -504,6 +518,9 @@ func (s *stream) record(typ byte, body []byte, d *Damage) error {
 		}
 		if s.blobs[rec.Blob] == rec.Offset {
 			s.blobs[rec.Blob] += int64(len(rec.Data))
+			if s.blobs[rec.Blob] == rec.Total {
+				s.blobWhole[rec.Blob] = true
+			}
 		}
 		return s.fn(rec)
 	case 'i':

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/ellswift"
 	"github.com/btcsuite/btcd/btcutil/bech32"
 	"github.com/caravan-mesh/caravan/internal/atomicfile"
 	"github.com/caravan-mesh/caravan/msg"
@@ -603,4 +605,20 @@ func (s *Signer) Name() string               { return s.name }
 func (s *Signer) Sign(ev *nostr.Event) error { return s.k.Sign(s.name, ev) }
 func (s *Signer) ConversationKey(peer string) ([32]byte, error) {
 	return s.k.ConversationKey(s.name, peer)
+}
+
+// BundleECDH is the x-coordinate of an identity's secret key times the
+// point encoded (ElligatorSwift, BIP-324) in ell: how a bundle made for the
+// identity is opened (package bundle). The secret key stays here.
+func (k *Keyring) BundleECDH(name string, ell [64]byte) ([32]byte, error) {
+	sk, _, err := k.secret(name)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	b, err := hex.DecodeString(sk)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	priv, _ := btcec.PrivKeyFromBytes(b)
+	return ellswift.EllswiftECDHXOnly(ell, priv)
 }

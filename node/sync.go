@@ -106,6 +106,7 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 	n.peers.connected(name, kind)
 	held := &holdings{n: n, peer: name}
 	defer held.flush()
+	reached, _ := n.Store.MaxEID(ctx)
 	var blobs carry.Blobs = syncBlobs{n}
 	if o.Relay {
 		blobs = nil // public relays do not move blobs
@@ -126,6 +127,13 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 	})
 	if errors.Is(err, context.Canceled) {
 		err = nil
+	}
+	if err == nil && !p.Incomplete && !o.Relay && !o.Live {
+		// Everything stored here before the session was reconciled: a
+		// bundle for this peer need not carry it.
+		if err := n.Store.SetPeerSynced(context.Background(), name, reached); err != nil {
+			n.logf("record the sync with %s: %v", name, err)
+		}
 	}
 	n.peers.finished(name, kind, p, err)
 	return p, err

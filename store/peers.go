@@ -87,22 +87,18 @@ func (s *Store) CountUnconfirmed(ctx context.Context, peer string) (int, error) 
 
 // AddPeerEvents records that peer holds (PeerHolds) or was sent in bundle
 // (PeerSentTo) the events with these ids. A confirmed holding is never
-// turned back into an unconfirmed one.
+// turned back into an unconfirmed one; an event sent again keeps the first
+// bundle it went in (confirming that one confirms it).
 func (s *Store) AddPeerEvents(ctx context.Context, peer string, state int, bundle []byte, ids []string) error {
 	if peer == "" || len(ids) == 0 {
 		return nil
 	}
 	now := s.now().Unix()
 	return s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
-		tx, err := c.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
-		st, err := tx.PrepareContext(ctx, `
+		st, err := c.PrepareContext(ctx, `
 INSERT INTO peer_events (peer, id, state, bundle, at) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (peer, id) DO UPDATE SET state = min(state, excluded.state),
-	bundle = CASE WHEN excluded.state < state THEN NULL ELSE excluded.bundle END, at = excluded.at`)
+	bundle = CASE WHEN excluded.state < state THEN NULL ELSE coalesce(bundle, excluded.bundle) END, at = excluded.at`)
 		if err != nil {
 			return err
 		}
@@ -116,7 +112,7 @@ ON CONFLICT (peer, id) DO UPDATE SET state = min(state, excluded.state),
 				return err
 			}
 		}
-		return tx.Commit()
+		return nil
 	})
 }
 

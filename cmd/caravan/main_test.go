@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/binary"
 	"image"
 	"image/jpeg"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -66,6 +68,18 @@ func TestScripts(t *testing.T) {
 				path := ts.MkAbs(args[0])
 				os.MkdirAll(filepath.Dir(path), 0o755)
 				if err := os.WriteFile(path, gpsJPEG(), 0o644); err != nil {
+					ts.Fatalf("%v", err)
+				}
+			},
+			// randfile FILE SIZE: write SIZE bytes that do not compress.
+			"randfile": func(ts *testscript.TestScript, neg bool, args []string) {
+				n, err := strconv.Atoi(args[1])
+				if err != nil {
+					ts.Fatalf("randfile: %v", err)
+				}
+				b := make([]byte, n)
+				rand.Read(b)
+				if err := os.WriteFile(ts.MkAbs(args[0]), b, 0o644); err != nil {
 					ts.Fatalf("%v", err)
 				}
 			},

@@ -1,0 +1,192 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/caravan-mesh/caravan/bundle"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+func notes(t *testing.T, n *Node, count int, prefix string) []string {
+	t.Helper()
+	var ids []string
+	for i := range count {
+		ev, err := n.Publish(context.Background(), "", &nostr.Event{Kind: 1, Content: fmt.Sprintf("%s %d", prefix, i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ev.ID)
+	}
+	return ids
+}
+
+func holds(t *testing.T, n *Node, ids []string) int {
+	t.Helper()
+	has, err := n.Store.Has(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := 0
+	for _, id := range ids {
+		if has[id] {
+			c++
+		}
+	}
+	return c
+}
+
+func TestBundleCarriesEventsAndBlobs(t *testing.T) {
+	ctx := context.Background()
+	alice := person(t, "alice", "")
+	bob := person(t, "bob", "")
+	ids := notes(t, alice, 30, "from Almaty")
+	photo := make([]byte, 300_000)
+	rand.Read(photo)
+	sum, _ := alice.Store.PutBlob(ctx, photo, "image/jpeg")
+	x := hex.EncodeToString(sum[:])
+	r, err := alice.PublishReport(ctx, "", ReportInput{Title: "Photo", Lang: "en", Markdown: "the square",
+		Attachments: []Attachment{{SHA256: x, MIME: "image/jpeg", Size: int64(len(photo))}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids = append(ids, r.ID)
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "stick.bin")
+	made, err := alice.ExportBundle(ctx, BundleExport{Path: path, For: pk(t, bob), To: []string{pk(t, bob)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if made.Events < 31 || made.Blobs != 1 || made.ByClass["own"] < 31 {
+		t.Fatalf("made %+v", made)
+	}
+	got, err := bob.ImportBundle(ctx, BundleImport{Paths: []string{path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Stored != made.Events || got.Blobs != 1 || got.Lost.Any() || got.From != pk(t, alice) {
+		t.Fatalf("read %+v", got)
+	}
+	if holds(t, bob, ids) != len(ids) {
+		t.Fatal("bob is missing events")
+	}
+	if b, _ := bob.Store.Blob(ctx, sum[:]); !bytes.Equal(b, photo) {
+		t.Fatal("the photo did not arrive whole")
+	}
+
+	// Again: nothing new, nothing broken, and it says it was read before.
+	again, err := bob.ImportBundle(ctx, BundleImport{Paths: []string{path}})
+	if err != nil || again.Stored != 0 || again.Held != made.Events || again.ReadBefore == 0 {
+		t.Fatalf("second import: %+v %v", again, err)
+	}
+
+	// The next bundle for bob leaves out what went in the first.
+	newer := notes(t, alice, 3, "later")
+	made2, err := alice.ExportBundle(ctx, BundleExport{Path: path + "2", For: pk(t, bob), To: []string{pk(t, bob)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if made2.Events != 3 || made2.Blobs != 0 || made2.Unconfirmed != made.Events {
+		t.Fatalf("second bundle for bob: %+v", made2)
+	}
+	resend, err := alice.ExportBundle(ctx, BundleExport{Path: path + "3", For: pk(t, bob), To: []string{pk(t, bob)}, Resend: true})
+	if err != nil || resend.Events != made.Events+3 {
+		t.Fatalf("with resend: %+v %v", resend, err)
+	}
+
+	// Bob's bundle back confirms that the first arrived; then alice leaves
+	// it out even with --resend.
+	back := filepath.Join(dir, "back.bin")
+	if _, err := bob.ExportBundle(ctx, BundleExport{Path: back, For: pk(t, alice), To: []string{pk(t, alice)}}); err != nil {
+		t.Fatal(err)
+	}
+	conf, err := alice.ImportBundle(ctx, BundleImport{Paths: []string{back}})
+	if err != nil || conf.Confirmed != made.Events {
+		t.Fatalf("confirmation: %+v %v", conf, err)
+	}
+	after, err := alice.ExportBundle(ctx, BundleExport{Path: path + "4", For: pk(t, bob), To: []string{pk(t, bob)}, Resend: true})
+	if err != nil || after.Events != 3 {
+		t.Fatalf("after confirmation, with resend: %+v %v", after, err)
+	}
+	if holds(t, bob, newer) != 0 {
+		t.Fatal("test set-up: bob already has the newer notes")
+	}
+}
+
+func TestBundleDamagedImportsTheRest(t *testing.T) {
+	ctx := context.Background()
+	alice := person(t, "alice", "")
+	bob := person(t, "bob", "")
+	// Enough text for several frames.
+	var ids []string
+	for i := range 1500 {
+		ev, err := alice.Publish(ctx, "", &nostr.Event{Kind: 1, Content: fmt.Sprintf("%d %x", i, make([]byte, 400))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ev.ID)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "b")
+	if _, err := alice.ExportBundle(ctx, BundleExport{Path: path, To: []string{pk(t, bob)}, Split: bundle.MinPartSize}); err != nil {
+		t.Fatal(err)
+	}
+	parts, _ := filepath.Glob(path + ".*")
+	if len(parts) < 3 {
+		t.Fatalf("%d parts", len(parts))
+	}
+	// Part 2 is missing and part 3 is damaged.
+	b, _ := os.ReadFile(parts[2])
+	b[len(b)/2] ^= 0xff
+	os.WriteFile(parts[2], b, 0o600)
+	without := append([]string{parts[0]}, parts[2:]...)
+	got, err := bob.ImportBundle(ctx, BundleImport{Paths: without})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Lost.MissingParts) != 1 || got.Lost.MissingParts[0] != 2 || got.Lost.Frames < 2 {
+		t.Fatalf("lost %+v", got.Lost)
+	}
+	held := holds(t, bob, ids)
+	if held == 0 || held+got.Lost.Events != len(ids) || got.Lost.ByKind["notes"] != got.Lost.Events {
+		t.Fatalf("held %d + lost %d != %d (%+v)", held, got.Lost.Events, len(ids), got.Lost)
+	}
+	// With every part whole, the rest arrives; nothing twice.
+	os.WriteFile(parts[2], append(b[:len(b)/2:len(b)/2], append([]byte{b[len(b)/2] ^ 0xff}, b[len(b)/2+1:]...)...), 0o600)
+	got, err = bob.ImportBundle(ctx, BundleImport{Paths: parts})
+	if err != nil || got.Lost.Any() || holds(t, bob, ids) != len(ids) || got.Stored != len(ids)-held {
+		t.Fatalf("whole: %+v %v", got, err)
+	}
+}
+
+func TestBundleWrongKey(t *testing.T) {
+	ctx := context.Background()
+	alice := person(t, "alice", "")
+	bob := person(t, "bob", "")
+	eve := person(t, "eve", "")
+	notes(t, alice, 2, "x")
+	path := filepath.Join(t.TempDir(), "b")
+	if _, err := alice.ExportBundle(ctx, BundleExport{Path: path, To: []string{pk(t, bob)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eve.ImportBundle(ctx, BundleImport{Paths: []string{path}}); !errors.Is(err, ErrBundleLocked) {
+		t.Fatalf("eve: %v", err)
+	}
+	if _, err := alice.ExportBundle(ctx, BundleExport{Path: path, To: []string{pk(t, bob)}}); err == nil {
+		t.Fatal("overwrote an existing file")
+	}
+	if _, err := alice.ExportBundle(ctx, BundleExport{Path: path + "x"}); err == nil {
+		t.Fatal("a bundle nobody can open")
+	}
+	if m, _ := filepath.Glob(path + "x*"); len(m) != 0 {
+		t.Fatalf("a failed export left %v", m)
+	}
+}

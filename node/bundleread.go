@@ -1,0 +1,301 @@
+package node
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/caravan-mesh/caravan/bundle"
+	"github.com/caravan-mesh/caravan/store"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// BundleImport names a bundle's files and the passphrase, if any. Bundles
+// made for one of this node's identities open with its key (unlocked).
+type BundleImport struct {
+	Paths      []string `json:"paths"`
+	Passphrase string   `json:"passphrase,omitempty"`
+}
+
+// BundleRead says what a bundle brought and what of it was lost.
+type BundleRead struct {
+	ID      string   `json:"id"`
+	From    string   `json:"from,omitempty"` // the maker's public key
+	Created int64    `json:"created_at"`
+	Parts   int      `json:"parts"`
+	Files   []string `json:"files"`
+	// Read before, at this time (unix seconds); importing again is safe.
+	ReadBefore int64 `json:"read_before,omitempty"`
+
+	Events    int            `json:"events"` // events in the bundle that were read
+	Stored    int            `json:"stored"`
+	Held      int            `json:"held"` // already here
+	Refused   int            `json:"refused"`
+	Why       map[string]int `json:"why,omitempty"` // refusals by reason
+	Blobs     int            `json:"blobs"`         // blobs now held whole
+	BlobBytes int64          `json:"blob_bytes"`
+	// Blobs refused (policy) or begun but not complete.
+	BlobsRefused map[string]string `json:"blobs_refused,omitempty"`
+	Confirmed    int               `json:"confirmed,omitempty"` // our events the maker says it got
+
+	Lost Lost `json:"lost"`
+}
+
+// Lost is what a damaged or incomplete bundle could not give.
+type Lost struct {
+	MissingParts []int    `json:"missing_parts,omitempty"`
+	Frames       int      `json:"frames,omitempty"`
+	Bytes        int64    `json:"bytes,omitempty"`
+	Cut          []string `json:"cut,omitempty"`     // files shorter than they should be
+	Located      []string `json:"located,omitempty"` // files with a damaged header, read anyway
+	// Events listed in the bundle and not read, by kind name; HeldAnyway
+	// of them are here from elsewhere.
+	Events     int            `json:"events,omitempty"`
+	ByKind     map[string]int `json:"by_kind,omitempty"`
+	HeldAnyway int            `json:"held_anyway,omitempty"`
+	IDs        []string       `json:"ids,omitempty"` // 16-hex-digit prefixes of the lost ones not held
+	// Events whose listing was lost too (only their count is known).
+	Unlisted int `json:"unlisted,omitempty"`
+	// Attachments whose listing was lost too, not read whole.
+	UnlistedBlobs int      `json:"unlisted_blobs,omitempty"`
+	Blobs         []string `json:"blobs,omitempty"` // sha256 of blobs not read whole
+	BadRecords    int      `json:"bad_records,omitempty"`
+}
+
+// Any says whether anything was lost.
+func (l Lost) Any() bool {
+	return len(l.MissingParts) > 0 || l.Frames > 0 || l.Events > 0 || l.Unlisted > 0 || l.UnlistedBlobs > 0 ||
+		len(l.Blobs) > 0 || l.BadRecords > 0
+}
+
+// bundleKey lets package bundle try an identity's key.
+type bundleKey struct {
+	n    *Node
+	name string
+	pub  string
+}
+
+func (k bundleKey) PubKey() string { return k.pub }
+func (k bundleKey) ECDH(ell [64]byte) ([32]byte, error) {
+	return k.n.Keys.BundleECDH(k.name, ell)
+}
+
+// ErrBundleLocked is a bundle no given passphrase or unlocked identity
+// opens.
+var ErrBundleLocked = errors.New("cannot open the bundle")
+
+// ImportBundle reads a bundle: every intact event goes through the same
+// checks and policy as one from a sync, blobs follow their events, and
+// what the maker holds is remembered. Importing twice, or after a crash in
+// the middle, is safe.
+func (n *Node) ImportBundle(ctx context.Context, o BundleImport) (BundleRead, error) {
+	var res BundleRead
+	var srcs []bundle.Source
+	for _, p := range o.Paths {
+		f, err := bundle.OpenFile(p)
+		if err != nil {
+			return res, err
+		}
+		defer f.Close()
+		srcs = append(srcs, f)
+	}
+	ids, err := n.Keys.List()
+	if err != nil {
+		return res, err
+	}
+	keys := bundle.Keys{Passphrase: o.Passphrase}
+	var locked []string
+	for _, id := range ids {
+		if id.Unlocked {
+			keys.Identities = append(keys.Identities, bundleKey{n, id.Name, id.PubKey.Hex()})
+		} else {
+			locked = append(locked, id.Name)
+		}
+	}
+	r, err := bundle.Open(srcs, keys)
+	if errors.Is(err, bundle.ErrNoKey) {
+		var be *bundle.Error
+		errors.As(err, &be)
+		msg := "it is not a bundle, or it was made for someone else"
+		if o.Passphrase != "" {
+			msg = "the passphrase is wrong, or it is not a bundle, or it was made for someone else"
+		}
+		if len(locked) > 0 {
+			msg += fmt.Sprintf(" (locked identities were not tried: %s; unlock with 'caravan unlock')", strings.Join(locked, ", "))
+		}
+		return res, fmt.Errorf("%w %s: %s; a bundle looks like random bytes, so these cannot be told apart", ErrBundleLocked, be.Name, msg)
+	}
+	if err != nil {
+		return res, err
+	}
+	t := r.Totals()
+	res.ID, res.Parts, res.Created, res.Files = t.ID, t.Parts, t.Created, r.SortedParts()
+	res.Why, res.BlobsRefused = map[string]int{}, map[string]string{}
+	idb, _ := hex.DecodeString(t.ID)
+	if prev, ok, err := n.Store.FindBundle(ctx, idb, store.BundleRead); err != nil {
+		return res, err
+	} else if ok {
+		res.ReadBefore = prev.At
+	}
+
+	var (
+		batch   []*nostr.Event
+		readIDs []string
+		info    *bundle.Info
+		blobs   = syncBlobs{n}
+	)
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		for i, r := range n.Ingest(ctx, batch...) {
+			switch {
+			case r.Err != nil:
+				res.Refused++
+				res.Why[reason(r.Err)]++
+			case r.Outcome == store.Stored:
+				res.Stored++
+				readIDs = append(readIDs, batch[i].ID)
+			default:
+				res.Held++
+				readIDs = append(readIDs, batch[i].ID)
+			}
+		}
+		batch = batch[:0]
+	}
+	damage, err := r.Read(func(rec bundle.Record) error {
+		switch {
+		case rec.Info != nil:
+			info = rec.Info
+		case rec.Event != nil:
+			res.Events++
+			ev := new(nostr.Event)
+			if err := ev.UnmarshalJSON(rec.Event); err != nil {
+				res.Refused++
+				res.Why["invalid: not an event"]++
+				return nil
+			}
+			batch = append(batch, ev)
+			if len(batch) >= 256 {
+				flush()
+			}
+		default:
+			flush() // a blob is taken only for events held
+			sum := hex.EncodeToString(rec.Blob[:])
+			if _, refused := res.BlobsRefused[sum]; refused {
+				return nil
+			}
+			_, done, err := blobs.PutBlobPart(ctx, sum, rec.Offset, rec.Total, rec.Data)
+			switch {
+			case err != nil:
+				res.BlobsRefused[sum] = err.Error()
+			case done && rec.Offset+int64(len(rec.Data)) == rec.Total:
+				res.Blobs++
+				res.BlobBytes += rec.Total
+			}
+		}
+		return ctx.Err()
+	})
+	flush()
+	if err != nil {
+		return res, err
+	}
+	n.lostInBundle(ctx, damage, &res)
+	if info != nil {
+		res.From = info.From
+	}
+	if res.From != "" {
+		if err := n.Store.AddPeerEvents(ctx, res.From, store.PeerHolds, nil, readIDs); err != nil {
+			return res, err
+		}
+		if info.For != "" && n.isOwn(info.For) {
+			var acks [][]byte
+			for _, a := range info.Acks {
+				if b, err := hex.DecodeString(a); err == nil {
+					acks = append(acks, b)
+				}
+			}
+			if res.Confirmed, err = n.Store.ConfirmBundles(ctx, res.From, acks); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, n.Store.RecordBundle(ctx, store.BundleRecord{ID: idb, Way: store.BundleRead, Peer: res.From, Events: res.Stored + res.Held})
+}
+
+func (n *Node) isOwn(pk string) bool {
+	ids, _ := n.Keys.List()
+	for _, id := range ids {
+		if id.PubKey.Hex() == pk {
+			return true
+		}
+	}
+	return false
+}
+
+// reason is a refusal's machine-readable prefix and first words, to group
+// refusals.
+func reason(err error) string {
+	s := err.Error()
+	if i := strings.IndexAny(s, ";("); i > 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	if len(s) > 80 {
+		s = s[:80]
+	}
+	return s
+}
+
+// lostInBundle turns the reader's damage report into words a user can act
+// on: what kinds of events were lost and which are here anyway.
+func (n *Node) lostInBundle(ctx context.Context, d bundle.Damage, res *BundleRead) {
+	l := &res.Lost
+	l.MissingParts, l.Frames, l.Bytes, l.Cut, l.Located = d.MissingParts, len(d.LostFrames), d.LostBytes, d.Cut, d.Located
+	l.Unlisted, l.UnlistedBlobs, l.BadRecords = d.LostUnlisted, d.LostUnlistedBlobs, d.BadRecords
+	var prefixes []string
+	for _, e := range d.LostEvents {
+		prefixes = append(prefixes, e.IDPrefix)
+	}
+	held, _ := n.Store.HeldByPrefix(ctx, prefixes)
+	l.ByKind = map[string]int{}
+	for _, e := range d.LostEvents {
+		if held[e.IDPrefix] {
+			l.HeldAnyway++
+			continue
+		}
+		l.Events++
+		l.ByKind[KindName(e.Kind)]++
+		l.IDs = append(l.IDs, e.IDPrefix)
+	}
+	sort.Strings(l.IDs)
+	for _, b := range d.LostBlobs {
+		if _, ok, _ := n.Store.BlobInfo(ctx, b.SHA256); !ok {
+			l.Blobs = append(l.Blobs, b.SHA256)
+			n.Store.WantBlob(ctx, b.SHA256) // a later sync fetches the rest
+		}
+	}
+}
+
+// KindName is a kind in words, for people.
+func KindName(k int) string {
+	switch k {
+	case 0:
+		return "profiles"
+	case 1:
+		return "notes"
+	case 3:
+		return "contact lists"
+	case 5:
+		return "deletions"
+	case 7:
+		return "reactions"
+	case 1059:
+		return "private messages"
+	case KindReport:
+		return "reports"
+	}
+	return fmt.Sprintf("kind %d", k)
+}
