@@ -123,6 +123,9 @@ func runBundle(c *cli, args []string) error {
 		if errors.Is(err, node.ErrBundleLocked) || (err != nil && strings.Contains(err.Error(), "cannot open the bundle")) {
 			return hint(err, "check the passphrase (--passphrase), or that the bundle was made --to one of your identities")
 		}
+		if err != nil && strings.Contains(err.Error(), "format version") {
+			return hint(err, "this bundle was made by a newer Caravan; update this one (a node that has it offers it for download at its address, /apps/)")
+		}
 		if err != nil {
 			return err
 		}
