@@ -157,14 +157,20 @@ func (n *Node) bundlePeer(ctx context.Context, who string, resend bool) (string,
 	if who == "" {
 		return "", o, nil
 	}
-	if strings.HasPrefix(who, "ws://") || strings.HasPrefix(who, "wss://") {
-		u, err := CheckPeerURL(who)
-		if err != nil {
-			return "", o, err
-		}
-		known := false
-		for _, p := range n.Peers() {
-			known = known || p.URL == u
+	known := false
+	for _, p := range n.Peers() {
+		known = known || p.URL == who
+	}
+	if known || strings.HasPrefix(who, "ws://") || strings.HasPrefix(who, "wss://") {
+		u := who
+		if !known {
+			var err error
+			if u, err = CheckPeerURL(who); err != nil {
+				return "", o, err
+			}
+			for _, p := range n.Peers() {
+				known = known || p.URL == u
+			}
 		}
 		if !known {
 			return "", o, fmt.Errorf("%s is not a peer this node has met (see 'caravan peers'); give the person's npub instead", u)

@@ -190,3 +190,33 @@ func TestBundleWrongKey(t *testing.T) {
 		t.Fatalf("a failed export left %v", m)
 	}
 }
+
+// A bundle for a peer met by sync leaves out what the last complete sync
+// covered. Which side of a stream sync initiates is random; the one that
+// initiates records how far the sync reached.
+func TestBundleForSyncPeer(t *testing.T) {
+	ctx := context.Background()
+	alice := person(t, "alice", "")
+	bob := person(t, "bob", "")
+	notes(t, alice, 5, "before")
+	for i := 0; ; i++ {
+		meet(t, alice, bob) // alice calls bob "b"
+		if eid, _ := alice.Store.PeerSynced(ctx, "b"); eid > 0 {
+			break
+		}
+		if i == 30 {
+			t.Fatal("alice never initiated a sync, or never recorded it")
+		}
+	}
+	after := notes(t, alice, 2, "after")
+	made, err := alice.ExportBundle(ctx, BundleExport{Path: filepath.Join(t.TempDir(), "b"), For: "b", To: []string{pk(t, bob)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if made.Events != len(after) {
+		t.Fatalf("a bundle for the sync peer has %d events, want the %d written since", made.Events, len(after))
+	}
+	if _, err := alice.ExportBundle(ctx, BundleExport{Path: filepath.Join(t.TempDir(), "c"), For: "ws://nobody.example:7447", To: []string{pk(t, bob)}}); err == nil {
+		t.Fatal("a bundle for a peer never met")
+	}
+}
