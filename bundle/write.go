@@ -100,6 +100,7 @@ type Writer struct {
 	target       int
 	index        []byte
 	minFail      int64 // the smallest addition found not to fit
+	credit       int64 // bytes known to fit beyond what is added (see fits)
 
 	held    []byte // the last frame's plaintext, written when the next comes
 	nframes int64  // frames made, held one included
@@ -206,6 +207,10 @@ func (w *Writer) fits(opaque int64, rec ...[]byte) bool {
 	if w.size(n) <= w.o.Max {
 		return true
 	}
+	if w.credit > 0 && n <= w.credit {
+		w.credit -= n // room measured by the last compression, spent raw
+		return true
+	}
 	if w.minFail > 0 && n >= w.minFail {
 		return false
 	}
@@ -218,7 +223,8 @@ func (w *Writer) fits(opaque int64, rec ...[]byte) bool {
 	if c > payloadMax {
 		c = c*100/95 + payloadMax
 	}
-	if w.sizeOf(c) <= w.o.Max {
+	if size := w.sizeOf(c); size <= w.o.Max {
+		w.credit = w.o.Max - size
 		return true
 	}
 	if w.minFail == 0 || n < w.minFail {
