@@ -369,7 +369,11 @@ func TestTruncatedAndCorrupted(t *testing.T) {
 
 func TestMaxSize(t *testing.T) {
 	c := makeContent(t, 5000, 50_000, 50_000)
-	for _, max := range []int64{3000, 20_000, 150_000, 700_000} {
+	maxes := []int64{3000, 20_000, 150_000, 700_000}
+	if raceEnabled {
+		maxes = []int64{3000, 150_000}
+	}
+	for _, max := range maxes {
 		out := newMemOut()
 		w, err := NewWriter(out, Options{Lock: Lock{Passphrase: "p"}, Max: max})
 		if err != nil {
@@ -419,5 +423,76 @@ func TestDamagedHeader(t *testing.T) {
 	g, d := read(t, srcs, Keys{Passphrase: "p"})
 	if len(d.Located) != 1 || len(g.events) != len(c.ids) {
 		t.Fatalf("damaged header: read %d of %d, located %v", len(g.events), len(c.ids), d.Located)
+	}
+}
+
+// The limit holds whatever the content: text that compresses a hundredfold
+// fills frames by the raw cap, mixed content changes the ratio from frame
+// to frame.
+func TestMaxSizeAnyContent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	kinds := map[string]func(i int) string{
+		"repetitive": func(i int) string { return strings.Repeat("a", 500+i%7) },
+		"mixed": func(i int) string {
+			if i%3 == 0 {
+				b := make([]byte, 300)
+				for j := range b {
+					b[j] = byte(rng.Uint32())
+				}
+				return fmt.Sprintf("%x", b)
+			}
+			return strings.Repeat("word ", 100)
+		},
+	}
+	c, step := makeContent(t, 4000), int64(17)
+	if raceEnabled {
+		c, step = makeContent(t, 1500), 40
+	}
+	for max := int64(100_000); max < 3_000_000; max = max*step/10 + 7919 {
+		out := newMemOut()
+		w, err := NewWriter(out, Options{Lock: Lock{Passphrase: "p"}, Max: max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range c.events {
+			if err := w.AddEvent(c.events[i], c.ids[i], 1); err != nil && !errors.Is(err, ErrFull) {
+				t.Fatal(err)
+			}
+		}
+		if s, err := w.Close(); err != nil || s.Bytes > max {
+			t.Errorf("notes, max %d: wrote %d bytes (%v)", max, s.Bytes, err)
+		}
+	}
+	for name, text := range kinds {
+		var raws [][]byte
+		var ids []string
+		for i := range 3000 {
+			id := fmt.Sprintf("%064x", i+1)
+			raws = append(raws, []byte(`{"id":"`+id+`","content":"`+text(i)+`"}`))
+			ids = append(ids, id)
+		}
+		maxes := []int64{100_000, 200_000, 300_000, 1_000_000, 1_234_567}
+		if raceEnabled {
+			maxes = []int64{200_000, 1_234_567}
+		}
+		for _, max := range maxes {
+			out := newMemOut()
+			w, err := NewWriter(out, Options{Lock: Lock{Passphrase: "p"}, Max: max})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range raws {
+				if err := w.AddEvent(raws[i], ids[i], 1); err != nil && !errors.Is(err, ErrFull) {
+					t.Fatal(err)
+				}
+			}
+			s, err := w.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Bytes > max {
+				t.Errorf("%s, max %d: wrote %d bytes", name, max, s.Bytes)
+			}
+		}
 	}
 }

@@ -101,6 +101,7 @@ type Writer struct {
 	index        []byte
 	minFail      int64 // the smallest addition found not to fit
 	credit       int64 // bytes known to fit beyond what is added (see fits)
+	room         int64 // and that the last frame can take
 
 	held    []byte // the last frame's plaintext, written when the next comes
 	nframes int64  // frames made, held one included
@@ -193,9 +194,17 @@ func (w *Writer) sizeOf(raw int64) int64 {
 	return bytes + parts*partHead
 }
 
-// fits says whether rec (the bytes of records still to add) and opaque
-// more bytes that do not compress (blobs) keep the bundle within Max. The quick estimate counts pending records
-// uncompressed; near the limit they are compressed to measure.
+// fits says whether rec (the bytes of records still to add: a record,
+// then its index entries) and opaque more bytes that do not compress
+// (blobs) keep the bundle within Max.
+//
+// The quick estimate counts pending records uncompressed, which never
+// underestimates: every frame but the last takes at least payloadMax bytes
+// of records. Near the limit, a dry run cuts what is pending, the record
+// and the index into frames exactly as writing and closing will, and
+// measures the result. What it leaves (credit) is then spent at the raw
+// rate (appending to the last frame costs at most that) until a frame is
+// due to be cut, when another dry run measures again.
 func (w *Writer) fits(opaque int64, rec ...[]byte) bool {
 	if w.o.Max == 0 {
 		return true
@@ -207,30 +216,73 @@ func (w *Writer) fits(opaque int64, rec ...[]byte) bool {
 	if w.size(n) <= w.o.Max {
 		return true
 	}
-	if w.credit > 0 && n <= w.credit {
-		w.credit -= n // room measured by the last compression, spent raw
+	if c := rawCost(n); w.credit > 0 && c <= w.credit && c <= w.room && int64(len(w.pending)+len(w.index))+n < int64(w.target) {
+		w.credit -= c
+		w.room -= c
 		return true
 	}
 	if w.minFail > 0 && n >= w.minFail {
 		return false
 	}
-	all := append(append([]byte{}, w.pending...), w.index...)
-	for _, r := range rec {
-		all = append(all, r...)
+	stream := append([]byte{}, w.pending...)
+	if len(rec) > 0 {
+		stream = append(stream, rec[0]...)
 	}
-	c := int64(len(w.enc.EncodeAll(all, nil))) + opaque
-	// Frames are filled to about 95%; one more for the cut at the end.
-	if c > payloadMax {
-		c = c*100/95 + payloadMax
+	stream = append(stream, w.index...)
+	for _, r := range rec[min(1, len(rec)):] {
+		stream = append(stream, r...)
 	}
-	if size := w.sizeOf(c); size <= w.o.Max {
+	size, last := w.dryRun(stream, opaque)
+	if size <= w.o.Max {
 		w.credit = w.o.Max - size
+		// What the last frame can take before it must be cut in two.
+		w.room = payloadMax - 64 - last
 		return true
 	}
+	w.credit, w.room = 0, 0
 	if w.minFail == 0 || n < w.minFail {
 		w.minFail = n
 	}
 	return false
+}
+
+// dryRun is the bundle's size if stream were the rest of its records and
+// the bundle were closed, with opaque more bytes written raw before the
+// index, and the size of the last frame's payload.
+func (w *Writer) dryRun(stream []byte, opaque int64) (int64, int64) {
+	frames, target := w.nframes, w.target
+	for len(stream) >= target {
+		var used int
+		used, _, _, target = cut(w.enc, stream, target)
+		stream = stream[used:]
+		frames++
+	}
+	last := int64(0)
+	for len(stream) > 0 {
+		used, payload, _, next := cut(w.enc, stream, min(len(stream), target))
+		target = next
+		stream = stream[used:]
+		frames++
+		last = int64(len(payload))
+	}
+	bytes := frames * FrameSize
+	if opaque > 0 {
+		bytes += rawCost(opaque)
+		last = payloadMax
+	} else if last > 0 {
+		bytes += frameHead + last + 16 - FrameSize // the final frame is not padded
+	}
+	parts := int64(1)
+	if w.partFrames > 0 {
+		parts = (frames + opaque/payloadMax + 1 + w.partFrames - 1) / w.partFrames
+	}
+	return bytes + parts*partHead, last
+}
+
+// rawCost bounds what n more bytes of records add to a last, unfinished
+// piece: themselves, and a frame's overhead at each frame boundary.
+func rawCost(n int64) int64 {
+	return n + (n/payloadMax+1)*(frameHead+16)
 }
 
 func (w *Writer) check() error {
@@ -255,7 +307,8 @@ func (w *Writer) AddEvent(raw []byte, id string, kind int) error {
 	}
 	entry := append(append([]byte{'i', 0}, idb[:8]...), binary.AppendUvarint(nil, uint64(kind))...)
 	entry[1] = byte(len(entry) - 2)
-	if !w.fits(4, raw, entry) {
+	rec := binary.AppendUvarint([]byte{'e'}, uint64(len(raw)))
+	if !w.fits(0, append(rec, raw...), entry) {
 		return ErrFull
 	}
 	w.index = append(w.index, entry...)
@@ -305,7 +358,8 @@ func (w *Writer) AddBlob(sum [32]byte, size int64, r io.ReaderAt) error {
 // emit turns pending records into frames: whole frames only, unless flush.
 func (w *Writer) emit(flush bool) error {
 	for len(w.pending) > 0 && (flush || len(w.pending) >= w.target) {
-		n, payload, z := w.cut(min(len(w.pending), w.target))
+		n, payload, z, target := cut(w.enc, w.pending, min(len(w.pending), w.target))
+		w.target = target
 		first := uint32(noRecord)
 		end := w.pendingStart + int64(n)
 		for len(w.starts) > 0 && w.starts[0] < end {
@@ -331,20 +385,19 @@ func (w *Writer) emit(flush bool) error {
 	return nil
 }
 
-// cut chooses how much of pending goes in the next frame, starting from n
-// bytes, and returns it compressed if that is smaller.
-func (w *Writer) cut(n int) (int, []byte, bool) {
+// cut chooses how much of src goes in the next frame, starting from n
+// bytes, and returns it (compressed if that is smaller) and the next
+// frame's starting size. It depends only on its inputs, so a dry run
+// (see fits) cuts exactly as writing will.
+func cut(enc *zstd.Encoder, src []byte, n int) (int, []byte, bool, int) {
 	for {
-		src := w.pending[:n]
-		comp := w.enc.EncodeAll(src, nil)
+		comp := enc.EncodeAll(src[:n], nil)
 		if len(comp) < n && len(comp) <= payloadMax {
 			ratio := float64(len(comp)) / float64(n)
-			w.target = min(max(int(payloadMax/ratio*0.97), payloadMax), 16*payloadMax)
-			return n, comp, true
+			return n, comp, true, min(max(int(payloadMax/ratio*0.97), payloadMax), 16*payloadMax)
 		}
 		if n <= payloadMax {
-			w.target = payloadMax
-			return n, src, false
+			return n, src[:n], false, payloadMax
 		}
 		next := payloadMax
 		if len(comp) < n {
