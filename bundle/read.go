@@ -62,19 +62,28 @@ type Error struct {
 func (e *Error) Error() string { return e.Name + ": " + e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
-type part struct {
+// segment is a part placed in the bundle: its frames are
+// [first, first+frames).
+type segment struct {
 	src     Source
-	h       header
+	part    int // -1 when unknown (a damaged header, no other part to go by)
+	first   int64
+	frames  int64
 	located bool // the header was damaged; the frames were found by trial
 }
 
 // Reader reads a bundle from its parts.
 type Reader struct {
 	frameAEAD cipherAEAD
-	parts     map[int]*part
-	h         header // from any part: the bundle's totals
+	segs      []*segment // by first frame
+	h         header     // from any intact header: the bundle's totals
+	known     bool       // an intact header was read
 	Dupes     []string
 }
+
+// maxTrials bounds the positions tried for a part whose header is damaged
+// when no other part says where parts start.
+const maxTrials = 4096
 
 // Open checks the parts: each must open with keys and belong to the same
 // bundle. Missing parts are not an error here (see Damage).
@@ -83,10 +92,11 @@ func Open(srcs []Source, keys Keys) (*Reader, error) {
 		return nil, errors.New("no bundle files given")
 	}
 	cache := map[string][]byte{}
-	r := &Reader{parts: map[int]*part{}}
+	r := &Reader{}
 	var key []byte
 	var first string
 	var damaged []Source
+	byPart := map[int]bool{}
 	for _, src := range srcs {
 		if src.Size() < partHead {
 			return nil, &Error{src.Name(), fmt.Errorf("it is %d bytes, too small to be a bundle (at least %d)", src.Size(), partHead)}
@@ -114,85 +124,124 @@ func Open(srcs []Source, keys Keys) (*Reader, error) {
 			continue
 		}
 		h := parseHeader(hb)
-		if h.Parts == 0 || h.Part >= h.Parts || h.FirstFrame+h.Frames > h.TotalFrames || h.Frames == 0 {
+		if h.Parts == 0 || h.Part >= h.Parts || h.Frames == 0 || h.FirstFrame+h.Frames > h.TotalFrames ||
+			h.LastFrame < frameHead+16 || h.LastFrame > FrameSize {
 			return nil, &Error{src.Name(), errors.New("its header is inconsistent (written by a faulty program?)")}
 		}
-		if len(r.parts) > 0 && h.ID != r.h.ID {
+		if r.known && (h.ID != r.h.ID || h.Parts != r.h.Parts || h.TotalFrames != r.h.TotalFrames) {
 			return nil, &Error{src.Name(), fmt.Errorf("it belongs to another bundle than %s; import them one at a time", first)}
 		}
-		if _, dup := r.parts[h.Part]; dup {
+		if byPart[h.Part] {
 			r.Dupes = append(r.Dupes, src.Name())
 			continue
 		}
-		r.h = h
-		r.parts[h.Part] = &part{src: src, h: h}
+		byPart[h.Part] = true
+		r.h, r.known = h, true
+		r.segs = append(r.segs, &segment{src: src, part: h.Part, first: h.FirstFrame, frames: h.Frames})
+	}
+	if err := r.checkSegments(); err != nil {
+		return nil, err
 	}
 	for _, src := range damaged {
-		if !r.locate(src) {
-			return nil, &Error{src.Name(), errors.New("its header is damaged and none of its frames could be placed; nothing in it can be read")}
+		switch r.locate(src) {
+		case placed:
+		case duplicate:
+			r.Dupes = append(r.Dupes, src.Name())
+		default:
+			return nil, &Error{src.Name(), errors.New("its header is damaged and none of its first frames could be placed; nothing in it can be read")}
 		}
 	}
 	return r, nil
 }
 
-// locate places a part whose header is damaged by trying its first frame
-// at every position the other parts leave open.
-func (r *Reader) locate(src Source) bool {
-	total := r.h.TotalFrames
-	if total == 0 {
-		total = (src.Size()-partHead)/FrameSize + 1 // a lone part: assume it is all of it
-	}
-	size := min(src.Size()-partHead, FrameSize)
-	ct := make([]byte, size)
-	if _, err := src.ReadAt(ct, partHead); err != nil && !errors.Is(err, io.EOF) {
-		return false
-	}
-	per := r.perPart()
-	for i := int64(0); i < total && i < 1<<16; i++ {
-		if per > 0 && i%per != 0 {
-			continue
+// checkSegments sorts the parts and refuses overlapping ones, and totals
+// that the parts cannot hold (a hostile maker's header).
+func (r *Reader) checkSegments() error {
+	sort.Slice(r.segs, func(i, j int) bool { return r.segs[i].first < r.segs[j].first })
+	for i := 1; i < len(r.segs); i++ {
+		a, b := r.segs[i-1], r.segs[i]
+		if a.first+a.frames > b.first {
+			return &Error{b.src.Name(), fmt.Errorf("its frames overlap those of %s (written by a faulty program?)", a.src.Name())}
 		}
-		for _, final := range []bool{false, true} {
-			if _, err := r.frameAEAD.Open(nil, frameNonce(i, final), ct, nil); err != nil {
+	}
+	if r.known {
+		if per := r.perPart(); per > 0 && r.h.TotalFrames > per*int64(r.h.Parts) {
+			return &Error{r.segs[0].src.Name(), errors.New("its header claims more frames than its parts can hold (written by a faulty program?)")}
+		}
+	}
+	return nil
+}
+
+type placement int
+
+const (
+	unplaced placement = iota
+	placed
+	duplicate
+)
+
+// locate places a part whose header is damaged by trying its first
+// frames at every position the other parts leave open.
+func (r *Reader) locate(src Source) placement {
+	fileFrames := (src.Size() - partHead + FrameSize - 1) / FrameSize
+	per := r.perPart()
+	limit := int64(maxTrials)
+	if r.known {
+		limit = r.h.TotalFrames
+	}
+	for j := int64(0); j < min(fileFrames, 4); j++ {
+		size := min(src.Size()-partHead-j*FrameSize, FrameSize)
+		ct := make([]byte, size)
+		if _, err := src.ReadAt(ct, partHead+j*FrameSize); err != nil && !errors.Is(err, io.EOF) {
+			return unplaced
+		}
+		for i := j; i < limit; i++ {
+			if per > 0 && (i-j)%per != 0 {
 				continue
 			}
-			frames := (src.Size() - partHead + FrameSize - 1) / FrameSize
-			h := r.h
-			if h.TotalFrames == 0 {
-				h = header{Parts: 1, TotalFrames: frames, LastFrame: (src.Size() - partHead) - (frames-1)*FrameSize}
+			if _, err := r.frameAEAD.Open(nil, frameNonce(i, false), ct, nil); err != nil {
+				if _, err := r.frameAEAD.Open(nil, frameNonce(i, true), ct, nil); err != nil {
+					continue
+				}
 			}
-			h.FirstFrame, h.Frames = i, frames
+			seg := &segment{src: src, part: -1, first: i - j, frames: fileFrames, located: true}
 			if per > 0 {
-				h.Part = int(i / per)
+				seg.part = int(seg.first / per)
+				seg.frames = min(per, r.h.TotalFrames-seg.first)
+			} else if r.known {
+				seg.frames = min(fileFrames, r.h.TotalFrames-seg.first)
 			}
-			if _, taken := r.parts[h.Part]; taken {
-				return false
+			for _, s := range r.segs {
+				if s.first == seg.first {
+					return duplicate
+				}
+				if s.first < seg.first+seg.frames && seg.first < s.first+s.frames {
+					return unplaced
+				}
 			}
-			if r.h.TotalFrames == 0 {
-				r.h = h
-			}
-			r.parts[h.Part] = &part{src: src, h: h, located: true}
-			return true
+			r.segs = append(r.segs, seg)
+			sort.Slice(r.segs, func(a, b int) bool { return r.segs[a].first < r.segs[b].first })
+			return placed
 		}
 	}
-	return false
+	return unplaced
 }
 
 // perPart is the frame count of every part but the last (0 if unsplit or
 // unknown).
 func (r *Reader) perPart() int64 {
-	if r.h.Parts <= 1 {
+	if !r.known || r.h.Parts <= 1 {
 		return 0
 	}
-	for _, p := range r.parts {
-		if !p.located && p.h.Part < p.h.Parts-1 {
-			return p.h.Frames
+	for _, s := range r.segs {
+		if !s.located && s.part < r.h.Parts-1 {
+			return s.frames
 		}
 	}
 	// Only the last part is here: its first frame says how many came before.
-	for _, p := range r.parts {
-		if !p.located && p.h.Part > 0 {
-			return p.h.FirstFrame / int64(p.h.Part)
+	for _, s := range r.segs {
+		if !s.located && s.part > 0 {
+			return s.first / int64(s.part)
 		}
 	}
 	return 0
@@ -239,8 +288,8 @@ type ListedBlob struct {
 
 // Damage says what could not be read.
 type Damage struct {
-	MissingParts []int   // numbered from 1
-	LostFrames   []int64 // damaged, cut off, or in missing parts
+	MissingParts []int // numbered from 1
+	LostFrames   int64 // damaged, cut off, or in missing parts
 	LostBytes    int64
 	Cut          []string // parts shorter than their header says
 	Located      []string // parts whose header was damaged
@@ -250,6 +299,9 @@ type Damage struct {
 	LostEvents    []Listed
 	LostBlobs     []ListedBlob
 	LostUnlisted  int
+	// No intact part header was read: the totals, and so what was lost
+	// before and after the parts read, are unknown.
+	TotalsUnknown bool
 	// Blobs whose listing was lost, and that were not read whole.
 	LostUnlistedBlobs int
 	BadRecords        int // records that did not parse (a faulty writer)
@@ -257,7 +309,7 @@ type Damage struct {
 
 // Any says whether anything was lost.
 func (d Damage) Any() bool {
-	return len(d.MissingParts) > 0 || len(d.LostFrames) > 0 || len(d.LostEvents) > 0 || len(d.LostBlobs) > 0 ||
+	return len(d.MissingParts) > 0 || d.LostFrames > 0 || d.TotalsUnknown || len(d.LostEvents) > 0 || len(d.LostBlobs) > 0 ||
 		d.LostUnlisted > 0 || d.LostUnlistedBlobs > 0 || d.BadRecords > 0 || !d.IndexComplete
 }
 
@@ -272,54 +324,79 @@ func (r *Reader) Read(fn func(Record) error) (Damage, error) {
 	}
 	defer dec.Close()
 	total := r.h.TotalFrames
-	for p := 0; p < max(r.h.Parts, 1); p++ {
-		pt, ok := r.parts[p]
-		if !ok {
-			d.MissingParts = append(d.MissingParts, p+1)
-			continue
+	if r.known {
+		have := map[int]bool{}
+		for _, s := range r.segs {
+			have[s.part] = true
 		}
-		if pt.located {
-			d.Located = append(d.Located, pt.src.Name())
+		for p := 0; p < r.h.Parts; p++ {
+			if !have[p] {
+				d.MissingParts = append(d.MissingParts, p+1)
+			}
+		}
+	} else {
+		d.TotalsUnknown = true
+		last := r.segs[len(r.segs)-1]
+		total = last.first + last.frames
+	}
+	for _, s := range r.segs {
+		if s.located {
+			d.Located = append(d.Located, s.src.Name())
 		}
 	}
 	st := &stream{fn: fn, seen: map[[8]byte]bool{}, blobs: map[[32]byte]int64{}, blobWhole: map[[32]byte]bool{}}
 	resync := false
-	for i := int64(0); i < total; i++ {
-		plain, why := r.frame(i, &d)
-		if plain == nil {
-			if why != "" && !contains(d.Cut, why) {
-				d.Cut = append(d.Cut, why)
-			}
-			d.LostFrames = append(d.LostFrames, i)
-			d.LostBytes += FrameSize
-			resync = true
-			continue
-		}
-		payload, ok := framePayload(plain, dec)
-		if !ok {
-			d.LostFrames = append(d.LostFrames, i)
-			d.LostBytes += FrameSize
-			resync = true
-			continue
-		}
-		first := binary.BigEndian.Uint32(plain[1:])
-		if resync {
-			st.buf = st.buf[:0]
-			if first == noRecord || int(first) > len(payload) {
-				continue
-			}
-			payload = payload[first:]
-			resync = false
-		}
-		st.buf = append(st.buf, payload...)
-		if err := st.parse(&d); err != nil {
-			return d, err
-		}
-		if st.bad {
-			st.bad = false
+	lose := func(n int64) {
+		if n > 0 {
+			d.LostFrames += n
+			d.LostBytes += n * FrameSize
 			resync = true
 		}
 	}
+	next := int64(0)
+	for _, seg := range r.segs {
+		lose(seg.first - next)
+		next = seg.first + seg.frames
+		inFile := (seg.src.Size() - partHead + FrameSize - 1) / FrameSize
+		for k := int64(0); k < seg.frames; k++ {
+			if k >= inFile {
+				d.Cut = append(d.Cut, seg.src.Name())
+				lose(seg.frames - k)
+				break
+			}
+			plain, short := r.frame(seg, seg.first+k, total)
+			if short && !contains(d.Cut, seg.src.Name()) {
+				d.Cut = append(d.Cut, seg.src.Name())
+			}
+			var payload []byte
+			ok := plain != nil
+			if ok {
+				payload, ok = framePayload(plain, dec)
+			}
+			if !ok {
+				lose(1)
+				continue
+			}
+			first := binary.BigEndian.Uint32(plain[1:])
+			if resync {
+				st.buf = st.buf[:0]
+				if first == noRecord || int(first) > len(payload) {
+					continue
+				}
+				payload = payload[first:]
+				resync = false
+			}
+			st.buf = append(st.buf, payload...)
+			if err := st.parse(&d); err != nil {
+				return d, err
+			}
+			if st.bad {
+				st.bad = false
+				resync = true
+			}
+		}
+	}
+	lose(total - next)
 	if len(st.buf) > 0 && !resync {
 		d.BadRecords++ // the last frame was read, and ends inside a record
 	}
@@ -335,7 +412,7 @@ func (r *Reader) Read(fn func(Record) error) (Damage, error) {
 			d.LostBlobs = append(d.LostBlobs, ListedBlob{SHA256: hex.EncodeToString(b.sum[:]), Size: b.size, Read: got})
 		}
 	}
-	d.IndexComplete = len(st.events) == r.h.Events && len(st.blobList) == r.h.Blobs
+	d.IndexComplete = r.known && len(st.events) == r.h.Events && len(st.blobList) == r.h.Blobs
 	if !d.IndexComplete {
 		seenListed := 0
 		for id := range st.seen {
@@ -369,41 +446,35 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// frame reads and opens frame i; on failure it returns nil and, if the
-// part is cut short, its name.
-func (r *Reader) frame(i int64, d *Damage) ([]byte, string) {
-	var pt *part
-	for _, p := range r.parts {
-		if i >= p.h.FirstFrame && i < p.h.FirstFrame+p.h.Frames {
-			pt = p
-			break
+// frame reads and opens frame i of seg; short says the file ends inside
+// it.
+func (r *Reader) frame(seg *segment, i, total int64) (plain []byte, short bool) {
+	off := partHead + (i-seg.first)*FrameSize
+	size := min(int64(FrameSize), seg.src.Size()-off)
+	final := i == total-1
+	if r.known && final {
+		if seg.src.Size()-off < r.h.LastFrame {
+			return nil, true
 		}
-	}
-	if pt == nil {
-		return nil, ""
-	}
-	final := i == r.h.TotalFrames-1
-	size := int64(FrameSize)
-	if final {
 		size = r.h.LastFrame
+	} else if r.known && size < FrameSize {
+		return nil, true
 	}
-	if size < frameHead+16 || size > FrameSize {
-		return nil, ""
+	if size < frameHead+16 {
+		return nil, true
 	}
-	off := partHead + (i-pt.h.FirstFrame)*FrameSize
 	ct := make([]byte, size)
-	n, err := pt.src.ReadAt(ct, off)
-	if int64(n) < size {
-		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, pt.src.Name() + ": " + err.Error()
-		}
-		return nil, pt.src.Name()
+	if _, err := seg.src.ReadAt(ct, off); err != nil && !errors.Is(err, io.EOF) {
+		return nil, false
 	}
 	plain, err := r.frameAEAD.Open(nil, frameNonce(i, final), ct, nil)
-	if err != nil {
-		return nil, ""
+	if err != nil && !r.known {
+		plain, err = r.frameAEAD.Open(nil, frameNonce(i, !final), ct, nil)
 	}
-	return plain, ""
+	if err != nil {
+		return nil, false
+	}
+	return plain, false
 }
 
 // framePayload checks a frame's plaintext and returns its decoded payload.
@@ -553,14 +624,9 @@ func (s *stream) record(typ byte, body []byte, d *Damage) error {
 
 // SortedParts names the parts read, in order.
 func (r *Reader) SortedParts() []string {
-	var nums []int
-	for n := range r.parts {
-		nums = append(nums, n)
-	}
-	sort.Ints(nums)
 	var out []string
-	for _, n := range nums {
-		out = append(out, r.parts[n].src.Name())
+	for _, s := range r.segs {
+		out = append(out, s.src.Name())
 	}
 	return out
 }

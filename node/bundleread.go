@@ -47,7 +47,7 @@ type BundleRead struct {
 // Lost is what a damaged or incomplete bundle could not give.
 type Lost struct {
 	MissingParts []int    `json:"missing_parts,omitempty"`
-	Frames       int      `json:"frames,omitempty"`
+	Frames       int64    `json:"frames,omitempty"`
 	Bytes        int64    `json:"bytes,omitempty"`
 	Cut          []string `json:"cut,omitempty"`     // files shorter than they should be
 	Located      []string `json:"located,omitempty"` // files with a damaged header, read anyway
@@ -253,7 +253,7 @@ func reason(err error) string {
 // on: what kinds of events were lost and which are here anyway.
 func (n *Node) lostInBundle(ctx context.Context, d bundle.Damage, res *BundleRead) {
 	l := &res.Lost
-	l.MissingParts, l.Frames, l.Bytes, l.Cut, l.Located = d.MissingParts, len(d.LostFrames), d.LostBytes, d.Cut, d.Located
+	l.MissingParts, l.Frames, l.Bytes, l.Cut, l.Located = d.MissingParts, d.LostFrames, d.LostBytes, d.Cut, d.Located
 	l.Unlisted, l.UnlistedBlobs, l.BadRecords = d.LostUnlisted, d.LostUnlistedBlobs, d.BadRecords
 	var prefixes []string
 	for _, e := range d.LostEvents {
