@@ -132,7 +132,7 @@ var pass = Keys{Passphrase: "correct horse battery"}
 
 func TestRoundTrip(t *testing.T) {
 	c := makeContent(t, 3000, 300_000, 10, 70_000)
-	out, sum := write(t, c, Options{Lock: Lock{Passphrase: pass.Passphrase}, Info: Info{Created: 1700000000, From: "ab"}})
+	out, sum := write(t, c, Options{Lock: Lock{Passphrase: pass.Passphrase}, Info: Info{Created: 1700000000, App: "ab"}})
 	if sum.Events != 3000 || sum.Blobs != 3 || sum.Parts != 1 {
 		t.Fatalf("summary %+v", sum)
 	}
@@ -148,7 +148,7 @@ func TestRoundTrip(t *testing.T) {
 			t.Fatalf("blob %x: read %d bytes, wrote %d", sum[:4], len(g.blobs[sum]), len(b))
 		}
 	}
-	if g.info == nil || g.info.From != "ab" || g.info.ID != sum.ID {
+	if g.info == nil || g.info.App != "ab" || g.info.ID != sum.ID {
 		t.Fatalf("info %+v", g.info)
 	}
 	if int64(out.parts[0].buf.Len()) != sum.Bytes {
@@ -263,8 +263,8 @@ func TestSplitAnyOrder(t *testing.T) {
 		t.Fatalf("only %d parts", sum.Parts)
 	}
 	for i, p := range out.parts {
-		if int64(p.buf.Len()) > MinPartSize*3 {
-			t.Fatalf("part %d is %d bytes, over the split size", i, p.buf.Len())
+		if i < len(out.parts)-1 && int64(p.buf.Len()) != MinPartSize*3 || int64(p.buf.Len()) > MinPartSize*3 {
+			t.Fatalf("part %d is %d bytes; all but the last must be the split size, %d", i, p.buf.Len(), MinPartSize*3)
 		}
 	}
 	srcs := out.sources()

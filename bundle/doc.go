@@ -50,7 +50,7 @@
 // frame is compressed on its own for the same reason. A record is a type
 // byte, a uvarint length and a body:
 //
-//	'h' info: JSON (Info), the first record
+//	'h' info: JSON (Info), the first record, with the maker's signed proof
 //	'e' an event: its JSON
 //	'b' a piece of a blob: sha256(32) uvarint(total) uvarint(offset) bytes
 //	'i' the index lists an event: id prefix(8) uvarint(kind)
@@ -61,4 +61,6 @@
 //
 // Split bundles are the same stream cut into parts at frame boundaries; any
 // part can be read first, and the parts' headers say which are missing.
+// Every part but the last is padded with random bytes to the size asked
+// for, so part sizes do not betray the frame size.
 package bundle

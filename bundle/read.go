@@ -216,7 +216,17 @@ func (r *Reader) locate(src Source) placement {
 					return duplicate
 				}
 				if s.first < seg.first+seg.frames && seg.first < s.first+s.frames {
-					return unplaced
+					// Sizes overcount a located part's frames (a split
+					// part is padded): the earlier one ends where the
+					// later begins, unless its frames are known.
+					switch {
+					case s.first < seg.first && s.located:
+						s.frames = seg.first - s.first
+					case seg.first < s.first:
+						seg.frames = s.first - seg.first
+					default:
+						return unplaced
+					}
 				}
 			}
 			r.segs = append(r.segs, seg)

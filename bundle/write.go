@@ -35,12 +35,13 @@ var ErrFull = errors.New("it does not fit in the bundle's size limit")
 
 // Info is the bundle's first record.
 type Info struct {
-	ID      string   `json:"id"`
-	Created int64    `json:"created_at"`
-	From    string   `json:"from,omitempty"` // the sender's public key
-	For     string   `json:"for,omitempty"`  // the peer it was made for
-	Acks    []string `json:"acks,omitempty"` // bundles from that peer imported by the sender
-	App     string   `json:"app,omitempty"`
+	// ID is the bundle's id, 32 hex digits; if empty, NewWriter makes one.
+	ID      string `json:"id"`
+	Created int64  `json:"created_at"`
+	App     string `json:"app,omitempty"`
+	// Proof is the maker's word about the bundle, signed (package node
+	// uses a Nostr event: who made it, for whom, which bundles it read).
+	Proof json.RawMessage `json:"proof,omitempty"`
 }
 
 // PartFile is one part being written.
@@ -144,7 +145,13 @@ func NewWriter(out Output, o Options) (*Writer, error) {
 	if o.PartSize != 0 {
 		w.partFrames = (o.PartSize - partHead) / FrameSize
 	}
-	rand.Read(w.id[:])
+	if id, err := hex.DecodeString(o.Info.ID); err == nil && len(id) == len(w.id) {
+		copy(w.id[:], id)
+	} else if o.Info.ID != "" {
+		return nil, fmt.Errorf("bundle id %q is not 32 hex digits", o.Info.ID)
+	} else {
+		rand.Read(w.id[:])
+	}
 	info := o.Info
 	info.ID = hex.EncodeToString(w.id[:])
 	w.sum.ID = info.ID
@@ -338,8 +345,10 @@ func (w *Writer) AddBlob(sum [32]byte, size int64, r io.ReaderAt) error {
 	buf := make([]byte, blobPiece)
 	for off := int64(0); off < size; off += blobPiece {
 		n := min(blobPiece, size-off)
-		if _, err := r.ReadAt(buf[:n], off); err != nil && !(errors.Is(err, io.EOF) && n > 0) {
-			return fmt.Errorf("read blob %x at %d: %w", sum[:6], off, err)
+		if got, err := r.ReadAt(buf[:n], off); int64(got) < n {
+			// Pieces already in the stream would make a partial blob.
+			w.err = fmt.Errorf("read blob %x at %d: %d of %d bytes (%v)", sum[:6], off, got, n, err)
+			return w.err
 		}
 		head := append(append([]byte{}, sum[:]...), binary.AppendUvarint(nil, uint64(size))...)
 		head = binary.AppendUvarint(head, uint64(off))
@@ -438,7 +447,21 @@ func (w *Writer) writeFrame(i int64, plain []byte, final bool) error {
 	if w.partFrames > 0 {
 		p = int(i / w.partFrames)
 	}
+	if p >= 1<<16-1 {
+		return fmt.Errorf("the bundle would need more than %d parts; use a larger --split", 1<<16-1)
+	}
 	if w.part == nil || p != w.partNo {
+		if w.part != nil {
+			// A full part is padded to the split size with random bytes,
+			// so that every part but the last has the size asked for
+			// rather than one that betrays the frame size.
+			pad := make([]byte, w.o.PartSize-partHead-w.partFrames*FrameSize)
+			rand.Read(pad)
+			if _, err := w.part.Write(pad); err != nil {
+				return err
+			}
+			w.written += int64(len(pad))
+		}
 		if err := w.closePart(); err != nil {
 			return err
 		}

@@ -56,6 +56,9 @@ type BundleMade struct {
 	// Left out because the peer holds them, or was sent them in a
 	// bundle it has not confirmed yet.
 	Unconfirmed int `json:"unconfirmed,omitempty"`
+	// Signed says the bundle carries the maker's signed proof (the
+	// identity was unlocked): the receiver learns what this node holds.
+	Signed bool `json:"signed"`
 }
 
 // maxMisses is how many items in a row may fail to fit before a bundle
@@ -77,21 +80,15 @@ func (n *Node) ExportBundle(ctx context.Context, o BundleExport) (BundleMade, er
 	if err != nil {
 		return made, err
 	}
-	from := ""
-	if id, err := n.Keys.Get(""); err == nil {
-		from = id.PubKey.Hex()
-	}
-	info := bundle.Info{Created: n.now().Unix(), From: from, App: VersionString()}
+	forPeer := ""
 	if peer != "" && !strings.Contains(peer, "://") {
-		info.For = peer
-		acks, err := n.Store.BundlesFrom(ctx, peer, 64)
-		if err != nil {
-			return made, err
-		}
-		for _, a := range acks {
-			info.Acks = append(info.Acks, hex.EncodeToString(a))
-		}
+		forPeer = peer
 	}
+	info := bundle.Info{ID: newBundleID(), Created: n.now().Unix(), App: VersionString()}
+	if info.Proof, err = n.bundleProof(ctx, info.ID, forPeer); err != nil {
+		return made, err
+	}
+	made.Signed = info.Proof != nil
 	var to []string
 	for _, who := range o.To {
 		pk, err := n.Resolve(ctx, "", who)
@@ -362,9 +359,16 @@ func newBundleFiles(path string, split bool) (*bundleFiles, error) {
 	if path == "" {
 		return nil, errors.New("no bundle file named")
 	}
-	for _, p := range []string{path, path + ".001"} {
+	taken := []string{path}
+	if parts, _ := filepath.Glob(globQuote(path) + ".[0-9][0-9][0-9]*"); len(parts) > 0 {
+		taken = append(taken, parts...)
+	}
+	for _, p := range taken {
 		if _, err := os.Lstat(p); err == nil {
 			return nil, fmt.Errorf("%s already exists; choose another name or remove it first", p)
+		}
+		if _, err := os.Lstat(p + ".partial"); err == nil {
+			return nil, fmt.Errorf("%s.partial is left from an export that was interrupted; remove it first", p)
 		}
 	}
 	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
@@ -382,7 +386,13 @@ func (b *bundleFiles) name(n int) string {
 
 func (b *bundleFiles) Create(n int) (bundle.PartFile, error) {
 	tmp := b.name(n) + ".partial"
+	if _, err := os.Lstat(b.name(n)); err == nil {
+		return nil, fmt.Errorf("%s already exists; choose another name or remove it first", b.name(n))
+	}
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("%s is left from an export that was interrupted; remove it first", tmp)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -406,6 +416,9 @@ func (b *bundleFiles) finish() ([]string, error) {
 		final := b.name(n)
 		if err := os.Rename(b.created[n], final); err != nil {
 			b.remove()
+			for _, done := range out {
+				os.Remove(done) // no incomplete set left looking whole
+			}
 			return nil, err
 		}
 		out = append(out, final)
@@ -415,4 +428,10 @@ func (b *bundleFiles) finish() ([]string, error) {
 		d.Close()
 	}
 	return out, nil
+}
+
+// globQuote escapes the pattern characters of a path for filepath.Glob.
+func globQuote(p string) string {
+	r := strings.NewReplacer(`*`, `\*`, `?`, `\?`, `[`, `\[`, `\`, `\\`)
+	return r.Replace(p)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/caravan-mesh/caravan/bundle"
+	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -155,6 +156,13 @@ func TestBundleDamagedImportsTheRest(t *testing.T) {
 	if len(got.Lost.MissingParts) != 1 || got.Lost.MissingParts[0] != 2 || got.Lost.Frames < 2 {
 		t.Fatalf("lost %+v", got.Lost)
 	}
+	idb, _ := hex.DecodeString(got.ID)
+	if _, ok, _ := bob.Store.FindBundle(ctx, idb, store.BundleRead); ok {
+		t.Fatal("a damaged bundle was recorded as read: bob's next bundle would confirm what was lost")
+	}
+	if got.From != pk(t, alice) {
+		t.Fatalf("the maker's signed proof was not taken: from %q (%s)", got.From, got.Proof)
+	}
 	held := holds(t, bob, ids)
 	if held == 0 || held+got.Lost.Events != len(ids) || got.Lost.ByKind["notes"] != got.Lost.Events {
 		t.Fatalf("held %d + lost %d != %d (%+v)", held, got.Lost.Events, len(ids), got.Lost)
@@ -164,6 +172,22 @@ func TestBundleDamagedImportsTheRest(t *testing.T) {
 	got, err = bob.ImportBundle(ctx, BundleImport{Paths: parts})
 	if err != nil || got.Lost.Any() || holds(t, bob, ids) != len(ids) || got.Stored != len(ids)-held {
 		t.Fatalf("whole: %+v %v", got, err)
+	}
+	if _, ok, _ := bob.Store.FindBundle(ctx, idb, store.BundleRead); !ok {
+		t.Fatal("a whole bundle was not recorded as read")
+	}
+
+	// Made while the identity is locked: no proof, so no one learns what
+	// the maker holds.
+	carol := person(t, "carol", "secret words")
+	carol.Keys.Lock()
+	made, err := carol.ExportBundle(ctx, BundleExport{Path: filepath.Join(dir, "carol"), To: []string{pk(t, bob)}})
+	if err != nil || made.Signed {
+		t.Fatalf("locked maker: %+v %v", made, err)
+	}
+	got, err = bob.ImportBundle(ctx, BundleImport{Paths: []string{filepath.Join(dir, "carol")}})
+	if err != nil || got.From != "" {
+		t.Fatalf("unsigned bundle: from %q, %v", got.From, err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,7 +24,8 @@ type BundleImport struct {
 // BundleRead says what a bundle brought and what of it was lost.
 type BundleRead struct {
 	ID      string   `json:"id"`
-	From    string   `json:"from,omitempty"` // the maker's public key
+	From    string   `json:"from,omitempty"`        // the maker's public key, from its signed proof
+	Proof   string   `json:"proof_error,omitempty"` // why the maker's proof was not taken
 	Created int64    `json:"created_at"`
 	Parts   int      `json:"parts"`
 	Files   []string `json:"files"`
@@ -204,24 +206,28 @@ func (n *Node) ImportBundle(ctx context.Context, o BundleImport) (BundleRead, er
 		return res, err
 	}
 	n.lostInBundle(ctx, damage, &res)
-	if info != nil {
-		res.From = info.From
-	}
-	if res.From != "" {
-		if err := n.Store.AddPeerEvents(ctx, res.From, store.PeerHolds, nil, readIDs); err != nil {
-			return res, err
-		}
-		if info.For != "" && n.isOwn(info.For) {
-			var acks [][]byte
-			for _, a := range info.Acks {
-				if b, err := hex.DecodeString(a); err == nil {
-					acks = append(acks, b)
-				}
-			}
-			if res.Confirmed, err = n.Store.ConfirmBundles(ctx, res.From, acks); err != nil {
+	if info != nil && info.Proof != nil {
+		from, forPeers, acks, err := proofOf(info.Proof, t.ID)
+		if err != nil {
+			res.Proof = err.Error()
+		} else if len(forPeers) == 0 || slices.ContainsFunc(forPeers, n.isOwn) {
+			res.From = from
+			// What it carried, its maker holds.
+			if err := n.Store.AddPeerEvents(ctx, from, store.PeerHolds, nil, readIDs); err != nil {
 				return res, err
 			}
+			if len(forPeers) > 0 {
+				if res.Confirmed, err = n.Store.ConfirmBundles(ctx, from, acks); err != nil {
+					return res, err
+				}
+			}
+		} else {
+			res.Proof = "the maker's proof names someone else: it was copied from another bundle"
 		}
+	}
+	if res.Lost.Any() {
+		// Not acknowledged to its maker: what was lost must come again.
+		return res, nil
 	}
 	return res, n.Store.RecordBundle(ctx, store.BundleRecord{ID: idb, Way: store.BundleRead, Peer: res.From, Events: res.Stored + res.Held})
 }

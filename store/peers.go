@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -87,8 +88,7 @@ func (s *Store) CountUnconfirmed(ctx context.Context, peer string) (int, error) 
 
 // AddPeerEvents records that peer holds (PeerHolds) or was sent in bundle
 // (PeerSentTo) the events with these ids. A confirmed holding is never
-// turned back into an unconfirmed one; an event sent again keeps the first
-// bundle it went in (confirming that one confirms it).
+// turned back into an unconfirmed one.
 func (s *Store) AddPeerEvents(ctx context.Context, peer string, state int, bundle []byte, ids []string) error {
 	if peer == "" || len(ids) == 0 {
 		return nil
@@ -96,20 +96,29 @@ func (s *Store) AddPeerEvents(ctx context.Context, peer string, state int, bundl
 	now := s.now().Unix()
 	return s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
 		st, err := c.PrepareContext(ctx, `
-INSERT INTO peer_events (peer, id, state, bundle, at) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (peer, id) DO UPDATE SET state = min(state, excluded.state),
-	bundle = CASE WHEN excluded.state < state THEN NULL ELSE coalesce(bundle, excluded.bundle) END, at = excluded.at`)
+INSERT INTO peer_events (peer, id, state, at) VALUES (?, ?, ?, ?)
+ON CONFLICT (peer, id) DO UPDATE SET state = min(state, excluded.state), at = excluded.at`)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
+		sent, err := c.PrepareContext(ctx, `INSERT OR IGNORE INTO peer_sent (peer, bundle, id) VALUES (?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer sent.Close()
 		for _, id := range ids {
 			key, err := hex.DecodeString(id)
 			if err != nil || len(key) != 32 {
 				continue
 			}
-			if _, err := st.ExecContext(ctx, peer, key, state, bundle, now); err != nil {
+			if _, err := st.ExecContext(ctx, peer, key, state, now); err != nil {
 				return err
+			}
+			if state == PeerSentTo && bundle != nil {
+				if _, err := sent.ExecContext(ctx, peer, bundle, key); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -117,17 +126,21 @@ ON CONFLICT (peer, id) DO UPDATE SET state = min(state, excluded.state),
 }
 
 // ConfirmBundles marks what went to peer in these bundles as held by it
-// (it says it read them). It returns how many events that confirmed.
+// (it says it read them whole). It returns how many events that confirmed.
 func (s *Store) ConfirmBundles(ctx context.Context, peer string, bundles [][]byte) (int, error) {
 	total := 0
 	err := s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
 		for _, b := range bundles {
-			res, err := c.ExecContext(ctx, `UPDATE peer_events SET state = 1, bundle = NULL WHERE peer = ? AND bundle = ? AND state = 2`, peer, b)
+			res, err := c.ExecContext(ctx, `UPDATE peer_events SET state = 1 WHERE peer = ?1 AND state = 2
+	AND id IN (SELECT id FROM peer_sent WHERE peer = ?1 AND bundle = ?2)`, peer, b)
 			if err != nil {
 				return err
 			}
 			n, _ := res.RowsAffected()
 			total += int(n)
+			if _, err := c.ExecContext(ctx, `DELETE FROM peer_sent WHERE peer = ? AND bundle = ?`, peer, b); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -216,9 +229,15 @@ func (s *Store) HeldByPrefix(ctx context.Context, prefixes []string) (map[string
 		if err != nil || len(lo) != 8 {
 			continue
 		}
-		hi := append(append([]byte{}, lo...), 0xff)
+		// The next 8-byte prefix bounds every id starting with lo (a
+		// longer value sorts after its own prefix, before the next one).
+		hi := new(big.Int).Add(new(big.Int).SetBytes(lo), big.NewInt(1)).FillBytes(make([]byte, 9))
+		q, args := `SELECT count(*) FROM events WHERE id >= ? AND id < ?`, []any{lo, hi[1:]}
+		if hi[0] != 0 { // lo was ff..ff
+			q, args = `SELECT count(*) FROM events WHERE id >= ?`, []any{lo}
+		}
 		var n int
-		if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE id >= ? AND id < ?`, lo, hi).Scan(&n); err != nil {
+		if err := s.read.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 			return nil, err
 		}
 		if n > 0 {

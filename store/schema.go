@@ -182,11 +182,17 @@ CREATE TABLE peer_events (
 	peer   TEXT    NOT NULL,
 	id     BLOB    NOT NULL,
 	state  INTEGER NOT NULL,
-	bundle BLOB,
 	at     INTEGER NOT NULL,
 	PRIMARY KEY (peer, id)
 ) WITHOUT ROWID;
-CREATE INDEX peer_events_bundle ON peer_events(bundle) WHERE bundle IS NOT NULL;
+
+-- Which bundle carried which event to a peer (an event may go in several).
+CREATE TABLE peer_sent (
+	peer   TEXT NOT NULL,
+	bundle BLOB NOT NULL,
+	id     BLOB NOT NULL,
+	PRIMARY KEY (peer, bundle, id)
+) WITHOUT ROWID;
 
 CREATE TABLE bundles (
 	id     BLOB    NOT NULL,

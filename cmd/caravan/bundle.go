@@ -170,6 +170,9 @@ func printMade(c *cli, m node.BundleMade, forWho string) {
 	if m.RawBytes > 0 && m.Bytes < m.RawBytes {
 		fmt.Fprintf(w, "Compressed to %.0f%% of %s.\n", 100*float64(m.Bytes)/float64(m.RawBytes), humanBytes(m.RawBytes))
 	}
+	if !m.Signed {
+		fmt.Fprintln(w, "Not signed (your identity is locked): the receiver will not learn what your node holds. 'caravan unlock' first to sign.")
+	}
 	if m.LeftEvents > 0 || m.LeftBlobs > 0 {
 		fmt.Fprintf(w, "Left out for lack of space (--max): %d events and %d attachments, the least urgent.\n", m.LeftEvents, m.LeftBlobs)
 	}
@@ -212,6 +215,9 @@ func printRead(c *cli, r node.BundleRead) {
 	fmt.Fprintf(w, "Attachments: %d whole (%s).\n", r.Blobs, humanBytes(r.BlobBytes))
 	for sum, why := range r.BlobsRefused {
 		fmt.Fprintf(w, "  attachment %s not kept: %s\n", sum[:12], why)
+	}
+	if r.Proof != "" {
+		fmt.Fprintf(w, "The maker's signature was not taken (%s): nothing is recorded about what its node holds.\n", r.Proof)
 	}
 	if r.Confirmed > 0 {
 		fmt.Fprintf(w, "It confirms that %d events we sent in earlier bundles arrived.\n", r.Confirmed)
