@@ -87,6 +87,9 @@ func NewHandler(n *node.Node, token string) *Handler {
 	for pattern, f := range h.routesReports() {
 		routes[pattern] = f
 	}
+	for pattern, f := range h.routesApps() {
+		routes[pattern] = f
+	}
 	for pattern, f := range routes {
 		h.mux.HandleFunc(pattern, h.wrap(f))
 	}
