@@ -3,7 +3,9 @@ package localapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"path/filepath"
 
 	"github.com/caravan-mesh/caravan/apps"
 )
@@ -55,8 +57,10 @@ func (h *Handler) publishApps(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	if req.Dir == "" {
-		return nil, &Error{Code: CodeInvalid, Msg: "no folder given", Hint: "give the folder that scripts/release wrote"}
+	if !filepath.IsAbs(req.Dir) {
+		// Relative to what? The node may run in another directory.
+		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("folder %q is not an absolute path", req.Dir),
+			Hint: "give the full path of the folder that scripts/release wrote"}
 	}
 	set, err := h.n.PublishApps(r.Context(), req.As, req.Dir)
 	if err != nil {
