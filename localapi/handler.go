@@ -90,6 +90,9 @@ func NewHandler(n *node.Node, token string) *Handler {
 	for pattern, f := range h.routesBundle() {
 		routes[pattern] = f
 	}
+	for pattern, f := range h.routesApps() {
+		routes[pattern] = f
+	}
 	for pattern, f := range routes {
 		h.mux.HandleFunc(pattern, h.wrap(f))
 	}

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strings"
 
+	"github.com/caravan-mesh/caravan/apps"
 	"github.com/caravan-mesh/caravan/blossom"
 	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/relay"
@@ -23,9 +25,14 @@ func (n *Node) NewBlossom() *blossom.Server {
 	})
 }
 
-// relayAndBlobs serves the relay endpoint at / and Blossom beside it.
-func relayAndBlobs(rl *relay.Relay, bl *blossom.Server) http.Handler {
+// relayAndBlobs serves the relay endpoint at / and Blossom beside it, and
+// the program itself for download at /apps/ (package apps).
+func relayAndBlobs(rl *relay.Relay, bl *blossom.Server, ap http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/apps" || strings.HasPrefix(r.URL.Path, apps.Prefix) {
+			ap.ServeHTTP(w, r)
+			return
+		}
 		if r.URL.Path != "/" && blossom.IsBlobPath(r.URL.Path) {
 			bl.ServeHTTP(w, r)
 			return

@@ -133,7 +133,7 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 		n.mu.Unlock()
 	}()
 
-	relaySrv := &http.Server{Handler: relayAndBlobs(rl, n.NewBlossom()), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	relaySrv := &http.Server{Handler: relayAndBlobs(rl, n.NewBlossom(), n.appsHandler()), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	apiSrv := &http.Server{Handler: o.APIHandler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	errc := make(chan error, 2)
 	go func() { errc <- relaySrv.Serve(o.Relay) }()
