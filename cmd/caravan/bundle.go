@@ -161,9 +161,9 @@ func printMade(c *cli, m node.BundleMade, forWho string) {
 	w := c.stdout
 	att := ""
 	if m.Blobs > 0 {
-		att = fmt.Sprintf(" and %d attachments (%s)", m.Blobs, humanBytes(m.BlobBytes))
+		att = fmt.Sprintf(" and %s (%s)", count(m.Blobs, "attachment", "attachments"), humanBytes(m.BlobBytes))
 	}
-	fmt.Fprintf(w, "Wrote %d events (%s)%s in %s:\n", m.Events, classes(m.ByClass), att, humanBytes(m.Bytes))
+	fmt.Fprintf(w, "Wrote %s (%s)%s in %s:\n", count(m.Events, "event", "events"), classes(m.ByClass), att, humanBytes(m.Bytes))
 	for _, f := range m.Files {
 		fmt.Fprintf(w, "  %s\n", f)
 	}
@@ -324,4 +324,9 @@ func parseSince(s string, now time.Time) (int64, error) {
 		}
 	}
 	return 0, usagef("--since %q is not a time; write 24h, 7d, 2026-01-05 or 2026-01-05T18:00:00Z", s)
+}
+
+// count is n and the noun in the right number.
+func count(n int, one, many string) string {
+	return fmt.Sprintf("%d %s", n, plural(n, one, many))
 }
