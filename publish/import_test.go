@@ -578,6 +578,9 @@ func FuzzDefangMarkdown(f *testing.F) {
 	f.Add("`a\nb` [x](java\\script:y) [y](javascript&#58;z 'q') [z]( <javascript:w> )\n\n[r]:\n  javascript:v\n[r]")
 	f.Add("> [q\n> r](javascript:x)\n- [l](JAVASCRIPT:y)\n```\n[x](javascript:z)\n```")
 	f.Add("> [r]: javascript:x\n\n- [s]:\n  javascript:y\n\n[r] [s] > [a](\n> javascript:z)")
+	// goldmark keeps control characters in destinations; browsers skip
+	// them at the start.
+	f.Add("[](\x17JAVASCRIPT:) [](\fjavascript:x) [a](\f\x01javascript:x)\n\n[r]:\v\fjavascript:\n[r]")
 	f.Fuzz(func(t *testing.T, md string) {
 		var d Draft
 		out := defangMarkdown(md, &d)

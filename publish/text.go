@@ -269,7 +269,8 @@ var (
 	// A reference definition, also inside quotes and list items (whose
 	// markers the prefix skips), with its destination maybe on the next
 	// line.
-	refDef  = regexp.MustCompile(`(?m)^[ \t>*+\-0-9.)]*\[(?:[^\]\\]|\\.)+\]:[ \t]*(?:\n[ \t>]*)?(?:<([^>\n]*)>|(\S+))[^\n]*\n?`)
+	// White space is goldmark's: \v and \f too.
+	refDef  = regexp.MustCompile(`(?m)^[ \t\v\f>*+\-0-9.)]*\[(?:[^\]\\]|\\.)+\]:[ \t\v\f]*(?:\n[ \t\v\f>]*)?(?:<([^>\n]*)>|(\S+))[^\n]*\n?`)
 	escaped = regexp.MustCompile(`\\([!-/:-@\[-` + "`" + `{-~])`)
 )
 
@@ -422,7 +423,12 @@ func linkDest(l string, i int) (int, string) {
 		dest, j = l[j+1:j+k], j+k+1
 	} else {
 		depth := 0
-		for ; j < len(l) && l[j] > ' '; j++ {
+		// CommonMark ends a destination at a space or control character;
+		// goldmark keeps control characters, \v and \f included
+		// ("[](\x17javascript:)" and "[](\fjavascript:)" are links, and
+		// browsers skip the leading control character). Reading more
+		// than a renderer does is safe: the scheme is at the start.
+		for ; j < len(l) && !isMarkdownSpace(l[j]); j++ {
 			if l[j] == '\\' {
 				j++
 				continue
@@ -544,4 +550,8 @@ func markdownSummary(md string) string {
 		return t
 	}
 	return fallback
+}
+
+func isMarkdownSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
 }
