@@ -229,7 +229,8 @@ func (c *cli) commandHelp(cmd *command, fs *flag.FlagSet) {
 	w := c.stdout
 	fmt.Fprintf(w, "Usage: caravan %s [flags] %s\n\n%s\n", fullName(cmd), cmd.args, cmd.short)
 	if cmd.long != "" {
-		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(cmd.long))
+		// Trim blank lines only: a help text may start indented.
+		fmt.Fprintf(w, "\n%s\n", strings.TrimRight(strings.TrimLeft(cmd.long, "\n"), " \t\n"))
 	}
 	fmt.Fprintf(w, "\nFlags:\n")
 	fs.VisitAll(func(f *flag.Flag) {
