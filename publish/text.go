@@ -269,8 +269,9 @@ var (
 	// A reference definition, also inside quotes and list items (whose
 	// markers the prefix skips), with its destination maybe on the next
 	// line.
-	// White space is goldmark's: \v and \f too.
-	refDef  = regexp.MustCompile(`(?m)^[ \t\v\f>*+\-0-9.)]*\[(?:[^\]\\]|\\.)+\]:[ \t\v\f]*(?:\n[ \t\v\f>]*)?(?:<([^>\n]*)>|(\S+))[^\n]*\n?`)
+	// White space is goldmark's: \v and \f too; but like any control
+	// character they may also be inside a destination.
+	refDef  = regexp.MustCompile(`(?m)^[ \t\v\f>*+\-0-9.)]*\[(?:[^\]\\]|\\.)+\]:[ \t\v\f]*(?:\n[ \t\v\f>]*)?(?:<([^>\n]*)>|([^ \t\r\n]+))[^\n]*\n?`)
 	escaped = regexp.MustCompile(`\\([!-/:-@\[-` + "`" + `{-~])`)
 )
 
