@@ -294,6 +294,28 @@ func defangMarkdown(md string, d *Draft) string {
 	// must be judged as the renderer will read it.
 	md = strings.ReplaceAll(md, "\x00", "\uFFFD")
 	links, images := map[string]int{}, map[string]int{}
+	// Removing a link can make one of what is left ("[][(javascript:)](x)"
+	// becomes "[](javascript:)"): clean until nothing changes. Text that
+	// keeps changing after many passes has its brackets replaced by
+	// full-width ones, which no renderer reads as syntax.
+	for pass := 0; ; pass++ {
+		next := defangOnce(md, links, images)
+		if next == md {
+			break
+		}
+		md = next
+		if pass == 16 {
+			md = strings.NewReplacer("[", "［", "]", "］", "<", "＜").Replace(md)
+			break
+		}
+	}
+	st := htmlStats{badLinks: links, badImages: images}
+	d.Notes = append(d.Notes, st.notes()...)
+	return md
+}
+
+// defangOnce is one pass of defangMarkdown.
+func defangOnce(md string, links, images map[string]int) string {
 	var out strings.Builder
 	for i, block := range strings.Split(md, "\n\n") {
 		if i > 0 {
@@ -309,8 +331,6 @@ func defangMarkdown(md string, d *Draft) string {
 		})
 		out.WriteString(defangBlock(block, links, images))
 	}
-	st := htmlStats{badLinks: links, badImages: images}
-	d.Notes = append(d.Notes, st.notes()...)
 	return out.String()
 }
 
