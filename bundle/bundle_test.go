@@ -60,6 +60,14 @@ func makeContent(t testing.TB, n int, blobSizes ...int) content {
 
 func write(t testing.TB, c content, o Options) (*memOut, Summary) {
 	t.Helper()
+	out, s, _ := writeKeep(t, c, o)
+	return out, s
+}
+
+// writeKeep writes c to a bundle in memory and also returns the writer
+// (its keys let a test re-seal headers).
+func writeKeep(t testing.TB, c content, o Options) (*memOut, Summary, *Writer) {
+	t.Helper()
 	out := newMemOut()
 	w, err := NewWriter(out, o)
 	if err != nil {
@@ -80,7 +88,7 @@ func write(t testing.TB, c content, o Options) (*memOut, Summary) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out, s
+	return out, s, w
 }
 
 func sortedSums(m map[[32]byte][]byte) [][32]byte {

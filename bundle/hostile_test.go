@@ -21,29 +21,11 @@ func reseal(t *testing.T, w *Writer, b []byte, mod func(*header)) {
 	copy(b[slotsSize:], aead(w.partKey).Seal(nonce, nonce, h.marshal(), nil))
 }
 
-func writeKeep(t *testing.T, c content, o Options) (*memOut, *Writer) {
-	t.Helper()
-	out := newMemOut()
-	w, err := NewWriter(out, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, raw := range c.events {
-		if err := w.AddEvent(raw, c.ids[i], 1); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out, w
-}
-
 // A header claiming billions of frames is refused or costs nothing.
 func TestHostileTotals(t *testing.T) {
 	c := makeContent(t, 20)
 	for _, parts := range []int{1, 60000} {
-		out, w := writeKeep(t, c, Options{Lock: Lock{Passphrase: "p"}})
+		out, _, w := writeKeep(t, c, Options{Lock: Lock{Passphrase: "p"}})
 		b := out.parts[0].buf.Bytes()
 		reseal(t, w, b, func(h *header) { h.TotalFrames = 0xFFFFFFFF; h.Parts = parts })
 		r, err := Open([]Source{memSource{"f", b}}, Keys{Passphrase: "p"})
@@ -64,7 +46,7 @@ func TestHostileTotals(t *testing.T) {
 // first frame damaged too.
 func TestDamagedHeaders(t *testing.T) {
 	c := makeContent(t, 3000)
-	out, _ := writeKeep(t, c, Options{Lock: Lock{Passphrase: "p"}, PartSize: MinPartSize * 2})
+	out, _, _ := writeKeep(t, c, Options{Lock: Lock{Passphrase: "p"}, PartSize: MinPartSize * 2})
 	srcs := out.sources()
 	if len(srcs) < 4 {
 		t.Fatalf("%d parts", len(srcs))
