@@ -622,3 +622,77 @@ func (k *Keyring) BundleECDH(name string, ell [64]byte) ([32]byte, error) {
 	priv, _ := btcec.PrivKeyFromBytes(b)
 	return ellswift.EllswiftECDHXOnly(ell, priv)
 }
+
+// EraseAll destroys every identity: each key file is overwritten with
+// zeros, synced and removed, and decrypted keys are forgotten. What was
+// encrypted with the keys (private messages, the vault) can no longer be
+// read. It returns how many identities were erased.
+func (k *Keyring) EraseAll() (int, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	clear(k.unlocked)
+	entries, err := os.ReadDir(k.dir)
+	if err != nil {
+		return 0, fmt.Errorf("read keyring: %w", err)
+	}
+	n := 0
+	var errs []error
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		p := filepath.Join(k.dir, e.Name())
+		if strings.HasSuffix(e.Name(), ".json") {
+			n++
+		}
+		if err := overwrite(p); err != nil {
+			errs = append(errs, err)
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	k.version.Add(1)
+	return n, errors.Join(errs...)
+}
+
+// overwrite fills a file with zeros and syncs it, so the key is not left
+// in the file's old blocks for a quick look at the disk to find. (Flash
+// storage may keep old copies; full-disk encryption is the real answer.)
+func overwrite(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(make([]byte, st.Size())); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// CheckPassphrase decrypts an identity's key with passphrase, whether or
+// not it is unlocked already, and reports whether that worked. An identity
+// stored without a passphrase fails with ErrNeedPassphrase: nothing can be
+// proved with it.
+func (k *Keyring) CheckPassphrase(name, passphrase string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	id, err := k.get(name)
+	if err != nil {
+		return err
+	}
+	f, err := k.read(id.Name)
+	if err != nil {
+		return err
+	}
+	if f.NCryptSec == "" {
+		return fmt.Errorf("%w: identity %q is stored without one", ErrNeedPassphrase, id.Name)
+	}
+	_, err = decryptNCryptSec(f.NCryptSec, passphrase)
+	return err
+}

@@ -290,3 +290,9 @@ func (c *Client) Unfollow(ctx context.Context, req FollowRequest) (*nostr.Event,
 	ev := new(nostr.Event)
 	return ev, c.do(ctx, "POST", "/api/v1/unfollow", req, ev)
 }
+
+// Call makes one JSON call: in (if not nil) is the request body, out (if
+// not nil) receives the response.
+func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
+	return c.do(ctx, method, path, in, out)
+}

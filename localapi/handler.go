@@ -93,12 +93,20 @@ func NewHandler(n *node.Node, token string) *Handler {
 	for pattern, f := range h.routesApps() {
 		routes[pattern] = f
 	}
+	for pattern, f := range h.routesUI() {
+		routes[pattern] = f
+	}
 	for pattern, f := range routes {
 		h.mux.HandleFunc(pattern, h.wrap(f))
 	}
 	h.mux.HandleFunc("POST /api/v1/sync", h.sync)
 	h.mux.HandleFunc("GET /api/v1/link", h.link)
 	h.mux.HandleFunc("GET /api/v1/chat", h.chat)
+	h.mux.HandleFunc("GET /api/v1/live", h.live)
+	h.mux.HandleFunc("GET /api/v1/blob", h.blob)
+	h.mux.HandleFunc("GET /api/v1/qr", h.qrImage)
+	h.mux.HandleFunc("POST /api/v1/bundle/download", h.downloadBundle)
+	h.mux.HandleFunc("POST /api/v1/bundle/upload", h.uploadBundle)
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Code: CodeNotFound, Msg: fmt.Sprintf("no API endpoint %s %s", r.Method, r.URL.Path)})
 	})
@@ -108,21 +116,42 @@ func NewHandler(n *node.Node, token string) *Handler {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if !loopbackHost(r.Host) {
-		writeError(w, &Error{Code: CodeForbidden, Msg: "the local API answers only to loopback host names (127.0.0.1, localhost, [::1])"})
+	if e := CheckLocal(r); e != nil {
+		writeError(w, e)
 		return
 	}
-	if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host {
-		writeError(w, &Error{Code: CodeForbidden, Msg: "requests from other web origins are refused"})
-		return
-	}
-	got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if subtle.ConstantTimeCompare([]byte(got), []byte(h.token)) != 1 {
+	if !h.Authorized(r) {
 		writeError(w, &Error{Code: CodeUnauthorized, Msg: "missing or wrong API token", Hint: "the token is in api.json in the node's data directory"})
 		return
 	}
 	h.mux.ServeHTTP(w, r)
 }
+
+// CheckLocal refuses a request whose Host is not a loopback name (DNS
+// rebinding: a web page whose name resolves to 127.0.0.1), or that a web
+// page of another origin sent. Browsers always send Origin on cross-origin
+// requests, and Sec-Fetch-Site where they support it.
+func CheckLocal(r *http.Request) *Error {
+	if !loopbackHost(r.Host) {
+		return &Error{Code: CodeForbidden, Msg: "the local API answers only to loopback host names (127.0.0.1, localhost, [::1])"}
+	}
+	if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host {
+		return &Error{Code: CodeForbidden, Msg: "requests from other web origins are refused"}
+	}
+	if s := r.Header.Get("Sec-Fetch-Site"); s != "" && s != "same-origin" && s != "none" {
+		return &Error{Code: CodeForbidden, Msg: "requests from other web sites are refused"}
+	}
+	return nil
+}
+
+// Authorized reports whether r carries the API token.
+func (h *Handler) Authorized(r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(h.token)) == 1
+}
+
+// WriteError writes e as the API does.
+func WriteError(w http.ResponseWriter, e *Error) { writeError(w, e) }
 
 func loopbackHost(hostport string) bool {
 	host, _, err := net.SplitHostPort(hostport)
@@ -306,6 +335,7 @@ func (h *Handler) passphrase(r *http.Request) (any, error) {
 
 func (h *Handler) lock(r *http.Request) (any, error) {
 	h.n.Keys.Lock()
+	h.n.KeysChanged()
 	return h.n.Keys.List()
 }
 

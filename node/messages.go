@@ -465,6 +465,7 @@ func (n *Node) announce(name string, m Message) {
 	for _, l := range ls {
 		l(name, m)
 	}
+	n.emit(Activity{Type: "message", Identity: name, Message: &m})
 }
 
 // OnMessage calls f for each new or changed message, until cancel.
@@ -489,6 +490,7 @@ func (n *Node) Unlock(name, passphrase string) (keys.Identity, error) {
 		return id, err
 	}
 	n.graphDirty()
+	n.KeysChanged()
 	go n.ReadBacklog(context.Background(), id.Name)
 	return id, nil
 }

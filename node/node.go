@@ -76,15 +76,18 @@ type Node struct {
 	lock    *os.File
 	started time.Time
 
-	graph   graphState
-	msgs    *messaging
-	counts  Counters
-	peers   *peerBook
-	id      string // random node id, for LAN discovery
-	mu      sync.RWMutex
-	subs    map[int]func(ev *nostr.Event, raw []byte)
-	nextSub int
-	serving *serving // nil unless Serve is running
+	graph    graphState
+	msgs     *messaging
+	counts   Counters
+	peers    *peerBook
+	id       string // random node id, for LAN discovery
+	mu       sync.RWMutex
+	subs     map[int]func(ev *nostr.Event, raw []byte)
+	nextSub  int
+	serving  *serving // nil unless Serve is running
+	activity activityHub
+	// settingsMu serialises changes to config.json.
+	settingsMu sync.Mutex
 	// holdings of relay clients, recorded when they leave
 	clientHeld map[*relay.Conn]*holdings
 }
@@ -346,6 +349,7 @@ func (n *Node) Subscribe(fn func(ev *nostr.Event, raw []byte)) (cancel func()) {
 }
 
 func (n *Node) notify(ev *nostr.Event) {
+	n.emitEvent(ev)
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	if len(n.subs) == 0 {

@@ -64,7 +64,13 @@ type ServeOptions struct {
 type serving struct {
 	relay *relay.Relay
 	rt    Runtime
-	lan   bool
+	ctx   context.Context
+	// LAN discovery: running while lanCancel is set; it reports
+	// neighbours to lanOut. reachable: the relay listens beyond loopback.
+	lanCancel context.CancelFunc
+	lanPort   int
+	lanOut    chan map[string]bool
+	reachable bool
 }
 
 // NewRelay returns the relay endpoint's handler for this node.
@@ -124,8 +130,14 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	}
 	defer os.Remove(rtPath)
 
+	lan := make(chan map[string]bool)
+	addr, _ := o.Relay.Addr().(*net.TCPAddr)
 	n.mu.Lock()
-	n.serving = &serving{relay: rl, rt: rt, lan: n.lanEnabled(o)}
+	n.serving = &serving{relay: rl, rt: rt, ctx: ctx, lanOut: lan}
+	if addr != nil {
+		n.serving.lanPort = addr.Port
+		n.serving.reachable = !addr.IP.IsLoopback()
+	}
 	n.mu.Unlock()
 	defer func() {
 		n.mu.Lock()
@@ -149,15 +161,9 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 			}
 		}
 	}()
-	lan := make(chan map[string]bool)
 	go n.runPeers(ctx, lan)
 	if n.lanEnabled(o) {
-		port := o.Relay.Addr().(*net.TCPAddr).Port
-		go func() {
-			if err := n.runLAN(ctx, port, lan); err != nil {
-				n.logf("LAN discovery is off: %v", err)
-			}
-		}()
+		n.setLAN(true)
 	}
 	if o.Ready != nil {
 		o.Ready(rt)
@@ -177,6 +183,41 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 		err = nil
 	}
 	return err
+}
+
+// setLAN starts or stops LAN discovery while serving. Stopping it ends
+// the sessions with neighbours it found.
+func (n *Node) setLAN(on bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	s := n.serving
+	if s == nil || on == (s.lanCancel != nil) || s.lanPort == 0 {
+		return
+	}
+	if !on {
+		s.lanCancel()
+		s.lanCancel = nil
+		go func() {
+			select {
+			case s.lanOut <- map[string]bool{}:
+			case <-s.ctx.Done():
+			}
+		}()
+		return
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	s.lanCancel = cancel
+	go func() {
+		if err := n.runLAN(ctx, s.lanPort, s.lanOut); err != nil {
+			n.logf("LAN discovery is off: %v", err)
+			n.mu.Lock()
+			if n.serving == s && ctx.Err() == nil {
+				s.lanCancel = nil
+			}
+			n.mu.Unlock()
+			cancel()
+		}
+	}()
 }
 
 // lanEnabled: on if configured so, else when the relay listens beyond

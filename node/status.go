@@ -38,7 +38,7 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 		st.Relay = s.rt.Relay
 		st.API = s.rt.API
 		st.Connections = s.relay.Connections()
-		st.LAN = s.lan
+		st.LAN = s.lanCancel != nil
 	}
 	n.mu.RUnlock()
 	return st, nil

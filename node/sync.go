@@ -111,11 +111,17 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 	if o.Relay {
 		blobs = nil // public relays do not move blobs
 	}
+	progress := func(p carry.Progress) {
+		n.emitSync(name, p)
+		if o.Progress != nil {
+			o.Progress(p)
+		}
+	}
 	p, err := carry.Run(ctx, conn, heldLocal{local{n}, held}, carry.Options{
 		Wants:      wants,
 		Live:       o.Live,
 		FrameBytes: n.Config.Relay.NegFrameBytes,
-		Progress:   o.Progress,
+		Progress:   progress,
 		Logf:       n.logf,
 		PlainSince: func(w policy.Want) int64 { return n.peers.since(name, wantKey(w)) },
 		Synced:     func(w policy.Want, at int64) { n.peers.setSince(name, wantKey(w), at) },
@@ -136,6 +142,7 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 		}
 	}
 	n.peers.finished(name, kind, p, err)
+	n.emit(Activity{Type: "peers"})
 	return p, err
 }
 

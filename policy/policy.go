@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caravan-mesh/caravan/event"
@@ -118,7 +119,7 @@ type Graph struct {
 // Policy applies a Config to a follow graph and keeps the counters the
 // caps need. It is safe for concurrent use.
 type Policy struct {
-	cfg Config
+	cfg atomic.Pointer[Config]
 
 	mu        sync.Mutex
 	g         Graph
@@ -135,17 +136,27 @@ type Amount struct {
 
 // New returns a policy with an empty graph.
 func New(cfg Config) *Policy {
-	return &Policy{cfg: cfg.WithDefaults(), byAuthor: map[string]Amount{}, g: Graph{Own: map[string]bool{}, Hop1: map[string]bool{}, Hop2: map[string]bool{}}}
+	p := &Policy{byAuthor: map[string]Amount{}, g: Graph{Own: map[string]bool{}, Hop1: map[string]bool{}, Hop2: map[string]bool{}}}
+	p.SetConfig(cfg)
+	return p
 }
 
 // Config is the effective configuration.
-func (p *Policy) Config() Config { return p.cfg }
+func (p *Policy) Config() Config { return *p.cfg.Load() }
+
+// SetConfig changes the configuration (defaults filled in). Quotas apply to
+// what arrives from now on: nothing already stored is dropped. A change of
+// FollowHops takes effect with the next SetGraph.
+func (p *Policy) SetConfig(c Config) {
+	c = c.WithDefaults()
+	p.cfg.Store(&c)
+}
 
 // SetGraph replaces the follow graph.
 func (p *Policy) SetGraph(g Graph) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cfg.FollowHops < 2 {
+	if p.cfg.Load().FollowHops < 2 {
 		g.Hop2 = map[string]bool{}
 	}
 	p.g = g
@@ -191,7 +202,7 @@ func (p *Policy) classify(ev *nostr.Event) Class {
 		return Contact
 	case p.g.Hop2[ev.PubKey]:
 		return Network
-	case ev.Kind == 30023 && !p.cfg.NoReports:
+	case ev.Kind == 30023 && !p.cfg.Load().NoReports:
 		return Report
 	case ev.Kind == nostr.KindDeletion:
 		return Deletion
@@ -213,11 +224,11 @@ func (p *Policy) Take(ev *nostr.Event, size int) error {
 			return event.Reject(event.Blocked, "drafts (kind 30024) stay on the device that wrote them")
 		}
 	case Wrap:
-		if p.wraps.Events+1 > p.cfg.Wraps.Events || p.wraps.Bytes+int64(size) > p.cfg.Wraps.Bytes {
+		if p.wraps.Events+1 > p.cfg.Load().Wraps.Events || p.wraps.Bytes+int64(size) > p.cfg.Load().Wraps.Bytes {
 			return event.Reject(event.Blocked, "this node already carries its limit of sealed messages for others (%d, %d bytes)", p.wraps.Events, p.wraps.Bytes)
 		}
 	case Stranger:
-		if p.strangers.Events+1 > p.cfg.Strangers.Events || p.strangers.Bytes+int64(size) > p.cfg.Strangers.Bytes {
+		if p.strangers.Events+1 > p.cfg.Load().Strangers.Events || p.strangers.Bytes+int64(size) > p.cfg.Load().Strangers.Bytes {
 			return event.Reject(event.Blocked, "this node's quota for events of people outside its contacts is full")
 		}
 	}
@@ -325,7 +336,7 @@ func (p *Policy) Wants(now time.Time) []Want {
 	for _, ks := range chunks(us) {
 		both(WrapForUs, nostr.Filter{Kinds: []int{nostr.KindGiftWrap}, Tags: nostr.TagMap{"p": ks}})
 	}
-	if !p.cfg.NoReports {
+	if !p.cfg.Load().NoReports {
 		both(Report, nostr.Filter{Kinds: []int{30023}})
 	}
 	both(Deletion, nostr.Filter{Kinds: []int{nostr.KindDeletion}})
@@ -336,7 +347,7 @@ func (p *Policy) Wants(now time.Time) []Want {
 		both(Network, nostr.Filter{Authors: ks})
 	}
 	both(Wrap, nostr.Filter{Kinds: []int{nostr.KindGiftWrap}})
-	since := nostr.Timestamp(now.Add(-time.Duration(p.cfg.StrangerWindow)).Unix())
+	since := nostr.Timestamp(now.Add(-time.Duration(p.cfg.Load().StrangerWindow)).Unix())
 	both(Stranger, nostr.Filter{Since: &since})
 	return out
 }

@@ -1,6 +1,7 @@
 package qr
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -109,24 +110,34 @@ func ReadFile(path string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
+	return read(f, path)
+}
+
+// ReadImage reads the first QR code in a PNG or JPEG image held in
+// memory (an upload). Its errors wrap [ErrNotImage] or [ErrNoCode].
+func ReadImage(data []byte) (string, error) {
+	return read(bytes.NewReader(data), "the image")
+}
+
+func read(f io.ReadSeeker, name string) (string, error) {
 	cfg, _, err := image.DecodeConfig(io.LimitReader(f, maxFileBytes))
 	if err != nil {
-		return "", fmt.Errorf("%s is %w (%v)", path, ErrNotImage, err)
+		return "", fmt.Errorf("%s is %w (%v)", name, ErrNotImage, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxPixels/cfg.Height {
 		return "", fmt.Errorf("%s is %w that can be read: it claims %d×%d pixels, more than %d megapixels",
-			path, ErrNotImage, cfg.Width, cfg.Height, maxPixels>>20)
+			name, ErrNotImage, cfg.Width, cfg.Height, maxPixels>>20)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return "", err
 	}
 	img, _, err := image.Decode(io.LimitReader(f, maxFileBytes))
 	if err != nil {
-		return "", fmt.Errorf("%s is %w (%v)", path, ErrNotImage, err)
+		return "", fmt.Errorf("%s is %w (%v)", name, ErrNotImage, err)
 	}
 	text, err := Decode(img)
 	if err != nil {
-		return "", fmt.Errorf("%w in %s", err, path)
+		return "", fmt.Errorf("%w in %s", err, name)
 	}
 	return text, nil
 }

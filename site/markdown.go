@@ -27,12 +27,30 @@ import (
 //     image becomes a link, so that opening a page fetches nothing from
 //     anywhere else (a remote image would tell its server who reads what).
 func newMarkdown(blobs map[string]*blob, prefix string) goldmark.Markdown {
+	return markdownWith(&linkRenderer{blobs: blobs, prefix: prefix})
+}
+
+func markdownWith(lr *linkRenderer) goldmark.Markdown {
 	return goldmark.New(
 		goldmark.WithExtensions(extension.GFM),
 		goldmark.WithRendererOptions(
-			renderer.WithNodeRenderers(util.Prioritized(&linkRenderer{blobs: blobs, prefix: prefix}, 100)),
+			renderer.WithNodeRenderers(util.Prioritized(lr, 100)),
 		),
 	)
+}
+
+// RenderForUI renders a report's markdown for the web UI, with the same
+// rules as the site. The UI fetches blobs with its API token, so an
+// image of a held blob is written as <img data-blob="SHA256" alt="...">
+// with no src, for the UI to fill in; held maps each held blob's hash to
+// whether it is an image. A link to a held blob points to "#blob/SHA256".
+func RenderForUI(src string, held map[string]bool) (string, error) {
+	blobs := make(map[string]*blob, len(held))
+	for sum, image := range held {
+		blobs[sum] = &blob{hash: sum, file: "#blob/" + sum, image: image, state: blobOK}
+	}
+	h, err := render(markdownWith(&linkRenderer{blobs: blobs, dataBlob: true}), src)
+	return string(h), err
 }
 
 // render converts markdown to HTML.
@@ -45,8 +63,9 @@ func render(md goldmark.Markdown, src string) (template.HTML, error) {
 }
 
 type linkRenderer struct {
-	blobs  map[string]*blob
-	prefix string // from the page to the site root
+	blobs    map[string]*blob
+	prefix   string // from the page to the site root
+	dataBlob bool   // images as data-blob="hash" (RenderForUI)
 }
 
 func (r *linkRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
@@ -155,6 +174,12 @@ func (r *linkRenderer) image(w util.BufWriter, src []byte, node ast.Node, enteri
 	alt := altText(n, src)
 	href, b := r.resolve(n.Destination)
 	switch {
+	case b != nil && b.image && r.dataBlob:
+		_, _ = w.WriteString(`<img data-blob="`)
+		_, _ = w.WriteString(b.hash)
+		_, _ = w.WriteString(`" alt="`)
+		html.DefaultWriter.Write(w, alt)
+		_, _ = w.WriteString(`">`)
 	case b != nil && b.image:
 		_, _ = w.WriteString(`<img src="`)
 		_, _ = w.Write(util.EscapeHTML([]byte(href)))

@@ -64,3 +64,28 @@ func (s *Store) VaultDelete(ctx context.Context, owner, key []byte) error {
 		return err
 	})
 }
+
+// EraseVault deletes every vault row of every owner, with SQLite's
+// secure_delete on so the freed pages are zeroed, then checkpoints the
+// write-ahead log so the old pages leave it too. It returns the number of
+// rows removed.
+func (s *Store) EraseVault(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
+		if _, err := c.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+			return err
+		}
+		defer c.ExecContext(context.WithoutCancel(ctx), `PRAGMA secure_delete = OFF`)
+		res, err := c.ExecContext(ctx, `DELETE FROM vault`)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	if err != nil {
+		return n, err
+	}
+	_, err = s.read.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return n, err
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/web"
 )
 
 func init() {
@@ -33,8 +34,12 @@ carries events; posting waits for 'caravan unlock'.`,
 	})
 }
 
-func runServe(c *cli, args []string) error {
-	cmd := lookup("serve")
+func runServe(c *cli, args []string) error { return serve(c, "serve", args, false) }
+
+// serve runs the node; with openUI it also opens the web UI in a browser
+// once the node is ready.
+func serve(c *cli, name string, args []string, openUI bool) error {
+	cmd := lookup(name)
 	fs := c.flags(cmd)
 	listen := fs.String("listen", "", "relay endpoint `ADDR`ess (default from config.json, else "+node.DefaultListen+")")
 	apiAddr := fs.String("api", "", "local API `ADDR`ess, loopback only (default from config.json, else "+node.DefaultAPI+")")
@@ -92,10 +97,11 @@ func runServe(c *cli, args []string) error {
 		return err
 	}
 	token := hex.EncodeToString(b)
+	ui := web.New(localapi.NewHandler(n, token), token, n)
 	return n.Serve(c.ctx, node.ServeOptions{
 		Relay:      relayLn,
 		API:        apiLn,
-		APIHandler: localapi.NewHandler(n, token),
+		APIHandler: ui,
 		Token:      token,
 		NoLAN:      *noLAN,
 		Ready: func(rt node.Runtime) {
@@ -104,7 +110,11 @@ func runServe(c *cli, args []string) error {
 			fmt.Fprintf(c.stdout, "  identity:       %s (%s)%s\n", id.Name, id.NPub, lockedNote(id))
 			fmt.Fprintf(c.stdout, "  relay for Nostr apps and other nodes: listening on %s\n", rt.Relay)
 			fmt.Fprintf(c.stdout, "  local API for caravan commands:       listening on %s\n", rt.API)
+			fmt.Fprintf(c.stdout, "  web UI (this machine only):           %s/  ('caravan open' signs you in)\n", rt.API)
 			fmt.Fprintf(c.stdout, "Press Ctrl-C to stop.\n")
+			if openUI {
+				c.openBrowser(rt.API + "/#code=" + ui.MintCode())
+			}
 		},
 	})
 }

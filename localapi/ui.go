@@ -1,0 +1,324 @@
+package localapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+		"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/qr"
+	"github.com/caravan-mesh/caravan/site"
+)
+
+// Endpoints for the web UI (the CLI may use them too), under /api/v1:
+//
+//	GET  live                  JSON lines: {"type":"hello"}, then each node.Activity,
+//	                           and {"type":"ping"} every 15 s while nothing happens
+//	GET  settings              node.NodeSettings
+//	POST settings              node.NodeSettingsChange -> node.NodeSettings
+//	POST panic                 PanicRequest -> node.PanicResult
+//	GET  blob?sha256=HEX       the blob's bytes (media inline, anything else as a download)
+//	GET  qr?text=T             a PNG of the QR code for T
+//	POST qr/read               a PNG or JPEG -> QRText
+//	GET  reports/view?addr=&lang=&version=   ReportView: the report with its markdown rendered
+//	POST bundle/download       node.BundleExport (no path, no split) -> the bundle's bytes
+//	POST bundle/upload         the bundle's bytes -> node.BundleRead; the passphrase, if
+//	                           any, in header X-Bundle-Passphrase, percent-encoded UTF-8
+
+// PanicRequest must say "erase": the one call that destroys keys is
+// never made by accident.
+type PanicRequest struct {
+	Confirm string `json:"confirm"`
+}
+
+// QRText is what a QR code said, and what kind of thing it is.
+type QRText struct {
+	Text string `json:"text"`
+	Kind string `json:"kind"` // contact, event
+	// For a contact: the key and relay hints.
+	NPub   string   `json:"npub,omitempty"`
+	Relays []string `json:"relays,omitempty"`
+}
+
+// ReportView is a report with its markdown rendered to safe HTML (the
+// site's rules: no raw HTML, only http, https, mailto and nostr links;
+// images only from held blobs, as <img data-blob="SHA256">).
+type ReportView struct {
+	*node.Report
+	HTML string `json:"html"`
+}
+
+// livePing is how often the live stream says it is still there, so a
+// client can tell a quiet node from a lost one.
+const livePing = 15 * time.Second
+
+func (h *Handler) routesUI() map[string]func(*http.Request) (any, error) {
+	return map[string]func(*http.Request) (any, error){
+		"GET /api/v1/settings":     func(r *http.Request) (any, error) { return h.n.NodeSettings(), nil },
+		"POST /api/v1/settings":    h.changeSettings,
+		"POST /api/v1/panic":       h.panic,
+		"POST /api/v1/qr/read":     h.readQR,
+		"GET /api/v1/reports/view": h.viewReport,
+	}
+}
+
+func (h *Handler) changeSettings(r *http.Request) (any, error) {
+	var req node.NodeSettingsChange
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	s, err := h.n.ChangeNodeSettings(r.Context(), req)
+	if err != nil {
+		return nil, &Error{Code: CodeInvalid, Msg: err.Error()}
+	}
+	return s, nil
+}
+
+func (h *Handler) panic(r *http.Request) (any, error) {
+	var req PanicRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	if req.Confirm != "erase" {
+		return nil, &Error{Code: CodeInvalid, Msg: `panic erases every key and all private messages; send {"confirm":"erase"} to do it`}
+	}
+	return h.n.Panic(r.Context())
+}
+
+func (h *Handler) readQR(r *http.Request) (any, error) {
+	data, err := body(r, 4<<20)
+	if err != nil {
+		return nil, err
+	}
+	text, err := qr.ReadImage(data)
+	if err != nil {
+		return nil, &Error{Code: CodeInvalid, Msg: err.Error(), Hint: "use a sharp, well-lit picture of the whole code (PNG or JPEG)"}
+	}
+	p, err := qr.Parse(text)
+	if err != nil {
+		return nil, &Error{Code: CodeInvalid, Msg: err.Error()}
+	}
+	out := QRText{Text: text}
+	switch {
+	case p.Contact != nil:
+		out.Kind, out.NPub, out.Relays = "contact", p.Contact.PubKey.NPub(), p.Contact.Relays
+	case p.Event != nil:
+		out.Kind = "event"
+	}
+	return out, nil
+}
+
+func (h *Handler) viewReport(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	rep, err := h.n.ReadReport(r.Context(), q.Get("addr"), q.Get("lang"), q.Get("version"))
+	if err != nil {
+		return nil, err
+	}
+	held := map[string]bool{}
+	for _, a := range rep.Attach {
+		if a.Held {
+			held[a.SHA256] = strings.HasPrefix(a.MIME, "image/")
+		}
+	}
+	html, err := site.RenderForUI(rep.Markdown, held)
+	if err != nil {
+		return nil, err
+	}
+	return ReportView{Report: rep, HTML: html}, nil
+}
+
+// live streams the node's activity as JSON lines.
+func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
+	updates := make(chan node.Activity, 256)
+	var dropped atomic.Bool
+	cancel := h.n.OnActivity(func(a node.Activity) {
+		select {
+		case updates <- a:
+		default:
+			dropped.Store(true) // the client is slow; it will be told to reload
+		}
+	})
+	defer cancel()
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	fl, _ := w.(http.Flusher)
+	enc := json.NewEncoder(w)
+	send := func(v any) bool {
+		if err := enc.Encode(v); err != nil {
+			return false
+		}
+		if fl != nil {
+			fl.Flush()
+		}
+		return true
+	}
+	if !send(node.Activity{Type: "hello"}) {
+		return
+	}
+	t := time.NewTicker(livePing)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case a := <-updates:
+			if !send(a) {
+				return
+			}
+		case <-t.C:
+			if dropped.Swap(false) {
+				if !send(node.Activity{Type: "reload"}) {
+					return
+				}
+			}
+			if !send(node.Activity{Type: "ping"}) {
+				return
+			}
+		}
+	}
+}
+
+// blob serves a held blob to the UI. Media types a browser shows safely
+// are served inline; anything else only as a download, and never sniffed.
+func (h *Handler) blob(w http.ResponseWriter, r *http.Request) {
+	sum := strings.ToLower(r.URL.Query().Get("sha256"))
+	if len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "" {
+		writeError(w, &Error{Code: CodeInvalid, Msg: "sha256 must be 64 hex characters"})
+		return
+	}
+	meta, ok, err := h.n.Store.BlobInfo(r.Context(), sum)
+	if err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
+	if !ok {
+		writeError(w, &Error{Code: CodeNotFound, Msg: "this node does not hold that file yet", Hint: "it arrives with a sync from a node that has it"})
+		return
+	}
+	data, err := h.n.Store.BlobRange(r.Context(), sum, 0, meta.Size)
+	if err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
+	typ := meta.Type
+	if !inlineType(typ) {
+		typ = "application/octet-stream"
+		w.Header().Set("Content-Disposition", "attachment")
+	}
+	w.Header().Set("Content-Type", typ)
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Write(data)
+}
+
+func inlineType(t string) bool {
+	switch t {
+	case "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif",
+		"video/mp4", "video/webm", "audio/mpeg", "audio/ogg", "audio/mp4", "audio/webm":
+		return true
+	}
+	return false
+}
+
+// qrImage draws a QR code.
+func (h *Handler) qrImage(w http.ResponseWriter, r *http.Request) {
+	png, err := qr.PNG(r.URL.Query().Get("text"))
+	if err != nil {
+		writeError(w, &Error{Code: CodeInvalid, Msg: err.Error()})
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Write(png)
+}
+
+// downloadBundle writes a bundle into the data directory, streams it to
+// the client and removes it.
+func (h *Handler) downloadBundle(w http.ResponseWriter, r *http.Request) {
+	var req node.BundleExport
+	if err := decodeBody(r, &req); err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
+	if req.Path != "" || req.Split != 0 {
+		writeError(w, &Error{Code: CodeInvalid, Msg: "a downloaded bundle is one file: leave out path and split"})
+		return
+	}
+	dir, err := os.MkdirTemp(h.n.Dir, "bundle-download-")
+	if err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
+	defer os.RemoveAll(dir)
+	req.Path = filepath.Join(dir, "caravan.bundle")
+	made, err := h.n.ExportBundle(r.Context(), req)
+	if err != nil {
+		writeError(w, &Error{Code: CodeInvalid, Msg: err.Error()})
+		return
+	}
+	f, err := os.Open(req.Path)
+	if err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="caravan-`+time.Now().UTC().Format("2006-01-02")+`.bundle"`)
+	w.Header().Set("Content-Length", fmt.Sprint(made.Bytes))
+	made.Files = nil
+	if b, err := json.Marshal(made); err == nil {
+		w.Header().Set("X-Bundle-Made", string(b))
+	}
+	io.Copy(w, f)
+}
+
+// uploadBundle stores an uploaded bundle in the data directory, imports
+// it and removes it.
+func (h *Handler) uploadBundle(w http.ResponseWriter, r *http.Request) {
+	dir, err := os.MkdirTemp(h.n.Dir, "bundle-upload-")
+	if err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "upload.bundle")
+	if err := saveUpload(path, r.Body); err != nil {
+		writeError(w, &Error{Code: CodeInvalid, Msg: "the upload did not arrive whole: " + err.Error(), Hint: "try again"})
+		return
+	}
+	pass, err := url.PathUnescape(r.Header.Get("X-Bundle-Passphrase"))
+	if err != nil {
+		writeError(w, &Error{Code: CodeInvalid, Msg: "X-Bundle-Passphrase must be percent-encoded UTF-8"})
+		return
+	}
+	res, err := h.n.ImportBundle(r.Context(), node.BundleImport{Paths: []string{path}, Passphrase: pass})
+	if err != nil {
+		var ae *Error
+		if !errors.As(err, &ae) {
+			ae = &Error{Code: CodeInvalid, Msg: err.Error()}
+		}
+		writeError(w, ae)
+		return
+	}
+	res.Files = nil
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(res)
+}
+
+func saveUpload(path string, r io.Reader) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,10 @@
+// Placeholder: this screen is being written.
+import { t } from '../i18n.js';
+import { page } from '../ui.js';
+
+export default {
+  nav: 'nav.write',
+  async render(root) {
+    page(root, t('nav.write'));
+  },
+};
