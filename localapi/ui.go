@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-		"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/qr"
 	"github.com/caravan-mesh/caravan/site"
 )

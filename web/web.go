@@ -71,11 +71,11 @@ const CodeLifetime = 2 * time.Minute
 
 // Server serves the UI and, under /api/, the local API.
 type Server struct {
-	api    *localapi.Handler
-	token  string
-	node   *node.Node
-	now    func() time.Time
-	files  http.Handler
+	api   *localapi.Handler
+	token string
+	node  *node.Node
+	now   func() time.Time
+	files http.Handler
 
 	mu         sync.Mutex
 	codes      map[string]time.Time // one-time code -> expiry
