@@ -222,3 +222,55 @@ func rewriteLogN(t *testing.T, s string, logN byte) string {
 	}
 	return out
 }
+
+func TestCheckPassphraseEvenWhenUnlocked(t *testing.T) {
+	k, _ := testRing(t)
+	if _, err := k.New("me", "right", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Unlock("me", "right"); err != nil {
+		t.Fatal(err)
+	}
+	// Unlock answers "unlocked" whatever the passphrase once it is; a
+	// sign-in must not.
+	if err := k.CheckPassphrase("", "wrong"); !errors.Is(err, ErrBadPassphrase) {
+		t.Fatalf("wrong passphrase on an unlocked identity: %v", err)
+	}
+	if err := k.CheckPassphrase("", "right"); err != nil {
+		t.Fatalf("right passphrase: %v", err)
+	}
+	if _, err := k.New("bare", "", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.CheckPassphrase("bare", "anything"); !errors.Is(err, ErrNeedPassphrase) {
+		t.Fatalf("identity without passphrase: %v", err)
+	}
+}
+
+func TestEraseAll(t *testing.T) {
+	k, dir := testRing(t)
+	a, _ := k.New("a", "p", false)
+	if _, err := k.New("b", "", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Unlock("a", "p"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := k.EraseAll()
+	if err != nil || n != 2 {
+		t.Fatalf("EraseAll: %d, %v", n, err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("left in the keyring: %v", left)
+	}
+	if err := k.Sign("a", &nostr.Event{Kind: 1}); err == nil {
+		t.Fatal("signed with an erased key")
+	}
+	if _, err := k.Get(""); !errors.Is(err, ErrNoIdentity) {
+		t.Fatalf("after erase: %v", err)
+	}
+	b, err := k.New("a", "", true)
+	if err != nil || b.PubKey == a.PubKey {
+		t.Fatalf("new identity after erase: %v", err)
+	}
+}

@@ -44,7 +44,20 @@ func TestAPIRefusesStrangers(t *testing.T) {
 			r.Header.Set("Authorization", "Bearer secret-token")
 			r.Host = "evil.example:7448"
 		}, http.StatusForbidden},
+		{"another site", func(r *http.Request) {
+			r.Header.Set("Authorization", "Bearer secret-token")
+			r.Header.Set("Sec-Fetch-Site", "cross-site")
+		}, http.StatusForbidden},
+		{"another port of this host", func(r *http.Request) {
+			r.Header.Set("Authorization", "Bearer secret-token")
+			r.Header.Set("Sec-Fetch-Site", "same-site")
+		}, http.StatusForbidden},
+		{"token without Bearer", func(r *http.Request) { r.Header.Set("Authorization", "secret-token") }, http.StatusUnauthorized},
 		{"good", func(r *http.Request) { r.Header.Set("Authorization", "Bearer secret-token") }, http.StatusOK},
+		{"typed into the address bar", func(r *http.Request) {
+			r.Header.Set("Authorization", "Bearer secret-token")
+			r.Header.Set("Sec-Fetch-Site", "none")
+		}, http.StatusOK},
 		{"same origin", func(r *http.Request) {
 			r.Header.Set("Authorization", "Bearer secret-token")
 			r.Header.Set("Origin", "http://"+r.Host)

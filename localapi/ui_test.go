@@ -1,0 +1,366 @@
+package localapi
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/qr"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+func authed(t *testing.T, method, u string, body io.Reader, header http.Header) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Authorization", "Bearer secret-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func TestLiveStreamsActivity(t *testing.T) {
+	n, srv := serveTest(t)
+	if _, err := n.Keys.New("me", "", true); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/v1/live", nil)
+	req.Header.Set("Authorization", "Bearer secret-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewScanner(resp.Body)
+	next := func() node.Activity {
+		t.Helper()
+		if !lines.Scan() {
+			t.Fatalf("live stream ended: %v", lines.Err())
+		}
+		var a node.Activity
+		if err := json.Unmarshal(lines.Bytes(), &a); err != nil {
+			t.Fatalf("line %q: %v", lines.Text(), err)
+		}
+		return a
+	}
+	if a := next(); a.Type != "hello" {
+		t.Fatalf("first line is %+v, want hello", a)
+	}
+	ev, err := n.Publish(ctx, "", &nostr.Event{Kind: 1, Content: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := next()
+	if a.Type != "event" || a.Event == nil || a.Event.ID != ev.ID || a.Event.Kind != 1 {
+		t.Fatalf("got %+v, want the note %s", a, ev.ID)
+	}
+	n.KeysChanged()
+	if a := next(); a.Type != "keys" {
+		t.Fatalf("got %+v, want keys", a)
+	}
+}
+
+func TestSettingsChangeAndPersist(t *testing.T) {
+	n, srv := serveTest(t)
+	c := NewClient(srv.URL, "secret-token")
+	ctx := context.Background()
+	var s node.NodeSettings
+	if err := c.Call(ctx, "GET", "/api/v1/settings", nil, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Policy.FollowHops != 2 || s.LAN {
+		t.Fatalf("defaults: %+v", s)
+	}
+	pol := s.Policy
+	pol.FollowHops = 1
+	pol.Strangers.Events = 500
+	on := true
+	if err := c.Call(ctx, "POST", "/api/v1/settings", node.NodeSettingsChange{LAN: &on, Policy: &pol}, &s); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Policy.Config(); got.FollowHops != 1 || got.Strangers.Events != 500 {
+		t.Fatalf("policy in effect: %+v", got)
+	}
+	cfg, err := node.LoadConfig(n.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.LAN == nil || !*cfg.LAN || cfg.Policy.FollowHops != 1 || cfg.Policy.Strangers.Events != 500 {
+		t.Fatalf("config.json: %+v", cfg)
+	}
+	if !s.LAN {
+		t.Errorf("LAN not reported on after turning it on (not serving: the next serve's setting)")
+	}
+
+	bad := pol
+	bad.FollowHops = 7
+	err = c.Call(ctx, "POST", "/api/v1/settings", node.NodeSettingsChange{Policy: &bad}, nil)
+	var ae *Error
+	if !errors.As(err, &ae) || ae.Code != CodeInvalid || !strings.Contains(ae.Msg, "follow_hops") {
+		t.Fatalf("follow_hops 7: %v", err)
+	}
+	if n.Policy.Config().FollowHops != 1 {
+		t.Fatal("a refused change was applied")
+	}
+	err = c.Call(ctx, "POST", "/api/v1/settings", map[string]any{"lan": "yes"}, nil)
+	if !errors.As(err, &ae) || ae.Code != CodeInvalid {
+		t.Fatalf("lan as a string: %v", err)
+	}
+}
+
+func TestPanicErasesKeysAndPrivateData(t *testing.T) {
+	n, srv := serveTest(t)
+	ctx := context.Background()
+	me, err := n.Keys.New("me", "pass", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Unlock("me", "pass"); err != nil {
+		t.Fatal(err)
+	}
+	other := nostr.GeneratePrivateKey()
+	opk, _ := nostr.GetPublicKey(other)
+	pk, _, err := keys.ParsePublicKey(opk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.AddContact(ctx, "me", pk, "friend", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Send(ctx, "me", []string{opk}, "meet at noon", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	note, err := n.Publish(ctx, "me", &nostr.Event{Kind: 1, Content: "public"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c := NewClient(srv.URL, "secret-token")
+	var ae *Error
+	if err := c.Call(ctx, "POST", "/api/v1/panic", PanicRequest{}, nil); !errors.As(err, &ae) || ae.Code != CodeInvalid {
+		t.Fatalf("panic without confirm: %v", err)
+	}
+	if _, err := n.Keys.Get("me"); err != nil {
+		t.Fatalf("an unconfirmed panic erased the key: %v", err)
+	}
+	var res node.PanicResult
+	if err := c.Call(ctx, "POST", "/api/v1/panic", PanicRequest{Confirm: "erase"}, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Identities != 1 || res.Private == 0 {
+		t.Fatalf("result %+v", res)
+	}
+	if _, err := n.Keys.Get(""); !errors.Is(err, keys.ErrNoIdentity) {
+		t.Fatalf("identity after panic: %v", err)
+	}
+	entries, _ := os.ReadDir(filepath.Join(n.Dir, "keys"))
+	for _, e := range entries {
+		t.Errorf("left in the keyring: %s", e.Name())
+	}
+	if raw, _ := n.Store.GetRaw(ctx, note.ID); raw == nil {
+		t.Error("the public note was erased; panic erases private data only")
+	}
+	if again, err := n.Panic(ctx); err != nil || again.Private != 0 || again.Identities != 0 {
+		t.Errorf("a second panic found more to erase: %+v %v", again, err)
+	}
+	// The same public key cannot be made to read anything any more, and
+	// the node still takes events to carry.
+	if _, err := n.Keys.New("again", "", true); err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := n.Keys.Get("again"); id.PubKey == me.PubKey {
+		t.Fatal("new identity has the old key")
+	}
+	ev := &nostr.Event{Kind: 1, Content: "carried", CreatedAt: nostr.Now()}
+	ev.Sign(other)
+	if r := n.Ingest(ctx, ev)[0]; !r.OK() {
+		t.Fatalf("ingest after panic: %s", r.Message())
+	}
+}
+
+func TestBlobServedSafely(t *testing.T) {
+	n, srv := serveTest(t)
+	ctx := context.Background()
+	pngSum, _ := n.Store.PutBlob(ctx, []byte("\x89PNG\r\n\x1a\nfake"), "image/png", nil)
+	htmlSum, _ := n.Store.PutBlob(ctx, []byte("<script>alert(1)</script>"), "text/html", nil)
+	for _, c := range []struct {
+		sum         [32]byte
+		typ, dispos string
+	}{
+		{pngSum, "image/png", ""},
+		{htmlSum, "application/octet-stream", "attachment"},
+	} {
+		resp := authed(t, "GET", srv.URL+"/api/v1/blob?sha256="+hexs(c.sum[:]), nil, nil)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != c.typ || resp.Header.Get("Content-Disposition") != c.dispos {
+			t.Errorf("blob %s: %d %q %q", c.typ, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
+		}
+		if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") {
+			t.Errorf("blob %s served without a sandbox CSP", c.typ)
+		}
+	}
+	for q, want := range map[string]int{"sha256=nothex": 400, "sha256=" + strings.Repeat("a", 64): 404, "": 400} {
+		if resp := authed(t, "GET", srv.URL+"/api/v1/blob?"+q, nil, nil); resp.StatusCode != want {
+			t.Errorf("blob?%s: %d, want %d", q, resp.StatusCode, want)
+		}
+	}
+}
+
+func hexs(b []byte) string {
+	const h = "0123456789abcdef"
+	out := make([]byte, 0, 2*len(b))
+	for _, c := range b {
+		out = append(out, h[c>>4], h[c&15])
+	}
+	return string(out)
+}
+
+func TestQRImageRoundTrip(t *testing.T) {
+	n, srv := serveTest(t)
+	id, err := n.Keys.New("me", "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := qr.ContactText(id.PubKey, []string{"wss://relay.example"})
+	resp := authed(t, "GET", srv.URL+"/api/v1/qr?text="+url.QueryEscape(text), nil, nil)
+	img, err := io.ReadAll(resp.Body)
+	if err != nil || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("qr image: %v %q", err, resp.Header.Get("Content-Type"))
+	}
+	var got QRText
+	resp = authed(t, "POST", srv.URL+"/api/v1/qr/read", bytes.NewReader(img), http.Header{"Content-Type": {"image/png"}})
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("qr/read: %d %v", resp.StatusCode, err)
+	}
+	if got.Kind != "contact" || got.NPub != id.NPub || len(got.Relays) != 1 {
+		t.Fatalf("read %+v", got)
+	}
+
+	var blank bytes.Buffer
+	m := image.NewGray(image.Rect(0, 0, 50, 50))
+	for i := range m.Pix {
+		m.Pix[i] = 255
+	}
+	m.Set(1, 1, color.Black)
+	png.Encode(&blank, m)
+	for name, body := range map[string][]byte{"no code": blank.Bytes(), "not an image": []byte("hello"), "empty": nil} {
+		resp := authed(t, "POST", srv.URL+"/api/v1/qr/read", bytes.NewReader(body), nil)
+		var e Error
+		json.NewDecoder(resp.Body).Decode(&e)
+		if resp.StatusCode != 400 || e.Msg == "" {
+			t.Errorf("%s: %d %+v", name, resp.StatusCode, e)
+		}
+	}
+}
+
+func TestReportViewIsSafeHTML(t *testing.T) {
+	n, srv := serveTest(t)
+	if _, err := n.Keys.New("me", "", true); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rep, err := n.PublishReport(ctx, "", node.ReportInput{Title: "t", Lang: "en",
+		Markdown: "**bold** <script>alert(1)</script> [x](javascript:alert(1)) ![i](https://evil.example/t.png) [ok](https://example.org)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v ReportView
+	if err := NewClient(srv.URL, "secret-token").Call(ctx, "GET", "/api/v1/reports/view?addr="+url.QueryEscape(rep.Naddr), nil, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Title != "t" || !strings.Contains(v.HTML, "<strong>bold</strong>") || !strings.Contains(v.HTML, `href="https://example.org"`) {
+		t.Fatalf("html %q", v.HTML)
+	}
+	// A remote image becomes a link: showing it would tell its server who reads what.
+	for _, bad := range []string{"<script", "javascript:", "<img"} {
+		if strings.Contains(v.HTML, bad) {
+			t.Errorf("html contains %q: %s", bad, v.HTML)
+		}
+	}
+}
+
+func TestBundleDownloadUpload(t *testing.T) {
+	a, srvA := serveTest(t)
+	b, srvB := serveTest(t)
+	ctx := context.Background()
+	if _, err := a.Keys.New("me", "", true); err != nil {
+		t.Fatal(err)
+	}
+	note, err := a.Publish(ctx, "", &nostr.Event{Kind: 1, Content: "carried by hand"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass := "пароль с пробелами"
+	body, _ := json.Marshal(node.BundleExport{Passphrase: pass})
+	resp := authed(t, "POST", srvA.URL+"/api/v1/bundle/download", bytes.NewReader(body), nil)
+	file, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || len(file) == 0 || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("download: %d, %d bytes, %q", resp.StatusCode, len(file), resp.Header.Get("Content-Disposition"))
+	}
+	var made node.BundleMade
+	if err := json.Unmarshal([]byte(resp.Header.Get("X-Bundle-Made")), &made); err != nil || made.Events == 0 {
+		t.Fatalf("X-Bundle-Made %q: %v", resp.Header.Get("X-Bundle-Made"), err)
+	}
+	gone(t, filepath.Join(a.Dir, "bundle-download-*"))
+
+	bad := authed(t, "POST", srvB.URL+"/api/v1/bundle/upload", bytes.NewReader(file), http.Header{"X-Bundle-Passphrase": {url.PathEscape("wrong")}})
+	var e Error
+	json.NewDecoder(bad.Body).Decode(&e)
+	if bad.StatusCode == 200 || e.Msg == "" {
+		t.Fatalf("wrong passphrase: %d %+v", bad.StatusCode, e)
+	}
+	ok := authed(t, "POST", srvB.URL+"/api/v1/bundle/upload", bytes.NewReader(file), http.Header{"X-Bundle-Passphrase": {url.PathEscape(pass)}})
+	var read node.BundleRead
+	if err := json.NewDecoder(ok.Body).Decode(&read); err != nil || ok.StatusCode != 200 {
+		t.Fatalf("upload: %d %v", ok.StatusCode, err)
+	}
+	if raw, _ := b.Store.GetRaw(ctx, note.ID); raw == nil {
+		t.Fatal("the note did not arrive")
+	}
+	gone(t, filepath.Join(b.Dir, "bundle-upload-*"))
+	split, _ := json.Marshal(node.BundleExport{Passphrase: pass, Split: 1 << 20})
+	if resp := authed(t, "POST", srvA.URL+"/api/v1/bundle/download", bytes.NewReader(split), nil); resp.StatusCode != 400 {
+		t.Errorf("download with split: %d", resp.StatusCode)
+	}
+}
+
+// gone waits until nothing matches pattern: the handler removes its
+// temporary files after the client has read the whole answer.
+func gone(t *testing.T, pattern string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left, _ := filepath.Glob(pattern)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("left behind: %v", left)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
