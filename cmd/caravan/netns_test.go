@@ -248,10 +248,39 @@ func TestThreeHosts(t *testing.T) {
 	ns.must("-n", nsA, "route", "replace", "224.0.0.0/4", "dev", vA)
 	waitFor("the LAN to come back and carry the late note", func() bool { return has(nsB, dB, late) })
 	t.Logf("%s: LAN back", time.Since(start).Round(time.Millisecond))
+
+	// LAN discovery turned off on both nodes while they run: their LAN
+	// session ends. Turned on again, they find each other again.
+	lanConnected := func(name, data string) bool {
+		var ps []node.Peer
+		json.Unmarshal([]byte(cv(name, "--data", data, "peers", "list", "--json")), &ps)
+		for _, p := range ps {
+			if p.Kind == "lan" && p.State == "connected" {
+				return true
+			}
+		}
+		return false
+	}
+	waitFor("a live LAN session", func() bool { return lanConnected(nsA, dA) || lanConnected(nsB, dB) })
+	for _, h := range [][2]string{{nsA, dA}, {nsB, dB}} {
+		if out := cv(h[0], "--data", h[1], "lan", "off"); !strings.Contains(out, "LAN discovery is off") {
+			t.Fatalf("lan off: %s", out)
+		}
+	}
+	waitFor("the LAN sessions to end", func() bool { return !lanConnected(nsA, dA) && !lanConnected(nsB, dB) })
+	if out := cv(nsB, "--data", dB, "status"); !strings.Contains(out, "LAN discovery:  off") {
+		t.Fatalf("status after lan off:\n%s", out)
+	}
+	quiet := strings.Fields(cv(nsA, "--data", dA, "post", "written with discovery off"))[1]
+	for _, h := range [][2]string{{nsA, dA}, {nsB, dB}} {
+		cv(h[0], "--data", h[1], "lan", "on")
+	}
+	waitFor("discovery to find the neighbour again", func() bool { return has(nsB, dB, quiet) })
+	t.Logf("%s: LAN discovery off and on again", time.Since(start).Round(time.Millisecond))
 	pipeTo("")
 
 	// All three hold all of A's events.
-	want := len(backlog) + 3
+	want := len(backlog) + 4
 	for _, d := range []string{dA, dB, dC} {
 		if got := count(d); got != want {
 			t.Errorf("%s holds %d of A's events, want %d", filepath.Base(d), got, want)

@@ -152,3 +152,46 @@ func runPolicy(c *cli, args []string) error {
 	}
 	return nil
 }
+
+func init() {
+	register(&command{name: "lan", args: "[on|off]", short: "look for other nodes on the local network (mDNS), or stop", run: runLAN, long: `
+With no argument, says whether this node announces itself and looks for
+others on the local network. 'on' and 'off' change that at once while the
+node runs, and for every later start (config.json). Turning it off ends the
+sessions with neighbours found that way.`})
+}
+
+func runLAN(c *cli, args []string) error {
+	cmd := lookup("lan")
+	fs := c.flags(cmd)
+	args, cl, err := c.connect(cmd, fs, args, 0, 1)
+	if err != nil {
+		return err
+	}
+	var s node.NodeSettings
+	switch optArg(args) {
+	case "":
+		err = cl.Call(c.ctx, "GET", "/api/v1/settings", nil, &s)
+	case "on", "off":
+		on := args[0] == "on"
+		err = cl.Call(c.ctx, "POST", "/api/v1/settings", node.NodeSettingsChange{LAN: &on}, &s)
+	default:
+		return usagef("lan takes on or off, not %q", args[0])
+	}
+	if err != nil {
+		return err
+	}
+	state := "off"
+	if s.LAN {
+		state = "on"
+	}
+	fmt.Fprintf(c.stdout, "LAN discovery is %s.", state)
+	if s.LAN && cl.Node == nil && !s.LANReachable {
+		fmt.Fprint(c.stdout, " The relay endpoint listens on this machine only, so neighbours cannot connect: start serve with --listen 0.0.0.0:7447.")
+	}
+	if cl.Node != nil {
+		fmt.Fprint(c.stdout, " (No node is running: this is what the next 'caravan serve' does.)")
+	}
+	fmt.Fprintln(c.stdout)
+	return nil
+}
