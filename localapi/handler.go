@@ -167,9 +167,13 @@ func loopbackHost(hostport string) bool {
 
 const maxBody = 4 << 20
 
+// ownLimit lists the endpoints that take a file and bound its size
+// themselves (MaxUpload), rather than by maxBody.
+var ownLimit = map[string]bool{"/api/v1/files": true, "/api/v1/attachments": true, "/api/v1/import": true}
+
 func (h *Handler) wrap(f func(*http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/v1/files" {
+		if !ownLimit[r.URL.Path] {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
 		v, err := f(r)

@@ -364,3 +364,28 @@ func gone(t *testing.T, pattern string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A phone's photo is often larger than the 4 MiB a JSON body may be; an
+// attachment may be up to MaxUpload.
+func TestLargePhotoAttaches(t *testing.T) {
+	n, srv := serveTest(t)
+	if _, err := n.Keys.New("me", "", true); err != nil {
+		t.Fatal(err)
+	}
+	photo := bytes.Repeat([]byte{0x42}, 6<<20)
+	resp := authed(t, "POST", srv.URL+"/api/v1/attachments?name=big.bin", bytes.NewReader(photo), http.Header{"Content-Type": {"application/octet-stream"}})
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("6 MiB attachment: %d %s", resp.StatusCode, b)
+	}
+	resp = authed(t, "POST", srv.URL+"/api/v1/attachments?name=huge.bin", io.LimitReader(zeros{}, MaxUpload+1), nil)
+	var e Error
+	json.NewDecoder(resp.Body).Decode(&e)
+	if resp.StatusCode != 400 || !strings.Contains(e.Msg, "larger than") {
+		t.Fatalf("over MaxUpload: %d %+v", resp.StatusCode, e)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
