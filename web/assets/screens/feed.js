@@ -52,7 +52,7 @@ function reportItem(r, lang, me) {
         langBadges(r),
         s.tr ? el('span', { class: 'muted small' }, t('feed.translatedFrom', { lang: langName(r.lang) })) : null,
         s.tr?.outdated ? el('span', { class: 'badge badge-warn' }, t('report.outdated')) : null,
-        n ? el('span', { class: 'feed-attach', title: t('feed.attachments', { n }) }, '📎 ' + n) : null)));
+        n ? el('span', { class: 'feed-attach' }, t('feed.attachments', { n })) : null)));
 }
 
 function noteItem(ev, names, me) {
@@ -66,7 +66,7 @@ function noteItem(ev, names, me) {
 
 // names finds what people call themselves (kind 0) and what you call
 // them (your contacts' petnames, which win).
-async function names(pubkeys) {
+async function names(pubkeys, me) {
   const out = new Map();
   if (pubkeys.length === 0) return out;
   try {
@@ -80,6 +80,7 @@ async function names(pubkeys) {
       } catch { /* a profile that is not JSON names nobody */ }
     }
   } catch { /* names are a nicety */ }
+  if (me && !me.unlocked) return out; // the address book is sealed with the key
   try {
     for (const c of await api.get('/api/v1/contacts')) if (c.petname) out.set(c.pubkey, c.petname);
   } catch { /* locked or none: keep the profile names */ }
@@ -114,7 +115,7 @@ export default {
 
     const fillLangs = (chosen) => {
       clear(langSel).append(el('option', { value: '' }, t('feed.allLangs')),
-        [...known].sort().map((l) => el('option', { value: l }, langName(l))));
+        ...[...known].sort().map((l) => el('option', { value: l }, langName(l))));
       langSel.value = known.has(chosen) ? chosen : '';
     };
 
@@ -136,19 +137,19 @@ export default {
           ? empty(t('feed.noneInLang', { lang: langName(lang) }), el('button', { type: 'button', class: 'btn', on: { click: () => { langSel.value = ''; langSel.dispatchEvent(new Event('change')); } } }, t('feed.allLangs')))
           : empty(t('feed.emptyReports'), el('a', { class: 'btn btn-primary', href: '#/write' }, t('feed.writeReport')), el('a', { class: 'btn', href: '#/links' }, t('nav.links')))));
       }
-      clear(list).append(rs.map((r) => reportItem(r, lang, ctx.me)));
+      clear(list).append(...rs.map((r) => reportItem(r, lang, ctx.me)));
     };
 
     const loadNotes = async () => {
       const r = await api.post('/api/v1/query', { filters: [{ kinds: [1], limit: 50 }] });
       const evs = r.events.sort((a, b) => b.created_at - a.created_at);
-      const who = await names([...new Set(evs.map((e) => e.pubkey))]);
+      const who = await names([...new Set(evs.map((e) => e.pubkey))], ctx.me);
       if (!list.isConnected) return;
       if (evs.length === 0) {
         return clear(list).append(el('li', {}, empty(t('feed.emptyNotes'),
           el('a', { class: 'btn btn-primary', href: '#/write/note' }, t('feed.writeNote')), el('a', { class: 'btn', href: '#/links' }, t('nav.links')))));
       }
-      clear(list).append(evs.map((e) => noteItem(e, who, ctx.me)));
+      clear(list).append(...evs.map((e) => noteItem(e, who, ctx.me)));
     };
 
     async function load() {

@@ -24,7 +24,7 @@ function attachmentList(r, inBody) {
 
 // translationList lists the original and its translations; current is
 // the id of the version on screen.
-function translationList(orig, current) {
+function translationList(orig, current, me) {
   const trs = orig.translations || [];
   const perLang = {};
   for (const x of trs) perLang[x.lang] = (perLang[x.lang] || 0) + 1;
@@ -38,7 +38,7 @@ function translationList(orig, current) {
         // With one translator for the language, its address is the
         // original's and the language; with several, each its own.
         el('a', { href: perLang[x.lang] > 1 ? '#/report/' + x.naddr : '#/report/' + orig.naddr + '/' + x.lang, class: 'grow' }, langName(x.lang)),
-        el('span', { class: 'muted small' }, t('report.translatedBy', { name: author(x.author, x.author_name, null), date: when(x.updated_at) })),
+        el('span', { class: 'muted small' }, t('report.translatedBy', { name: author(x.author, x.author_name, me), date: when(x.updated_at) })),
         x.outdated ? el('span', { class: 'badge badge-warn translation-outdated', title: t('report.outdatedHelp') }, t('report.outdated')) : null)),
       trs.length === 0 ? el('li', { class: 'muted small' }, t('report.noTranslations')) : null));
 }
@@ -48,8 +48,9 @@ export default {
     const [addr, want] = ctx.params;
     document.title = t('nav.report') + ' · Caravan';
     const body = el('div', { class: 'page-body' });
+    const headTools = el('div', { class: 'page-tools' });
     clear(root).append(el('div', { class: 'page-head report-nav' },
-      el('a', { href: '#/feed', class: 'btn btn-quiet', id: 'report-back' }, '← ' + t('report.backToFeed'))), body);
+      el('a', { href: '#/feed', class: 'btn btn-quiet', id: 'report-back' }, '← ' + t('report.backToFeed')), headTools), body);
     if (!addr) {
       body.append(el('p', { class: 'card' }, t('report.noAddress')));
       return;
@@ -99,9 +100,8 @@ export default {
     const inBody = new Set([...text.querySelectorAll("img[data-blob]")].map((i) => i.dataset.blob));
     for (const a of text.querySelectorAll('a[href^="#blob/"]')) inBody.add(a.getAttribute('href').slice(6));
 
-    const tools = el('div', { class: 'actions report-actions' },
-      !of && me && r.author === me.pubkey ? el('a', { class: 'btn', href: '#/write/edit/' + r.naddr, id: 'report-edit' }, t('report.edit')) : null,
-      el('a', { class: 'btn btn-primary', href: '#/translate/' + origNaddr, id: 'report-translate' }, t('report.translate')));
+    if (!of && me && r.author === me.pubkey) headTools.append(el('a', { class: 'btn', href: '#/write/edit/' + r.naddr, id: 'report-edit' }, t('report.edit')));
+    headTools.append(el('a', { class: 'btn btn-primary', href: '#/translate/' + origNaddr, id: 'report-translate' }, t('report.translate')));
 
     // The languages list is the original's: fetched apart when a
     // translation is on screen (it may not be held; then there is none).
@@ -111,6 +111,7 @@ export default {
     }
 
     body.replaceChildren(el('article', { class: 'report', 'data-naddr': r.naddr, lang: r.lang || null },
-      head, notes, text, attachmentList(r, inBody)), orig ? translationList(orig, r.id) : null, tools);
+      head, notes, text, attachmentList(r, inBody)));
+    if (orig) body.append(translationList(orig, r.id, me));
   },
 };

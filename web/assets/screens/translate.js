@@ -31,14 +31,18 @@ export default {
       return ctx.go('/translate/' + orig.translation_of.naddr);
     }
     const unlockSlot = el('div', { class: 'unlock-slot' });
+    // The identity may be locked: then nothing is sent that needs its key
+    // (the node would refuse it) until the passphrase is given here.
+    let locked = Boolean(ctx.me && !ctx.me.unlocked);
     const needUnlock = (retry) => {
       unlockSlot.replaceChildren(unlockForm(async () => {
+        locked = false;
         await ctx.reloadMe().catch(() => {});
         if (retry) await retry();
       }));
       unlockSlot.scrollIntoView({ block: 'start' });
     };
-    if (ctx.me && !ctx.me.unlocked) needUnlock(null);
+    if (locked) needUnlock(null);
 
     const picker = langPicker('translate-lang', suggest(orig.lang, uiLang()), orig.lang);
     const title = el('input', { type: 'text', name: 'title', id: 'translate-title', maxlength: 300, value: orig.title, dir: 'auto' });
@@ -61,6 +65,7 @@ export default {
       const lang = picker.value();
       if (!lang) return showError(form, { message: t('write.needLang') }, picker.errorName());
       if (!text.value.trim()) return showError(form, { message: t('write.needBody') }, 'markdown');
+      if (locked) return needUnlock(send);
       // The original's photos, so those placed in its text show in the
       // translation too (only those this node holds can be referred to).
       const atts = (orig.attachments || []).filter((a) => a.held)

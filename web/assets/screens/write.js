@@ -37,17 +37,22 @@ export default {
     body.append(unlockSlot);
     if (!editing) body.append(tabs([['report', '#/write', t('write.tabReport'), 'write-tab-report'], ['note', '#/write/note', t('write.tabNote'), 'write-tab-note']], note ? 'note' : 'report'));
 
-    // needUnlock shows the unlock form once; retry runs after unlocking.
+    // The identity may be locked: then nothing is sent that needs its key
+    // (the node would refuse it) until the passphrase is given here.
+    let locked = Boolean(ctx.me && !ctx.me.unlocked);
+    const whenUnlocked = [];
     const needUnlock = (retry) => {
       unlockSlot.replaceChildren(unlockForm(async () => {
+        locked = false;
         await ctx.reloadMe().catch(() => {});
+        for (const fn of whenUnlocked) fn();
         if (retry) await retry();
       }));
       unlockSlot.scrollIntoView({ block: 'start' });
     };
-    if (ctx.me && !ctx.me.unlocked) needUnlock(null);
+    if (locked) needUnlock(null);
 
-    if (note) return renderNote(body, ctx, needUnlock);
+    if (note) return renderNote(body, ctx, needUnlock, () => locked);
 
     // The report form.
     const title = el('input', { type: 'text', name: 'title', id: 'write-title', maxlength: 300, required: true, dir: 'auto' });
@@ -113,6 +118,7 @@ export default {
     };
 
     const addPhoto = async (file) => {
+      if (locked) return needUnlock(() => addPhoto(file));
       const item = el('li', { class: 'card photo-item' }, el('p', { class: 'muted' }, t('write.uploading', { name: file.name })));
       photos.append(item);
       try {
@@ -171,6 +177,7 @@ export default {
       clearErrors(form);
       const inp = input();
       if (!check(inp)) return;
+      if (locked) return needUnlock(doPublish);
       try {
         const r = await busy(publish, api.post('/api/v1/reports', { report: inp }));
         if (draftD) await api.post('/api/v1/drafts/delete', { d: draftD }).catch(() => {});
@@ -214,6 +221,7 @@ export default {
         clearErrors(form);
         const inp = input();
         if (!check(inp, true)) return;
+        if (locked) return needUnlock(doSave);
         try {
           const d = await busy(saveDraft, api.post('/api/v1/drafts', { draft: { ...inp, d: draftD || undefined } }));
           draftD = d.d;
@@ -228,7 +236,8 @@ export default {
       };
       saveDraft.addEventListener('click', doSave);
       body.append(draftBox);
-      loadDrafts();
+      if (locked) whenUnlocked.push(loadDrafts);
+      else loadDrafts();
     }
 
     if (editing) {
@@ -249,7 +258,7 @@ export default {
   },
 };
 
-function renderNote(body, ctx, needUnlock) {
+function renderNote(body, ctx, needUnlock, locked) {
   const content = el('textarea', { name: 'content', id: 'note-text', rows: 6, required: true, dir: 'auto', placeholder: t('write.notePlaceholder') });
   const count = el('span', { class: 'muted small', 'aria-live': 'polite' });
   const button = el('button', { type: 'submit', class: 'btn btn-primary', id: 'note-publish' }, t('write.publishNote'));
@@ -260,6 +269,7 @@ function renderNote(body, ctx, needUnlock) {
   const send = async () => {
     clearErrors(form);
     if (!content.value.trim()) return showError(form, { message: t('write.noteEmpty') }, 'content');
+    if (locked()) return needUnlock(send);
     try {
       await busy(button, api.post('/api/v1/post', { kind: 1, content: content.value }));
       content.value = '';
