@@ -1,7 +1,7 @@
 // Welcome: the first screen. Says plainly what Caravan does, what it
 // protects and what it cannot, then creates the identity (or gives the
 // existing one a passphrase).
-import { t } from '../i18n.js';
+import { t, lang, setLang, LANGS } from '../i18n.js';
 import * as api from '../api.js';
 import { el, clear, field, showError, clearErrors, busy } from '../ui.js';
 import { signedIn } from '../app.js';
@@ -79,10 +79,19 @@ export default {
       }
     });
 
+    // The top bar, with its language menu, is hidden here.
+    const langSel = el('select', { id: 'welcome-lang', 'aria-label': 'Language' },
+      LANGS.map(([code, label]) => el('option', { value: code, selected: code === lang() }, label)));
+    langSel.addEventListener('change', async () => {
+      await setLang(langSel.value, true);
+      ctx.refresh();
+    });
+
     clear(root).append(el('div', { class: 'welcome' },
       el('header', { class: 'welcome-head' },
         el('img', { src: '/icon.svg', alt: '', width: 48, height: 48 }),
-        el('h1', {}, t('welcome.title'))),
+        el('h1', { class: 'grow' }, t('welcome.title')),
+        langSel),
       el('p', { class: 'welcome-lead' }, t('welcome.lead')),
       points('welcome.doesTitle', ['welcome.does1', 'welcome.does2', 'welcome.does3'], 'does'),
       points('welcome.protectsTitle', ['welcome.protects1', 'welcome.protects2'], 'protects'),

@@ -62,6 +62,7 @@ export default {
     const photoIn = el('input', { type: 'file', name: 'photos', id: 'write-photo', accept: 'image/*', multiple: true, class: 'file-input' });
     const keep = el('input', { type: 'checkbox', id: 'write-keep-metadata' });
     const photos = el('ul', { class: 'list photos', id: 'write-photos' });
+    const keepWarning = el('p', { class: 'warning', id: 'write-keep-warning', role: 'status', hidden: true }, t('write.keepWarning'));
     const publish = el('button', { type: 'submit', class: 'btn btn-primary', id: 'write-publish' }, t(editing ? 'write.publishVersion' : 'write.publish'));
     const saveDraft = editing ? null : el('button', { type: 'button', class: 'btn', id: 'write-draft' }, t('write.saveDraft'));
     const draftNote = el('p', { class: 'help', id: 'write-draft-state', hidden: true });
@@ -84,15 +85,14 @@ export default {
           el('label', { for: 'write-photo', class: 'btn file-button' }, t('write.addPhotos')), photoIn,
           el('label', { class: 'check small' }, keep, el('span', {}, t('write.keepMetadata')))),
         el('p', { class: 'help' }, t('write.photosHelp')),
+        keepWarning,
         el('p', { class: 'field-error', role: 'alert', hidden: true }),
         photos),
       draftNote,
       el('div', { class: 'actions' }, saveDraft, publish));
     body.append(form);
 
-    keep.addEventListener('change', () => {
-      if (keep.checked) toast(t('write.keepWarning'), 'error');
-    });
+    keep.addEventListener('change', () => { keepWarning.hidden = !keep.checked; });
 
     const insertAtCursor = (s) => {
       const at = text.selectionStart ?? text.value.length;
