@@ -67,12 +67,10 @@ async function show() {
 }
 
 async function loadMe() {
-  try {
-    me = await api.get('/api/v1/identity');
-  } catch (e) {
-    if (e.code === 'no_identity') me = null;
-    else throw e;
-  }
+  // The list first: asking for the default identity when there is none
+  // would be an error answer, and a first run is not an error.
+  const ids = await api.get('/api/v1/identities');
+  me = ids.length ? await api.get('/api/v1/identity') : null;
   drawTop();
   return me;
 }
