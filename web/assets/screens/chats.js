@@ -54,7 +54,7 @@ export default {
       clearErrors(groupForm);
       const members = boxes.map((b) => b.firstChild).filter((c) => c.checked).map((c) => c.value);
       if (!gname.value.trim()) return showError(groupForm, new Error(t('chats.groupNameNeeded')), 'name');
-      if (!members.length) return showError(groupForm, new Error(t('chats.membersNeeded')), 'members');
+      if (members.length < 2) return showError(groupForm, new Error(t('chats.membersNeeded')), 'members');
       try {
         const g = await busy(groupButton, api.post('/api/v1/groups', { name: gname.value.trim(), members }));
         toast(t('chats.groupMade', { name: g.name }));

@@ -67,7 +67,7 @@ export default {
 
     function drawStatus(st, settings) {
       const yes = (b) => el('span', { class: 'badge ' + (b ? 'badge-ok' : 'badge-warn') }, b ? t('links.on') : t('links.off'));
-      clear(status).append(
+      clear(status).append(...[
         el('div', {}, el('span', { class: 'muted' }, t('links.serving')), ' ', yes(st.serving)),
         el('div', {}, el('span', { class: 'muted' }, t('links.connections')), ' ', el('strong', { id: 'links-connections' }, String(st.connections || 0))),
         el('div', {}, el('span', { class: 'muted' }, t('links.lanState')), ' ', yes(st.lan), ' ',
@@ -75,7 +75,8 @@ export default {
         st.relay ? el('div', { class: 'wide' }, el('span', { class: 'muted' }, t('links.myAddress')), ' ',
           el('code', { class: 'key', id: 'links-relay' }, st.relay),
           el('p', { class: 'help' }, /\/\/(127\.|localhost|\[::1\])/.test(st.relay) ? t('links.onlyHere') : t('links.reachable'))) : null,
-        settings && settings.proxy ? el('div', { class: 'wide' }, el('span', { class: 'muted' }, t('links.viaProxy')), ' ', el('code', {}, settings.proxy)) : null);
+        settings && settings.proxy ? el('div', { class: 'wide' }, el('span', { class: 'muted' }, t('links.viaProxy')), ' ', el('code', {}, settings.proxy)) : null,
+      ].filter(Boolean));
     }
 
     function progressBar(p) {
