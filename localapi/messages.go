@@ -30,6 +30,7 @@ import (
 //	POST groups             GroupRequest -> node.Group
 //	POST groups/change      GroupRequest -> node.Group
 //	POST groups/leave       GroupRequest
+//	GET  receipts?as=       ReceiptsRequest: whether receipts are on
 //	POST receipts           ReceiptsRequest
 
 // Request and response bodies.
@@ -87,6 +88,7 @@ func (h *Handler) routesMessages() map[string]func(*http.Request) (any, error) {
 		"POST /api/v1/groups/change": h.changeGroup,
 		"POST /api/v1/groups/leave":  h.leaveGroup,
 		"POST /api/v1/receipts":      h.receipts,
+		"GET /api/v1/receipts":       h.getReceipts,
 	}
 }
 
@@ -327,6 +329,12 @@ func (h *Handler) receipts(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return struct{}{}, h.n.SetReceipts(r.Context(), req.As, req.On)
+}
+
+func (h *Handler) getReceipts(r *http.Request) (any, error) {
+	as := r.URL.Query().Get("as")
+	on, err := h.n.Receipts(r.Context(), as)
+	return ReceiptsRequest{As: as, On: on}, err
 }
 
 // list answers with a list, as [] rather than null when it is empty.

@@ -301,7 +301,8 @@ func (h *Handler) uploadBundle(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var ae *Error
 		if !errors.As(err, &ae) {
-			ae = &Error{Code: CodeInvalid, Msg: err.Error()}
+			// The temporary file's name means nothing to the person.
+			ae = &Error{Code: CodeInvalid, Msg: strings.ReplaceAll(err.Error(), " "+path, "")}
 		}
 		writeError(w, ae)
 		return

@@ -429,6 +429,17 @@ func (n *Node) nameBook(ctx context.Context, as string) func(string) string {
 	}
 }
 
+// Receipts says whether identity as tells senders their messages arrived.
+func (n *Node) Receipts(ctx context.Context, as string) (bool, error) {
+	m, err := n.messenger(as)
+	if err != nil {
+		return false, err
+	}
+	var s Settings
+	m.vault.Get(ctx, vSettings, "settings", &s)
+	return !s.NoReceipts, nil
+}
+
 // SetReceipts turns delivery receipts for identity as on or off.
 func (n *Node) SetReceipts(ctx context.Context, as string, on bool) error {
 	m, err := n.messenger(as)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/url"
 	"path/filepath"
 
 	"github.com/caravan-mesh/caravan/internal/atomicfile"
@@ -21,12 +23,16 @@ type NodeSettings struct {
 	// neighbours could connect. If not, announcing is pointless.
 	LANReachable bool          `json:"lan_reachable"`
 	Policy       policy.Config `json:"policy"`
+	// Proxy: the SOCKS5 proxy for links to peers and relays (not LAN
+	// neighbours), socks5://host:port; "" for none.
+	Proxy string `json:"proxy"`
 }
 
 // NodeSettingsChange changes some settings; nil fields stay as they are.
 type NodeSettingsChange struct {
 	LAN    *bool          `json:"lan,omitempty"`
 	Policy *policy.Config `json:"policy,omitempty"`
+	Proxy  *string        `json:"proxy,omitempty"` // "" removes it
 }
 
 // NodeSettings returns the current settings.
@@ -34,6 +40,7 @@ func (n *Node) NodeSettings() NodeSettings {
 	s := NodeSettings{Policy: n.Policy.Config()}
 	n.mu.RLock()
 	defer n.mu.RUnlock()
+	s.Proxy = n.Config.Proxy
 	if sv := n.serving; sv != nil {
 		s.LAN = sv.lanCancel != nil
 		s.LANReachable = sv.reachable
@@ -45,10 +52,16 @@ func (n *Node) NodeSettings() NodeSettings {
 
 // ChangeNodeSettings checks, applies and saves a change to config.json. A
 // policy change applies at once to what arrives from now on; turning LAN
-// discovery on or off takes effect at once while serving.
+// discovery on or off takes effect at once while serving; a proxy applies
+// to the next links dialled.
 func (n *Node) ChangeNodeSettings(ctx context.Context, c NodeSettingsChange) (NodeSettings, error) {
 	if c.Policy != nil {
 		if err := checkPolicy(*c.Policy); err != nil {
+			return n.NodeSettings(), err
+		}
+	}
+	if c.Proxy != nil {
+		if err := CheckProxy(*c.Proxy); err != nil {
 			return n.NodeSettings(), err
 		}
 	}
@@ -64,6 +77,9 @@ func (n *Node) ChangeNodeSettings(ctx context.Context, c NodeSettingsChange) (No
 	}
 	if c.Policy != nil {
 		file.Policy = *c.Policy
+	}
+	if c.Proxy != nil {
+		file.Proxy = *c.Proxy
 	}
 	b, err := json.MarshalIndent(file, "", "  ")
 	if err != nil {
@@ -83,7 +99,30 @@ func (n *Node) ChangeNodeSettings(ctx context.Context, c NodeSettingsChange) (No
 		n.mu.Unlock()
 		n.setLAN(on)
 	}
+	if c.Proxy != nil {
+		n.mu.Lock()
+		n.Config.Proxy = *c.Proxy
+		n.mu.Unlock()
+	}
 	return n.NodeSettings(), nil
+}
+
+// CheckProxy accepts "" (no proxy) or socks5://host:port, the only kind
+// of proxy links can use.
+func CheckProxy(p string) error {
+	if p == "" {
+		return nil
+	}
+	u, err := url.Parse(p)
+	bad := fmt.Errorf("proxy %q: write it as socks5://host:port (Tor: socks5://127.0.0.1:9050), or leave it empty for none", p)
+	if err != nil || (u.Scheme != "socks5" && u.Scheme != "socks5h") || u.Path != "" && u.Path != "/" || u.RawQuery != "" {
+		return bad
+	}
+	host, port, err := net.SplitHostPort(u.Host)
+	if err != nil || host == "" || port == "" {
+		return bad
+	}
+	return nil
 }
 
 func checkPolicy(c policy.Config) error {

@@ -68,7 +68,9 @@ type SyncOptions struct {
 
 // SyncURL dials a peer or relay at a ws:// or wss:// URL and syncs with it.
 func (n *Node) SyncURL(ctx context.Context, url string, o SyncOptions) (carry.Progress, error) {
-	proxy := n.Config.Proxy
+	n.mu.RLock()
+	proxy := n.Config.Proxy // the settings screen may change it
+	n.mu.RUnlock()
 	switch o.Proxy {
 	case "":
 	case "direct":
