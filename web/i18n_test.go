@@ -40,15 +40,20 @@ func catalogue(t *testing.T, lang string) map[string]string {
 // placeholders.
 func TestCataloguesComplete(t *testing.T) {
 	en := catalogue(t, "en")
-	used := map[string]string{}
-	call := regexp.MustCompile(`\bt\(\s*'([a-zA-Z0-9_.-]+)'`)
+	used, prefixes := map[string]string{}, map[string]string{}
+	// t('key') or t('key', vars); t('prefix.' + x) names a family of keys.
+	call := regexp.MustCompile(`\bt\(\s*'([a-zA-Z0-9_.-]+)'\s*([,)+])`)
 	fs.WalkDir(assets, "assets", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
 			return err
 		}
 		b, _ := assets.ReadFile(p)
 		for _, m := range call.FindAllStringSubmatch(string(b), -1) {
-			used[m[1]] = p
+			if m[2] == "+" {
+				prefixes[m[1]] = p
+			} else {
+				used[m[1]] = p
+			}
 		}
 		return nil
 	})
@@ -58,6 +63,15 @@ func TestCataloguesComplete(t *testing.T) {
 	for k, p := range used {
 		if _, ok := en[k]; !ok {
 			t.Errorf("%s uses %q, which is not in the English catalogue", p, k)
+		}
+	}
+	for pre, p := range prefixes {
+		found := false
+		for k := range en {
+			found = found || strings.HasPrefix(k, pre)
+		}
+		if !found {
+			t.Errorf("%s uses keys starting %q, and the English catalogue has none", p, pre)
 		}
 	}
 	ph := regexp.MustCompile(`\{\w+\}`)
