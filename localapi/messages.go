@@ -17,7 +17,8 @@ import (
 // Message endpoints, under /api/v1:
 //
 //	POST dm                 DMRequest -> node.Message
-//	POST files              raw bytes (headers Content-Type, X-File-Name) -> msg.File
+//	POST files              raw bytes (headers Content-Type, X-File-Name: the name
+//	                        percent-encoded, as browsers send only Latin-1 headers) -> msg.File
 //	GET  inbox?as=          []node.Conversation
 //	GET  chat?as=&with=     ChatResponse; with &follow=1, JSON lines: the
 //	                        messages so far, then each new or changed one
@@ -131,7 +132,11 @@ func (h *Handler) files(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("the file is larger than %d bytes, or could not be read", msg.MaxFile)}
 	}
-	enc, f, err := msg.EncryptFile(data, r.Header.Get("Content-Type"), r.Header.Get("X-File-Name"), nil)
+	name, err := url.PathUnescape(r.Header.Get("X-File-Name"))
+	if err != nil {
+		return nil, &Error{Code: CodeInvalid, Msg: "X-File-Name must be the file's name, percent-encoded"}
+	}
+	enc, f, err := msg.EncryptFile(data, r.Header.Get("Content-Type"), name, nil)
 	if err != nil {
 		return nil, &Error{Code: CodeInvalid, Msg: err.Error()}
 	}
@@ -356,7 +361,7 @@ func (c *Client) DM(ctx context.Context, req DMRequest) (node.Message, error) {
 // UploadFile encrypts and stores a file for a message.
 func (c *Client) UploadFile(ctx context.Context, data []byte, mime, name string) (msg.File, error) {
 	var f msg.File
-	return f, c.upload(ctx, "/api/v1/files", data, http.Header{"Content-Type": {mime}, "X-File-Name": {name}}, &f)
+	return f, c.upload(ctx, "/api/v1/files", data, http.Header{"Content-Type": {mime}, "X-File-Name": {url.PathEscape(name)}}, &f)
 }
 
 // Inbox lists conversations.

@@ -389,3 +389,19 @@ func TestLargePhotoAttaches(t *testing.T) {
 type zeros struct{}
 
 func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// File names travel percent-encoded in a header (browsers send only
+// Latin-1 there) and arrive in the message as they were.
+func TestFileNameAnyScript(t *testing.T) {
+	_, srv := serveTest(t)
+	for _, name := range []string{"фото 1.jpg", "100%.txt", "плохо%zz", "a b"} {
+		f, err := NewClient(srv.URL, "secret-token").UploadFile(context.Background(), []byte("x"), "text/plain", name)
+		if err != nil || f.Name != name {
+			t.Errorf("%q: got %q, %v", name, f.Name, err)
+		}
+	}
+	resp := authed(t, "POST", srv.URL+"/api/v1/files", strings.NewReader("x"), http.Header{"X-File-Name": {"bad%zz"}})
+	if resp.StatusCode != 400 {
+		t.Errorf("undecodable name: %d", resp.StatusCode)
+	}
+}

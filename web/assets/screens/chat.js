@@ -13,13 +13,7 @@ function sameSet(a, b) {
   return b.every((x) => s.has(x));
 }
 
-// fileName undoes the percent-encoding this page uses to send names that
-// are not ASCII in a header.
-function fileName(f) {
-  const n = f.name || t('people.file');
-  if (!/%[0-9A-Fa-f]{2}/.test(n)) return n;
-  try { return decodeURIComponent(n); } catch { return n; }
-}
+function fileName(f) { return f.name || t('people.file'); }
 
 // openFile fetches an attachment's sealed blob and opens it here: the
 // key is in the message, so the node never sees the file in the clear.
@@ -167,9 +161,8 @@ export default {
         const m = await busy(send, (async () => {
           let file;
           if (f) {
-            // Header values must be Latin-1: other names go percent-encoded.
-            const name = /^[\x20-\x7e]*$/.test(f.name) ? f.name : encodeURIComponent(f.name);
-            file = await api.upload('/api/v1/files', f, { 'X-File-Name': name });
+            // Header values must be Latin-1: the API takes the name percent-encoded.
+            file = await api.upload('/api/v1/files', f, { 'X-File-Name': encodeURIComponent(f.name) });
           }
           return api.post('/api/v1/dm', { ...target(), text, file });
         })());
