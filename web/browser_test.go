@@ -43,9 +43,15 @@ type browser struct {
 	origins  map[string]bool // where the page may send requests
 	allowed  []string        // error texts expected in this phase
 	problems []string
-	shots    int
 	shotDir  string
 }
+
+// Screenshots are numbered in the order a test takes them, across its
+// browsers.
+var (
+	shotsMu    sync.Mutex
+	shotsTaken = map[string]int{} // by directory
+)
 
 type browserConfig struct {
 	lang string
@@ -347,10 +353,18 @@ func (b *browser) typeInto(sel, text string) {
 	b.run("type into "+sel, chromedp.SendKeys(chromedp.CSS(sel), text, chromedp.NodeVisible))
 }
 
-// clearField empties the field matching sel.
+// clearField empties the field matching sel and tells the page, as
+// deleting its text would. (chromedp.SetValue cannot set "": v0.23.0
+// passes the empty string as undefined.)
 func (b *browser) clearField(sel string) {
 	b.t.Helper()
-	b.run("clear "+sel, chromedp.SetValue(chromedp.CSS(sel), "", chromedp.NodeVisible))
+	b.waitVisible(sel)
+	b.evalInto(fmt.Sprintf(`(() => {
+		const f = document.querySelector(%s);
+		f.value = '';
+		f.dispatchEvent(new Event('input', { bubbles: true }));
+		f.dispatchEvent(new Event('change', { bubbles: true }));
+	})()`, jsString(sel)), nil)
 }
 
 // selectOption chooses value in the <select> matching sel and tells the
@@ -435,13 +449,13 @@ func (b *browser) saveShot(name string, before func(ctx context.Context) error) 
 		}
 		return
 	}
-	b.mu.Lock()
-	if b.shots == 0 {
+	shotsMu.Lock()
+	if shotsTaken[b.shotDir] == 0 {
 		os.RemoveAll(b.shotDir) // the shots of an earlier run
 	}
-	b.shots++
-	file := filepath.Join(b.shotDir, fmt.Sprintf("%02d-%s.png", b.shots, name))
-	b.mu.Unlock()
+	shotsTaken[b.shotDir]++
+	file := filepath.Join(b.shotDir, fmt.Sprintf("%02d-%s.png", shotsTaken[b.shotDir], name))
+	shotsMu.Unlock()
 	if err := os.MkdirAll(b.shotDir, 0o755); err != nil {
 		b.t.Fatal(err)
 	}

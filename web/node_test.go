@@ -46,7 +46,8 @@ type testNode struct {
 	apiAddr, relayAddr string
 	mu                 sync.Mutex
 	reqs               []request
-	stop               func() // set while serving
+	changed            chan struct{} // closed and replaced at each request
+	stop               func()        // set while serving
 }
 
 // request is one request the node's API port answered.
@@ -86,7 +87,7 @@ func startNode(t *testing.T, name string, opts ...nodeOption) *testNode {
 	}
 	t.Cleanup(func() { n.Close() })
 	n.Keys.LogN = 4 // scrypt's real cost takes a second per unlock
-	tn := &testNode{t: t, Name: name, Node: n, Clock: newClock(), apiAddr: "127.0.0.1:0", relayAddr: "127.0.0.1:0"}
+	tn := &testNode{t: t, Name: name, Node: n, Clock: newClock(), apiAddr: "127.0.0.1:0", relayAddr: "127.0.0.1:0", changed: make(chan struct{})}
 	if cfg.identity {
 		if _, err := n.Keys.New(name, cfg.passphrase, cfg.passphrase == ""); err != nil {
 			t.Fatal(err)
@@ -168,7 +169,29 @@ func (tn *testNode) record(w http.ResponseWriter, r *http.Request) {
 	tn.UI.ServeHTTP(rw, r)
 	tn.mu.Lock()
 	tn.reqs = append(tn.reqs, request{Method: r.Method, Path: r.URL.Path, Origin: r.Header.Get("Origin"), SecFetchSite: r.Header.Get("Sec-Fetch-Site"), Status: rw.status})
+	close(tn.changed)
+	tn.changed = make(chan struct{})
 	tn.mu.Unlock()
+}
+
+// waitRequests waits until the node has answered at least n requests
+// for path, and returns them.
+func (tn *testNode) waitRequests(path string, n int) []request {
+	tn.t.Helper()
+	timeout := time.After(waitTime)
+	for {
+		tn.mu.Lock()
+		changed := tn.changed
+		tn.mu.Unlock()
+		if got := tn.requests(path); len(got) >= n {
+			return got
+		}
+		select {
+		case <-changed:
+		case <-timeout:
+			tn.t.Fatalf("waited %v for %d requests for %s; got %v", waitTime, n, path, tn.requests(path))
+		}
+	}
 }
 
 // requests returns the requests answered so far whose path is path.
