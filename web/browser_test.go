@@ -223,22 +223,24 @@ func (b *browser) sync() {
 	b.evalInto("0", nil)
 }
 
-// allowErrors lets console and log errors containing text pass until the
-// returned func is called (for example net::ERR_CONNECTION_REFUSED while
-// the node is stopped on purpose). Dialogs and requests to other origins
-// are never allowed.
-func (b *browser) allowErrors(text string) (end func()) {
+// allowErrors lets console and log errors containing any of texts pass
+// until the returned func is called (for example
+// net::ERR_CONNECTION_REFUSED while the node is stopped on purpose).
+// Dialogs and requests to other origins are never allowed.
+func (b *browser) allowErrors(texts ...string) (end func()) {
 	b.mu.Lock()
-	b.allowed = append(b.allowed, text)
+	b.allowed = append(b.allowed, texts...)
 	b.mu.Unlock()
 	return func() {
 		b.sync() // errors sent before now belong to the phase
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		for i, a := range b.allowed {
-			if a == text {
-				b.allowed = append(b.allowed[:i], b.allowed[i+1:]...)
-				break
+		for _, text := range texts {
+			for i, a := range b.allowed {
+				if a == text {
+					b.allowed = append(b.allowed[:i], b.allowed[i+1:]...)
+					break
+				}
 			}
 		}
 	}
