@@ -3,6 +3,8 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -10,11 +12,18 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/localapi"
+	"github.com/caravan-mesh/caravan/node"
 	"github.com/nbd-wtf/go-nostr"
+	"github.com/nbd-wtf/go-nostr/nip19"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 const passField = `#signin-form input[name=passphrase]`
@@ -235,4 +244,210 @@ func pngDot(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// Hostile strings, each with a part that shows it was displayed.
+var hostile = []struct{ full, marker string }{
+	{`<img src=x onerror=window.__xss=1>`, `onerror=window.__xss=1`},
+	{`<script>window.__xss=1</script>`, `<script>window.__xss`},
+	{`"><svg onload=window.__xss=1>`, `<svg onload`},
+	{`javascript:window.__xss=1`, `javascript:window.__xss`},
+}
+
+// hostileMarkdown is a report body with everything the renderer must
+// drop or neutralise.
+const hostileMarkdown = `# Heading <script>window.__xss=1</script>
+
+<img src=x onerror=window.__xss=1>
+
+<iframe src="https://evil.example/"></iframe><object data="https://evil.example/o"></object>
+
+<a href="https://evil.example/" onclick="window.__xss=1">raw link</a>
+
+[x](javascript:window.__xss=1) [y](JaVaScRiPt:window.__xss=1) [z](data:text/html,<script>window.__xss=1</script>) [v](vbscript:msgbox)
+
+![i](https://evil.example/track.png)
+
+![dot]({{DOT}})
+
+<style>body{background:url(https://evil.example/bg.png)}</style>
+`
+
+// noXSS checks the page as it is: returns what is wrong.
+const noXSS = `(() => {
+  const bad = [];
+  if (window.__xss !== undefined) bad.push('window.__xss is set: a hostile script ran');
+  for (const e of document.querySelectorAll('script:not([src]), iframe, frame, object, embed, base, meta[http-equiv], link:not([rel=stylesheet]):not([rel=icon]), style, svg script, form[action]'))
+    bad.push('element <' + e.tagName.toLowerCase() + '>: ' + e.outerHTML.slice(0, 120));
+  for (const e of document.querySelectorAll('script[src], link[href], img[src], video[src], audio[src], source[src]')) {
+    const u = new URL(e.getAttribute('src') || e.getAttribute('href'), location.href);
+    if (u.origin !== location.origin && u.protocol !== 'blob:') bad.push('loads from elsewhere: ' + e.outerHTML.slice(0, 120));
+  }
+  for (const e of document.querySelectorAll('*')) {
+    for (const a of e.attributes) {
+      if (/^on/i.test(a.name)) bad.push('event handler attribute ' + a.name + ' on <' + e.tagName.toLowerCase() + '>');
+      if (/^\s*(javascript|vbscript|data):/i.test(a.value) && a.name !== 'alt' && a.name !== 'title') bad.push('script URL in ' + a.name + ': ' + a.value.slice(0, 80));
+    }
+  }
+  const text = document.body.innerText;
+  for (const [full, marker] of HOSTILE) {
+    if (text.includes(marker) && !text.includes(full)) bad.push('shown, but not as the literal text ' + full);
+  }
+  return bad;
+})()`
+
+// TestBrowserXSS: hostile profiles, notes and reports, in the node before
+// the browser opens, run no script, open no dialog, load nothing from
+// elsewhere, and show as text, on every screen.
+func TestBrowserXSS(t *testing.T) {
+	tn := startNode(t, "ann")
+	ctx := context.Background()
+
+	// The node's own identity, as if its owner had pasted hostile text.
+	dot, err := tn.API.Attach(ctx, "", "dot.png", `<img src=x onerror=window.__xss=1>`, "image/png", pngDot(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile, _ := json.Marshal(map[string]string{"name": hostile[0].full, "about": hostile[1].full, "picture": "https://evil.example/me.png"})
+	for _, ev := range []*nostr.Event{
+		{Kind: 0, Content: string(profile)},
+		{Kind: 1, Content: hostile[1].full + " " + hostile[0].full + " https://evil.example/x.png " + hostile[3].full},
+	} {
+		if _, err := tn.Node.Publish(ctx, "", ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	own, err := tn.Node.PublishReport(ctx, "", node.ReportInput{
+		Title: hostile[2].full, Summary: hostile[0].full, Lang: "en", Tags: []string{"xss"},
+		Markdown:    strings.ReplaceAll(hostileMarkdown, "{{DOT}}", dot.URL),
+		Attachments: []node.Attachment{dot},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A stranger's events, signed elsewhere and carried here.
+	sk := nostr.GeneratePrivateKey()
+	pk, _ := nostr.GetPublicKey(sk)
+	npub, _ := nip19.EncodePublicKey(pk)
+	strangerProfile, _ := json.Marshal(map[string]string{"name": hostile[0].full, "display_name": hostile[2].full, "picture": "javascript:alert(1)", "banner": "https://evil.example/b.png"})
+	now := nostr.Timestamp(time.Now().Unix())
+	evs := []*nostr.Event{
+		{Kind: 0, CreatedAt: now, Content: string(strangerProfile)},
+		{Kind: 1, CreatedAt: now, Content: hostile[1].full + " ![i](https://evil.example/n.png)"},
+		{Kind: 30023, CreatedAt: now, Content: strings.ReplaceAll(hostileMarkdown, "{{DOT}}", "https://evil.example/dot.png"), Tags: nostr.Tags{
+			{"d", "hostile"}, {"title", hostile[2].full}, {"summary", hostile[1].full},
+			{"published_at", fmt.Sprint(now)}, {"L", "ISO-639-1"}, {"l", "en", "ISO-639-1"},
+			{"image", "https://evil.example/cover.png"},
+			{"imeta", "url javascript:alert(1)", "m image/png", "x " + strings.Repeat("ab", 32), "alt " + hostile[0].full},
+			{"imeta", "url https://evil.example/track.png", "m image/png", "x " + strings.Repeat("cd", 32)},
+		}},
+	}
+	for _, ev := range evs {
+		if err := ev.Sign(sk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, r := range tn.Node.Ingest(ctx, evs...) {
+		if !r.OK() {
+			t.Fatalf("ingest %d: %s", evs[i].Kind, r.Message())
+		}
+	}
+	theirs, err := nip19.EncodeEntity(pk, 30023, "hostile", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.API.AddPerson(ctx, localapi.PersonRequest{Who: npub, Name: hostile[0].full}); err != nil {
+		t.Logf("the hostile contact name was refused (fine): %v", err)
+	}
+
+	// What the report screen will insert as HTML: the renderer's output.
+	for _, addr := range []string{own.Naddr, theirs} {
+		var view localapi.ReportView
+		if err := tn.API.Call(ctx, "GET", "/api/v1/reports/view?addr="+url.QueryEscape(addr), nil, &view); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range unsafeHTML(t, view.HTML) {
+			t.Errorf("rendered report %s: %s\n%s", addr, p, view.HTML)
+		}
+		if addr == own.Naddr && !strings.Contains(view.HTML, `data-blob="`+dot.SHA256+`"`) {
+			t.Errorf("the held image is not a data-blob image:\n%s", view.HTML)
+		}
+	}
+
+	b := newBrowser(t)
+	b.signIn(tn)
+	check := strings.Replace(noXSS, "HOSTILE", hostileJS(), 1)
+	routes := []string{
+		"#/feed", "#/report/" + own.Naddr, "#/report/" + theirs, "#/translate/" + theirs, "#/write",
+		"#/chats", "#/chat/" + npub, "#/contacts", "#/links", "#/bundles", "#/settings", "#/welcome",
+	}
+	for _, route := range routes {
+		b.show(route)
+		var bad []string
+		b.evalInto(check, &bad)
+		for _, p := range bad {
+			t.Errorf("%s: %s", route, p)
+		}
+	}
+	b.show("#/report/" + own.Naddr)
+	b.shot("report-hostile")
+	b.show("#/feed")
+	b.shot("feed-hostile")
+	b.checkClean()
+}
+
+func hostileJS() string {
+	var pairs [][2]string
+	for _, h := range hostile {
+		pairs = append(pairs, [2]string{h.full, h.marker})
+	}
+	j, _ := json.Marshal(pairs)
+	return string(j)
+}
+
+// unsafeHTML returns what in a rendered report could run a script or
+// load something: elements other than text markup, event handlers,
+// links other than http, https, mailto, nostr and the page's own, and
+// images other than held blobs (data-blob, no src).
+func unsafeHTML(t *testing.T, s string) []string {
+	t.Helper()
+	nodes, err := html.ParseFragment(strings.NewReader(s), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := map[string]bool{}
+	for _, e := range strings.Fields("p h1 h2 h3 h4 h5 h6 a img em strong del code pre blockquote ul ol li hr br table thead tbody tr th td sup sub span") {
+		allowed[e] = true
+	}
+	var bad []string
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			if !allowed[n.Data] {
+				bad = append(bad, "element <"+n.Data+">")
+			}
+			for _, a := range n.Attr {
+				v := strings.ToLower(strings.TrimSpace(a.Val))
+				switch {
+				case strings.HasPrefix(a.Key, "on"):
+					bad = append(bad, "attribute "+a.Key)
+				case a.Key == "src" || a.Key == "srcset" || a.Key == "style":
+					bad = append(bad, "attribute "+a.Key+"="+a.Val)
+				case a.Key == "href" && !(strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "mailto:") || strings.HasPrefix(v, "nostr:") || strings.HasPrefix(v, "#")):
+					bad = append(bad, "link to "+a.Val)
+				}
+			}
+			if n.Data == "img" && !slices.ContainsFunc(n.Attr, func(a html.Attribute) bool { return a.Key == "data-blob" }) {
+				bad = append(bad, "image that is not a held blob")
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	for _, n := range nodes {
+		walk(n)
+	}
+	return bad
 }
