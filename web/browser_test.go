@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -43,6 +44,8 @@ type browser struct {
 	origins  map[string]bool // where the page may send requests
 	allowed  []string        // error texts expected in this phase
 	problems []string
+	errors   []string      // every console and log error, allowed or not
+	logged   chan struct{} // closed and replaced at each error
 	shotDir  string
 }
 
@@ -107,7 +110,7 @@ func newBrowser(t *testing.T, opts ...browserOption) *browser {
 	ctx, cancel := context.WithTimeout(context.Background(), browserTestTime)
 	actx, acancel := chromedp.NewExecAllocator(ctx, alloc...)
 	tctx, tcancel := chromedp.NewContext(actx)
-	b := &browser{t: t, ctx: tctx, origins: map[string]bool{}, shotDir: shotDir(t)}
+	b := &browser{t: t, ctx: tctx, origins: map[string]bool{}, shotDir: shotDir(t), logged: make(chan struct{})}
 	t.Cleanup(func() {
 		if t.Failed() {
 			b.saveShot("FAILED", nil)
@@ -174,12 +177,37 @@ func (b *browser) problem(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.errors = append(b.errors, msg)
+	close(b.logged)
+	b.logged = make(chan struct{})
 	for _, a := range b.allowed {
 		if strings.Contains(msg, a) {
 			return
 		}
 	}
 	b.problems = append(b.problems, msg)
+}
+
+// waitError waits until the page has logged an error containing text
+// (allowed or not), for a test that needs the page to have tried and
+// failed.
+func (b *browser) waitError(text string) {
+	b.t.Helper()
+	timeout := time.After(waitTime)
+	for {
+		b.mu.Lock()
+		logged := b.logged
+		found := slices.ContainsFunc(b.errors, func(e string) bool { return strings.Contains(e, text) })
+		b.mu.Unlock()
+		if found {
+			return
+		}
+		select {
+		case <-logged:
+		case <-timeout:
+			b.t.Fatalf("waited %v for the page to log an error with %q", waitTime, text)
+		}
+	}
 }
 
 func (b *browser) mayRequest(u string) bool {

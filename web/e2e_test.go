@@ -451,3 +451,36 @@ func unsafeHTML(t *testing.T, s string) []string {
 	}
 	return bad
 }
+
+// TestBrowserReconnectBanner: when the node stops, the page says so in
+// its banner; when it is back (same port, same token), the banner goes
+// away by itself and the page is still signed in.
+func TestBrowserReconnectBanner(t *testing.T) {
+	tn := startNode(t, "ann")
+	b := newBrowser(t)
+	b.signIn(tn)
+	b.waitHidden("#banner")
+
+	// While the node is down the browser logs the cut stream and every
+	// attempt to reconnect.
+	end := b.allowErrors("net::ERR_CONNECTION_REFUSED", "net::ERR_INCOMPLETE_CHUNKED_ENCODING", "net::ERR_EMPTY_RESPONSE", "net::ERR_CONNECTION_RESET")
+	tn.stopServing()
+	b.waitVisible("#banner")
+	b.waitText("#banner", "Lost connection to your Caravan node")
+	b.shot("node-down")
+	b.shotPhone("node-down")
+	// The page tried again, failed, and keeps trying.
+	b.waitError("net::ERR_CONNECTION_REFUSED")
+	b.waitVisible("#banner")
+
+	tn.serve()
+	b.waitHidden("#banner")
+	end()
+	b.waitScreen("feed")
+	var token string
+	b.evalInto(`localStorage.getItem('caravan.token')`, &token)
+	if token != tn.Token {
+		t.Errorf("token after the node came back: %q", token)
+	}
+	b.shot("node-back")
+}
