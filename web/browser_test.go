@@ -47,6 +47,7 @@ type browser struct {
 	errors   []string      // every console and log error, allowed or not
 	logged   chan struct{} // closed and replaced at each error
 	shotDir  string
+	over     func() bool // the test function has returned
 }
 
 // Screenshots are numbered in the order a test takes them, across its
@@ -111,9 +112,15 @@ func newBrowser(t *testing.T, opts ...browserOption) *browser {
 	actx, acancel := chromedp.NewExecAllocator(ctx, alloc...)
 	tctx, tcancel := chromedp.NewContext(actx)
 	b := &browser{t: t, ctx: tctx, origins: map[string]bool{}, shotDir: shotDir(t), logged: make(chan struct{})}
+	// What happens after the test function returned (a node stopped
+	// at cleanup before the browser) is no concern of the test's.
+	testDone := t.Context()
+	b.over = func() bool { return testDone.Err() != nil }
 	t.Cleanup(func() {
 		if t.Failed() {
-			b.saveShot("FAILED", nil)
+			if err := b.saveShot("FAILED", nil); err != nil {
+				t.Logf("no screenshot of the failure: %v", err)
+			}
 		}
 		tcancel()
 		acancel()
@@ -133,6 +140,9 @@ func desktop() chromedp.Action[chromedp.Void] { return chromedp.EmulateViewport(
 // watch sees every event of the tab, in order, on the tab's reading
 // goroutine: it must not block or run commands.
 func (b *browser) watch(ev any) {
+	if b.over() {
+		return
+	}
 	switch ev := ev.(type) {
 	case *runtime.EventConsoleAPICalled:
 		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
@@ -446,38 +456,39 @@ func (b *browser) evalInto(js string, out any) {
 // screenshot directory.
 func (b *browser) shot(name string) {
 	b.t.Helper()
-	b.saveShot(name, nil)
+	if err := b.saveShot(name, nil); err != nil {
+		b.t.Fatal(err)
+	}
 }
 
 // shotPhone saves a full-page PNG of the page laid out on a phone
-// (390×844 CSS pixels, touch, mobile), as NN-name-phone.png.
+// (390×844 CSS pixels, touch, mobile), as NN-name-phone.png, then lays
+// the page out for the desktop again.
 func (b *browser) shotPhone(name string) {
 	b.t.Helper()
-	b.saveShot(name+"-phone", func(ctx context.Context) error {
-		return chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
-	})
+	err := b.saveShot(name+"-phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
+	if err != nil {
+		b.t.Fatal(err)
+	}
 	b.run("restore the desktop viewport", desktop())
 }
 
-func (b *browser) saveShot(name string, before func(ctx context.Context) error) {
+func (b *browser) saveShot(name string, before chromedp.Action[chromedp.Void]) error {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, waitTime)
 	defer cancel()
 	if before != nil {
-		if err := before(ctx); err != nil {
-			b.t.Fatalf("screenshot %s: %v", name, err)
+		if err := chromedp.Do(ctx, before); err != nil {
+			return fmt.Errorf("screenshot %s: %w", name, err)
 		}
 	}
-	// Two animation frames: the layout the change asked for is painted.
-	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`, chromedp.EvalAwaitPromise)); err != nil && name != "FAILED" {
-		b.t.Fatalf("screenshot %s: %v", name, err)
+	// Two animation frames: the layout asked for is painted.
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`, chromedp.EvalAwaitPromise)); err != nil {
+		return fmt.Errorf("screenshot %s: %w", name, err)
 	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
-		if name != "FAILED" {
-			b.t.Fatalf("screenshot %s: %v", name, err)
-		}
-		return
+		return fmt.Errorf("screenshot %s: %w", name, err)
 	}
 	shotsMu.Lock()
 	if shotsTaken[b.shotDir] == 0 {
@@ -487,12 +498,13 @@ func (b *browser) saveShot(name string, before func(ctx context.Context) error) 
 	file := filepath.Join(b.shotDir, fmt.Sprintf("%02d-%s.png", shotsTaken[b.shotDir], name))
 	shotsMu.Unlock()
 	if err := os.MkdirAll(b.shotDir, 0o755); err != nil {
-		b.t.Fatal(err)
+		return err
 	}
 	if err := os.WriteFile(file, png, 0o644); err != nil {
-		b.t.Fatal(err)
+		return err
 	}
 	b.t.Logf("screenshot %s", file)
+	return nil
 }
 
 // shotDir is where a test's screenshots go: $CARAVAN_ARTIFACTS, else

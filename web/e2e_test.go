@@ -32,6 +32,7 @@ const passField = `#signin-form input[name=passphrase]`
 // passphrase signs in, and a wrong one is answered next to the field;
 // the page speaks the browser's language until told otherwise.
 func TestBrowserSignIn(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t, "ann")
 	b := newBrowser(t)
 
@@ -166,6 +167,7 @@ const text = { 'Content-Type': 'text/plain' };
 // can make the browser send requests to the node, but the node refuses
 // every one and nothing happens: no note, no panic, no token, no file.
 func TestBrowserCrossOrigin(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t, "ann")
 	ctx := context.Background()
 	att, err := tn.API.Attach(ctx, "", "dot.png", "", "image/png", pngDot(t), true)
@@ -300,6 +302,7 @@ const noXSS = `(() => {
 // the browser opens, run no script, open no dialog, load nothing from
 // elsewhere, and show as text, on every screen.
 func TestBrowserXSS(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t, "ann")
 	ctx := context.Background()
 
@@ -456,6 +459,7 @@ func unsafeHTML(t *testing.T, s string) []string {
 // its banner; when it is back (same port, same token), the banner goes
 // away by itself and the page is still signed in.
 func TestBrowserReconnectBanner(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t, "ann")
 	b := newBrowser(t)
 	b.signIn(tn)

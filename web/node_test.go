@@ -15,6 +15,7 @@ import (
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/web"
+	"github.com/nbd-wtf/go-nostr"
 )
 
 // testPassphrase protects a test node's identity unless the test says
@@ -220,6 +221,33 @@ func peer(t *testing.T, a, b *testNode) {
 	}
 }
 
+// waitEvent waits until the node holds the event id (it arrives by sync,
+// a bundle, or the node's own API) and returns it.
+func (tn *testNode) waitEvent(id string) *nostr.Event {
+	tn.t.Helper()
+	arrived := make(chan struct{}, 1)
+	cancel := tn.Node.Subscribe(func(ev *nostr.Event, _ []byte) {
+		if ev.ID == id {
+			select {
+			case arrived <- struct{}{}:
+			default:
+			}
+		}
+	})
+	defer cancel()
+	timeout := time.After(waitTime)
+	for {
+		if ev, err := tn.Node.Store.Get(context.Background(), id); err == nil && ev != nil {
+			return ev
+		}
+		select {
+		case <-arrived:
+		case <-timeout:
+			tn.t.Fatalf("%s: waited %v for event %s", tn.Name, waitTime, id)
+		}
+	}
+}
+
 type statusWriter struct {
 	http.ResponseWriter
 	status int
@@ -306,4 +334,21 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+}
+
+// TestTwoNodesSync: the harness's nodes carry each other's events once
+// they are peers, as the full flows (a message from one to the other)
+// need.
+func TestTwoNodesSync(t *testing.T) {
+	t.Parallel()
+	a := startNode(t, "ann")
+	b := startNode(t, "bob")
+	peer(t, a, b)
+	ev, err := a.API.Post(context.Background(), localapi.PostRequest{Kind: 1, Content: "hello from ann"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.waitEvent(ev.ID); got.Content != "hello from ann" {
+		t.Errorf("bob got %q", got.Content)
+	}
 }

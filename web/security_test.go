@@ -57,6 +57,7 @@ func bearer(tok string) func(*http.Request) {
 // make on a loopback name, and API calls only with the token, whatever
 // the path: the API, the sign-in code, the UI and its sign-in endpoints.
 func TestRefusesOtherSites(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t, "ann")
 	both := func(mods ...func(*http.Request)) func(*http.Request) {
 		return func(r *http.Request) {
@@ -131,6 +132,7 @@ func TestRefusesOtherSites(t *testing.T) {
 // Content-Security-Policy and the headers that keep it out of frames,
 // errors and refusals included; scripts are served as scripts.
 func TestUIHeaders(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t, "ann")
 	cases := []struct {
 		method, path, body string
@@ -188,6 +190,7 @@ func exchange(t *testing.T, tn *testNode, code string) answer {
 // TestSignInCodes: a one-time code gives the token once, and not after
 // CodeLifetime.
 func TestSignInCodes(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t, "ann")
 
 	// The CLI's way: ask the node (with the token) for a code and a link.
@@ -243,6 +246,7 @@ func signin(t *testing.T, tn *testNode, pass string) answer {
 // token; attempts are at least a second apart; an identity without a
 // passphrase cannot be signed in to this way.
 func TestPassphraseSignIn(t *testing.T) {
+	t.Parallel()
 	tn := startNode(t, "ann")
 	tn.Node.Keys.Lock()
 
