@@ -58,11 +58,15 @@ async function show() {
     onLive: (fn) => screenLive.add(fn),
     reloadMe: loadMe,
   };
+  // data-screen names the screen once it is drawn (the browser tests
+  // wait on it); it is absent while one is being drawn.
+  delete main.dataset.screen;
   try {
     await routes[name].render(main, ctx);
   } catch (e) {
     clear(main).append(el('div', { class: 'page-body' }, el('p', { class: 'form-error', role: 'alert' }, errorText(e))));
   }
+  if (route().name === name) main.dataset.screen = name;
   main.focus({ preventScroll: true });
 }
 
