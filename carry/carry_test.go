@@ -339,6 +339,31 @@ func TestHostilePeers(t *testing.T) {
 	}
 }
 
+// A relay may send an asked-for event twice (found in its store and as it
+// arrived during the query): the copy is no reason to end the session.
+func TestPeerSendsAnEventTwice(t *testing.T) {
+	k := evtest.NewKey("k")
+	now := time.Now().Unix()
+	offered := []*nostr.Event{k.Event(1, now, "one"), k.Event(1, now-1, "two")}
+	byID := map[string]*nostr.Event{offered[0].ID: offered[0], offered[1].ID: offered[1]}
+	a := newNode(t, "a")
+	conn := fakePeer(t, offered, func(send func(v ...any), sub string, asked []string) {
+		for _, id := range asked {
+			send("EVENT", sub, byID[id])
+			send("EVENT", sub, byID[id])
+		}
+		send("EOSE", sub)
+	})
+	f := nostr.Filter{Authors: []string{k.Public}, Kinds: []int{1}}
+	p, err := carry.Run(context.Background(), conn, localOf(a), carry.Options{
+		Wants: []policy.Want{{Class: policy.Stranger, Filter: f, Pull: true}},
+		Stall: 2 * time.Second,
+	})
+	if err != nil || p.Received != 2 {
+		t.Fatalf("session: %+v, %v", p, err)
+	}
+}
+
 // A peer that answers every negentropy message with a fresh mismatching
 // fingerprint would keep a session going forever; it is cut off.
 func TestEndlessRanges(t *testing.T) {

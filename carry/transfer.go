@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -231,6 +232,7 @@ func (s *session) fetch(ctx context.Context, f nostr.Filter, ids []string) ([]*n
 	for _, id := range ids {
 		want[id] = true
 	}
+	asked := maps.Clone(want)
 	if err := s.send(ctx, []any{"REQ", sub, nostr.Filter{IDs: ids}}); err != nil {
 		return nil, 0, err
 	}
@@ -257,6 +259,12 @@ func (s *session) fetch(ctx context.Context, f nostr.Filter, ids []string) ([]*n
 			return evs, bytes, err
 		}
 		if !want[ev.ID] {
+			if asked[ev.ID] {
+				// Sent twice: a relay may find an event both in its
+				// store and as it arrives, when it comes in during the
+				// query. The copy is harmless.
+				continue
+			}
 			return evs, bytes, peerErr("sent event %s, which was not asked for", ev.ID)
 		}
 		delete(want, ev.ID)

@@ -482,8 +482,10 @@ func (b *browser) saveShot(name string, before chromedp.Action[chromedp.Void]) e
 			return fmt.Errorf("screenshot %s: %w", name, err)
 		}
 	}
-	// Two animation frames: the layout asked for is painted.
-	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`, chromedp.EvalAwaitPromise)); err != nil {
+	// From the top (a full-page capture of a scrolled page draws the sticky
+	// header in the middle), after two animation frames: the layout asked
+	// for is painted.
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0), new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`, chromedp.EvalAwaitPromise)); err != nil {
 		return fmt.Errorf("screenshot %s: %w", name, err)
 	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
