@@ -221,6 +221,8 @@ func signalChanged(ch chan struct{}) {
 func (n *Node) runPeers(ctx context.Context, lan <-chan map[string]bool) {
 	running := map[string]context.CancelFunc{}
 	var lanPeers map[string]bool
+	var sessions sync.WaitGroup
+	defer sessions.Wait()
 	defer func() {
 		for _, stop := range running {
 			stop()
@@ -248,7 +250,7 @@ func (n *Node) runPeers(ctx context.Context, lan <-chan map[string]bool) {
 			if _, ok := running[u]; !ok {
 				pctx, stop := context.WithCancel(ctx)
 				running[u] = stop
-				go n.keepSynced(pctx, u, o)
+				sessions.Go(func() { n.keepSynced(pctx, u, o) })
 			}
 		}
 		select {

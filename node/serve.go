@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/caravan-mesh/caravan/carry"
@@ -113,8 +114,14 @@ func (n *Node) newRelay(held *holdings) *relay.Relay {
 }
 
 // Serve runs the relay endpoint and the local API until ctx ends, then shuts
-// both down. It also purges expired events once a minute.
+// both down. It also purges expired events once a minute. It returns once
+// the work it started (sync sessions with peers among it) has stopped, so
+// nothing writes into the data directory after it returns.
 func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
+	var work sync.WaitGroup
+	defer work.Wait()
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	rl := n.NewRelay()
 	defer rl.Close()
 	rt := Runtime{
@@ -150,18 +157,18 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	errc := make(chan error, 2)
 	go func() { errc <- relaySrv.Serve(o.Relay) }()
 	go func() { errc <- apiSrv.Serve(o.API) }()
-	go n.purgeLoop(ctx)
-	go n.countUsage(ctx)
-	go n.openWraps(ctx)
-	go func() {
+	work.Go(func() { n.purgeLoop(ctx) })
+	work.Go(func() { n.countUsage(ctx) })
+	work.Go(func() { n.openWraps(ctx) })
+	work.Go(func() {
 		ids, _ := n.Keys.List()
 		for _, id := range ids {
 			if id.Unlocked {
 				n.ReadBacklog(ctx, id.Name)
 			}
 		}
-	}()
-	go n.runPeers(ctx, lan)
+	})
+	work.Go(func() { n.runPeers(ctx, lan) })
 	if n.lanEnabled(o) {
 		n.setLAN(true)
 	}

@@ -54,7 +54,7 @@ type browser struct {
 // browsers.
 var (
 	shotsMu    sync.Mutex
-	shotsTaken = map[string]int{} // by directory
+	shotsTaken = map[*testing.T]int{}
 )
 
 type browserConfig struct {
@@ -493,11 +493,11 @@ func (b *browser) saveShot(name string, before chromedp.Action[chromedp.Void]) e
 		return fmt.Errorf("screenshot %s: %w", name, err)
 	}
 	shotsMu.Lock()
-	if shotsTaken[b.shotDir] == 0 {
+	if shotsTaken[b.t] == 0 {
 		os.RemoveAll(b.shotDir) // the shots of an earlier run
 	}
-	shotsTaken[b.shotDir]++
-	file := filepath.Join(b.shotDir, fmt.Sprintf("%02d-%s.png", shotsTaken[b.shotDir], name))
+	shotsTaken[b.t]++
+	file := filepath.Join(b.shotDir, fmt.Sprintf("%02d-%s.png", shotsTaken[b.t], name))
 	shotsMu.Unlock()
 	if err := os.MkdirAll(b.shotDir, 0o755); err != nil {
 		return err
