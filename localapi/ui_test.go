@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -403,5 +404,51 @@ func TestFileNameAnyScript(t *testing.T) {
 	resp := authed(t, "POST", srv.URL+"/api/v1/files", strings.NewReader("x"), http.Header{"X-File-Name": {"bad%zz"}})
 	if resp.StatusCode != 400 {
 		t.Errorf("undecodable name: %d", resp.StatusCode)
+	}
+}
+
+// Stopping the node ends a web page's live stream at once, cleanly,
+// instead of holding the shutdown until the connections are cut.
+func TestLiveEndsWithServe(t *testing.T) {
+	n, err := node.Open(t.TempDir(), node.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	relayLn, _ := net.Listen("tcp", "127.0.0.1:0")
+	apiLn, _ := net.Listen("tcp", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan node.Runtime, 1)
+	served := make(chan error, 1)
+	go func() {
+		served <- n.Serve(ctx, node.ServeOptions{Relay: relayLn, API: apiLn, APIHandler: NewHandler(n, "secret-token"),
+			Token: "secret-token", NoLAN: true, Ready: func(rt node.Runtime) { ready <- rt }})
+	}()
+	rt := <-ready
+	req, _ := http.NewRequest("GET", rt.API+"/api/v1/live", nil)
+	req.Header.Set("Authorization", "Bearer secret-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewReader(resp.Body)
+	if _, err := lines.ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	ended := make(chan error, 1)
+	go func() { _, err := io.ReadAll(lines); ended <- err }()
+	select {
+	case err := <-ended:
+		if err != nil {
+			t.Fatalf("the live stream was cut (%v) instead of ending", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the live stream is still open after the node stopped serving")
+	}
+	if err := <-served; err != nil {
+		t.Fatal(err)
 	}
 }

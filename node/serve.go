@@ -153,7 +153,10 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	}()
 
 	relaySrv := &http.Server{Handler: relayAndBlobs(rl, n.NewBlossom(), n.appsHandler()), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
-	apiSrv := &http.Server{Handler: o.APIHandler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	// Requests end with serving: a web page's live stream or a followed
+	// chat would otherwise hold up the shutdown until its timeout.
+	apiSrv := &http.Server{Handler: o.APIHandler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
 	errc := make(chan error, 2)
 	go func() { errc <- relaySrv.Serve(o.Relay) }()
 	go func() { errc <- apiSrv.Serve(o.API) }()
@@ -181,6 +184,7 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
+	stop()
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	rl.Close()
