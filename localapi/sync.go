@@ -69,6 +69,9 @@ func (h *Handler) addPeer(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
+	if _, err := node.CheckPeerURL(req.URL); err != nil {
+		return nil, &Error{Code: CodeInvalid, Msg: err.Error()}
+	}
 	return h.n.AddPeer(req.URL, req.Relay)
 }
 

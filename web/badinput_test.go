@@ -1,0 +1,94 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/caravan-mesh/caravan/localapi"
+	"github.com/caravan-mesh/caravan/node"
+	"github.com/chromedp/chromedp"
+)
+
+// Forms send what a person typed; what the API refuses comes back next to
+// the field at fault, in the API's own words.
+func TestBrowserBadInput(t *testing.T) {
+	t.Parallel()
+	ann := startNode(t, "ann")
+	ctx := context.Background()
+	rep, err := ann.Node.PublishReport(ctx, "", node.ReportInput{Title: "Roads", Lang: "en", Markdown: "The road to Shymkent is open."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	b.signIn(ann)
+	// The API's refusals are answers with an error status, which the
+	// browser logs; that is what this test is about.
+	defer b.allowErrors("the server responded with a status of 4")()
+
+	apiSays := func(call func() error) string {
+		t.Helper()
+		var ae *localapi.Error
+		if err := call(); !errors.As(err, &ae) {
+			t.Fatalf("the API took the bad input: %v", err)
+		}
+		return ae.Msg
+	}
+	fieldSays := func(field, want string) {
+		t.Helper()
+		sel := field + " ~ .field-error:not([hidden])"
+		b.waitVisible(sel)
+		if got := b.text(sel); !strings.Contains(got, want) {
+			t.Errorf("next to %s: %q, want the API's %q", field, got, want)
+		}
+	}
+
+	// A language that is no language.
+	want := apiSays(func() error {
+		_, err := ann.API.Translate(ctx, "", rep.Naddr, node.ReportInput{Title: "x", Lang: "qq", Markdown: "x"})
+		return err
+	})
+	b.show("#/translate/" + rep.Naddr)
+	b.selectOption("#translate-lang", "*")
+	b.typeInto("#translate-lang-other", "qq")
+	b.clearField("#translate-title")
+	b.typeInto("#translate-title", "Дороги")
+	b.click("#translate-publish")
+	fieldSays("#translate-lang-other", want)
+	b.shot("translate-bad-language")
+
+	// A key that is not a key.
+	want = apiSays(func() error {
+		_, err := ann.API.AddPerson(ctx, localapi.PersonRequest{Who: "npub1notakey", Name: "x"})
+		return err
+	})
+	b.show("#/contacts")
+	b.typeInto("#contact-add-who", "npub1notakey")
+	b.typeInto("#contact-add-name", "Someone")
+	b.click("#contact-add-submit")
+	fieldSays("#contact-add-who", want)
+	b.shot("contact-bad-key")
+
+	// A peer at an address no node answers on.
+	want = apiSays(func() error {
+		_, err := ann.API.AddPeer(ctx, localapi.PeerRequest{URL: "http://example.org"})
+		return err
+	})
+	b.show("#/links")
+	b.typeInto("#peer-add-url", "http://example.org")
+	b.click("#peer-add-submit")
+	fieldSays("#peer-add-url", want)
+	b.shot("peer-bad-address")
+
+	// A file that is not a bundle.
+	b.show("#/bundles")
+	b.run("choose a photo as the bundle", chromedp.SetUploadFiles(chromedp.CSS("#bundle-file"), []string{photo(t)}))
+	b.typeInto("#bundle-import-pass", "anything")
+	b.click("#bundle-import")
+	b.waitVisible("#bundle-import-form .field-error:not([hidden])")
+	if got := b.text("#bundle-import-form .field-error:not([hidden])"); !strings.Contains(got, "bundle") {
+		t.Errorf("importing a photo says %q", got)
+	}
+	b.shot("bundle-not-a-bundle")
+}
