@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/chromedp/chromedp"
+	"github.com/nbd-wtf/go-nostr"
+	"github.com/nbd-wtf/go-nostr/nip19"
 )
 
 // Forms send what a person typed; what the API refuses comes back next to
@@ -91,4 +94,33 @@ func TestBrowserBadInput(t *testing.T) {
 		t.Errorf("importing a photo says %q", got)
 	}
 	b.shot("bundle-not-a-bundle")
+}
+
+// The page writes keys as npubs itself (names in chats and reports come
+// as hex); its encoder must agree with go-nostr's NIP-19.
+func TestBrowserNPubMatchesNIP19(t *testing.T) {
+	t.Parallel()
+	ann := startNode(t, "ann")
+	b := newBrowser(t)
+	b.signIn(ann)
+	var hexes, want []string
+	for i := 0; i < 64; i++ {
+		pk, _ := nostr.GetPublicKey(nostr.GeneratePrivateKey())
+		if i == 0 {
+			pk = strings.Repeat("0", 64)
+		}
+		if i == 1 {
+			pk = strings.Repeat("f", 64)
+		}
+		n, _ := nip19.EncodePublicKey(pk)
+		hexes, want = append(hexes, pk), append(want, n)
+	}
+	list, _ := json.Marshal(hexes)
+	var got []string
+	b.evalInto(`import('/npub.js').then((m) => `+string(list)+`.map(m.npub))`, &got)
+	for i := range want {
+		if i >= len(got) || got[i] != want[i] {
+			t.Fatalf("npub(%s) = %q in the page, %q in nip19", hexes[i], got[i], want[i])
+		}
+	}
 }

@@ -3,35 +3,8 @@
 import { t } from '../i18n.js';
 import { el, short } from '../ui.js';
 
-// npub encodes a hex public key as NIP-19 bech32, so a person sees the
-// same form everywhere.
-const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
-function polymod(values) {
-  const G = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
-  let chk = 1;
-  for (const v of values) {
-    const b = chk >>> 25;
-    chk = ((chk & 0x1ffffff) << 5) ^ v;
-    for (let i = 0; i < 5; i++) if ((b >>> i) & 1) chk ^= G[i];
-  }
-  return chk;
-}
-export function npub(hex) {
-  if (!/^[0-9a-f]{64}$/.test(hex || '')) return String(hex || '');
-  const data = [];
-  let acc = 0, bits = 0;
-  for (const b of hex.match(/../g).map((x) => parseInt(x, 16))) {
-    acc = ((acc << 8) | b) & 0x1fff;
-    bits += 8;
-    while (bits >= 5) { bits -= 5; data.push((acc >>> bits) & 31); }
-  }
-  if (bits > 0) data.push((acc << (5 - bits)) & 31);
-  const hrp = 'npub';
-  const exp = [...hrp].map((c) => c.charCodeAt(0) >> 5).concat([0], [...hrp].map((c) => c.charCodeAt(0) & 31));
-  const pm = polymod(exp.concat(data, [0, 0, 0, 0, 0, 0])) ^ 1;
-  const chk = [0, 1, 2, 3, 4, 5].map((i) => (pm >>> (5 * (5 - i))) & 31);
-  return hrp + '1' + data.concat(chk).map((d) => CHARSET[d]).join('');
-}
+export { npub } from '../npub.js';
+import { npub } from '../npub.js';
 
 // nameBook returns how to call a hex key: a contact's name, "you", or a
 // short npub.
