@@ -91,32 +91,46 @@ func FuzzMarkdown(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		doc, err := html.Parse(strings.NewReader(string(out)))
+		checkSafe(t, src, string(out), "../../blobs/"+pngHash+".png")
+		// The web UI's rendering: the same rules, and no src at all
+		// (held images are data-blob, loaded by the page).
+		ui, err := RenderForUI(src, map[string]bool{pngHash: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for n := range doc.Descendants() {
-			if n.Type != html.ElementNode {
-				continue
+		checkSafe(t, src, ui, "")
+	})
+}
+
+// checkSafe fails unless out, rendered from src, has nothing that runs
+// script or loads anything but the image at okSrc.
+func checkSafe(t *testing.T, src, out, okSrc string) {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range doc.Descendants() {
+		if n.Type != html.ElementNode {
+			continue
+		}
+		switch n.Data {
+		case "script", "iframe", "object", "embed", "style", "base", "form", "svg", "math":
+			t.Fatalf("%q renders a <%s>: %s", src, n.Data, out)
+		}
+		for _, a := range n.Attr {
+			if strings.HasPrefix(a.Key, "on") || a.Key == "style" || a.Key == "srcset" {
+				t.Fatalf("%q renders %s=%q", src, a.Key, a.Val)
 			}
-			switch n.Data {
-			case "script", "iframe", "object", "embed", "style", "base", "form", "svg", "math":
-				t.Fatalf("%q renders a <%s>: %s", src, n.Data, out)
+			if a.Key == "src" && (okSrc == "" || a.Val != okSrc) {
+				t.Fatalf("%q loads %q", src, a.Val)
 			}
-			for _, a := range n.Attr {
-				if strings.HasPrefix(a.Key, "on") || a.Key == "style" || a.Key == "srcset" {
-					t.Fatalf("%q renders %s=%q", src, a.Key, a.Val)
-				}
-				if a.Key == "src" && a.Val != "../../blobs/"+pngHash+".png" {
-					t.Fatalf("%q loads %q", src, a.Val)
-				}
-				if a.Key == "href" && a.Val != "" && !strings.HasPrefix(a.Val, "#") && !strings.HasPrefix(a.Val, "../../blobs/") {
-					scheme, _, _ := strings.Cut(strings.ToLower(a.Val), ":")
-					if scheme != "http" && scheme != "https" && scheme != "mailto" && scheme != "nostr" {
-						t.Fatalf("%q links to %q", src, a.Val)
-					}
+			if a.Key == "href" && a.Val != "" && !strings.HasPrefix(a.Val, "#") && !strings.HasPrefix(a.Val, "../../blobs/") {
+				scheme, _, _ := strings.Cut(strings.ToLower(a.Val), ":")
+				if scheme != "http" && scheme != "https" && scheme != "mailto" && scheme != "nostr" {
+					t.Fatalf("%q links to %q", src, a.Val)
 				}
 			}
 		}
-	})
+	}
 }
