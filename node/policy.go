@@ -30,7 +30,7 @@ func (n *Node) refreshGraph(ctx context.Context) {
 }
 
 func (n *Node) computeGraph(ctx context.Context) policy.Graph {
-	g := policy.Graph{Own: map[string]bool{}, Hop1: map[string]bool{}, Hop2: map[string]bool{}}
+	g := policy.Graph{Own: map[string]bool{}, Hop1: map[string]bool{}, Hop2: map[string]bool{}, Hidden: map[string]bool{}}
 	ids, err := n.Keys.List()
 	if err != nil {
 		n.logf("follow graph: %v", err)
@@ -70,8 +70,9 @@ func (n *Node) computeGraph(ctx context.Context) policy.Graph {
 	}
 	follows(g.Own, g.Hop1, g.Own)
 	for _, k := range n.privateContacts(ctx) {
-		if !g.Own[k] {
+		if !g.Own[k] && !g.Hop1[k] {
 			g.Hop1[k] = true
+			g.Hidden[k] = true
 		}
 	}
 	if n.Policy.Config().FollowHops >= 2 {

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,5 +110,30 @@ func TestWantsFollowPolicy(t *testing.T) {
 		if w.Push && w.Class != policy.Own {
 			t.Fatalf("would push %s to a public relay", w.Class)
 		}
+	}
+
+	// A contact kept only in the private address book is carried like any
+	// contact, but never named to a public relay.
+	secret := evtest.NewKey("secret friend")
+	if _, err := n.AddContact(ctx, "", keys.PublicKey(secret.Public), "s", ""); err != nil {
+		t.Fatal(err)
+	}
+	n.graphDirty()
+	named := func(ws []policy.Want) bool {
+		for _, w := range ws {
+			if slices.Contains(w.Filter.Authors, secret.Public) {
+				return true
+			}
+		}
+		return false
+	}
+	if !named(n.Wants(ctx)) {
+		t.Error("a private contact's events are not asked of peers")
+	}
+	if named(n.RelayWants(ctx)) {
+		t.Error("a private contact is named to public relays")
+	}
+	if !slices.ContainsFunc(n.RelayWants(ctx), func(w policy.Want) bool { return slices.Contains(w.Filter.Authors, friend.Public) }) {
+		t.Error("the public follow is no longer asked of relays")
 	}
 }

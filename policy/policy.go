@@ -111,9 +111,12 @@ func (c Class) String() string {
 }
 
 // Graph is the follow graph as seen from the node's identities, as sets of
-// hex public keys.
+// hex public keys. Hidden holds the contacts of Hop1 that are only in a
+// private address book, not in any public follow list: their events are
+// carried like any contact's, but they are never named to a public relay.
 type Graph struct {
 	Own, Hop1, Hop2 map[string]bool
+	Hidden          map[string]bool
 }
 
 // Policy applies a Config to a follow graph and keeps the counters the
@@ -354,7 +357,9 @@ func (p *Policy) Wants(now time.Time) []Want {
 
 // RelayWants lists what to exchange with a public relay: the user's own
 // events out and in, and in only what is addressed to the user and what
-// contacts publish. Nothing carried for others goes to a public relay.
+// public contacts publish. Nothing carried for others goes to a public
+// relay, and private contacts are not named to it: a relay would learn the
+// private address book from the filters.
 func (p *Policy) RelayWants() []Want {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -363,7 +368,13 @@ func (p *Policy) RelayWants() []Want {
 		out = append(out, Want{Class: Own, Filter: nostr.Filter{Authors: ks}, Pull: true, Push: true})
 		out = append(out, Want{Class: WrapForUs, Filter: nostr.Filter{Tags: nostr.TagMap{"p": ks}}, Pull: true})
 	}
-	for _, ks := range chunks(p.g.Hop1) {
+	public := make(map[string]bool, len(p.g.Hop1))
+	for k := range p.g.Hop1 {
+		if !p.g.Hidden[k] {
+			public[k] = true
+		}
+	}
+	for _, ks := range chunks(public) {
 		out = append(out, Want{Class: Contact, Filter: nostr.Filter{Authors: ks}, Pull: true})
 	}
 	return out
