@@ -78,14 +78,7 @@ func TestKillDuringBundleImport(t *testing.T) {
 				killed++
 			}
 		}
-		st, err := store.Open(filepath.Join(b, "events.db"), store.Options{})
-		if err != nil {
-			t.Fatalf("round %d: reopen after kill: %v", round, err)
-		}
-		if v, err := st.IntegrityCheck(ctx); err != nil || v != "ok" {
-			t.Fatalf("round %d: integrity_check: %q %v", round, v, err)
-		}
-		st.Close()
+		soundStore(t, b, round).Close()
 	}
 	out, err := exec.Command(bin, "--data", b, "bundle", "import", path, "--json").CombinedOutput()
 	if err != nil {

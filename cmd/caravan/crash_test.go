@@ -33,6 +33,22 @@ var buildCaravan = sync.OnceValues(func() (string, error) {
 	return bin, nil
 })
 
+// soundStore opens the store of data directory data after the kill of
+// round, and fails the test unless SQLite's integrity check passes. The
+// caller closes it.
+func soundStore(t *testing.T, data string, round int) *store.Store {
+	t.Helper()
+	st, err := store.Open(filepath.Join(data, "events.db"), store.Options{})
+	if err != nil {
+		t.Fatalf("round %d: reopen after kill: %v", round, err)
+	}
+	if v, err := st.IntegrityCheck(context.Background()); err != nil || v != "ok" {
+		st.Close()
+		t.Fatalf("round %d: integrity_check: %q %v", round, v, err)
+	}
+	return st
+}
+
 // TestKillDuringPublishLosesNothingAcknowledged kills `caravan serve` with
 // SIGKILL while clients publish as fast as they can, at a different moment
 // each round. After each kill, every event the node answered OK true for
@@ -53,13 +69,7 @@ func TestKillDuringPublishLosesNothingAcknowledged(t *testing.T) {
 		acked := runAndKill(t, bin, data, round, time.Duration(50+rng.Intn(600))*time.Millisecond)
 		totalAcked += len(acked)
 
-		st, err := store.Open(filepath.Join(data, "events.db"), store.Options{})
-		if err != nil {
-			t.Fatalf("round %d: reopen after kill: %v", round, err)
-		}
-		if v, err := st.IntegrityCheck(context.Background()); err != nil || v != "ok" {
-			t.Fatalf("round %d: integrity_check: %q %v", round, v, err)
-		}
+		st := soundStore(t, data, round)
 		have, err := st.Has(context.Background(), acked)
 		if err != nil {
 			t.Fatal(err)
