@@ -29,40 +29,48 @@ type EventNote struct {
 	PubKey string `json:"pubkey"`
 }
 
-type activityHub struct {
+// listeners is a set of callbacks of type F. Callbacks are called on a
+// copy of the set, outside its lock, so they may add or cancel listeners.
+type listeners[F any] struct {
 	mu   sync.Mutex
 	next int
-	fns  map[int]func(Activity)
+	fns  map[int]F
+}
+
+// add registers f until the returned cancel is called.
+func (l *listeners[F]) add(f F) (cancel func()) {
+	l.mu.Lock()
+	if l.fns == nil {
+		l.fns = map[int]F{}
+	}
+	id := l.next
+	l.next++
+	l.fns[id] = f
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		delete(l.fns, id)
+		l.mu.Unlock()
+	}
+}
+
+// all returns the callbacks registered now.
+func (l *listeners[F]) all() []F {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]F, 0, len(l.fns))
+	for _, f := range l.fns {
+		out = append(out, f)
+	}
+	return out
 }
 
 // OnActivity calls f for each Activity until cancel is called. f runs on
 // the goroutine that made the change and must not block.
-func (n *Node) OnActivity(f func(Activity)) (cancel func()) {
-	h := &n.activity
-	h.mu.Lock()
-	if h.fns == nil {
-		h.fns = map[int]func(Activity){}
-	}
-	id := h.next
-	h.next++
-	h.fns[id] = f
-	h.mu.Unlock()
-	return func() {
-		h.mu.Lock()
-		delete(h.fns, id)
-		h.mu.Unlock()
-	}
-}
+func (n *Node) OnActivity(f func(Activity)) (cancel func()) { return n.activity.add(f) }
 
 func (n *Node) emit(a Activity) {
-	h := &n.activity
-	h.mu.Lock()
-	fns := make([]func(Activity), 0, len(h.fns))
-	for _, f := range h.fns {
-		fns = append(fns, f)
-	}
-	h.mu.Unlock()
-	for _, f := range fns {
+	for _, f := range n.activity.all() {
 		f(a)
 	}
 }

@@ -76,8 +76,7 @@ type messenger struct {
 type messaging struct {
 	mu        sync.Mutex
 	wrapOwner map[string][2]string // wrap id -> identity name, message id
-	listeners map[int]func(name string, m Message)
-	next      int
+	listeners listeners[func(name string, m Message)]
 	work      chan work // wraps to open
 }
 
@@ -87,7 +86,7 @@ type work struct {
 }
 
 func (n *Node) initMessaging() {
-	n.msgs = &messaging{wrapOwner: map[string][2]string{}, listeners: map[int]func(string, Message){}, work: make(chan work, 4096)}
+	n.msgs = &messaging{wrapOwner: map[string][2]string{}, work: make(chan work, 4096)}
 }
 
 // messenger opens an identity's vault; it fails with keys.ErrLocked when
@@ -456,13 +455,7 @@ func sameName(a, b string) bool {
 
 // announce tells listeners (chat --follow, the web UI) about a message.
 func (n *Node) announce(name string, m Message) {
-	n.msgs.mu.Lock()
-	ls := make([]func(string, Message), 0, len(n.msgs.listeners))
-	for _, l := range n.msgs.listeners {
-		ls = append(ls, l)
-	}
-	n.msgs.mu.Unlock()
-	for _, l := range ls {
+	for _, l := range n.msgs.listeners.all() {
 		l(name, m)
 	}
 	n.emit(Activity{Type: "message", Identity: name, Message: &m})
@@ -470,16 +463,7 @@ func (n *Node) announce(name string, m Message) {
 
 // OnMessage calls f for each new or changed message, until cancel.
 func (n *Node) OnMessage(f func(identity string, m Message)) (cancel func()) {
-	n.msgs.mu.Lock()
-	id := n.msgs.next
-	n.msgs.next++
-	n.msgs.listeners[id] = f
-	n.msgs.mu.Unlock()
-	return func() {
-		n.msgs.mu.Lock()
-		delete(n.msgs.listeners, id)
-		n.msgs.mu.Unlock()
-	}
+	return n.msgs.listeners.add(f)
 }
 
 // Unlock decrypts an identity's key and reads the messages that arrived

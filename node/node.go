@@ -85,7 +85,7 @@ type Node struct {
 	subs     map[int]func(ev *nostr.Event, raw []byte)
 	nextSub  int
 	serving  *serving // nil unless Serve is running
-	activity activityHub
+	activity listeners[func(Activity)]
 	// settingsMu serialises changes to config.json.
 	settingsMu sync.Mutex
 	// holdings of relay clients, recorded when they leave
