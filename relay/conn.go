@@ -24,6 +24,7 @@ type Conn struct {
 	cancel context.CancelFunc
 	out    *outbox
 	events *bucket
+	peer   *bucket // shared by all connections from the same address; nil if none
 	reqs   *bucket
 	slots  chan struct{} // requests in progress
 	wg     sync.WaitGroup
@@ -47,6 +48,7 @@ func newConn(r *Relay, l link.Conn, ip string) *Conn {
 		r: r, link: l, ip: ip, ctx: ctx, cancel: cancel,
 		out:    newOutbox(r.lim.OutboxBytes),
 		events: newBucket(r.lim.EventsPerSecond, now),
+		peer:   r.shared(ip),
 		reqs:   newBucket(r.lim.ReqsPerSecond, now),
 		slots:  make(chan struct{}, r.lim.InFlight),
 		subs:   map[string]*subscription{},
@@ -156,8 +158,13 @@ func (c *Conn) Go(f func()) {
 }
 
 func (c *Conn) handleEvent(ev *nostr.Event) {
-	if !c.events.allow(c.r.opts.Now()) {
+	now := c.r.opts.Now()
+	if !c.events.allow(now) {
 		c.OK(ev.ID, false, fmt.Sprintf("rate-limited: more than %g events a second; slow down", c.r.lim.EventsPerSecond))
+		return
+	}
+	if c.peer != nil && !c.peer.allow(now) {
+		c.OK(ev.ID, false, fmt.Sprintf("rate-limited: more than %g events a second from your address; slow down", c.r.lim.EventsPerSecondPerIP))
 		return
 	}
 	c.Go(func() {

@@ -28,6 +28,11 @@ type Limits struct {
 	// EventsPerSecond a connection may publish on average, with bursts of
 	// ten times as many. If zero, 100.
 	EventsPerSecond float64 `json:"events_per_second,omitempty"`
+	// EventsPerSecondPerIP all connections from one remote address may
+	// publish together on average, with bursts of ten times as many, so a
+	// peer opening many connections gets no more than a few (loopback is
+	// exempt). If zero, 4 × EventsPerSecond.
+	EventsPerSecondPerIP float64 `json:"events_per_second_per_ip,omitempty"`
 	// ReqsPerSecond a connection may open on average, with bursts of ten
 	// times as many. If zero, 20.
 	ReqsPerSecond float64 `json:"reqs_per_second,omitempty"`
@@ -80,6 +85,9 @@ func (l Limits) WithDefaults() Limits {
 	def(&l.NegFrameBytes, 200_000)
 	if l.EventsPerSecond <= 0 {
 		l.EventsPerSecond = 100
+	}
+	if l.EventsPerSecondPerIP <= 0 {
+		l.EventsPerSecondPerIP = 4 * l.EventsPerSecond
 	}
 	if l.ReqsPerSecond <= 0 {
 		l.ReqsPerSecond = 20

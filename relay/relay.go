@@ -116,7 +116,14 @@ type Relay struct {
 
 	mu    sync.Mutex
 	conns map[*Conn]struct{}
-	perIP map[string]int
+	perIP map[string]*remote
+}
+
+// remote is what the relay keeps for one remote address while it has
+// connections: how many, and the events budget they share.
+type remote struct {
+	conns  int
+	events *bucket
 }
 
 // New creates a Relay over backend and subscribes it to new events.
@@ -134,7 +141,7 @@ func New(b Backend, opts Options) *Relay {
 		opts:    opts,
 		queries: make(chan struct{}, 2*runtime.GOMAXPROCS(0)+2),
 		conns:   map[*Conn]struct{}{},
-		perIP:   map[string]int{},
+		perIP:   map[string]*remote{},
 	}
 	r.cancel = b.Subscribe(r.broadcast)
 	return r
@@ -260,25 +267,46 @@ func (r *Relay) admit(ip string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	total := 0
-	for _, n := range r.perIP {
-		total += n
+	for _, p := range r.perIP {
+		total += p.conns
 	}
 	if total >= r.lim.MaxConnections {
 		return false
 	}
-	if !isLoopback(ip) && r.perIP[ip] >= r.lim.MaxConnectionsPerIP {
+	p := r.perIP[ip]
+	if p == nil {
+		p = &remote{events: newBucket(r.lim.EventsPerSecondPerIP, r.opts.Now())}
+		r.perIP[ip] = p
+	}
+	if !isLoopback(ip) && p.conns >= r.lim.MaxConnectionsPerIP {
 		return false
 	}
-	r.perIP[ip]++
+	p.conns++
 	return true
 }
 
 func (r *Relay) release(ip string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.perIP[ip]--; r.perIP[ip] <= 0 {
-		delete(r.perIP, ip)
+	if p := r.perIP[ip]; p != nil {
+		if p.conns--; p.conns <= 0 {
+			delete(r.perIP, ip)
+		}
 	}
+}
+
+// shared is the events budget of a remote address, nil for loopback and
+// for connections not made through the websocket endpoint.
+func (r *Relay) shared(ip string) *bucket {
+	if isLoopback(ip) {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p := r.perIP[ip]; p != nil {
+		return p.events
+	}
+	return nil
 }
 
 // broadcast delivers a newly accepted event to matching subscriptions.

@@ -345,7 +345,10 @@ func TestRateLimits(t *testing.T) {
 // A client that stops reading must not hold up delivery to others, and is
 // disconnected once its send queue fills.
 func TestStalledClientDoesNotBlockOthers(t *testing.T) {
-	_, url := start(t, node.Config{Relay: relay.Limits{OutboxBytes: 64 << 10, EventsPerSecond: 10000}})
+	// 9 MB from one author, more than a stranger may have carried by default.
+	cfg := node.Config{Relay: relay.Limits{OutboxBytes: 64 << 10, EventsPerSecond: 10000}}
+	cfg.Policy.PerStranger.Bytes = 64 << 20
+	_, url := start(t, cfg)
 	stalled := dial(t, url)
 	stalled.sendJSON("REQ", "all", nostr.Filter{})
 	stalled.collect("all")
@@ -481,4 +484,69 @@ func TestNIP77Errors(t *testing.T) {
 	// Still a working connection.
 	c.sendJSON("REQ", "ok", nostr.Filter{})
 	c.collect("ok")
+}
+
+// startFrom is start with every connection seeming to come from addr, a
+// remote address (the limits by address exempt loopback).
+func startFrom(t *testing.T, cfg node.Config, addr string) string {
+	t.Helper()
+	n, err := node.Open(t.TempDir(), node.Options{Config: &cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl := n.NewRelay()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.RemoteAddr = addr
+		rl.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		rl.Close()
+		srv.Close()
+		n.Close()
+	})
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+// One peer opening several connections shares one budget of events: it
+// cannot multiply its rate, and so cannot starve others, by connecting
+// more.
+func TestLimitsByAddress(t *testing.T) {
+	cfg := node.Config{Relay: relay.Limits{EventsPerSecond: 2, EventsPerSecondPerIP: 2, MaxConnectionsPerIP: 3}}
+	url := startFrom(t, cfg, "192.0.2.7:40000")
+	conns := []*client{dial(t, url), dial(t, url), dial(t, url)}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, resp, err := websocket.Dial(ctx, url, nil); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("fourth connection from one address: %v (%v), want HTTP 503", err, resp)
+	}
+	// Each connection alone may burst 20; together they may too.
+	now := time.Now().Unix()
+	accepted, byAddress := 0, 0
+	for i := 0; i < 45; i++ {
+		ok, msg := conns[i%3].publish(alice.Event(1, now, fmt.Sprint("burst ", i)))
+		switch {
+		case ok:
+			accepted++
+		case strings.Contains(msg, "from your address"):
+			byAddress++
+		case !strings.HasPrefix(msg, "rate-limited:"):
+			t.Fatalf("refused for another reason: %s", msg)
+		}
+	}
+	if accepted > 21 || byAddress == 0 {
+		t.Fatalf("three connections from one address published %d of 45 (%d refused for the address), want at most the shared burst of 20", accepted, byAddress)
+	}
+
+	// Loopback clients (the user's own apps) are not limited by address.
+	_, local := start(t, cfg)
+	locals := []*client{dial(t, local), dial(t, local), dial(t, local), dial(t, local)}
+	accepted = 0
+	for i := 0; i < 60; i++ {
+		if ok, _ := locals[i%4].publish(bob.Event(1, now, fmt.Sprint("local ", i))); ok {
+			accepted++
+		}
+	}
+	if accepted < 60 {
+		t.Fatalf("four local connections published %d of 60 within their own bursts", accepted)
+	}
 }
