@@ -45,6 +45,13 @@ type PolicyInfo struct {
 	Contacts int           `json:"contacts"`
 	Network  int           `json:"network"` // contacts' contacts
 	Wants    []WantInfo    `json:"wants"`
+	// The store: bytes in use and its quota (policy max_store, or the
+	// default share of the disk).
+	StoreUsed  int64 `json:"store_used"`
+	StoreQuota int64 `json:"store_quota"`
+	// Evicted: events removed to make room (or expired) since the node
+	// started.
+	Evicted int64 `json:"evicted"`
 }
 
 // WantInfo is one reconciliation filter, in order.
@@ -86,7 +93,13 @@ func (h *Handler) removePeer(r *http.Request) (any, error) {
 func (h *Handler) policy(r *http.Request) (any, error) {
 	wants := h.n.Wants(r.Context())
 	g := h.n.Policy.Graph()
-	info := PolicyInfo{Config: h.n.Policy.Config(), Usage: h.n.Policy.Usage(), Own: len(g.Own), Contacts: len(g.Hop1), Network: len(g.Hop2)}
+	info := PolicyInfo{Config: h.n.Policy.Config(), Usage: h.n.Policy.Usage(), Own: len(g.Own), Contacts: len(g.Hop1), Network: len(g.Hop2),
+		StoreQuota: h.n.StoreQuota(), Evicted: h.n.Counts().Evicted.Load()}
+	used, err := h.n.Store.SizeInUse(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	info.StoreUsed = used
 	for _, w := range wants {
 		f, _ := w.Filter.MarshalJSON()
 		info.Wants = append(info.Wants, WantInfo{Class: w.Class.String(), Filter: f, Pull: w.Pull, Push: w.Push})

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/caravan-mesh/caravan/bundle"
+	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -126,6 +127,12 @@ func TestBundleDamagedImportsTheRest(t *testing.T) {
 	ctx := context.Background()
 	alice := person(t, "alice", "")
 	bob := person(t, "bob", "")
+	// Bob follows Alice: 1,500 notes are more than one stranger may have
+	// carried (policy.Config.PerStranger).
+	apk, _, _ := keys.ParsePublicKey(pk(t, alice))
+	if _, err := bob.Follow(ctx, "", apk, "", ""); err != nil {
+		t.Fatal(err)
+	}
 	// Enough text for several frames.
 	var ids []string
 	for i := range 1500 {

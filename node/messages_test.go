@@ -45,8 +45,14 @@ func pk(t *testing.T, n *Node) string {
 // detector, a sync of a few events has taken over 30 s.
 func meet(t *testing.T, a, b *Node) {
 	t.Helper()
+	meetWithin(t, a, b, 2*time.Minute)
+}
+
+// meetWithin is meet with a longer guard, for large syncs.
+func meetWithin(t *testing.T, a, b *Node, guard time.Duration) {
+	t.Helper()
 	ca, cb := net.Pipe()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), guard)
 	defer cancel()
 	var wg sync.WaitGroup
 	var errA, errB error

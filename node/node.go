@@ -90,6 +90,10 @@ type Node struct {
 	settingsMu sync.Mutex
 	// holdings of relay clients, recorded when they leave
 	clientHeld map[*relay.Conn]*holdings
+	// diskAtOpen is what the store could grow to when the node opened
+	// (free disk space plus its size), for the default quota.
+	diskAtOpen int64
+	spaceMu    sync.Mutex // one makeSpace at a time
 }
 
 // Open opens (creating if needed) the data directory dir and takes its lock.
@@ -145,8 +149,14 @@ func Open(dir string, opts Options) (*Node, error) {
 		lock.Close()
 		return nil, err
 	}
+	used, err := st.SizeInUse(context.Background())
+	if err != nil {
+		st.Close()
+		lock.Close()
+		return nil, err
+	}
 	n := &Node{
-		peers: pb, id: id,
+		peers: pb, id: id, diskAtOpen: diskRoom(dir, used),
 		Dir: dir, Config: cfg, Keys: kr, Store: st, Policy: policy.New(cfg.Policy),
 		now: opts.Now, logf: opts.Logf, lock: lock, started: opts.Now(),
 		subs:  map[int]func(*nostr.Event, []byte){},
@@ -218,9 +228,12 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 
 	n.refreshGraph(ctx)
 	var (
-		keep  []*nostr.Event
-		at    []int
-		sizes = make([]int, len(evs))
+		keep     []*nostr.Event
+		at       []int
+		carry    []store.Carry
+		adm      = make([]policy.Admission, len(evs))
+		sizes    = make([]int, len(evs))
+		incoming int64
 	)
 	for i, ev := range evs {
 		if res[i].Err != nil {
@@ -230,25 +243,54 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 			res[i].Ephemeral = true
 			continue
 		}
-		if c := n.Policy.Classify(ev); c == policy.Wrap || c == policy.Stranger {
+		if band(n.Policy.Classify(ev)) > 0 {
 			n.countUsage(ctx)
 		}
 		sizes[i] = event.Size(ev)
 		if trusted {
 			n.Policy.Count(ev, sizes[i])
-		} else if err := n.Policy.Take(ev, sizes[i]); err != nil {
-			res[i].Err = err
+			adm[i] = policy.Admission{Class: policy.Own}
+		} else if adm[i], res[i].Err = n.Policy.Take(ev, sizes[i]); res[i].Err != nil {
 			continue
 		}
 		keep = append(keep, ev)
 		at = append(at, i)
+		carry = append(carry, n.carry(ev, adm[i]))
+		incoming += int64(sizes[i])
 	}
 	if len(keep) > 0 {
-		out, err := n.Store.Save(ctx, keep...)
+		room, err := n.makeSpace(ctx, incoming)
+		if err != nil {
+			// Room unknown: the save itself says what is wrong.
+			n.logf("make room in the store: %v", err)
+			room = true
+		}
+		if !room {
+			// Full, with nothing left to evict: only the node's own
+			// events still go in.
+			k := 0
+			for j, i := range at {
+				if adm[i].Class == policy.Own {
+					keep[k], at[k], carry[k] = keep[j], i, carry[j]
+					k++
+					continue
+				}
+				res[i].Err = n.storeFull()
+				n.Policy.Return(evs[i], sizes[i])
+			}
+			keep, at, carry = keep[:k], at[:k], carry[:k]
+		}
+	}
+	if len(keep) > 0 {
+		out, gone, err := n.Store.SaveCarried(ctx, keep, carry)
+		n.forget(gone)
 		for j, i := range at {
-			if err != nil {
+			switch {
+			case err != nil:
 				res[i].Err = fmt.Errorf("could not store the event: %w", err)
-			} else {
+			case out[j] == store.NoRoom:
+				res[i].Err = noRoom(adm[i])
+			default:
 				res[i].Outcome = out[j]
 			}
 			if res[i].Err != nil || res[i].Outcome != store.Stored {
@@ -277,6 +319,7 @@ type Counters struct {
 	Stored     atomic.Int64 // new events kept (or, if ephemeral, passed on)
 	Duplicates atomic.Int64 // events already held
 	Refused    atomic.Int64 // invalid, or outside the policy
+	Evicted    atomic.Int64 // removed to make room, or expired
 }
 
 // Counts returns the ingest counters.

@@ -14,7 +14,9 @@ type graphState struct {
 	mu         sync.Mutex
 	keyVersion int64
 	dirty      bool
-	counted    bool
+
+	usageMu sync.Mutex
+	counted bool // the policy's counters were loaded from the store
 }
 
 // refreshGraph recomputes the follow graph from the identities' kind-3
@@ -83,24 +85,29 @@ func (n *Node) computeGraph(ctx context.Context) policy.Graph {
 
 // countUsage loads the policy's counters from the store, once.
 func (n *Node) countUsage(ctx context.Context) {
+	// Held through the scan: an event taken by another ingest meanwhile
+	// would be counted and then lost by the Reset, so takes wait.
 	gs := &n.graph
-	gs.mu.Lock()
+	gs.usageMu.Lock()
+	defer gs.usageMu.Unlock()
 	if gs.counted {
-		gs.mu.Unlock()
 		return
 	}
 	gs.counted = true
-	gs.mu.Unlock()
 	start := time.Now()
 	u, err := n.Store.Usage(ctx)
 	if err != nil {
 		n.logf("policy counters: %v", err)
 		return
 	}
-	c := policy.Counts{Wraps: policy.Amount{Events: u.WrapEvents, Bytes: u.WrapBytes}, ByAuthor: map[string]policy.Amount{}}
-	for a, v := range u.ByAuthor {
-		c.ByAuthor[a] = policy.Amount{Events: int(v[0]), Bytes: v[1]}
+	amounts := func(m map[string][2]int64) map[string]policy.Amount {
+		out := make(map[string]policy.Amount, len(m))
+		for a, v := range m {
+			out[a] = policy.Amount{Events: int(v[0]), Bytes: v[1]}
+		}
+		return out
 	}
+	c := policy.Counts{WrapsFor: amounts(u.WrapsFor), ByAuthor: amounts(u.ByAuthor), ReportsBy: amounts(u.ReportsBy)}
 	n.Policy.Reset(c)
 	if d := time.Since(start); d > time.Second {
 		n.logf("policy counters loaded in %s", d.Round(time.Millisecond))

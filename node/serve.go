@@ -248,7 +248,7 @@ func (n *Node) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
-		if c, err := n.Store.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+		if c, err := n.purgeExpired(ctx); err != nil && ctx.Err() == nil {
 			n.logf("purge expired events: %v", err)
 		} else if c > 0 {
 			n.logf("purged %d expired events", c)

@@ -133,6 +133,12 @@ func checkPolicy(c policy.Config) error {
 		return fmt.Errorf("the limit for private messages carried for others cannot be negative")
 	case c.Strangers.Events < 0 || c.Strangers.Bytes < 0:
 		return fmt.Errorf("the limit for strangers' events cannot be negative")
+	case c.Reports.Events < 0 || c.Reports.Bytes < 0 || c.PerStranger.Events < 0 || c.PerStranger.Bytes < 0:
+		return fmt.Errorf("the limits for strangers' reports and for each stranger cannot be negative")
+	case c.MinPoW < 0 || c.MinPoW > 256:
+		return fmt.Errorf("min_pow is %d: it must be between 0 and 256 bits (NIP-13)", c.MinPoW)
+	case c.MaxStore < 0:
+		return fmt.Errorf("max_store cannot be negative (0 means half the free disk space)")
 	case c.StrangerWindow < 0:
 		return fmt.Errorf("stranger_window cannot be negative")
 	case c.MaxBlob < 0 || c.Blobs < 0:

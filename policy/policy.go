@@ -14,6 +14,16 @@
 //   - strangers' other events within a quota.
 //
 // Drafts (kind 30024) never leave the node that wrote them.
+//
+// What is carried for strangers is bounded three ways: a cap for each class
+// (strangers' events, their reports, wraps for others), a cap for each
+// stranger, and optionally a minimum NIP-13 proof of work. A full cap does
+// not simply refuse: a new event evicts the weakest of its class (least
+// proof of work, then oldest) if it is stronger, so proof of work raises a
+// stranger's priority and a flood of fresh keys cycles through the
+// strangers' share without touching anything else. The node's own events,
+// its contacts' and their contacts', and messages for its people are
+// never evicted (docs/flood.md).
 package policy
 
 import (
@@ -25,6 +35,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/nbd-wtf/go-nostr"
+	"github.com/nbd-wtf/go-nostr/nip13"
 )
 
 // Config is the "policy" section of config.json. The zero value means the
@@ -49,6 +60,25 @@ type Config struct {
 	MaxBlob int64 `json:"max_blob,omitempty"`
 	// Blobs caps all blobs fetched for others' events. If zero, 1 GiB.
 	Blobs int64 `json:"blobs,omitempty"`
+	// Reports caps reports (and translations) by people outside the follow
+	// graph. If zero, 20,000 events and 256 MiB.
+	Reports Cap `json:"reports,omitempty"`
+	// PerStranger caps what one person outside the follow graph may have
+	// carried here, of all kinds but gift wraps. If zero, 1,000 events and
+	// 8 MiB.
+	PerStranger Cap `json:"per_stranger,omitempty"`
+	// MinPoW is the NIP-13 proof of work (leading zero bits of the id,
+	// committed to in a "nonce" tag) required of events by people outside
+	// the follow graph. If zero, none is required; proof of work still
+	// decides what stays when a cap is full.
+	MinPoW int `json:"min_pow,omitempty"`
+	// MaxStore bounds the store's size in bytes. When it is reached,
+	// expired events go first, then strangers' events, wraps for others
+	// and strangers' reports, weakest first; if nothing of that kind is
+	// left, only the node's own events are accepted. If zero, half the
+	// free space of the data directory's disk when the node starts (plus
+	// what the store already holds), and at least 256 MiB.
+	MaxStore int64 `json:"max_store,omitempty"`
 }
 
 // Cap bounds a class of events.
@@ -79,6 +109,21 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Strangers.Bytes <= 0 {
 		c.Strangers.Bytes = 32 << 20
+	}
+	if c.Reports.Events <= 0 {
+		c.Reports.Events = 20_000
+	}
+	if c.Reports.Bytes <= 0 {
+		c.Reports.Bytes = 256 << 20
+	}
+	if c.PerStranger.Events <= 0 {
+		c.PerStranger.Events = 1_000
+	}
+	if c.PerStranger.Bytes <= 0 {
+		c.PerStranger.Bytes = 8 << 20
+	}
+	if c.MinPoW < 0 {
+		c.MinPoW = 0
 	}
 	if c.StrangerWindow <= 0 {
 		c.StrangerWindow = event.Duration(7 * 24 * time.Hour)
@@ -126,9 +171,12 @@ type Policy struct {
 
 	mu        sync.Mutex
 	g         Graph
-	wraps     Amount
-	byAuthor  map[string]Amount // events that count against the strangers' quota, by author
-	strangers Amount            // sum of byAuthor over authors outside the graph
+	wrapsFor  map[string]Amount // gift wraps by recipient (see recipient)
+	wraps     Amount            // wrapsFor over recipients outside Own and Hop1
+	byAuthor  map[string]Amount // events of all kinds but wraps and drafts, by author
+	reportsBy map[string]Amount // the part of byAuthor that is reports
+	strangers Amount            // byAuthor less reportsBy, over authors outside the graph
+	reports   Amount            // reportsBy over authors outside the graph
 }
 
 // Amount is a number of events and their bytes.
@@ -139,7 +187,7 @@ type Amount struct {
 
 // New returns a policy with an empty graph.
 func New(cfg Config) *Policy {
-	p := &Policy{byAuthor: map[string]Amount{}, g: Graph{Own: map[string]bool{}, Hop1: map[string]bool{}, Hop2: map[string]bool{}}}
+	p := &Policy{wrapsFor: map[string]Amount{}, byAuthor: map[string]Amount{}, reportsBy: map[string]Amount{}, g: Graph{Own: map[string]bool{}, Hop1: map[string]bool{}, Hop2: map[string]bool{}}}
 	p.SetConfig(cfg)
 	return p
 }
@@ -163,12 +211,23 @@ func (p *Policy) SetGraph(g Graph) {
 		g.Hop2 = map[string]bool{}
 	}
 	p.g = g
-	p.strangers = Amount{}
-	for a, u := range p.byAuthor {
-		if !p.known(a) {
-			p.strangers.Events += u.Events
-			p.strangers.Bytes += u.Bytes
+	p.wraps, p.strangers, p.reports = Amount{}, Amount{}, Amount{}
+	for k, u := range p.wrapsFor {
+		if !p.g.Own[k] && !p.g.Hop1[k] {
+			p.wraps = p.wraps.plus(u)
 		}
+	}
+	noReports := p.cfg.Load().NoReports
+	for a, u := range p.byAuthor {
+		if p.known(a) {
+			continue
+		}
+		r := p.reportsBy[a]
+		if noReports {
+			r = Amount{}
+		}
+		p.strangers = p.strangers.plus(u.minus(r))
+		p.reports = p.reports.plus(r)
 	}
 }
 
@@ -213,30 +272,75 @@ func (p *Policy) classify(ev *nostr.Event) Class {
 	return Stranger
 }
 
+// Admission is how the node keeps an event Take let in.
+type Admission struct {
+	Class Class
+	PoW   int // NIP-13 committed difficulty, for strangers' events and wraps
+	// Full, if not nil, is how far the event overflows a cap: that much of
+	// the weakest weaker events must be evicted first (from the event's
+	// class, or from its author's own events if ByAuthor), or the event
+	// is not kept.
+	Full     *Amount
+	ByAuthor bool
+}
+
 // Take admits ev, received from anywhere, and counts it against the caps;
-// it refuses (with a "blocked:" rejection) what the node does not carry.
-// size is the event's stored size. If the event is then not stored (a
-// duplicate, say), the caller gives it back with Return.
-func (p *Policy) Take(ev *nostr.Event, size int) error {
+// it refuses (with a "blocked:" or "pow:" rejection) what the node does not
+// carry. size is the event's stored size. If the event is then not stored
+// (a duplicate, or no room could be made), the caller gives it back with
+// Return.
+func (p *Policy) Take(ev *nostr.Event, size int) (Admission, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c := p.classify(ev)
-	switch c {
+	cfg := p.cfg.Load()
+	a := Admission{Class: p.classify(ev)}
+	switch a.Class {
 	case LocalOnly:
 		if !p.g.Own[ev.PubKey] {
-			return event.Reject(event.Blocked, "drafts (kind 30024) stay on the device that wrote them")
+			return a, event.Reject(event.Blocked, "drafts (kind 30024) stay on the device that wrote them")
 		}
 	case Wrap:
-		if p.wraps.Events+1 > p.cfg.Load().Wraps.Events || p.wraps.Bytes+int64(size) > p.cfg.Load().Wraps.Bytes {
-			return event.Reject(event.Blocked, "this node already carries its limit of sealed messages for others (%d, %d bytes)", p.wraps.Events, p.wraps.Bytes)
+		a.PoW = nip13.CommittedDifficulty(ev)
+		a.Full = overflow(p.wraps, cfg.Wraps, size)
+	case Stranger, Report, Deletion:
+		a.PoW = nip13.CommittedDifficulty(ev)
+		if a.PoW < cfg.MinPoW {
+			return a, event.Reject(event.PoW, "this node carries events of people outside its contacts only with proof of work of %d bits (NIP-13); this one has %d", cfg.MinPoW, a.PoW)
 		}
-	case Stranger:
-		if p.strangers.Events+1 > p.cfg.Load().Strangers.Events || p.strangers.Bytes+int64(size) > p.cfg.Load().Strangers.Bytes {
-			return event.Reject(event.Blocked, "this node's quota for events of people outside its contacts is full")
+		if a.Full = overflow(p.byAuthor[ev.PubKey], cfg.PerStranger, size); a.Full != nil {
+			a.ByAuthor = true
+		} else if a.Class == Report {
+			a.Full = overflow(p.reports, cfg.Reports, size)
+		} else {
+			a.Full = overflow(p.strangers, cfg.Strangers, size)
 		}
 	}
-	p.count(ev, c, 1, size)
-	return nil
+	p.count(ev, a.Class, 1, size)
+	return a, nil
+}
+
+// overflow is the room one more event of size needs under cap, or nil:
+// one event's worth at most, so that events taken together (each counted
+// before any is stored) do not evict for each other, and a cap lowered
+// below what is held applies to what arrives rather than emptying the
+// class at once.
+func overflow(used Amount, cap Cap, size int) *Amount {
+	over := Amount{Events: min(1, max(0, used.Events+1-cap.Events)), Bytes: min(int64(size), max(0, used.Bytes+int64(size)-cap.Bytes))}
+	if over == (Amount{}) {
+		return nil
+	}
+	return &over
+}
+
+// Protected reports whether ev must never be evicted: the node's own
+// events, its contacts' and their contacts', messages for its people, and
+// drafts.
+func (p *Policy) Protected(ev *nostr.Event) bool {
+	switch p.Classify(ev) {
+	case Stranger, Report, Deletion, Wrap:
+		return false
+	}
+	return true
 }
 
 // Count counts an event against the caps without refusing it (the node's
@@ -247,7 +351,8 @@ func (p *Policy) Count(ev *nostr.Event, size int) {
 	p.count(ev, p.classify(ev), 1, size)
 }
 
-// Return undoes Take (or Count) for an event that was not stored.
+// Return undoes Take (or Count) for an event that was not stored, and
+// counts out an event removed from the store.
 func (p *Policy) Return(ev *nostr.Event, size int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -255,54 +360,78 @@ func (p *Policy) Return(ev *nostr.Event, size int) {
 }
 
 func (p *Policy) count(ev *nostr.Event, c Class, sign int, size int) {
+	d := Amount{Events: sign, Bytes: int64(sign * size)}
 	switch {
-	case c == Wrap:
-		p.wraps.Events += sign
-		p.wraps.Bytes += int64(sign * size)
-	case countsAsStranger(ev):
-		u := p.byAuthor[ev.PubKey]
-		u.Events += sign
-		u.Bytes += int64(sign * size)
-		p.byAuthor[ev.PubKey] = u
-		if c == Stranger {
-			p.strangers.Events += sign
-			p.strangers.Bytes += int64(sign * size)
+	case ev.Kind == nostr.KindGiftWrap:
+		r := recipient(ev)
+		p.wrapsFor[r] = p.wrapsFor[r].plus(d)
+		if c == Wrap {
+			p.wraps = p.wraps.plus(d)
+		}
+	case ev.Kind == 30024:
+	default:
+		p.byAuthor[ev.PubKey] = p.byAuthor[ev.PubKey].plus(d)
+		if ev.Kind == 30023 {
+			p.reportsBy[ev.PubKey] = p.reportsBy[ev.PubKey].plus(d)
+		}
+		switch c {
+		case Report:
+			p.reports = p.reports.plus(d)
+		case Stranger, Deletion:
+			p.strangers = p.strangers.plus(d)
 		}
 	}
 }
 
-// countsAsStranger: kinds that, by someone outside the graph, use the
-// strangers' quota (wraps, reports and deletions have classes of their own).
-func countsAsStranger(ev *nostr.Event) bool {
-	return ev.Kind != nostr.KindGiftWrap && ev.Kind != 30023 && ev.Kind != nostr.KindDeletion && ev.Kind != 30024
+// recipient is whom a gift wrap is for, as the counters key it: its "p"
+// tag (NIP-59 gives one; the smallest if there are several, as the store
+// counts them), or "" if none.
+func recipient(ev *nostr.Event) string {
+	r := ""
+	for _, t := range ev.Tags {
+		if len(t) >= 2 && t[0] == "p" && (r == "" || t[1] < r) {
+			r = t[1]
+		}
+	}
+	return r
 }
+
+func (a Amount) plus(b Amount) Amount  { return Amount{a.Events + b.Events, a.Bytes + b.Bytes} }
+func (a Amount) minus(b Amount) Amount { return Amount{a.Events - b.Events, a.Bytes - b.Bytes} }
 
 // Usage is how full the caps are.
 type Usage struct {
 	Wraps     Amount `json:"wraps"`
 	Strangers Amount `json:"strangers"`
+	Reports   Amount `json:"reports"`
 }
 
 // Usage reports the counters.
 func (p *Policy) Usage() Usage {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return Usage{Wraps: p.wraps, Strangers: p.strangers}
+	return Usage{Wraps: p.wraps, Strangers: p.strangers, Reports: p.reports}
 }
 
-// Counts are stored totals, for Recount.
+// Counts are stored totals, for Reset.
 type Counts struct {
-	Wraps    Amount
-	ByAuthor map[string]Amount // events counting against the strangers' quota, by author
+	WrapsFor  map[string]Amount // gift wraps by recipient
+	ByAuthor  map[string]Amount // events of all kinds but wraps and drafts, by author
+	ReportsBy map[string]Amount // the part of ByAuthor that is reports
 }
 
 // Reset replaces the counters with totals measured from the store.
 func (p *Policy) Reset(c Counts) {
 	p.mu.Lock()
-	p.wraps = c.Wraps
-	p.byAuthor = c.ByAuthor
+	p.wrapsFor, p.byAuthor, p.reportsBy = c.WrapsFor, c.ByAuthor, c.ReportsBy
+	if p.wrapsFor == nil {
+		p.wrapsFor = map[string]Amount{}
+	}
 	if p.byAuthor == nil {
 		p.byAuthor = map[string]Amount{}
+	}
+	if p.reportsBy == nil {
+		p.reportsBy = map[string]Amount{}
 	}
 	p.mu.Unlock()
 	p.SetGraph(p.Graph())

@@ -209,6 +209,27 @@ CREATE TABLE peer_sync (
 	at   INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 5 -> 6: events carried for others that may be evicted to make room,
+	// by band (1 strangers' events, 2 gift wraps for others, 3 strangers'
+	// reports), weakest first: least NIP-13 proof of work, then oldest.
+	// Events already held are listed by kind with no proof of work; the
+	// node drops a row when its event turns out to be its own or a
+	// contact's (see Store.Evict).
+	`
+CREATE TABLE carried (
+	eid        INTEGER PRIMARY KEY,
+	band       INTEGER NOT NULL,
+	pow        INTEGER NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX carried_weakest ON carried(band, pow, created_at);
+CREATE TRIGGER carried_drop AFTER DELETE ON events BEGIN
+	DELETE FROM carried WHERE eid = old.eid;
+END;
+INSERT INTO carried (eid, band, pow, created_at)
+SELECT eid, CASE kind WHEN 1059 THEN 2 WHEN 30023 THEN 3 ELSE 1 END, 0, created_at
+FROM events WHERE kind != 30024;
+`,
 }
 
 // SchemaVersion is the schema version this code writes.

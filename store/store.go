@@ -53,6 +53,9 @@ const (
 	Obsolete
 	// Deleted: the event's author asked for it to be deleted (NIP-09).
 	Deleted
+	// NoRoom: the event's band (or author) is full of events at least as
+	// strong, so it was not stored (see Carry).
+	NoRoom
 )
 
 func (o Outcome) String() string {
@@ -65,6 +68,8 @@ func (o Outcome) String() string {
 		return "obsolete"
 	case Deleted:
 		return "deleted"
+	case NoRoom:
+		return "no room"
 	}
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
@@ -180,12 +185,21 @@ func (s *Store) Save(ctx context.Context, evs ...*nostr.Event) ([]Outcome, error
 	if len(evs) == 0 {
 		return nil, nil
 	}
-	for _, ev := range evs {
+	r, err := s.save(ctx, &saveReq{evs: evs})
+	if err != nil {
+		return nil, err
+	}
+	return r.out, nil
+}
+
+// save queues r for the writer and waits for its transaction.
+func (s *Store) save(ctx context.Context, r *saveReq) (*saveReq, error) {
+	for _, ev := range r.evs {
 		if !event.IsHexID(ev.ID) || !event.IsHexID(ev.PubKey) {
 			return nil, fmt.Errorf("event %q was not validated before saving: %w", ev.ID, ErrUnvalidated)
 		}
 	}
-	r := &saveReq{evs: evs, done: make(chan error, 1)}
+	r.done = make(chan error, 1)
 	select {
 	case s.reqs <- r:
 	case <-s.quit:
@@ -198,7 +212,7 @@ func (s *Store) Save(ctx context.Context, evs ...*nostr.Event) ([]Outcome, error
 	if err := <-r.done; err != nil {
 		return nil, err
 	}
-	return r.out, nil
+	return r, nil
 }
 
 // Get returns the event with the given id, including earlier versions of
@@ -329,36 +343,63 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 }
 
 // Usage is what counts against the policy's caps: gift wraps, and by
-// author the events of kinds that use the strangers' quota (all but wraps,
-// reports, deletions and drafts).
+// author the events of all other kinds but drafts, and of those the
+// reports.
 type Usage struct {
 	WrapEvents int
 	WrapBytes  int64
+	WrapsFor   map[string][2]int64 // gift wraps by recipient (the smallest "p" tag; "" none)
 	ByAuthor   map[string][2]int64 // hex pubkey -> events, bytes
+	ReportsBy  map[string][2]int64 // the part of ByAuthor that is reports (kind 30023)
 }
 
 // Usage scans the store for the policy's counters. On a large store this
 // reads every row; callers run it once at start and then keep counts.
 func (s *Store) Usage(ctx context.Context) (Usage, error) {
-	u := Usage{ByAuthor: map[string][2]int64{}}
-	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(LENGTH(raw)), 0) FROM events WHERE kind = 1059`).Scan(&u.WrapEvents, &u.WrapBytes)
+	u := Usage{WrapsFor: map[string][2]int64{}, ByAuthor: map[string][2]int64{}, ReportsBy: map[string][2]int64{}}
+	wraps, err := s.read.QueryContext(ctx, `SELECT coalesce(p, ''), COUNT(*), SUM(size) FROM (
+		SELECT (SELECT min(t.tag) FROM tags t WHERE t.eid = e.eid AND t.tag >= 'p:' AND t.tag < 'p;') AS p, LENGTH(e.raw) AS size
+		FROM events e WHERE e.kind = 1059) GROUP BY p`)
 	if err != nil {
 		return u, err
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT pubkey, COUNT(*), SUM(LENGTH(raw)) FROM events WHERE kind NOT IN (1059, 30023, 5, 30024) GROUP BY pubkey`)
+	for wraps.Next() {
+		var (
+			p    string
+			n, b int64
+		)
+		if err := wraps.Scan(&p, &n, &b); err != nil {
+			wraps.Close()
+			return u, err
+		}
+		u.WrapsFor[strings.TrimPrefix(p, "p:")] = [2]int64{n, b}
+		u.WrapEvents += int(n)
+		u.WrapBytes += b
+	}
+	wraps.Close()
+	if err := wraps.Err(); err != nil {
+		return u, err
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT pubkey, kind = 30023, COUNT(*), SUM(LENGTH(raw)) FROM events WHERE kind NOT IN (1059, 30024) GROUP BY pubkey, kind = 30023`)
 	if err != nil {
 		return u, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			pk   []byte
-			n, b int64
+			pk     []byte
+			report bool
+			n, b   int64
 		)
-		if err := rows.Scan(&pk, &n, &b); err != nil {
+		if err := rows.Scan(&pk, &report, &n, &b); err != nil {
 			return u, err
 		}
-		u.ByAuthor[hex.EncodeToString(pk)] = [2]int64{n, b}
+		a := hex.EncodeToString(pk)
+		t := u.ByAuthor[a]
+		u.ByAuthor[a] = [2]int64{t[0] + n, t[1] + b}
+		if report {
+			u.ReportsBy[a] = [2]int64{n, b}
+		}
 	}
 	return u, rows.Err()
 }
@@ -386,18 +427,13 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 }
 
 // PurgeExpired deletes events whose NIP-40 expiration has passed and returns
-// how many it removed.
-func (s *Store) PurgeExpired(ctx context.Context) (int, error) {
-	r := &saveReq{purge: true, done: make(chan error, 1)}
-	select {
-	case s.reqs <- r:
-	case <-s.quit:
-		return 0, ErrClosed
-	case <-ctx.Done():
-		return 0, ctx.Err()
+// them.
+func (s *Store) PurgeExpired(ctx context.Context) ([]Evicted, error) {
+	r, err := s.save(ctx, &saveReq{purge: true})
+	if err != nil {
+		return nil, err
 	}
-	err := <-r.done
-	return r.purged, err
+	return r.evicted, nil
 }
 
 func decode(raw []byte) (*nostr.Event, error) {

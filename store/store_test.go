@@ -324,9 +324,9 @@ func TestExpiration(t *testing.T) {
 	if ev, _ := s.Get(context.Background(), soon.ID); ev != nil {
 		t.Fatal("expired event returned by Get")
 	}
-	n, err := s.PurgeExpired(context.Background())
-	if err != nil || n != 1 {
-		t.Fatalf("purge: %d, %v", n, err)
+	gone, err := s.PurgeExpired(context.Background())
+	if err != nil || len(gone) != 1 || gone[0].Event.ID != soon.ID {
+		t.Fatalf("purge: %v, %v", gone, err)
 	}
 	st, _ := s.Stats(context.Background())
 	if st.Events != 1 {

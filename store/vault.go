@@ -8,15 +8,8 @@ import (
 
 // run runs f in the writer's next transaction and waits for the commit.
 func (s *Store) run(ctx context.Context, f func(ctx context.Context, c *sql.Conn) error) error {
-	r := &saveReq{job: f, done: make(chan error, 1)}
-	select {
-	case s.reqs <- r:
-	case <-s.quit:
-		return ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return <-r.done
+	_, err := s.save(ctx, &saveReq{job: f})
+	return err
 }
 
 // VaultPut stores (or replaces) one opaque vault row. The store never

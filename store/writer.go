@@ -15,12 +15,14 @@ import (
 
 // A saveReq is one caller's batch waiting for the writer.
 type saveReq struct {
-	evs    []*nostr.Event
-	out    []Outcome
-	purge  bool // a PurgeExpired call instead of a save
-	purged int
-	job    func(ctx context.Context, c *sql.Conn) error // other writes (vault, blobs)
-	done   chan error
+	evs     []*nostr.Event
+	carry   []Carry // nil, or one per event
+	out     []Outcome
+	evicted []Evicted                                    // events removed to make room (or expired, for a purge)
+	purge   bool                                         // a PurgeExpired call instead of a save
+	job     func(ctx context.Context, c *sql.Conn) error // other writes (vault, blobs)
+	wjob    func(ctx context.Context, w *writer) error   // writes that need the writer's statements
+	done    chan error
 }
 
 // writer owns the single write connection. It takes every request waiting
@@ -56,13 +58,15 @@ func newWriter(s *Store) (*writer, error) {
 		return nil, err
 	}
 	w := &writer{s: s, conn: conn, st: map[string]*sql.Stmt{}}
-	for name, q := range statements {
-		st, err := conn.PrepareContext(context.Background(), q)
-		if err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("prepare %s: %w", name, err)
+	for _, set := range []map[string]string{statements, evictStatements} {
+		for name, q := range set {
+			st, err := conn.PrepareContext(context.Background(), q)
+			if err != nil {
+				conn.Close()
+				return nil, fmt.Errorf("prepare %s: %w", name, err)
+			}
+			w.st[name] = st
 		}
-		w.st[name] = st
 	}
 	return w, nil
 }
@@ -112,17 +116,27 @@ func (w *writer) commit(batch []*saveReq) {
 				}
 				continue
 			}
+			if r.wjob != nil {
+				if err := r.wjob(ctx, w); err != nil {
+					return err
+				}
+				continue
+			}
 			if r.purge {
-				n, err := w.purge(ctx)
+				ev, err := w.purge(ctx)
 				if err != nil {
 					return err
 				}
-				r.purged = n
+				r.evicted = ev
 				continue
 			}
 			r.out = make([]Outcome, len(r.evs))
 			for i, ev := range r.evs {
-				o, err := w.apply(ctx, ev)
+				var c Carry
+				if r.carry != nil {
+					c = r.carry[i]
+				}
+				o, err := w.apply(ctx, ev, c, &r.evicted)
 				if err != nil {
 					return fmt.Errorf("store event %s: %w", ev.ID, err)
 				}
@@ -133,8 +147,7 @@ func (w *writer) commit(batch []*saveReq) {
 	})
 	for _, r := range batch {
 		if err != nil {
-			r.out = nil
-			r.purged = 0
+			r.out, r.evicted = nil, nil
 		}
 		r.done <- err
 	}
@@ -157,8 +170,9 @@ func (w *writer) tx(ctx context.Context, f func() error) error {
 	return nil
 }
 
-// apply stores one event inside the current transaction.
-func (w *writer) apply(ctx context.Context, ev *nostr.Event) (Outcome, error) {
+// apply stores one event inside the current transaction, first making the
+// room c asks for; it adds what it evicts to evicted.
+func (w *writer) apply(ctx context.Context, ev *nostr.Event, c Carry, evicted *[]Evicted) (Outcome, error) {
 	id := mustHex(ev.ID)
 	pk := mustHex(ev.PubKey)
 	var one int
@@ -224,6 +238,20 @@ func (w *writer) apply(ctx context.Context, ev *nostr.Event) (Outcome, error) {
 		}
 	}
 
+	if c.Room != nil {
+		vs, ok, err := w.victims(ctx, *c.Room, c.Band, c.PoW, int64(ev.CreatedAt))
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			return NoRoom, nil
+		}
+		ev, err := w.evict(ctx, vs)
+		if err != nil {
+			return 0, err
+		}
+		*evicted = append(*evicted, ev...)
+	}
 	var exp sql.NullInt64
 	if v, ok := event.Expiration(ev); ok {
 		exp = sql.NullInt64{Int64: v, Valid: true}
@@ -238,6 +266,11 @@ func (w *writer) apply(ctx context.Context, ev *nostr.Event) (Outcome, error) {
 	}
 	for _, key := range tagKeys(ev) {
 		if _, err := w.st["tag"].ExecContext(ctx, key, int64(ev.CreatedAt), eid); err != nil {
+			return 0, err
+		}
+	}
+	if c.Band > 0 {
+		if _, err := w.st["carry"].ExecContext(ctx, eid, c.Band, c.PoW, int64(ev.CreatedAt)); err != nil {
 			return 0, err
 		}
 	}
@@ -330,47 +363,47 @@ func (w *writer) applyDeletion(ctx context.Context, del *nostr.Event, pk []byte)
 	return nil
 }
 
-func (w *writer) purge(ctx context.Context) (int, error) {
-	total := 0
+func (w *writer) purge(ctx context.Context) ([]Evicted, error) {
+	var all []Evicted
 	for {
-		n, err := w.removeAll(ctx, "expired", w.s.now().Unix())
-		total += n
-		if err != nil || n == 0 {
-			return total, err
+		vs, err := w.removeAll(ctx, "expired", w.s.now().Unix())
+		for _, v := range vs {
+			if ev, err := decode(v.raw); err == nil {
+				all = append(all, Evicted{Event: ev, Size: len(ev.Serialize()) + 160})
+			}
+		}
+		if err != nil || len(vs) == 0 {
+			return all, err
 		}
 	}
 }
 
 // removeAll removes the events (eid, created_at, raw) that the named
-// statement selects, and returns how many.
-func (w *writer) removeAll(ctx context.Context, stmt string, args ...any) (int, error) {
+// statement selects, and returns them.
+func (w *writer) removeAll(ctx context.Context, stmt string, args ...any) ([]victim, error) {
 	rows, err := w.st[stmt].QueryContext(ctx, args...)
 	if err != nil {
-		return 0, err
-	}
-	type victim struct {
-		eid, at int64
-		raw     []byte
+		return nil, err
 	}
 	var vs []victim
 	for rows.Next() {
 		var v victim
 		if err := rows.Scan(&v.eid, &v.at, &v.raw); err != nil {
 			rows.Close()
-			return 0, err
+			return nil, err
 		}
 		vs = append(vs, v)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return nil, err
 	}
 	for _, v := range vs {
 		if err := w.remove(ctx, v.eid, v.at, v.raw); err != nil {
-			return 0, err
+			return nil, err
 		}
 	}
-	return len(vs), nil
+	return vs, nil
 }
 
 // tagKeys lists the index keys ("x:value") of an event's single-letter tags.

@@ -145,6 +145,21 @@ func runPolicy(c *cli, args []string) error {
 	fmt.Fprintf(w, "  - other people's events, up to a quota: %d of %d, %s of %s (from the last %s when syncing)\n",
 		p.Usage.Strangers.Events, cfg.Strangers.Events, humanBytes(p.Usage.Strangers.Bytes), humanBytes(cfg.Strangers.Bytes),
 		time.Duration(cfg.StrangerWindow))
+	if !cfg.NoReports {
+		fmt.Fprintf(w, "    and their reports: %d of %d, %s of %s\n",
+			p.Usage.Reports.Events, cfg.Reports.Events, humanBytes(p.Usage.Reports.Bytes), humanBytes(cfg.Reports.Bytes))
+	}
+	fmt.Fprintf(w, "    at most %d events and %s from any one of them", cfg.PerStranger.Events, humanBytes(cfg.PerStranger.Bytes))
+	if cfg.MinPoW > 0 {
+		fmt.Fprintf(w, ", each with at least %d bits of proof of work (NIP-13)", cfg.MinPoW)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "When a quota is full, a new event replaces the weakest (least proof of work, then oldest).\n")
+	fmt.Fprintf(w, "The store holds %s of its %s quota; when full, expired events go first, then strangers'\n", humanBytes(p.StoreUsed), humanBytes(p.StoreQuota))
+	fmt.Fprintf(w, "events, sealed messages for others, strangers' reports. Your own and your contacts' never.\n")
+	if p.Evicted > 0 {
+		fmt.Fprintf(w, "%d events were removed to make room or because they expired since the node started.\n", p.Evicted)
+	}
 	fmt.Fprintf(w, "Drafts never leave this device. Change these in config.json (\"policy\").\n")
 	fmt.Fprintf(w, "\nOn each encounter it reconciles, in this order:\n")
 	for i, wt := range p.Wants {

@@ -62,7 +62,9 @@ export default {
       for (const i of [wrapsN, wrapsMB, strN, strMB, window_, maxBlob, blobs]) {
         if (i.value === '' || !(Number(i.value) >= 0)) return showError(policyForm, new Error(t('settings.numberNeeded')), i.name);
       }
+      // Fields this form does not show (set in config.json) are kept.
       const policy = {
+        ...p,
         follow_hops: Number(hops.value),
         wraps: { events: Math.round(Number(wrapsN.value)), bytes: fromMB(wrapsMB.value) },
         strangers: { events: Math.round(Number(strN.value)), bytes: fromMB(strMB.value) },

@@ -1,0 +1,135 @@
+package node
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/policy"
+	"github.com/caravan-mesh/caravan/store"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// minStoreQuota is the smallest default store quota, whatever the disk.
+const minStoreQuota = 256 << 20
+
+// band is the store's eviction band for an event of class c that the node
+// carries for others; 0 for what it keeps for good.
+func band(c policy.Class) int {
+	switch c {
+	case policy.Stranger, policy.Deletion:
+		return store.BandStrangers
+	case policy.Wrap:
+		return store.BandWraps
+	case policy.Report:
+		return store.BandReports
+	}
+	return 0
+}
+
+// carry turns a policy admission into the store's instruction.
+func (n *Node) carry(ev *nostr.Event, a policy.Admission) store.Carry {
+	c := store.Carry{Band: band(a.Class), PoW: a.PoW}
+	if a.Full != nil && c.Band > 0 {
+		c.Room = &store.Room{Events: a.Full.Events, Bytes: a.Full.Bytes, Keep: n.Policy.Protected}
+		if a.ByAuthor {
+			c.Room.Author = ev.PubKey
+		}
+	}
+	return c
+}
+
+// noRoom is the refusal for an event whose cap is full of stronger events.
+func noRoom(a policy.Admission) error {
+	whose := map[policy.Class]string{
+		policy.Wrap:   "sealed messages carried for others",
+		policy.Report: "reports by people outside your contacts",
+	}[a.Class]
+	if whose == "" {
+		whose = "events of people outside your contacts"
+	}
+	if a.ByAuthor {
+		whose = "events of this author, who is outside your contacts,"
+	}
+	return event.Reject(event.Blocked, "this node's room for %s is full of events with more proof of work (NIP-13) or newer; it keeps those", whose)
+}
+
+// forget counts out events the store removed.
+func (n *Node) forget(gone []store.Evicted) {
+	for _, e := range gone {
+		n.Policy.Return(e.Event, e.Size)
+	}
+	n.counts.Evicted.Add(int64(len(gone)))
+}
+
+// purgeExpired removes expired events and counts them out.
+func (n *Node) purgeExpired(ctx context.Context) (int, error) {
+	gone, err := n.Store.PurgeExpired(ctx)
+	n.forget(gone)
+	return len(gone), err
+}
+
+// StoreQuota is the most the store may hold, in bytes: the policy's
+// max_store, or half of the free space there was at start.
+func (n *Node) StoreQuota() int64 {
+	if q := n.Policy.Config().MaxStore; q > 0 {
+		return q
+	}
+	return max(minStoreQuota, n.diskAtOpen/2)
+}
+
+// diskRoom is the free space on the disk holding dir plus what the store
+// there already uses: what the store could grow to.
+func diskRoom(dir string, used int64) int64 {
+	return diskFree(dir) + used
+}
+
+// makeSpace keeps the store under its quota before incoming bytes of
+// events are saved: expired events go first, then what the node carries
+// for strangers, weakest first. It reports whether there is room; when
+// there is none, only the node's own events are taken.
+func (n *Node) makeSpace(ctx context.Context, incoming int64) (bool, error) {
+	quota := n.StoreQuota()
+	// A stored event takes about three times its JSON size with its
+	// indexes and search terms.
+	const overhead = 3
+	used, err := n.Store.SizeInUse(ctx)
+	if err != nil {
+		return false, err
+	}
+	if used+overhead*incoming <= quota {
+		return true, nil
+	}
+	n.spaceMu.Lock()
+	defer n.spaceMu.Unlock()
+	if _, err := n.purgeExpired(ctx); err != nil {
+		return false, err
+	}
+	// Make room down to 90% of the quota, so that a store at its limit
+	// does not evict for every event.
+	for try := 0; try < 4; try++ {
+		if used, err = n.Store.SizeInUse(ctx); err != nil {
+			return false, err
+		}
+		need := used + overhead*incoming - quota*9/10
+		if need <= 0 {
+			return true, nil
+		}
+		gone, err := n.Store.MakeSpace(ctx, need/overhead+1, n.Policy.Protected)
+		n.forget(gone)
+		if err != nil {
+			return false, err
+		}
+		if len(gone) == 0 {
+			break
+		}
+	}
+	return used+overhead*incoming <= quota, nil
+}
+
+// storeFull is the refusal when the store is at its quota with nothing
+// left to evict.
+func (n *Node) storeFull() error {
+	return event.Reject(event.Blocked, "this node's store is full (%d MiB, its quota) with data it keeps for its people and their contacts; raise policy.max_store in %s or free disk space",
+		n.StoreQuota()>>20, filepath.Join(n.Dir, ConfigFile))
+}

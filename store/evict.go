@@ -1,0 +1,217 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// Eviction bands: the events a node carries for others that it may drop to
+// make room, in the order they go when the store is full. Band 0 events
+// (the node's own, its contacts', messages for its people) are never
+// evicted.
+const (
+	BandStrangers = 1 // strangers' notes, deletions and other events
+	BandWraps     = 2 // gift wraps carried blindly for others
+	BandReports   = 3 // strangers' reports and translations
+)
+
+// Carry says how Save keeps one event carried for others.
+type Carry struct {
+	Band int // 0: never evicted
+	PoW  int // NIP-13 proof of work (committed difficulty)
+	// Room, if set, is room to make first: events weaker than this one
+	// (less proof of work, or as much and older) are evicted until Room's
+	// amount is free. If that much cannot be freed, the event is not
+	// stored and its outcome is NoRoom.
+	Room *Room
+}
+
+// Room is room to make for an event, in its band, or among one author's
+// events in any band.
+type Room struct {
+	Author string // hex public key; "" for the whole band
+	Events int
+	Bytes  int64
+	// Keep, if set, protects events that must not be evicted (their
+	// author became a contact since they were stored): they leave their
+	// band instead.
+	Keep func(*nostr.Event) bool
+}
+
+// Evicted is an event removed to make room, or because it expired.
+type Evicted struct {
+	Event *nostr.Event
+	Size  int // as event.Size counts it
+}
+
+// maxScan bounds the rows one eviction looks at, so a band full of
+// protected events cannot make one save slow; the rows it drops from the
+// band are not looked at again.
+const maxScan = 4096
+
+var evictStatements = map[string]string{
+	"carry":   `INSERT OR REPLACE INTO carried (eid, band, pow, created_at) VALUES (?, ?, ?, ?)`,
+	"uncarry": `DELETE FROM carried WHERE eid = ?`,
+	"weakestInBand": `SELECT c.eid, c.created_at, e.raw FROM carried c JOIN events e ON e.eid = c.eid
+		WHERE c.band = ?1 AND (c.pow < ?2 OR (c.pow = ?2 AND c.created_at < ?3))
+		ORDER BY c.pow, c.created_at LIMIT ?4`,
+	"weakestOfAuthor": `SELECT c.eid, c.created_at, e.raw FROM events e JOIN carried c ON c.eid = e.eid
+		WHERE e.pubkey = ?1 AND (c.pow < ?2 OR (c.pow = ?2 AND c.created_at < ?3))
+		ORDER BY c.pow, c.created_at LIMIT ?4`,
+}
+
+// strongest is a priority above every stored event's.
+const strongest = 1 << 30
+
+type victim struct {
+	eid, at int64
+	raw     []byte
+	ev      *nostr.Event
+	size    int
+}
+
+// victims picks the weakest events of a band (or an author) below the
+// priority (pow, at) until need is covered. It reports whether it is.
+// Protected events met on the way leave their band.
+func (w *writer) victims(ctx context.Context, room Room, band, pow int, at int64) ([]victim, bool, error) {
+	var (
+		out    []victim
+		events int
+		bytes  int64
+		seen   = map[int64]bool{}
+	)
+	enough := func() bool { return events >= room.Events && bytes >= room.Bytes }
+	for scanned := 0; !enough() && scanned < maxScan; {
+		var rows interface {
+			Next() bool
+			Scan(...any) error
+			Close() error
+			Err() error
+		}
+		var err error
+		const page = 64
+		if room.Author != "" {
+			rows, err = w.st["weakestOfAuthor"].QueryContext(ctx, mustHex(room.Author), pow, at, page+len(seen))
+		} else {
+			rows, err = w.st["weakestInBand"].QueryContext(ctx, band, pow, at, page+len(seen))
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		var batch []victim
+		for rows.Next() {
+			var v victim
+			if err := rows.Scan(&v.eid, &v.at, &v.raw); err != nil {
+				rows.Close()
+				return nil, false, err
+			}
+			if !seen[v.eid] {
+				batch = append(batch, v)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, false, err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		for _, v := range batch {
+			scanned++
+			seen[v.eid] = true
+			ev, err := decode(v.raw)
+			if err != nil {
+				return nil, false, err
+			}
+			if room.Keep != nil && room.Keep(ev) {
+				if _, err := w.st["uncarry"].ExecContext(ctx, v.eid); err != nil {
+					return nil, false, err
+				}
+				continue
+			}
+			v.ev, v.size = ev, len(ev.Serialize())+160
+			out = append(out, v)
+			events++
+			bytes += int64(v.size)
+			if enough() {
+				break
+			}
+		}
+	}
+	return out, enough(), nil
+}
+
+// evict removes the chosen events.
+func (w *writer) evict(ctx context.Context, vs []victim) ([]Evicted, error) {
+	out := make([]Evicted, 0, len(vs))
+	for _, v := range vs {
+		if err := w.remove(ctx, v.eid, v.at, v.raw); err != nil {
+			return nil, err
+		}
+		out = append(out, Evicted{Event: v.ev, Size: v.size})
+	}
+	return out, nil
+}
+
+// SaveCarried is Save for events some of which are carried for others:
+// carry[i] says how evs[i] is kept (see Carry). It also returns the events
+// evicted to make room, so the caller can keep its counts.
+func (s *Store) SaveCarried(ctx context.Context, evs []*nostr.Event, carry []Carry) ([]Outcome, []Evicted, error) {
+	if len(carry) != len(evs) {
+		return nil, nil, fmt.Errorf("store: %d events but %d carry instructions", len(evs), len(carry))
+	}
+	r, err := s.save(ctx, &saveReq{evs: evs, carry: carry})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.out, r.evicted, nil
+}
+
+// MakeSpace evicts carried events, band by band and weakest first, until
+// their sizes add up to at least bytes or nothing evictable is left; keep
+// protects events as in Room. Expired events should be purged first.
+func (s *Store) MakeSpace(ctx context.Context, bytes int64, keep func(*nostr.Event) bool) ([]Evicted, error) {
+	var evicted []Evicted
+	_, err := s.save(ctx, &saveReq{wjob: func(ctx context.Context, w *writer) error {
+		left := bytes
+		for _, band := range []int{BandStrangers, BandWraps, BandReports} {
+			vs, _, err := w.victims(ctx, Room{Events: 0, Bytes: left, Keep: keep}, band, strongest, 0)
+			if err != nil {
+				return err
+			}
+			ev, err := w.evict(ctx, vs)
+			if err != nil {
+				return err
+			}
+			evicted = append(evicted, ev...)
+			for _, e := range ev {
+				left -= int64(e.Size)
+			}
+			if left <= 0 {
+				break
+			}
+		}
+		return nil
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return evicted, nil
+}
+
+// SizeInUse is how many bytes of the database file hold data (free pages
+// left by deleted rows are not counted; they are reused first).
+func (s *Store) SizeInUse(ctx context.Context) (int64, error) {
+	var pages, free, size int64
+	for _, p := range []struct {
+		q string
+		v *int64
+	}{{`PRAGMA page_count`, &pages}, {`PRAGMA freelist_count`, &free}, {`PRAGMA page_size`, &size}} {
+		if err := s.read.QueryRowContext(ctx, p.q).Scan(p.v); err != nil {
+			return 0, fmt.Errorf("measure the store: %w", err)
+		}
+	}
+	return (pages - free) * size, nil
+}
