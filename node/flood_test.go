@@ -246,11 +246,15 @@ func TestStoreQuotaEvictionOrder(t *testing.T) {
 
 	// A quota just below what is held: making room must take the expired
 	// note first, then strangers' notes, and leave reports alone.
-	n.Policy.SetConfig(withStore(cfg, used-(used-base)/8))
+	quota := used - (used-base)/8
+	n.Policy.SetConfig(withStore(cfg, quota))
 	more := junk("more", 5, 1, clock.Load())
 	ok, refused := ingestAll(t, n, more)
 	if ok != 5 {
 		t.Fatalf("new strangers' notes while the store can make room: %d stored, %v", ok, refused)
+	}
+	if now, _ := n.Store.SizeInUse(ctx); now > quota {
+		t.Fatalf("the store holds %d bytes, over its quota of %d", now, quota)
 	}
 	if holdsAll(t, n, []*nostr.Event{expiring}) != 0 {
 		t.Fatal("the expired note was not the first to go")
