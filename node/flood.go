@@ -91,17 +91,27 @@ func diskRoom(dir string, used int64) int64 {
 func (n *Node) makeSpace(ctx context.Context, incoming int64) (bool, error) {
 	quota := n.StoreQuota()
 	// A stored event takes about three times its JSON size with its
-	// indexes and search terms.
+	// indexes and search terms. The store is measured only when that
+	// estimate, grown from the last measure, nears the quota.
 	const overhead = 3
+	if est := n.estimated.Add(overhead * incoming); est <= quota {
+		return true, nil
+	}
 	used, err := n.Store.SizeInUse(ctx)
 	if err != nil {
 		return false, err
 	}
 	if used+overhead*incoming <= quota {
+		n.estimated.Store(used + overhead*incoming)
 		return true, nil
 	}
 	n.spaceMu.Lock()
 	defer n.spaceMu.Unlock()
+	defer func() {
+		if used, err := n.Store.SizeInUse(ctx); err == nil {
+			n.estimated.Store(used)
+		}
+	}()
 	if _, err := n.purgeExpired(ctx); err != nil {
 		return false, err
 	}

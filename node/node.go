@@ -93,7 +93,8 @@ type Node struct {
 	// diskAtOpen is what the store could grow to when the node opened
 	// (free disk space plus its size), for the default quota.
 	diskAtOpen int64
-	spaceMu    sync.Mutex // one makeSpace at a time
+	spaceMu    sync.Mutex   // one makeSpace at a time
+	estimated  atomic.Int64 // the store's size as last measured, plus what was taken since
 }
 
 // Open opens (creating if needed) the data directory dir and takes its lock.
@@ -162,6 +163,7 @@ func Open(dir string, opts Options) (*Node, error) {
 		subs:  map[int]func(*nostr.Event, []byte){},
 		graph: graphState{dirty: true},
 	}
+	n.estimated.Store(used)
 	n.initMessaging()
 	return n, nil
 }
