@@ -208,7 +208,7 @@ func (h *Handler) search(r *http.Request) (any, error) {
 		return nil, err
 	}
 	o.Limit = n
-	return list(h.n.Search(r.Context(), q.Get("q"), o))
+	return list(h.n.Search(r.Context(), q.Get("q"), o, ""))
 }
 
 func (h *Handler) buildSite(r *http.Request) (any, error) {

@@ -1,9 +1,11 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/store"
@@ -22,17 +24,22 @@ type SearchHit struct {
 	Snippet    string `json:"snippet"`
 	Lang       string `json:"lang,omitempty"`
 	CreatedAt  int64  `json:"created_at"`
+	Trust      Trust  `json:"trust"`
 }
 
 // Search finds notes and reports by their words (see store.Search for
-// what may be typed). Matches are marked with open and close.
-func (n *Node) Search(ctx context.Context, words string, o store.SearchOptions) ([]SearchHit, error) {
+// what may be typed). Matches are marked with open and close. The best
+// matches come first; ByTrust puts the hits by own identities and
+// contacts first, then the rest as Feed does, best first within each;
+// ByTime puts the newest first.
+func (n *Node) Search(ctx context.Context, words string, o store.SearchOptions, order Order) ([]SearchHit, error) {
 	hits, err := n.Store.Search(ctx, words, o)
 	if errors.Is(err, store.ErrQuery) {
 		return nil, event.Reject(event.Invalid, "%v", err)
 	} else if err != nil {
 		return nil, err
 	}
+	g := n.graphNow(ctx)
 	out := make([]SearchHit, 0, len(hits))
 	for _, h := range hits {
 		var ev nostr.Event
@@ -41,6 +48,7 @@ func (n *Node) Search(ctx context.Context, words string, o store.SearchOptions) 
 		}
 		sh := SearchHit{Kind: ev.Kind, ID: ev.ID, Author: ev.PubKey, Snippet: h.Snippet, CreatedAt: int64(ev.CreatedAt)}
 		sh.AuthorName = n.profileName(ctx, ev.PubKey)
+		sh.Trust = trustIn(g, ev.PubKey)
 		if ev.Kind == KindReport {
 			sh.Ref = Naddr(ev.PubKey, tagValue(&ev, "d"))
 			sh.Title = h.Title
@@ -49,6 +57,12 @@ func (n *Node) Search(ctx context.Context, words string, o store.SearchOptions) 
 			sh.Ref, _ = nip19.EncodeEvent(ev.ID, nil, ev.PubKey)
 		}
 		out = append(out, sh)
+	}
+	switch order {
+	case ByTrust:
+		slices.SortStableFunc(out, func(a, b SearchHit) int { return compareTrust(a.Trust, b.Trust) })
+	case ByTime:
+		slices.SortStableFunc(out, func(a, b SearchHit) int { return cmp.Compare(b.CreatedAt, a.CreatedAt) })
 	}
 	return out, nil
 }
