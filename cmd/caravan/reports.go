@@ -376,7 +376,7 @@ func runReports(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	rs, err := cl.Reports(c.ctx, *lang, *author, *limit)
+	rs, err := cl.Reports(c.ctx, *lang, *author, *limit, "")
 	if err != nil {
 		return err
 	}
@@ -538,7 +538,7 @@ func runSearch(c *cli, args []string) error {
 	if isTerminal(c.stdout) {
 		open, close = "\x1b[1m", "\x1b[0m"
 	}
-	hs, err := cl.Search(c.ctx, strings.Join(args, " "), kinds, *limit, "\x02", "\x03")
+	hs, err := cl.Search(c.ctx, strings.Join(args, " "), kinds, *limit, "\x02", "\x03", "")
 	if err != nil {
 		return err
 	}
