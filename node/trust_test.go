@@ -190,12 +190,15 @@ func TestSearchByTrust(t *testing.T) {
 		w.ann.Event(1, t0.Unix()-20, "no water at the station"))
 	for _, c := range []struct {
 		order Order
+		limit int
 		want  string
 	}{
-		{ByTrust, "contact followed by 1 contact stranger"},
-		{ByTime, "stranger contact followed by 1 contact"},
+		{ByTrust, 0, "contact followed by 1 contact stranger"},
+		{ByTrust, 1, "contact"}, // chosen from more than the best match
+		{ByTime, 0, "stranger contact followed by 1 contact"},
+		{"", 1, "stranger"}, // "water" twice
 	} {
-		hs, err := w.n.Search(ctx, "water", store.SearchOptions{}, c.order)
+		hs, err := w.n.Search(ctx, "water", store.SearchOptions{Limit: c.limit}, c.order)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +207,7 @@ func TestSearchByTrust(t *testing.T) {
 			got = append(got, h.Trust.String())
 		}
 		if strings.Join(got, " ") != c.want {
-			t.Errorf("%s: %q, want %q", c.order, got, c.want)
+			t.Errorf("%q, limit %d: %q, want %q", c.order, c.limit, got, c.want)
 		}
 	}
 }
