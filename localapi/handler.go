@@ -96,6 +96,9 @@ func NewHandler(n *node.Node, token string) *Handler {
 	for pattern, f := range h.routesUI() {
 		routes[pattern] = f
 	}
+	for pattern, f := range h.routesTrust() {
+		routes[pattern] = f
+	}
 	for pattern, f := range routes {
 		h.mux.HandleFunc(pattern, h.wrap(f))
 	}

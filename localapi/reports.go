@@ -17,7 +17,7 @@ import (
 //
 //	POST reports                 ReportRequest -> node.Report
 //	POST reports/translate       TranslateRequest -> node.Report
-//	GET  reports?lang=&author=&limit=   []node.Report (no texts)
+//	GET  reports?lang=&author=&limit=&order=   []node.Report (no texts)
 //	GET  reports/read?addr=&lang=&version=   node.Report
 //	GET  reports/status?addr=    node.ReportStatus
 //	GET  drafts?as=              []node.Draft
@@ -26,7 +26,7 @@ import (
 //	POST drafts/delete           DraftRequest
 //	POST import?as=&name=        the file's bytes -> node.Draft (saved)
 //	POST attachments?as=&name=&keep_metadata=1   the file's bytes -> node.Attachment
-//	GET  search?q=&kind=&limit=  []node.SearchHit
+//	GET  search?q=&kind=&limit=&order=   []node.SearchHit
 //	POST site                    SiteRequest -> node.SiteResult
 
 // Request bodies.
@@ -106,6 +106,9 @@ func (h *Handler) reports(r *http.Request) (any, error) {
 		return nil, err
 	}
 	f.Limit = n
+	if f.Order, err = orderParam(q.Get("order")); err != nil {
+		return nil, err
+	}
 	return list(h.n.Reports(r.Context(), f))
 }
 
@@ -208,7 +211,11 @@ func (h *Handler) search(r *http.Request) (any, error) {
 		return nil, err
 	}
 	o.Limit = n
-	return list(h.n.Search(r.Context(), q.Get("q"), o))
+	order, err := orderParam(q.Get("order"))
+	if err != nil {
+		return nil, err
+	}
+	return list(h.n.Search(r.Context(), q.Get("q"), o, order))
 }
 
 func (h *Handler) buildSite(r *http.Request) (any, error) {
@@ -233,13 +240,14 @@ func (c *Client) Translate(ctx context.Context, as, addr string, in node.ReportI
 	return &r, c.do(ctx, "POST", "/api/v1/reports/translate", TranslateRequest{As: as, Addr: addr, Input: in}, &r)
 }
 
-// Reports lists reports.
-func (c *Client) Reports(ctx context.Context, lang, author string, limit int) ([]node.Report, error) {
+// Reports lists reports, in order o (node.Reports).
+func (c *Client) Reports(ctx context.Context, lang, author string, limit int, o node.Order) ([]node.Report, error) {
 	var rs []node.Report
 	v := url.Values{"lang": {lang}, "author": {author}}
 	if limit > 0 {
 		v.Set("limit", strconv.Itoa(limit))
 	}
+	orderValue(v, o)
 	return rs, c.do(ctx, "GET", "/api/v1/reports?"+v.Encode(), nil, &rs)
 }
 
@@ -306,10 +314,12 @@ func (c *Client) Attach(ctx context.Context, as, name, alt, mime string, data []
 	return a, c.upload(ctx, "/api/v1/attachments?"+v.Encode(), data, http.Header{"Content-Type": {mime}}, &a)
 }
 
-// Search finds notes and reports.
-func (c *Client) Search(ctx context.Context, words string, kinds []int, limit int, open, close string) ([]node.SearchHit, error) {
+// Search finds notes and reports, the best matches first unless o says
+// otherwise (node.Search).
+func (c *Client) Search(ctx context.Context, words string, kinds []int, limit int, open, close string, o node.Order) ([]node.SearchHit, error) {
 	var hs []node.SearchHit
 	v := url.Values{"q": {words}, "open": {open}, "close": {close}}
+	orderValue(v, o)
 	for _, k := range kinds {
 		v.Add("kind", strconv.Itoa(k))
 	}

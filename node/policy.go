@@ -32,7 +32,7 @@ func (n *Node) refreshGraph(ctx context.Context) {
 }
 
 func (n *Node) computeGraph(ctx context.Context) policy.Graph {
-	g := policy.Graph{Own: map[string]bool{}, Hop1: map[string]bool{}, Hop2: map[string]bool{}, Hidden: map[string]bool{}}
+	g := policy.Graph{Own: map[string]bool{}, Hop1: map[string]bool{}, Hop2: map[string]bool{}, Hidden: map[string]bool{}, FollowedBy: map[string]int{}}
 	ids, err := n.Keys.List()
 	if err != nil {
 		n.logf("follow graph: %v", err)
@@ -41,11 +41,15 @@ func (n *Node) computeGraph(ctx context.Context) policy.Graph {
 	for _, id := range ids {
 		g.Own[id.PubKey.Hex()] = true
 	}
-	follows := func(authors map[string]bool, into map[string]bool, skip ...map[string]bool) {
+	// follows calls add with the keys each of authors' follow lists names,
+	// each key once per list, and each author's list once.
+	follows := func(authors map[string]bool, add func(pk string)) {
 		list := make([]string, 0, len(authors))
 		for a := range authors {
 			list = append(list, a)
 		}
+		done := make(map[string]bool, len(authors))
+		named := map[string]bool{}
 		for len(list) > 0 {
 			chunk := list[:min(len(list), 500)]
 			list = list[len(chunk):]
@@ -54,23 +58,27 @@ func (n *Node) computeGraph(ctx context.Context) policy.Graph {
 				n.logf("follow graph: %v", err)
 				return
 			}
-		tags:
 			for _, ev := range evs {
+				if done[ev.PubKey] {
+					continue
+				}
+				done[ev.PubKey] = true
+				clear(named)
 				for _, t := range ev.Tags {
-					if len(t) < 2 || t[0] != "p" || len(t[1]) != 64 {
+					if len(t) < 2 || t[0] != "p" || len(t[1]) != 64 || t[1] == ev.PubKey || named[t[1]] {
 						continue
 					}
-					for _, s := range skip {
-						if s[t[1]] {
-							continue tags
-						}
-					}
-					into[t[1]] = true
+					named[t[1]] = true
+					add(t[1])
 				}
 			}
 		}
 	}
-	follows(g.Own, g.Hop1, g.Own)
+	follows(g.Own, func(pk string) {
+		if !g.Own[pk] {
+			g.Hop1[pk] = true
+		}
+	})
 	for _, k := range n.privateContacts(ctx) {
 		if !g.Own[k] && !g.Hop1[k] {
 			g.Hop1[k] = true
@@ -78,7 +86,20 @@ func (n *Node) computeGraph(ctx context.Context) policy.Graph {
 		}
 	}
 	if n.Policy.Config().FollowHops >= 2 {
-		follows(g.Hop1, g.Hop2, g.Own, g.Hop1)
+		// Maps the size of the last graph's do not grow while filled; each
+		// name costs one lookup in a big map, each person one more.
+		prev := n.Policy.Graph()
+		g.FollowedBy = make(map[string]int, len(prev.FollowedBy))
+		g.Hop2 = make(map[string]bool, len(prev.Hop2))
+		follows(g.Hop1, func(pk string) { g.FollowedBy[pk]++ })
+		for pk := range g.FollowedBy {
+			switch {
+			case g.Own[pk]:
+				delete(g.FollowedBy, pk)
+			case !g.Hop1[pk]:
+				g.Hop2[pk] = true
+			}
+		}
 	}
 	return g
 }

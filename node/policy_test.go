@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -136,4 +137,78 @@ func TestWantsFollowPolicy(t *testing.T) {
 	if !slices.ContainsFunc(n.RelayWants(ctx), func(w policy.Want) bool { return slices.Contains(w.Filter.Authors, friend.Public) }) {
 		t.Error("the public follow is no longer asked of relays")
 	}
+}
+
+// The graph counts, for each person, the distinct contacts who follow
+// them, and follows changes to the contacts' lists.
+func TestFollowerCounts(t *testing.T) {
+	n := openTest(t, Config{})
+	ctx := context.Background()
+	me, _ := n.Keys.New("me", "", true)
+	ann, bob, carol := evtest.NewKey("ann"), evtest.NewKey("bob"), evtest.NewKey("carol")
+	x, y, z := evtest.NewKey("x").Public, evtest.NewKey("y").Public, evtest.NewKey("z").Public
+	for _, k := range []evtest.Key{ann, bob} {
+		if _, err := n.Follow(ctx, "", keys.PublicKey(k.Public), "", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// carol is a contact only in the private address book.
+	if _, err := n.AddContact(ctx, "", keys.PublicKey(carol.Public), "carol", ""); err != nil {
+		t.Fatal(err)
+	}
+	list := func(k evtest.Key, at int64, follows ...string) {
+		t.Helper()
+		var tags []nostr.Tag
+		for _, f := range follows {
+			tags = append(tags, nostr.Tag{"p", f})
+		}
+		if r := n.Ingest(ctx, k.Event(3, at, "", tags...))[0]; !r.OK() {
+			t.Fatal(r.Message())
+		}
+	}
+	// ann names x twice, herself and me; bob names x, y and ann; carol z.
+	list(ann, t0.Unix()-100, x, y[:10], x, ann.Public, me.PubKey.Hex())
+	list(bob, t0.Unix()-100, x, y, ann.Public)
+	list(carol, t0.Unix()-100, z)
+	counts := func() map[string]int {
+		n.refreshGraph(ctx)
+		g := n.Policy.Graph()
+		out := map[string]int{}
+		for k, name := range map[string]string{x: "x", y: "y", z: "z", ann.Public: "ann", bob.Public: "bob", me.PubKey.Hex(): "me"} {
+			if c := g.FollowedBy[k]; c > 0 {
+				out[name] = c
+			}
+			if g.Hop2[k] != (g.FollowedBy[k] > 0 && !g.Hop1[k]) {
+				t.Errorf("%s: in two hops %v, a contact %v, followed by %d", name, g.Hop2[k], g.Hop1[k], g.FollowedBy[k])
+			}
+		}
+		return out
+	}
+	check := func(want map[string]int) {
+		t.Helper()
+		if got := counts(); !maps.Equal(got, want) {
+			t.Fatalf("followed by %v, want %v", got, want)
+		}
+	}
+	check(map[string]int{"x": 2, "y": 1, "z": 1, "ann": 1})
+
+	// bob stops following x: x is followed by ann alone.
+	list(bob, t0.Unix()-50, y, ann.Public)
+	check(map[string]int{"x": 1, "y": 1, "z": 1, "ann": 1})
+	// ann follows y too; then ann is no longer a contact, and her list no
+	// longer counts.
+	list(ann, t0.Unix()-50, x, y)
+	check(map[string]int{"x": 1, "y": 2, "z": 1, "ann": 1})
+	if _, err := n.Unfollow(ctx, "", keys.PublicKey(ann.Public)); err != nil {
+		t.Fatal(err)
+	}
+	check(map[string]int{"y": 1, "z": 1, "ann": 1}) // bob follows ann
+	if n.Policy.Graph().Hop1[ann.Public] || !n.Policy.Graph().Hop2[ann.Public] {
+		t.Fatal("ann is still a contact")
+	}
+
+	// One hop only: nobody is counted.
+	n.Policy.SetConfig(policy.Config{FollowHops: 1})
+	n.graphDirty()
+	check(map[string]int{})
 }

@@ -16,11 +16,13 @@ package node
 // vault, encrypted, and never leave the node until published.
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -104,6 +106,7 @@ type Report struct {
 	Updated    int64        `json:"updated_at"`
 	Attach     []Attachment `json:"attachments,omitempty"`
 	Versions   int          `json:"versions"` // held versions, this one included
+	Trust      Trust        `json:"trust"`    // where the author (or translator) stands
 	// For a translation: what it translates and whether that changed.
 	Of       *TranslationRef `json:"translation_of,omitempty"`
 	Outdated bool            `json:"outdated,omitempty"`
@@ -531,6 +534,7 @@ func (n *Node) reportView(ctx context.Context, ev *nostr.Event, full bool) (*Rep
 		Of:      translationOf(ev),
 	}
 	r.AuthorName = n.profileName(ctx, ev.PubKey)
+	r.Trust = n.Trust(ctx, ev.PubKey)
 	r.Published, _ = strconv.ParseInt(tagValue(ev, "published_at"), 10, 64)
 	if r.Published == 0 {
 		r.Published = r.Updated
@@ -599,6 +603,9 @@ func (n *Node) translations(ctx context.Context, addresses []string) (map[string
 			if l[i].Lang != l[j].Lang {
 				return l[i].Lang < l[j].Lang
 			}
+			if c := compareTrust(l[i].Trust, l[j].Trust); c != 0 {
+				return c < 0
+			}
 			return l[i].Updated > l[j].Updated
 		})
 	}
@@ -610,18 +617,55 @@ type ReportFilter struct {
 	Lang   string // only reports readable in this language (original or translation)
 	Author string // hex public key
 	Limit  int    // if zero, 100
+	Order  Order  // ByTime (the default) or ByTrust, as Feed
 }
 
-// Reports lists the original reports held here, newest first, each with
-// its translations (without texts).
+// Reports lists the original reports held here, newest first or by
+// trust (as Feed), each with its translations (without texts).
 func (n *Node) Reports(ctx context.Context, f ReportFilter) ([]Report, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	filter := nostr.Filter{Kinds: []int{KindReport}}
+	var only []string
 	if f.Author != "" {
-		filter.Authors = []string{f.Author}
+		only = []string{f.Author}
 	}
+	out, err := n.reports(ctx, f, only)
+	if err != nil || f.Order != ByTrust {
+		return out, err
+	}
+	seen := map[string]bool{}
+	for _, r := range out {
+		seen[r.Address] = true
+	}
+	for _, authors := range rankedAuthors(n.graphNow(ctx), only) {
+		more, err := n.reports(ctx, f, authors)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range more {
+			if !seen[r.Address] {
+				seen[r.Address] = true
+				out = append(out, r)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Report) int {
+		if c := compareTrust(a.Trust, b.Trust); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Updated, a.Updated); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out[:min(len(out), f.Limit)], nil
+}
+
+// reports lists the newest original reports by authors (by anyone if
+// empty).
+func (n *Node) reports(ctx context.Context, f ReportFilter, authors []string) ([]Report, error) {
+	filter := nostr.Filter{Kinds: []int{KindReport}, Authors: authors}
 	var out []Report
 	until := nostr.Timestamp(0)
 	for len(out) < f.Limit {
@@ -683,7 +727,8 @@ func (r *Report) readableIn(lang string) bool {
 }
 
 // ReadReport returns a report with its text, in lang if a translation
-// into it exists (the newest, preferring one that is up to date), else
+// into it exists (one that is up to date if any, then the one by the most
+// trusted translator, then the newest), else
 // the original. addr may also name a translation, or with version an
 // earlier version by its event id.
 func (n *Node) ReadReport(ctx context.Context, addr, lang, version string) (*Report, error) {

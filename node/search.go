@@ -1,9 +1,11 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/store"
@@ -22,29 +24,65 @@ type SearchHit struct {
 	Snippet    string `json:"snippet"`
 	Lang       string `json:"lang,omitempty"`
 	CreatedAt  int64  `json:"created_at"`
+	Trust      Trust  `json:"trust"`
 }
 
+// searchPool is how many of the best matches a search sorted by trust or
+// time chooses from: a contact's match that is not among the very best
+// still reaches the first page.
+const searchPool = 200
+
 // Search finds notes and reports by their words (see store.Search for
-// what may be typed). Matches are marked with open and close.
-func (n *Node) Search(ctx context.Context, words string, o store.SearchOptions) ([]SearchHit, error) {
+// what may be typed). Matches are marked with open and close. The best
+// matches come first. ByTrust puts the matches by the node's identities
+// and contacts first, then the rest as Feed does, best first within each;
+// ByTime puts the newest first. Both choose o.Limit hits from the
+// searchPool best.
+func (n *Node) Search(ctx context.Context, words string, o store.SearchOptions, order Order) ([]SearchHit, error) {
+	limit := o.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	if order != "" {
+		o.Limit = max(limit, searchPool)
+	}
 	hits, err := n.Store.Search(ctx, words, o)
 	if errors.Is(err, store.ErrQuery) {
 		return nil, event.Reject(event.Invalid, "%v", err)
 	} else if err != nil {
 		return nil, err
 	}
-	out := make([]SearchHit, 0, len(hits))
+	g := n.graphNow(ctx)
+	type found struct {
+		ev  nostr.Event
+		hit store.Hit
+		sh  SearchHit
+	}
+	all := make([]found, 0, len(hits))
 	for _, h := range hits {
-		var ev nostr.Event
-		if json.Unmarshal(h.Raw, &ev) != nil {
+		var f found
+		if json.Unmarshal(h.Raw, &f.ev) != nil {
 			continue
 		}
-		sh := SearchHit{Kind: ev.Kind, ID: ev.ID, Author: ev.PubKey, Snippet: h.Snippet, CreatedAt: int64(ev.CreatedAt)}
+		f.hit = h
+		f.sh = SearchHit{Kind: f.ev.Kind, ID: f.ev.ID, Author: f.ev.PubKey, Snippet: h.Snippet, CreatedAt: int64(f.ev.CreatedAt), Trust: trustIn(g, f.ev.PubKey)}
+		all = append(all, f)
+	}
+	switch order {
+	case ByTrust:
+		slices.SortStableFunc(all, func(a, b found) int { return compareTrust(a.sh.Trust, b.sh.Trust) })
+	case ByTime:
+		slices.SortStableFunc(all, func(a, b found) int { return cmp.Compare(b.sh.CreatedAt, a.sh.CreatedAt) })
+	}
+	all = all[:min(len(all), limit)]
+	out := make([]SearchHit, 0, len(all))
+	for _, f := range all {
+		sh, ev := f.sh, &f.ev
 		sh.AuthorName = n.profileName(ctx, ev.PubKey)
 		if ev.Kind == KindReport {
-			sh.Ref = Naddr(ev.PubKey, tagValue(&ev, "d"))
-			sh.Title = h.Title
-			sh.Lang = reportLang(&ev)
+			sh.Ref = Naddr(ev.PubKey, tagValue(ev, "d"))
+			sh.Title = f.hit.Title
+			sh.Lang = reportLang(ev)
 		} else {
 			sh.Ref, _ = nip19.EncodeEvent(ev.ID, nil, ev.PubKey)
 		}

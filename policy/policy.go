@@ -159,9 +159,14 @@ func (c Class) String() string {
 // hex public keys. Hidden holds the contacts of Hop1 that are only in a
 // private address book, not in any public follow list: their events are
 // carried like any contact's, but they are never named to a public relay.
+// FollowedBy counts, for each key a contact's follow list names, how many
+// distinct contacts (Hop1) name it: at least 1 for every key of Hop2.
+// Contacts' lists are read only when FollowHops is 2, so with 1 it is
+// empty. It ranks authors; the policy itself does not use it.
 type Graph struct {
 	Own, Hop1, Hop2 map[string]bool
 	Hidden          map[string]bool
+	FollowedBy      map[string]int
 }
 
 // Policy applies a Config to a follow graph and keeps the counters the

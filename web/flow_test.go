@@ -19,8 +19,9 @@ import (
 // TestBrowserFlow walks what a person does, in the browser, on three
 // nodes on loopback: Ann's first run, a report with a photo, its Russian
 // translation, a private message to Bob that is delivered, and a bundle
-// Ann makes that Carol, with no link at all, reads. It saves a screenshot
-// of every screen on the way.
+// Ann makes that Carol, with no link at all, reads in Russian: Ann a
+// stranger to her, then followed by one of her contacts. It saves a
+// screenshot of every screen on the way.
 func TestBrowserFlow(t *testing.T) {
 	t.Parallel()
 	ann := startNode(t, "ann", withoutIdentity())
@@ -71,7 +72,7 @@ func TestBrowserFlow(t *testing.T) {
 	b.waitJS(`document.querySelector('#report-attachments img[src^="blob:"]')?.complete`)
 	b.shot("report")
 	b.shotPhone("report")
-	reps, err := ann.API.Reports(context.Background(), "", "", 0)
+	reps, err := ann.API.Reports(context.Background(), "", "", 0, "")
 	if err != nil || len(reps) != 1 || len(reps[0].Attach) != 1 || !reps[0].Attach[0].Held {
 		t.Fatalf("reports on Ann's node: %+v, %v", reps, err)
 	}
@@ -112,6 +113,7 @@ func TestBrowserFlow(t *testing.T) {
 	b.shot("safety-number")
 
 	b.show("#/chat/Bob")
+	b.waitVisible(`#chat-info .trust-mark[data-level="contact"]`)
 	b.typeInto("#chat-input", "Are you safe? Salem from Ann.")
 	b.click("#chat-send")
 	b.waitVisible(`#chat-messages .msg-out[data-state="queued"]`)
@@ -159,7 +161,7 @@ func TestBrowserFlow(t *testing.T) {
 	b.shot("bundle-export")
 	file := waitDownload(t, dl)
 
-	c := newBrowser(t)
+	c := newBrowser(t, withLang("ru"))
 	c.signIn(carol)
 	c.show("#/bundles")
 	c.run("choose the bundle", chromedp.SetUploadFiles(chromedp.CSS("#bundle-file"), []string{file}))
@@ -170,9 +172,34 @@ func TestBrowserFlow(t *testing.T) {
 	if raw, _ := carol.Node.Store.GetRaw(context.Background(), original.ID); raw == nil {
 		t.Fatal("Ann's report did not reach Carol in the bundle")
 	}
+	// Ann is a stranger to Carol: her report is marked and set apart.
 	c.show("#/feed")
-	c.waitVisible(`#feed-list a.feed-report[data-naddr="` + original.Naddr + `"]`)
+	annCard := `#feed-list a.feed-report.from-stranger[data-naddr="` + original.Naddr + `"]`
+	c.waitText(annCard+` .trust-mark[data-level="stranger"]`, "незнакомец")
 	c.shot("feed-after-bundle")
+	c.show("#/report/" + original.Naddr)
+	c.waitVisible("article.report.from-stranger #report-stranger-note")
+	c.shot("report-stranger")
+
+	// Carol follows Bob, and Bob's follow list, which names Ann, reaches
+	// her: Ann is now followed by one of Carol's contacts.
+	annID, _ := ann.Node.Keys.Get("")
+	bobList, err := bob.API.Follow(context.Background(), localapi.FollowRequest{PubKey: annID.NPub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := carol.API.Follow(context.Background(), localapi.FollowRequest{PubKey: bobID.NPub, Petname: "Bob"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := carol.Node.Ingest(context.Background(), bobList)[0]; !r.OK() {
+		t.Fatal(r.Message())
+	}
+	c.show("#/feed")
+	c.waitVisible(`#feed-list a.feed-report:not(.from-stranger)[data-naddr="` + original.Naddr + `"] .trust-mark[data-level="followed"]`)
+	c.show("#/report/" + original.Naddr)
+	c.waitText(`#report-meta .trust-mark[data-level="followed"]`, "в подписках у 1 вашего контакта")
+	c.waitVisible(`#report-translations li.translation[data-lang="ru"] .trust-mark[data-level="followed"]`)
+	c.shot("report-followed")
 }
 
 // photo writes a small JPEG and returns its path.

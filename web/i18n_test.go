@@ -11,6 +11,33 @@ import (
 
 var langs = []string{"en", "es", "ru", "kk"}
 
+// pluralForms are the forms of a count each catalogue gives (CLDR plural
+// categories for whole numbers; plural() in i18n.js falls back to
+// "other" for the rest, such as Spanish "many" for millions).
+var pluralForms = map[string][]string{
+	"en": {"one", "other"},
+	"es": {"one", "other"},
+	"ru": {"one", "few", "many", "other"},
+	"kk": {"one", "other"},
+}
+
+// pluralBase returns the family a key of a count belongs to: "x.few" is
+// of "x" when English has "x.one" and "x.other" (as it does for every
+// count, and not for a choice named "other").
+func pluralBase(key string, en map[string]string) (string, bool) {
+	i := strings.LastIndexByte(key, '.')
+	if i < 0 {
+		return "", false
+	}
+	switch key[i+1:] {
+	case "zero", "one", "two", "few", "many", "other":
+		_, one := en[key[:i]+".one"]
+		_, other := en[key[:i]+".other"]
+		return key[:i], one && other
+	}
+	return "", false
+}
+
 // catalogue reads every part of one language's catalogue.
 func catalogue(t *testing.T, lang string) map[string]string {
 	t.Helper()
@@ -37,12 +64,14 @@ func catalogue(t *testing.T, lang string) map[string]string {
 
 // Every string the scripts ask for is in the English catalogue, and every
 // English string is translated into the other languages, with the same
-// placeholders.
+// placeholders; a count's text has every plural form of each language.
 func TestCataloguesComplete(t *testing.T) {
 	en := catalogue(t, "en")
-	used, prefixes := map[string]string{}, map[string]string{}
-	// t('key') or t('key', vars); t('prefix.' + x) names a family of keys.
+	used, prefixes, plurals := map[string]string{}, map[string]string{}, map[string]string{}
+	// t('key') or t('key', vars); t('prefix.' + x) names a family of keys;
+	// plural('key', n) the forms of key.
 	call := regexp.MustCompile(`\bt\(\s*'([a-zA-Z0-9_.-]+)'\s*([,)+])`)
+	pluralCall := regexp.MustCompile(`\bplural\(\s*'([a-zA-Z0-9_.-]+)'\s*,`)
 	fs.WalkDir(assets, "assets", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
 			return err
@@ -55,6 +84,9 @@ func TestCataloguesComplete(t *testing.T) {
 				used[m[1]] = p
 			}
 		}
+		for _, m := range pluralCall.FindAllStringSubmatch(string(b), -1) {
+			plurals[m[1]] = p
+		}
 		return nil
 	})
 	if len(used) < 10 {
@@ -63,6 +95,13 @@ func TestCataloguesComplete(t *testing.T) {
 	for k, p := range used {
 		if _, ok := en[k]; !ok {
 			t.Errorf("%s uses %q, which is not in the English catalogue", p, k)
+		}
+	}
+	for base, p := range plurals {
+		for _, f := range pluralForms["en"] {
+			if _, ok := en[base+"."+f]; !ok {
+				t.Errorf("%s counts with %q, and the English catalogue lacks %q", p, base, base+"."+f)
+			}
 		}
 	}
 	for pre, p := range prefixes {
@@ -91,9 +130,29 @@ func TestCataloguesComplete(t *testing.T) {
 				t.Errorf("%s %q: placeholders %v, English has %v", l, k, b, a)
 			}
 		}
-		for k := range other {
-			if _, ok := en[k]; !ok {
+		for k, v := range other {
+			if _, ok := en[k]; ok {
+				continue
+			}
+			base, ok := pluralBase(k, en)
+			if !ok {
 				t.Errorf("%s has %q, which English does not", l, k)
+				continue
+			}
+			a, b := ph.FindAllString(en[base+".other"], -1), ph.FindAllString(v, -1)
+			sort.Strings(a)
+			sort.Strings(b)
+			if strings.Join(a, ",") != strings.Join(b, ",") {
+				t.Errorf("%s %q: placeholders %v, English has %v", l, k, b, a)
+			}
+		}
+		for k := range en {
+			if base, ok := pluralBase(k, en); ok && strings.HasSuffix(k, ".other") {
+				for _, f := range pluralForms[l] {
+					if _, ok := other[base+"."+f]; !ok {
+						missing = append(missing, base+"."+f)
+					}
+				}
 			}
 		}
 		sort.Strings(missing)

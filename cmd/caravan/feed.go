@@ -12,12 +12,18 @@ import (
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/nip19safe"
 	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/node"
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip19"
 )
 
 func init() {
-	register(&command{name: "feed", short: "show recent events held by this node, newest first", run: runFeed})
+	register(&command{name: "feed", short: "show recent events held by this node, newest first", run: runFeed, long: `
+Each author is marked by where they stand in your follow graph: contact,
+followed by N contacts (people your contacts follow), or stranger.
+--order trust shows your own and your contacts' events first, then those
+of people followed by more of your contacts, then strangers'; newest first
+within each.`})
 	register(&command{name: "get", args: "nevent|note|HEX", short: "show one event by its id", run: runGet})
 }
 
@@ -29,13 +35,18 @@ func runFeed(c *cli, args []string) error {
 	fs.Var(&kinds, "kind", "only events of kind `K` (repeatable)")
 	fs.Var(&authors, "author", "only events by `NPUB` (repeatable)")
 	since := fs.Duration("since", 0, "only events from the last `DURATION` (e.g. 24h)")
-	asJSON := fs.Bool("json", false, "print one JSON event per line, for scripts")
+	order := fs.String("order", "time", "`time` (newest first) or trust (contacts first, strangers last)")
+	asJSON := fs.Bool("json", false, `print one JSON object per line, for scripts: {"event": ..., "trust": ...}`)
 	args, err := c.args(cmd, fs, args, 0, 0)
 	if err != nil {
 		return err
 	}
 	if *limit <= 0 {
 		return usagef("--limit must be positive")
+	}
+	o, err := node.ParseOrder(*order)
+	if err != nil {
+		return usagef("--order: %v", err)
 	}
 	f := nostr.Filter{Limit: *limit}
 	for _, k := range kinds {
@@ -60,24 +71,23 @@ func runFeed(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	evs, err := cl.Query(c.ctx, f)
+	items, err := cl.Feed(c.ctx, f, o)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		for _, ev := range evs {
-			b, _ := ev.MarshalJSON()
-			fmt.Fprintf(c.stdout, "%s\n", b)
+		for _, it := range items {
+			printJSONLine(c.stdout, it)
 		}
 		return nil
 	}
-	if len(evs) == 0 {
+	if len(items) == 0 {
 		fmt.Fprintln(c.stdout, "Nothing here yet. Post with 'caravan post', or connect to other nodes.")
 		return nil
 	}
 	names := c.names()
-	for _, ev := range evs {
-		printEvent(c.stdout, ev, names)
+	for _, it := range items {
+		printEvent(c.stdout, it.Event, names, it.Trust)
 	}
 	return nil
 }
@@ -112,7 +122,11 @@ func runGet(c *cli, args []string) error {
 		fmt.Fprintln(c.stdout, out.String())
 		return nil
 	}
-	printEvent(c.stdout, ev, c.names())
+	var tr node.Trust
+	if ts, err := cl.Trust(c.ctx, []string{ev.PubKey}); err == nil {
+		tr = ts[ev.PubKey]
+	}
+	printEvent(c.stdout, ev, c.names(), tr)
 	return nil
 }
 
@@ -167,9 +181,19 @@ func author(pk string, names map[string]string) string {
 	return short
 }
 
-func printEvent(w io.Writer, ev *nostr.Event, names map[string]string) {
+// trustMark is what follows an author's name: "(contact)", "(followed by
+// 3 contacts)", "(stranger)"; nothing for one's own identities, which
+// their names already mark, or when the standing is unknown.
+func trustMark(t node.Trust) string {
+	if t.Level == "" || t.Level == node.TrustOwn {
+		return ""
+	}
+	return " (" + t.String() + ")"
+}
+
+func printEvent(w io.Writer, ev *nostr.Event, names map[string]string, t node.Trust) {
 	when := ev.CreatedAt.Time().Local().Format("2006-01-02 15:04")
-	fmt.Fprintf(w, "%s  %s  %s\n", when, author(ev.PubKey, names), describeKind(ev))
+	fmt.Fprintf(w, "%s  %s%s  %s\n", when, author(ev.PubKey, names), trustMark(t), describeKind(ev))
 	if body := eventBody(ev); body != "" {
 		for _, line := range strings.Split(body, "\n") {
 			fmt.Fprintf(w, "    %s\n", sanitize(line))

@@ -140,10 +140,29 @@ func runInbox(c *cli, args []string) error {
 		fmt.Fprintln(c.stdout, "No messages yet. Write with 'caravan dm NAME \"text\"'.")
 		return nil
 	}
+	// Someone who is not a contact (a request) is marked by where they
+	// stand: followed by N contacts, or a stranger.
+	var pair []string
+	for _, cv := range convs {
+		if len(cv.Members) == 2 && len(pair) < 1000 {
+			pair = append(pair, cv.Members...)
+		}
+	}
+	trust := map[string]node.Trust{}
+	if len(pair) > 0 {
+		trust, _ = cl.Trust(c.ctx, pair)
+	}
 	for _, cv := range convs {
 		unread := ""
 		if cv.Unread > 0 {
 			unread = fmt.Sprintf(" (%d unread)", cv.Unread)
+		}
+		if len(cv.Members) == 2 {
+			for _, k := range cv.Members {
+				if t := trust[k]; t.Level == node.TrustFollowed || t.Level == node.TrustStranger {
+					unread = trustMark(t) + unread
+				}
+			}
 		}
 		last := cv.Last.Text
 		if cv.Last.File != nil {

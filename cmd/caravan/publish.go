@@ -8,13 +8,15 @@ import (
 	"strings"
 
 	"github.com/caravan-mesh/caravan/relay"
+	"github.com/tidwall/gjson"
 )
 
 func init() {
 	register(&command{name: "publish", args: "FILE|-", short: "store signed events from a file (one JSON event per line)", run: runPublish, long: `
 Reads already signed Nostr events, one JSON object per line (the output of
-'caravan feed --json', or of other Nostr tools), validates each and stores it
-as if it had arrived from a peer. Reports what was stored, what was already
+other Nostr tools, or of 'caravan feed --json', whose lines hold the event
+under "event"), validates each and stores it as if it had arrived from a
+peer. Reports what was stored, what was already
 here and what was refused, with the reason.`})
 }
 
@@ -42,7 +44,11 @@ func runPublish(c *cli, args []string) error {
 		if text == "" {
 			continue
 		}
-		ev, err := relay.DecodeEvent([]byte(text))
+		raw := []byte(text)
+		if e := gjson.GetBytes(raw, "event"); e.IsObject() {
+			raw = []byte(e.Raw) // a line of 'caravan feed --json'
+		}
+		ev, err := relay.DecodeEvent(raw)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "line %d: %v\n", line, err)
 			refused++

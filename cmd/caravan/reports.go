@@ -371,12 +371,17 @@ func runReports(c *cli, args []string) error {
 	lang := fs.String("lang", "", "only reports readable in `CODE` (original or translation)")
 	author := fs.String("author", "", "only reports by `WHO` (a contact's name or a key)")
 	limit := fs.Int("limit", 50, "show at most `N`")
+	order := fs.String("order", "time", "`time` (newest first) or trust (contacts first, strangers last)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	_, cl, err := c.connect(cmd, fs, args, 0, 0)
 	if err != nil {
 		return err
 	}
-	rs, err := cl.Reports(c.ctx, *lang, *author, *limit)
+	o, err := node.ParseOrder(*order)
+	if err != nil {
+		return usagef("--order: %v", err)
+	}
+	rs, err := cl.Reports(c.ctx, *lang, *author, *limit, o)
 	if err != nil {
 		return err
 	}
@@ -392,7 +397,7 @@ func runReports(c *cli, args []string) error {
 		if by == "" {
 			by = npubShort(r.Author)
 		}
-		fmt.Fprintf(c.stdout, "%s  [%s] %s\n    by %s  %s\n", time.Unix(r.Published, 0).Format("2006-01-02"), r.Lang, sanitize(r.Title), sanitize(by), r.Naddr)
+		fmt.Fprintf(c.stdout, "%s  [%s] %s\n    by %s%s  %s\n", time.Unix(r.Published, 0).Format("2006-01-02"), r.Lang, sanitize(r.Title), sanitize(by), trustMark(r.Trust), r.Naddr)
 		for _, t := range r.Translations {
 			who := t.AuthorName
 			if who == "" {
@@ -402,7 +407,7 @@ func runReports(c *cli, args []string) error {
 			if t.Outdated {
 				mark = "  (outdated: the original changed since)"
 			}
-			fmt.Fprintf(c.stdout, "    [%s] %s, translated by %s%s\n", t.Lang, sanitize(t.Title), sanitize(who), mark)
+			fmt.Fprintf(c.stdout, "    [%s] %s, translated by %s%s%s\n", t.Lang, sanitize(t.Title), sanitize(who), trustMark(t.Trust), mark)
 		}
 	}
 	return nil
@@ -438,7 +443,7 @@ func runRead(c *cli, args []string) error {
 	if by == "" {
 		by, _ = nip19.EncodePublicKey(r.Author)
 	}
-	fmt.Fprintf(w, "by %s, %s", sanitize(by), time.Unix(r.Published, 0).Format("2 January 2006"))
+	fmt.Fprintf(w, "by %s%s, %s", sanitize(by), trustMark(r.Trust), time.Unix(r.Published, 0).Format("2 January 2006"))
 	if r.Updated > r.Published+60 {
 		fmt.Fprintf(w, " (updated %s)", time.Unix(r.Updated, 0).Format("2 January 2006 15:04"))
 	}
@@ -519,10 +524,15 @@ func runSearch(c *cli, args []string) error {
 	fs := c.flags(cmd)
 	kind := fs.String("kind", "", "only `reports` or `notes`")
 	limit := fs.Int("limit", 20, "show at most `N`")
+	order := fs.String("order", "", "trust: your own and your contacts' matches first, strangers' last; time: newest first")
 	asJSON := fs.Bool("json", false, "print JSON")
 	args, cl, err := c.connect(cmd, fs, args, 1, -1)
 	if err != nil {
 		return err
+	}
+	o, err := node.ParseOrder(*order)
+	if err != nil {
+		return usagef("--order: %v", err)
 	}
 	var kinds []int
 	switch *kind {
@@ -538,7 +548,7 @@ func runSearch(c *cli, args []string) error {
 	if isTerminal(c.stdout) {
 		open, close = "\x1b[1m", "\x1b[0m"
 	}
-	hs, err := cl.Search(c.ctx, strings.Join(args, " "), kinds, *limit, "\x02", "\x03")
+	hs, err := cl.Search(c.ctx, strings.Join(args, " "), kinds, *limit, "\x02", "\x03", o)
 	if err != nil {
 		return err
 	}
@@ -564,7 +574,7 @@ func runSearch(c *cli, args []string) error {
 		if h.Kind == node.KindReport {
 			what = "report [" + h.Lang + "] " + mark(h.Title)
 		}
-		fmt.Fprintf(c.stdout, "%s  %s, by %s\n  %s\n  %s\n", time.Unix(h.CreatedAt, 0).Format("2006-01-02"), what, sanitize(by),
+		fmt.Fprintf(c.stdout, "%s  %s, by %s%s\n  %s\n  %s\n", time.Unix(h.CreatedAt, 0).Format("2006-01-02"), what, sanitize(by), trustMark(h.Trust),
 			mark(strings.Join(strings.Fields(h.Snippet), " ")), h.Ref)
 	}
 	return nil

@@ -1,6 +1,8 @@
 // Message catalogues: i18n/<lang>/<part>.json, flat {"key": "text"}.
 // A string missing in a language falls back to English, then to the key.
-// Placeholders are {name}.
+// Placeholders are {name}. A count's text is a family of keys, one per
+// plural form of the language (key.one, key.few, key.many, key.other):
+// see plural().
 
 export const LANGS = [
   ['en', 'English'],
@@ -51,4 +53,14 @@ export function t(key, vars) {
   let s = strings[key] ?? english[key] ?? key;
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return s;
+}
+
+// plural returns the text for a count n: the form the language's plural
+// rules choose for n (key.one, key.few, key.many...; Intl.PluralRules), or
+// key.other when the catalogue has no such form, with {n} and vars filled
+// in.
+export function plural(key, n, vars) {
+  let form = 'other';
+  try { form = new Intl.PluralRules(current).select(n); } catch { /* no rules for the language */ }
+  return t(`${key}.${form}` in strings ? `${key}.${form}` : `${key}.other`, { ...vars, n });
 }

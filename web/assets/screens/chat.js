@@ -6,6 +6,7 @@ import { t } from '../i18n.js';
 import * as api from '../api.js';
 import { el, page, showError, clearErrors, busy, when, bytes, toast } from '../ui.js';
 import { nameBook, avatar, needIdentity, stateMark, STATES, stateHelp } from './people-common.js';
+import { trustMark } from '../trust.js';
 
 function sameSet(a, b) {
   if (a.length !== b.length) return false;
@@ -60,11 +61,16 @@ export default {
     const isGroup = others.length > 1;
     const title = group?.name || (isGroup ? subject || others.map(names).join(', ') : names(others[0]));
     const contact = !isGroup && people.find((p) => p.pubkey === others[0] && p.private);
+    // Where each of the others stands: someone who is not a contact may
+    // still be followed by several of them.
+    let trusts = {};
+    try { trusts = await api.post('/api/v1/trust', { pubkeys: others }); } catch { /* the marks are a help, not a need */ }
 
     const body = page(root, title, back);
     root.querySelector('.page-head h1')?.prepend(avatar(title));
     const info = el('div', { class: 'chat-info muted small', id: 'chat-info' },
-      isGroup ? t('chat.members', { names: others.map(names).join(', ') })
+      isGroup ? t('chat.members', { names: others.map(names).join(', ') }) : trustMark(trusts[others[0]]), ' ',
+      isGroup ? null
         : contact ? (contact.verified
           ? el('span', { class: 'badge badge-ok' }, t('people.verified'))
           : el('span', {}, el('span', { class: 'badge badge-warn' }, t('people.notVerified')), ' ',
@@ -101,7 +107,7 @@ export default {
         class: 'msg ' + (out ? 'msg-out' : 'msg-in') + (m.warning ? ' msg-warn' : ''),
         'data-id': m.id, 'data-state': m.state || '', 'data-from': m.from,
       },
-      isGroup && !out ? el('div', { class: 'msg-from' }, names(m.from)) : null,
+      isGroup && !out ? el('div', { class: 'msg-from' }, names(m.from), ' ', trustMark(trusts[m.from], { onlyOthers: true })) : null,
       m.warning ? el('p', { class: 'warning msg-warning', role: 'alert' }, '⚠ ', t('chat.warning'), ' ', m.warning) : null,
       m.text ? el('div', { class: 'msg-text' }, m.text) : null,
       m.file ? fileBox(m.file) : null,

@@ -1,9 +1,12 @@
 // Chats: the conversations, newest first, the groups, and ways to start a
-// new chat or group.
+// new chat or group. A conversation with someone who is not a contact
+// (a request) is marked by where they stand: followed by N contacts, or a
+// stranger.
 import { t } from '../i18n.js';
 import * as api from '../api.js';
 import { el, clear, page, field, showError, clearErrors, busy, when, toast } from '../ui.js';
 import { nameBook, avatar, preview, needIdentity, section, stateMark } from './people-common.js';
+import { trustMark } from '../trust.js';
 
 function chatLink(with_) { return '#/chat/' + encodeURIComponent(with_); }
 
@@ -20,6 +23,13 @@ export default {
       api.get('/api/v1/inbox'), api.get('/api/v1/groups'), api.get('/api/v1/people')]);
     const contacts = people.filter((p) => p.private);
     const names = nameBook(people, ctx.me);
+    let trusts = {};
+    const loadTrust = async () => {
+      const single = [...new Set(inbox.filter((c) => c.members.length === 2)
+        .map((c) => c.members.find((k) => k !== ctx.me.pubkey)).filter(Boolean))].slice(0, 1000);
+      try { trusts = single.length ? await api.post('/api/v1/trust', { pubkeys: single }) : {}; } catch { /* the marks are a help */ }
+    };
+    await loadTrust();
 
     // Start a chat: pick a contact.
     const who = el('select', { id: 'new-chat-who', name: 'who' },
@@ -81,13 +91,14 @@ export default {
       for (const c of inbox) {
         const last = c.last || {};
         const group = c.members.length > 2;
+        const other = group ? null : c.members.find((k) => k !== ctx.me.pubkey);
         list.append(el('li', {},
           el('a', { class: 'conv' + (c.unread ? ' unread' : ''), href: chatLink(c.room), 'data-room': c.room },
             avatar(c.title),
             el('span', { class: 'conv-main' },
               el('span', { class: 'conv-top' },
                 el('span', { class: 'conv-title' }, c.title || t('chats.untitled')),
-                group ? el('span', { class: 'badge' }, t('chats.group')) : null,
+                group ? el('span', { class: 'badge' }, t('chats.group')) : trustMark(trusts[other], { onlyOthers: true }),
                 el('span', { class: 'conv-time muted small' }, when(last.at))),
               el('span', { class: 'conv-bottom' },
                 el('span', { class: 'conv-preview muted' },
@@ -116,6 +127,7 @@ export default {
         pending = null;
         try {
           [inbox, groups] = await Promise.all([api.get('/api/v1/inbox'), api.get('/api/v1/groups')]);
+          await loadTrust();
           if (list.isConnected) draw();
         } catch { /* the banner says when the node is gone */ }
       }, 300);

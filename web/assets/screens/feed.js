@@ -1,12 +1,16 @@
-// Feed: the reports and short notes this node holds, newest first, in two
-// tabs (#/feed and #/feed/notes). It follows the live stream, so what
-// arrives by a sync or a USB stick appears without a reload.
+// Feed: the reports and short notes this node holds, newest first or
+// trusted first, in two tabs (#/feed and #/feed/notes). Each author is
+// marked contact, followed by N contacts, or stranger, and strangers'
+// posts look apart. It follows the live stream, so what arrives by a sync
+// or a USB stick appears without a reload.
 import { t } from '../i18n.js';
 import * as api from '../api.js';
 import { el, clear, page, when, errorText } from '../ui.js';
 import { author, langName, debounce, tabs } from './reportkit.js';
+import { trustMark, isStranger } from '../trust.js';
 
 const LANG_KEY = 'caravan.feedLang';
+const ORDER_KEY = 'caravan.feedOrder';
 const URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi;
 
 // linkify returns text with its http(s) addresses as links that open
@@ -43,11 +47,12 @@ function reportItem(r, lang, me) {
   const s = shown(r, lang);
   const n = (r.attachments || []).length;
   return el('li', {},
-    el('a', { class: 'card feed-item feed-report', href: s.href, 'data-naddr': r.naddr },
+    el('a', { class: 'card feed-item feed-report' + (isStranger(r.trust) ? ' from-stranger' : ''), href: s.href, 'data-naddr': r.naddr },
       el('h2', { class: 'feed-title' }, s.title),
       s.summary ? el('p', { class: 'feed-summary' }, s.summary) : null,
       el('div', { class: 'feed-meta' },
         el('span', { class: 'feed-author' }, author(r.author, r.author_name, me)),
+        trustMark(r.trust),
         el('time', { datetime: new Date(r.published_at * 1000).toISOString() }, when(r.published_at)),
         langBadges(r),
         s.tr ? el('span', { class: 'muted small' }, t('feed.translatedFrom', { lang: langName(r.lang) })) : null,
@@ -55,11 +60,12 @@ function reportItem(r, lang, me) {
         n ? el('span', { class: 'feed-attach' }, t('feed.attachments', { n })) : null)));
 }
 
-function noteItem(ev, names, me) {
+function noteItem({ event: ev, trust }, names, me) {
   return el('li', {},
-    el('article', { class: 'card feed-item feed-note', 'data-id': ev.id },
+    el('article', { class: 'card feed-item feed-note' + (isStranger(trust) ? ' from-stranger' : ''), 'data-id': ev.id },
       el('div', { class: 'feed-meta' },
         el('span', { class: 'feed-author' }, author(ev.pubkey, names.get(ev.pubkey), me)),
+        trustMark(trust),
         el('time', { datetime: new Date(ev.created_at * 1000).toISOString() }, when(ev.created_at))),
       el('p', { class: 'note-text' }, linkify(ev.content || ''))));
 }
@@ -100,13 +106,24 @@ export default {
     const list = el('ul', { class: 'list feed-list', id: 'feed-list', 'aria-live': 'polite' }, el('li', { class: 'loading' }, t('common.loading')));
     const bar = el('div', { class: 'feed-bar' },
       tabs([['reports', '#/feed', t('feed.reports'), 'feed-tab-reports'], ['notes', '#/feed/notes', t('feed.notes'), 'feed-tab-notes']], view));
+    const orderSel = el('select', { id: 'feed-order', 'aria-label': t('feed.order') },
+      el('option', { value: 'time' }, t('feed.order.time')),
+      el('option', { value: 'trust' }, t('feed.order.trust')));
+    orderSel.value = localStorage.getItem(ORDER_KEY) === 'trust' ? 'trust' : 'time';
+    orderSel.addEventListener('change', () => {
+      localStorage.setItem(ORDER_KEY, orderSel.value);
+      load();
+    });
+    const tools = el('div', { class: 'feed-tools' },
+      el('label', { class: 'feed-lang' }, el('span', { class: 'muted small' }, t('feed.order')), orderSel));
+    bar.append(tools);
     body.append(bar, list);
 
     let langSel = null;
     let known = new Set();
     if (view === 'reports') {
       langSel = el('select', { id: 'feed-lang', 'aria-label': t('feed.langLabel') });
-      bar.append(el('label', { class: 'feed-lang' }, el('span', { class: 'muted small' }, t('feed.langLabel')), langSel));
+      tools.prepend(el('label', { class: 'feed-lang' }, el('span', { class: 'muted small' }, t('feed.langLabel')), langSel));
       langSel.addEventListener('change', () => {
         localStorage.setItem(LANG_KEY, langSel.value);
         load();
@@ -121,7 +138,8 @@ export default {
 
     const loadReports = async () => {
       const chosen = localStorage.getItem(LANG_KEY) || '';
-      const all = await api.get('/api/v1/reports?limit=200');
+      const order = '&order=' + orderSel.value;
+      const all = await api.get('/api/v1/reports?limit=200' + order);
       known = new Set();
       for (const r of all) {
         if (r.lang) known.add(r.lang);
@@ -130,7 +148,7 @@ export default {
       if (chosen) known.add(chosen);
       fillLangs(chosen);
       const lang = langSel.value;
-      const rs = lang ? await api.get('/api/v1/reports?limit=200&lang=' + encodeURIComponent(lang)) : all;
+      const rs = lang ? await api.get('/api/v1/reports?limit=200&lang=' + encodeURIComponent(lang) + order) : all;
       if (!list.isConnected) return;
       if (rs.length === 0) {
         return clear(list).append(el('li', {}, lang
@@ -141,15 +159,15 @@ export default {
     };
 
     const loadNotes = async () => {
-      const r = await api.post('/api/v1/query', { filters: [{ kinds: [1], limit: 50 }] });
-      const evs = r.events.sort((a, b) => b.created_at - a.created_at);
-      const who = await names([...new Set(evs.map((e) => e.pubkey))], ctx.me);
+      // The node orders them: newest first, or trusted first.
+      const items = await api.post('/api/v1/feed', { filter: { kinds: [1], limit: 50 }, order: orderSel.value });
+      const who = await names([...new Set(items.map((it) => it.event.pubkey))], ctx.me);
       if (!list.isConnected) return;
-      if (evs.length === 0) {
+      if (items.length === 0) {
         return clear(list).append(el('li', {}, empty(t('feed.emptyNotes'),
           el('a', { class: 'btn btn-primary', href: '#/write/note' }, t('feed.writeNote')), el('a', { class: 'btn', href: '#/links' }, t('nav.links')))));
       }
-      clear(list).append(...evs.map((e) => noteItem(e, who, ctx.me)));
+      clear(list).append(...items.map((it) => noteItem(it, who, ctx.me)));
     };
 
     async function load() {

@@ -5,6 +5,7 @@ import { t } from '../i18n.js';
 import * as api from '../api.js';
 import { el, clear, when, bytes, blobImage, errorText } from '../ui.js';
 import { author, langName, reportBody, downloadBlob } from './reportkit.js';
+import { trustMark, isStranger } from '../trust.js';
 
 function attachmentList(r, inBody) {
   const rest = (r.attachments || []).filter((a) => !inBody.has(a.sha256));
@@ -39,6 +40,7 @@ function translationList(orig, current, me) {
         // original's and the language; with several, each its own.
         el('a', { href: perLang[x.lang] > 1 ? '#/report/' + x.naddr : '#/report/' + orig.naddr + '/' + x.lang, class: 'grow' }, langName(x.lang)),
         el('span', { class: 'muted small' }, t('report.translatedBy', { name: author(x.author, x.author_name, me), date: when(x.updated_at) })),
+        trustMark(x.trust),
         x.outdated ? el('span', { class: 'badge badge-warn translation-outdated', title: t('report.outdatedHelp') }, t('report.outdated')) : null)),
       trs.length === 0 ? el('li', { class: 'muted small' }, t('report.noTranslations')) : null));
 }
@@ -77,6 +79,7 @@ export default {
       r.summary ? el('p', { class: 'report-summary', id: 'report-summary', dir: 'auto' }, r.summary) : null,
       el('div', { class: 'feed-meta report-meta', id: 'report-meta' },
         el('span', { class: 'feed-author', id: 'report-author' }, of ? t('report.translator', { name: author(r.author, r.author_name, me) }) : author(r.author, r.author_name, me)),
+        trustMark(r.trust),
         el('span', {}, t('report.published', { date: when(r.published_at) })),
         r.updated_at > r.published_at + 60 ? el('span', {}, t('report.updated', { date: when(r.updated_at) })) : null,
         el('span', { class: 'badge lang-badge', title: langName(r.lang) }, (r.lang || '').toUpperCase()),
@@ -84,6 +87,9 @@ export default {
         (r.tags || []).map((tag) => el('span', { class: 'badge tag' }, '#' + tag))));
 
     const notes = [];
+    if (isStranger(r.trust)) {
+      notes.push(el('p', { class: 'warning', id: 'report-stranger-note', role: 'note' }, t(of ? 'report.strangerTranslation' : 'report.stranger')));
+    }
     if (of) {
       notes.push(el('p', { class: 'notice', id: 'report-translation-note' },
         t('report.isTranslation', { lang: langName(r.lang) }), ' ',
@@ -110,7 +116,7 @@ export default {
       try { orig = await api.get('/api/v1/reports/read?addr=' + encodeURIComponent(of.naddr)); } catch { /* not held here */ }
     }
 
-    body.replaceChildren(el('article', { class: 'report', 'data-naddr': r.naddr, lang: r.lang || null },
+    body.replaceChildren(el('article', { class: 'report' + (isStranger(r.trust) ? ' from-stranger' : ''), 'data-naddr': r.naddr, lang: r.lang || null },
       head, notes, text, attachmentList(r, inBody)));
     if (orig) body.append(translationList(orig, r.id, me));
   },
