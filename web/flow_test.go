@@ -137,6 +137,10 @@ func TestBrowserFlow(t *testing.T) {
 	b.shotPhone("links")
 	b.show("#/settings")
 	b.waitVisible("#policy-form")
+	b.waitVisible("#usage-reports")
+	if got := b.text("#usage-store"); !strings.Contains(got, "of") || !strings.Contains(got, "never") {
+		t.Fatalf("the store line on the settings screen says %q", got)
+	}
 	b.shot("settings")
 	b.shotPhone("settings")
 

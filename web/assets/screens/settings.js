@@ -99,7 +99,9 @@ export default {
       clear(usageBox).append(
         el('p', { class: 'small', id: 'policy-people' }, t('settings.usagePeople', { own: num(u.own), contacts: num(u.contacts), network: num(u.network) })),
         meter(t('settings.wraps'), u.usage.wraps, c.wraps, 'usage-wraps'),
-        meter(t('settings.strangers'), u.usage.strangers, c.strangers, 'usage-strangers'));
+        meter(t('settings.strangers'), u.usage.strangers, c.strangers, 'usage-strangers'),
+        meter(t('settings.reportsUsage'), u.usage.reports, c.reports, 'usage-reports'),
+        el('p', { class: 'small', id: 'usage-store' }, t('settings.store', { used: bytes(u.store_used), cap: bytes(u.store_quota) })));
     }
     drawUsage(usage);
 
