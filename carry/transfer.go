@@ -38,9 +38,17 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 		queue = ids
 		raws  = map[string][]byte{}
 	)
+	var resume time.Time // the peer asked us to slow down: send nothing before
 	for len(queue) > 0 || len(waiting) > 0 {
+		if wait := time.Until(resume); wait > 0 && len(waiting) == 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		// Send while the window allows.
-		for len(queue) > 0 && (inflight == 0 || inflight < window) {
+		for len(queue) > 0 && (inflight == 0 || inflight < window) && !time.Now().Before(resume) {
 			id := queue[0]
 			raw, ok := raws[id]
 			if !ok {
@@ -110,13 +118,11 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 				s.o.Accepted(res.id)
 			}
 		case strings.HasPrefix(res.r.msg, event.RateLimited+":") && tries[res.id] < 5:
-			// The peer asks us to slow down: wait, then offer it again.
+			// The peer asks us to slow down: pause the whole push (not
+			// this event alone: the others in flight were refused too),
+			// then offer it again.
 			tries[res.id]++
-			select {
-			case <-time.After(time.Duration(tries[res.id]) * time.Second):
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+			resume = later(resume, time.Now().Add(time.Duration(tries[res.id])*time.Second))
 			queue = append(queue, res.id)
 		default:
 			s.o.Logf("%s refused %s: %s", s.conn, res.id[:12], res.r.msg)
@@ -124,6 +130,13 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 		}
 	}
 	return nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // done counts one event of a transfer as finished.

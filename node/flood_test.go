@@ -15,6 +15,7 @@ import (
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/policy"
+	"github.com/caravan-mesh/caravan/relay"
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip13"
 )
@@ -377,5 +378,56 @@ func TestFloodOverSync(t *testing.T) {
 	checkCounts(t, n)
 	if v, err := n.Store.IntegrityCheck(ctx); err != nil || v != "ok" {
 		t.Fatalf("integrity: %q %v", v, err)
+	}
+}
+
+// Two nodes with more to give each other than the relay endpoint's burst
+// (here 1,000 events, then 100 a second) finish in one meeting: the pusher
+// pauses when told to slow down instead of waiting once per refused event,
+// which took minutes for a few hundred.
+func TestSyncPastTheRateLimit(t *testing.T) {
+	ctx := context.Background()
+	slow := &Config{Relay: relay.Limits{EventsPerSecond: 100}}
+	open := func(name string) *Node {
+		n, err := Open(t.TempDir(), Options{Config: slow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { n.Close() })
+		n.Keys.LogN = 4
+		if _, err := n.Keys.New(name, "", true); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	a, b := open("aigerim"), open("bolat")
+	pa, _, _ := keys.ParsePublicKey(pk(t, a))
+	pb, _, _ := keys.ParsePublicKey(pk(t, b))
+	a.Follow(ctx, "", pb, "", "")
+	b.Follow(ctx, "", pa, "", "")
+	ida, _ := a.Keys.Get("")
+	idb, _ := b.Keys.Get("")
+	const each = 1300
+	mine := func(n *Node, as string, name string) []*nostr.Event {
+		evs := make([]*nostr.Event, each)
+		for i := range evs {
+			ev := &nostr.Event{Kind: 1, CreatedAt: nostr.Timestamp(time.Now().Unix() - int64(i)), Content: fmt.Sprint(name, " ", i), Tags: nostr.Tags{}}
+			if err := n.Keys.Sign(as, ev); err != nil {
+				t.Fatal(err)
+			}
+			evs[i] = ev
+		}
+		if ok, refused := ingestAll(t, n, evs); ok != each {
+			t.Fatalf("set-up: %v", refused)
+		}
+		return evs
+	}
+	fromA, fromB := mine(a, ida.Name, "a"), mine(b, idb.Name, "b")
+	meetWithin(t, a, b, 3*time.Minute)
+	if got := holdsAll(t, b, fromA); got != each {
+		t.Fatalf("b has %d of a's %d events after one meeting", got, each)
+	}
+	if got := holdsAll(t, a, fromB); got != each {
+		t.Fatalf("a has %d of b's %d events after one meeting", got, each)
 	}
 }

@@ -26,7 +26,8 @@ type Limits struct {
 	// zero, 32.
 	MaxConnectionsPerIP int `json:"max_connections_per_ip,omitempty"`
 	// EventsPerSecond a connection may publish on average, with bursts of
-	// ten times as many. If zero, 100.
+	// ten times as many. If zero, 500: a sync session pushes through
+	// this limit, and the store takes about 5,000 a second in all.
 	EventsPerSecond float64 `json:"events_per_second,omitempty"`
 	// EventsPerSecondPerIP all connections from one remote address may
 	// publish together on average, with bursts of ten times as many, so a
@@ -84,7 +85,7 @@ func (l Limits) WithDefaults() Limits {
 	def(&l.NegItemsTotal, 10_000_000)
 	def(&l.NegFrameBytes, 200_000)
 	if l.EventsPerSecond <= 0 {
-		l.EventsPerSecond = 100
+		l.EventsPerSecond = 500
 	}
 	if l.EventsPerSecondPerIP <= 0 {
 		l.EventsPerSecondPerIP = 4 * l.EventsPerSecond
