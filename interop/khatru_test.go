@@ -26,8 +26,9 @@ import (
 
 // TestPublicRelayKhatru syncs a node with khatru, a different relay
 // implementation, as a public relay: with NIP-77 and with plain REQ/EVENT.
-// Only the user's own events go out; what is addressed to the user and
-// what contacts publish comes in; nothing else moves either way.
+// The user's own events and the public reports the node carries go out;
+// what is addressed to the user and what contacts publish comes in;
+// nothing else moves either way.
 func TestPublicRelayKhatru(t *testing.T) {
 	for _, neg := range []bool{true, false} {
 		t.Run(fmt.Sprintf("nip77=%v", neg), func(t *testing.T) {
@@ -69,6 +70,11 @@ func TestPublicRelayKhatru(t *testing.T) {
 				evtest.NewKey("w").Event(1059, now, "sealed", nostr.Tag{"p", stranger.Public}),
 			}
 			n.Ingest(ctx, carried...)
+			// A stranger's report: written for the world, so it goes out.
+			report := stranger.Event(30023, now, "# From the square\n\nWhat we saw.", nostr.Tag{"d", "square"}, nostr.Tag{"title", "From the square"})
+			if r := n.Ingest(ctx, report)[0]; !r.OK() {
+				t.Fatal(r.Message())
+			}
 
 			// On the relay: a contact's notes, a mention of me, noise.
 			want := []*nostr.Event{
@@ -76,7 +82,8 @@ func TestPublicRelayKhatru(t *testing.T) {
 				stranger.Event(1, now-5, "hello @me", nostr.Tag{"p", me.PubKey.Hex()}),
 			}
 			noise := stranger.Event(1, now-3, "unrelated")
-			for _, ev := range append(want, noise) {
+			theirReport := evtest.NewKey("elsewhere").Event(30023, now-3, "a report from elsewhere", nostr.Tag{"d", "x"})
+			for _, ev := range append(want, noise, theirReport) {
 				if err := store.SaveEvent(ctx, ev); err != nil {
 					t.Fatal(err)
 				}
@@ -97,6 +104,9 @@ func TestPublicRelayKhatru(t *testing.T) {
 			if got, _ := n.Store.Get(ctx, noise.ID); got != nil {
 				t.Error("pulled an unrelated stranger's event")
 			}
+			if got, _ := n.Store.Get(ctx, theirReport.ID); got != nil {
+				t.Error("pulled the relay's reports: reports only go out")
+			}
 			onRelay := func(id string) bool {
 				ch, _ := store.QueryEvents(ctx, nostr.Filter{IDs: []string{id}})
 				for range ch {
@@ -108,6 +118,9 @@ func TestPublicRelayKhatru(t *testing.T) {
 				if !onRelay(id) {
 					t.Errorf("own event %s not pushed to the relay", id[:8])
 				}
+			}
+			if !onRelay(report.ID) {
+				t.Error("the stranger's report the node carries did not reach the relay")
 			}
 			for _, ev := range carried {
 				if onRelay(ev.ID) {

@@ -106,12 +106,30 @@ func TestWantsFollowPolicy(t *testing.T) {
 	if ws[0].Filter.Authors[0] != me.PubKey.Hex() || ws[4].Filter.Authors[0] != friend.Public {
 		t.Fatalf("filters: %+v", ws)
 	}
-	// Public relays get only the user's own events and what concerns them.
-	for _, w := range n.RelayWants(ctx) {
-		if w.Push && w.Class != policy.Own {
-			t.Fatalf("would push %s to a public relay", w.Class)
+	// Public relays get the user's own events and the public reports the
+	// node carries, and nothing else; with no_relay_reports, only the own.
+	pushes := func() (classes []policy.Class) {
+		for _, w := range n.RelayWants(ctx) {
+			if w.Push {
+				classes = append(classes, w.Class)
+				if w.Class == policy.Report && !slices.Equal(w.Filter.Kinds, []int{30023}) || w.Class == policy.Report && w.Pull {
+					t.Fatalf("the reports want pushes %v, pull %v", w.Filter, w.Pull)
+				}
+			}
 		}
+		return classes
 	}
+	if got := pushes(); !slices.Equal(got, []policy.Class{policy.Own, policy.Report}) {
+		t.Fatalf("would push %v to a public relay", got)
+	}
+	cfg := n.Policy.Config()
+	cfg.NoRelayReports = true
+	n.Policy.SetConfig(cfg)
+	if got := pushes(); !slices.Equal(got, []policy.Class{policy.Own}) {
+		t.Fatalf("with no_relay_reports, would push %v to a public relay", got)
+	}
+	cfg.NoRelayReports = false
+	n.Policy.SetConfig(cfg)
 
 	// A contact kept only in the private address book is carried like any
 	// contact, but never named to a public relay.

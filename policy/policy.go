@@ -55,6 +55,9 @@ type Config struct {
 	StrangerWindow event.Duration `json:"stranger_window,omitempty"`
 	// NoReports stops carrying reports of people outside the follow graph.
 	NoReports bool `json:"no_reports,omitempty"`
+	// NoRelayReports stops pushing the reports (and translations) this
+	// node carries for others to public relays; its own still go.
+	NoRelayReports bool `json:"no_relay_reports,omitempty"`
 	// MaxBlob is the largest attachment (blob) this node fetches and
 	// keeps for events it carries. If zero, 16 MiB.
 	MaxBlob int64 `json:"max_blob,omitempty"`
@@ -490,10 +493,12 @@ func (p *Policy) Wants(now time.Time) []Want {
 }
 
 // RelayWants lists what to exchange with a public relay: the user's own
-// events out and in, and in only what is addressed to the user and what
-// public contacts publish. Nothing carried for others goes to a public
-// relay, and private contacts are not named to it: a relay would learn the
-// private address book from the filters.
+// events out and in; in, what is addressed to the user and what public
+// contacts publish; out, the public reports and translations the node
+// carries, which are written for the world and which a window of internet
+// is there to get out (unless NoRelayReports). Nothing else carried for
+// others goes to a public relay, and private contacts are not named to
+// it: a relay would learn the private address book from the filters.
 func (p *Policy) RelayWants() []Want {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -510,6 +515,9 @@ func (p *Policy) RelayWants() []Want {
 	}
 	for _, ks := range chunks(public) {
 		out = append(out, Want{Class: Contact, Filter: nostr.Filter{Authors: ks}, Pull: true})
+	}
+	if !p.cfg.Load().NoRelayReports {
+		out = append(out, Want{Class: Report, Filter: nostr.Filter{Kinds: []int{30023}}, Push: true})
 	}
 	return out
 }
