@@ -101,35 +101,26 @@ func (c Config) WithDefaults() Config {
 	if c.Blobs <= 0 {
 		c.Blobs = 1 << 30
 	}
-	if c.Wraps.Events <= 0 {
-		c.Wraps.Events = 20_000
-	}
-	if c.Wraps.Bytes <= 0 {
-		c.Wraps.Bytes = 64 << 20
-	}
-	if c.Strangers.Events <= 0 {
-		c.Strangers.Events = 20_000
-	}
-	if c.Strangers.Bytes <= 0 {
-		c.Strangers.Bytes = 32 << 20
-	}
-	if c.Reports.Events <= 0 {
-		c.Reports.Events = 20_000
-	}
-	if c.Reports.Bytes <= 0 {
-		c.Reports.Bytes = 256 << 20
-	}
-	if c.PerStranger.Events <= 0 {
-		c.PerStranger.Events = 1_000
-	}
-	if c.PerStranger.Bytes <= 0 {
-		c.PerStranger.Bytes = 8 << 20
-	}
+	c.Wraps = c.Wraps.or(20_000, 64<<20)
+	c.Strangers = c.Strangers.or(20_000, 32<<20)
+	c.Reports = c.Reports.or(20_000, 256<<20)
+	c.PerStranger = c.PerStranger.or(1_000, 8<<20)
 	if c.MinPoW < 0 {
 		c.MinPoW = 0
 	}
 	if c.StrangerWindow <= 0 {
 		c.StrangerWindow = event.Duration(7 * 24 * time.Hour)
+	}
+	return c
+}
+
+// or fills c's zero (or negative) fields with these.
+func (c Cap) or(events int, bytes int64) Cap {
+	if c.Events <= 0 {
+		c.Events = events
+	}
+	if c.Bytes <= 0 {
+		c.Bytes = bytes
 	}
 	return c
 }
