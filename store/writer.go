@@ -59,7 +59,7 @@ func newWriter(s *Store) (*writer, error) {
 	for name, q := range statements {
 		st, err := conn.PrepareContext(context.Background(), q)
 		if err != nil {
-			conn.Close()
+			w.close()
 			return nil, fmt.Errorf("prepare %s: %w", name, err)
 		}
 		w.st[name] = st
@@ -69,7 +69,7 @@ func newWriter(s *Store) (*writer, error) {
 
 func (w *writer) run() {
 	defer close(w.s.done)
-	defer w.conn.Close()
+	defer w.close()
 	for {
 		var first *saveReq
 		select {
@@ -99,6 +99,15 @@ func (w *writer) run() {
 		}
 		w.commit(batch)
 	}
+}
+
+// close releases the statements and then the connection: SQLite keeps a
+// connection with live statements, and its files, open after Close.
+func (w *writer) close() {
+	for _, st := range w.st {
+		st.Close()
+	}
+	w.conn.Close()
 }
 
 // commit runs a batch of requests in one transaction and answers each.
