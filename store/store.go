@@ -270,17 +270,31 @@ func (s *Store) RawMany(ctx context.Context, ids []string) (map[string][]byte, e
 // versions), keyed by hex id.
 func (s *Store) Has(ctx context.Context, ids []string) (map[string]bool, error) {
 	have := make(map[string]bool, len(ids))
+	var keys []any
 	for _, id := range ids {
-		b, err := hex.DecodeString(id)
-		if err != nil || len(b) != 32 {
-			continue
+		if b, err := hex.DecodeString(id); err == nil && len(b) == 32 {
+			keys = append(keys, b)
 		}
-		var one int
-		err = s.read.QueryRowContext(ctx,
-			`SELECT 1 FROM events WHERE id = ? UNION ALL SELECT 1 FROM versions WHERE id = ? LIMIT 1`, b, b).Scan(&one)
-		if err == nil {
-			have[id] = true
-		} else if !errors.Is(err, sql.ErrNoRows) {
+	}
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), MaxFilterValues)]
+		keys = keys[len(chunk):]
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
+		rows, err := s.read.QueryContext(ctx, `SELECT id FROM events WHERE id IN (`+marks+`)
+			UNION ALL SELECT id FROM versions WHERE id IN (`+marks+`)`, append(append([]any{}, chunk...), chunk...)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id []byte
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			have[hex.EncodeToString(id)] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 	}
