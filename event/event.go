@@ -41,9 +41,13 @@ const (
 type Rejection struct {
 	Prefix string
 	Msg    string
+	// Err, if set, is the cause, for callers that branch on it
+	// (errors.Is and errors.As see it); it is not part of the text.
+	Err error
 }
 
 func (r *Rejection) Error() string { return r.Prefix + ": " + r.Msg }
+func (r *Rejection) Unwrap() error { return r.Err }
 
 // Reject builds a Rejection with a formatted message.
 func Reject(prefix, format string, args ...any) *Rejection {

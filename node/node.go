@@ -245,9 +245,10 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 	}
 	if len(keep) > 0 {
 		out, err := n.Store.Save(ctx, keep...)
+		err = storeError(err)
 		for j, i := range at {
 			if err != nil {
-				res[i].Err = fmt.Errorf("could not store the event: %w", err)
+				res[i].Err = err
 			} else {
 				res[i].Outcome = out[j]
 			}
@@ -270,6 +271,19 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 		}
 	}
 	return res
+}
+
+// storeError is why the store could not keep events, in words for the
+// person or client that sent them: a full disk is named with what to do.
+func storeError(err error) error {
+	var full *store.DiskFullError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &full):
+		return &event.Rejection{Prefix: event.Error, Msg: full.Error() + "; free space and retry", Err: err}
+	}
+	return fmt.Errorf("could not store the event: %w", err)
 }
 
 // Counters count what Ingest did since the node opened.

@@ -40,6 +40,18 @@ var ErrUnvalidated = errors.New("unvalidated event")
 // ErrClosed is returned by calls made after Close.
 var ErrClosed = errors.New("store is closed")
 
+// A DiskFullError is a write that failed because the disk holding the
+// store has no space left. Nothing of the failed transaction was stored;
+// what was stored before is intact, and writes succeed again once there
+// is space, without reopening the store.
+type DiskFullError struct {
+	Dir string // the directory holding the database
+	Err error  // what SQLite or the system said
+}
+
+func (e *DiskFullError) Error() string { return "the disk holding " + e.Dir + " is full" }
+func (e *DiskFullError) Unwrap() error { return e.Err }
+
 // Outcome says what Save did with one event.
 type Outcome int
 
@@ -92,8 +104,10 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the store at path, a SQLite file, and
-// brings its schema up to date.
-func Open(path string, opts Options) (*Store, error) {
+// brings its schema up to date. On a full disk it fails with a
+// DiskFullError.
+func Open(path string, opts Options) (s *Store, err error) {
+	defer func() { err = diskFull(path, err) }()
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -133,7 +147,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	read.SetMaxOpenConns(opts.Readers)
 	read.SetMaxIdleConns(opts.Readers)
-	s := &Store{
+	s = &Store{
 		path:  path,
 		now:   opts.Now,
 		max:   opts.MaxBatch,

@@ -6,11 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/nbd-wtf/go-nostr"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // A saveReq is one caller's batch waiting for the writer.
@@ -140,6 +144,7 @@ func (w *writer) commit(batch []*saveReq) {
 		}
 		return nil
 	})
+	err = diskFull(w.s.path, err)
 	for _, r := range batch {
 		if err != nil {
 			r.out = nil
@@ -147,6 +152,20 @@ func (w *writer) commit(batch []*saveReq) {
 		}
 		r.done <- err
 	}
+}
+
+// diskFull returns err as a DiskFullError when it is SQLite or the system
+// saying that the disk holding the database at path is full. SQLite says
+// it with SQLITE_FULL when writing pages, and with an I/O error when it
+// cannot grow the shared-memory file of the write-ahead log (which it
+// does when opening).
+func diskFull(path string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_FULL || se.Code() == sqlite3.SQLITE_IOERR_SHMSIZE) ||
+		errors.Is(err, syscall.ENOSPC) {
+		return &DiskFullError{Dir: filepath.Dir(path), Err: err}
+	}
+	return err
 }
 
 func (w *writer) tx(ctx context.Context, f func() error) error {

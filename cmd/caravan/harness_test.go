@@ -1,16 +1,24 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/blossom"
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
@@ -197,4 +205,25 @@ func holding(t *testing.T, data string, round int, ids []string) map[string]bool
 		t.Fatal(err)
 	}
 	return have
+}
+
+// upload stores data on the served node over Blossom (PUT /upload),
+// authorized by k, and returns the status and X-Reason of the answer.
+func (s *served) upload(ctx context.Context, k evtest.Key, data []byte) (int, string, error) {
+	sum := sha256.Sum256(data)
+	auth := k.Event(blossom.KindAuth, time.Now().Unix()-5, "upload",
+		nostr.Tag{"t", "upload"}, nostr.Tag{"x", hex.EncodeToString(sum[:])},
+		nostr.Tag{"expiration", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, "http"+strings.TrimPrefix(s.rt.Relay, "ws")+"/upload", bytes.NewReader(data))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Authorization", blossom.Authorization(auth))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("X-Reason"), nil
 }
