@@ -89,6 +89,10 @@ type Options struct {
 	// Blobs, if set, moves attachments after the events of each pass
 	// (see blobs.go). If nil, no blobs move.
 	Blobs Blobs
+	// Now is the node's clock, for the time windows of wants and the time
+	// a pass with a relay without NIP-77 is recorded at. If nil, time.Now.
+	// Timeouts and rates use the elapsed time of the machine's clock.
+	Now func() time.Time
 }
 
 // Progress describes a session.
@@ -209,6 +213,9 @@ func newSession(conn link.Conn, local Local, o Options) *session {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	now := time.Now()
 	return &session{
 		conn: conn, local: local, o: o,
@@ -326,7 +333,7 @@ func (s *session) nip77() bool {
 
 // syncWant reconciles one want and transfers the differences.
 func (s *session) syncWant(ctx context.Context, w policy.Want) error {
-	for _, f := range slices(w.Filter, time.Now()) {
+	for _, f := range slices(w.Filter, s.o.Now()) {
 		items, err := s.local.Items(ctx, f)
 		if err != nil {
 			return fmt.Errorf("list local events: %w", err)
