@@ -470,18 +470,23 @@ func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentr
 func (s *session) transfer(ctx context.Context, w policy.Want, haves []negentropy.Item, needs []negentropy.Need) error {
 	sort.Slice(haves, func(i, j int) bool { return haves[i].Time > haves[j].Time })
 	sort.Slice(needs, func(i, j int) bool { return needs[i].About > needs[j].About })
+	// Each id once, whatever the reconciliation said: an id pushed twice
+	// would wait for an answer forever.
+	seen := make(map[[32]byte]bool, len(haves)+len(needs))
 	pushIDs := make([]string, 0, len(haves))
 	s.mu.Lock()
 	for _, h := range haves {
 		id := hex.EncodeToString(h.ID[:])
-		if !s.pushed[id] && !s.fromPeer[id] {
+		if !seen[h.ID] && !s.pushed[id] && !s.fromPeer[id] {
+			seen[h.ID] = true
 			pushIDs = append(pushIDs, id)
 		}
 	}
 	pullIDs := make([]string, 0, len(needs))
 	for _, n := range needs {
 		id := hex.EncodeToString(n.ID[:])
-		if !s.fromPeer[id] {
+		if !seen[n.ID] && !s.fromPeer[id] {
+			seen[n.ID] = true
 			pullIDs = append(pullIDs, id)
 		}
 	}

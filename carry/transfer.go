@@ -40,7 +40,7 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 	)
 	for len(queue) > 0 || len(waiting) > 0 {
 		// Send while the window allows.
-		for len(queue) > 0 && (inflight == 0 || inflight < window) {
+		for len(queue) > 0 && (len(waiting) == 0 || inflight < window) {
 			id := queue[0]
 			raw, ok := raws[id]
 			if !ok {
