@@ -56,11 +56,11 @@ func startSync(t *testing.T, bin, data, peer string) *syncing {
 	return s
 }
 
-// untilMoving waits until the session transfers events (true), or ends
-// first (false).
-func (s *syncing) untilMoving() bool {
+// untilPhase waits until the session reaches phase (true: "transferring"
+// events, "blobs"), or ends first (false).
+func (s *syncing) untilPhase(phase string) bool {
 	for p := range s.progress {
-		if p.Phase == "transferring" {
+		if p.Phase == phase {
 			return true
 		}
 	}
@@ -113,7 +113,7 @@ func TestKillDuringSync(t *testing.T) {
 			victim = "caravan serve"
 		}
 		switch {
-		case !s.untilMoving():
+		case !s.untilPhase("transferring"):
 			victim = "nothing (the sync ended first)"
 		case victim == "caravan sync":
 			time.Sleep(time.Duration(rng.Intn(250)) * time.Millisecond)
