@@ -271,6 +271,7 @@ func (s *Store) PutBlobPart(ctx context.Context, sum string, offset, total int64
 	if total <= 0 || offset < 0 || offset+int64(len(data)) > total {
 		return 0, false, fmt.Errorf("blob %s: a part at %d of %d bytes does not fit a blob of %d bytes", sum[:12], offset, len(data), total)
 	}
+	var mismatch error
 	err = s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
 		var held int
 		if err := c.QueryRowContext(ctx, `SELECT count(*) FROM blobs WHERE sha256 = ?`, key).Scan(&held); err != nil {
@@ -322,13 +323,20 @@ func (s *Store) PutBlobPart(ctx context.Context, sum string, offset, total int64
 			return err
 		}
 		if got := sha256.Sum256(whole.Bytes()); !bytes.Equal(got[:], key) {
+			// Not an error of the transaction: the parts' removal must
+			// be committed, or the same bad parts would be there to
+			// fail again on every later try.
 			have = 0
-			return fmt.Errorf("blob %s: %w (got %x); the %d bytes were discarded", sum, ErrBlobMismatch, got[:6], whole.Len())
+			mismatch = fmt.Errorf("blob %s: %w (got %x); the %d bytes were discarded", sum, ErrBlobMismatch, got[:6], whole.Len())
+			return nil
 		}
 		err = s.insertBlob(ctx, c, key, http.DetectContentType(whole.Bytes()), whole.Bytes())
 		done = err == nil
 		return err
 	})
+	if err == nil {
+		err = mismatch
+	}
 	return have, done, err
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -44,5 +45,32 @@ func TestVerifyBlobs(t *testing.T) {
 	damage(`UPDATE blob_data SET data = x'00' WHERE sha256 = ? AND offset = 65536`, sum[:])
 	if err := s.VerifyBlobs(ctx); err == nil || !strings.Contains(err.Error(), hex.EncodeToString(sum[:])) {
 		t.Errorf("a damaged blob: %v", err)
+	}
+}
+
+// TestBlobMismatchDiscardsParts: when the last part of a blob arrives and
+// the whole does not match its hash, every part is discarded for good, so
+// an honest sender can then deliver it from the start.
+func TestBlobMismatchDiscardsParts(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	real := []byte(strings.Repeat("the real photo ", 1000))
+	h := sha256.Sum256(real)
+	x := hex.EncodeToString(h[:])
+	forged := append([]byte(nil), real...)
+	forged[len(forged)-1] ^= 1
+	half := int64(len(real) / 2)
+	if have, _, err := s.PutBlobPart(ctx, x, 0, int64(len(real)), forged[:half]); err != nil || have != half {
+		t.Fatalf("first part: %d %v", have, err)
+	}
+	if _, _, err := s.PutBlobPart(ctx, x, half, int64(len(real)), forged[half:]); !errors.Is(err, ErrBlobMismatch) {
+		t.Fatalf("the forged last part: %v, want ErrBlobMismatch", err)
+	}
+	if err := s.VerifyBlobs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	have, done, err := s.PutBlobPart(ctx, x, 0, int64(len(real)), real)
+	if err != nil || !done || have != int64(len(real)) {
+		t.Fatalf("the real blob from the start, after a forged one: %d %v %v", have, done, err)
 	}
 }
