@@ -376,7 +376,12 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	_, existed, _ := s.b.BlobInfo(r.Context(), sum)
 	m, err := s.b.Put(r.Context(), data, typ, pk)
-	if err != nil {
+	var full *store.DiskFullError
+	switch {
+	case errors.As(err, &full):
+		fail(w, http.StatusInsufficientStorage, "%v; free space and retry", full)
+		return
+	case err != nil:
 		fail(w, http.StatusInternalServerError, "storing the blob failed: %v", err)
 		return
 	}

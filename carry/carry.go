@@ -89,6 +89,10 @@ type Options struct {
 	// Blobs, if set, moves attachments after the events of each pass
 	// (see blobs.go). If nil, no blobs move.
 	Blobs Blobs
+	// Now is the node's clock, for the time windows of wants and the time
+	// a pass with a relay without NIP-77 is recorded at. If nil, time.Now.
+	// Timeouts and rates use the elapsed time of the machine's clock.
+	Now func() time.Time
 }
 
 // Progress describes a session.
@@ -209,6 +213,9 @@ func newSession(conn link.Conn, local Local, o Options) *session {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	now := time.Now()
 	return &session{
 		conn: conn, local: local, o: o,
@@ -326,7 +333,7 @@ func (s *session) nip77() bool {
 
 // syncWant reconciles one want and transfers the differences.
 func (s *session) syncWant(ctx context.Context, w policy.Want) error {
-	for _, f := range slices(w.Filter, time.Now()) {
+	for _, f := range slices(w.Filter, s.o.Now()) {
 		items, err := s.local.Items(ctx, f)
 		if err != nil {
 			return fmt.Errorf("list local events: %w", err)
@@ -463,18 +470,23 @@ func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentr
 func (s *session) transfer(ctx context.Context, w policy.Want, haves []negentropy.Item, needs []negentropy.Need) error {
 	sort.Slice(haves, func(i, j int) bool { return haves[i].Time > haves[j].Time })
 	sort.Slice(needs, func(i, j int) bool { return needs[i].About > needs[j].About })
+	// Each id once, whatever the reconciliation said: an id pushed twice
+	// would wait for an answer forever.
+	seen := make(map[[32]byte]bool, len(haves)+len(needs))
 	pushIDs := make([]string, 0, len(haves))
 	s.mu.Lock()
 	for _, h := range haves {
 		id := hex.EncodeToString(h.ID[:])
-		if !s.pushed[id] && !s.fromPeer[id] {
+		if !seen[h.ID] && !s.pushed[id] && !s.fromPeer[id] {
+			seen[h.ID] = true
 			pushIDs = append(pushIDs, id)
 		}
 	}
 	pullIDs := make([]string, 0, len(needs))
 	for _, n := range needs {
 		id := hex.EncodeToString(n.ID[:])
-		if !s.fromPeer[id] {
+		if !seen[n.ID] && !s.fromPeer[id] {
+			seen[n.ID] = true
 			pullIDs = append(pullIDs, id)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -145,4 +146,29 @@ func TestSlicesCoverTheFilterOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzHandshake reads whatever the other end of a byte stream says before
+// a session (a login banner, a shell's greeting, a hostile program): the
+// handshake ends, with a role when a well-formed hello came in time and
+// otherwise with an error that says what was wrong.
+func FuzzHandshake(f *testing.F) {
+	for _, s := range []string{
+		`["CARAVAN-HELLO",{"version":1,"nonce":"00112233445566778899aabbccddeeff"}]`,
+		"Welcome to Ubuntu\n$ \n" + `["CARAVAN-HELLO",{"version":1,"nonce":"ffffffffffffffffffffffffffffffff"}]`,
+		`["CARAVAN-HELLO",{"version":2,"nonce":"00112233445566778899aabbccddeeff"}]`,
+		`["CARAVAN-HELLO",{"version":1,"nonce":"short"}]`, `["CARAVAN-HELLO"]`, "", "\n\n\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		conn := link.Stream(bytes.NewReader(in), io.Discard, nil, 4<<20, "fuzz")
+		_, err := Handshake(context.Background(), conn)
+		switch {
+		case err != nil && err.Error() == "":
+			t.Fatal("an empty error")
+		case err == nil && !bytes.Contains(in, []byte(helloLabel)):
+			t.Fatalf("a role taken without a hello from %q", in)
+		}
+	})
 }

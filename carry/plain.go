@@ -3,7 +3,6 @@ package carry
 import (
 	"context"
 	"encoding/hex"
-	"time"
 
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/nbd-wtf/go-nostr"
@@ -22,7 +21,7 @@ func (s *session) plainWant(ctx context.Context, w policy.Want) error {
 	if s.o.PlainSince != nil {
 		since = s.o.PlainSince(w)
 	}
-	started := time.Now().Unix()
+	started := s.o.Now().Unix()
 	f := w.Filter
 	if since > 0 {
 		t := nostr.Timestamp(since - 600) // overlap: clocks and slow relays

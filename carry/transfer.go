@@ -48,7 +48,7 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 			}
 		}
 		// Send while the window allows.
-		for len(queue) > 0 && (inflight == 0 || inflight < window) && !time.Now().Before(resume) {
+		for len(queue) > 0 && (len(waiting) == 0 || inflight < window) && !time.Now().Before(resume) {
 			id := queue[0]
 			raw, ok := raws[id]
 			if !ok {
@@ -324,10 +324,20 @@ func (s *session) store(ctx context.Context, evs []*nostr.Event, counted bool) e
 		if held {
 			err = nil
 		}
-		if err != nil {
-			if strings.HasPrefix(err.Error(), event.Invalid+":") {
-				return peerErr("sent an invalid event %s: %v", ev.ID, err)
-			}
+		var rej *event.Rejection
+		switch {
+		case err == nil:
+		case errors.Is(err, event.ErrFuture) || errors.Is(err, event.ErrExpired):
+			// Sound but for this node's clock (or the author's): not the
+			// peer's fault, and no reason to drop what else it sends.
+			s.o.Logf("not keeping %s from %s: %v", ev.ID[:12], s.conn, err)
+		case errors.As(err, &rej) && rej.Prefix == event.Invalid:
+			return peerErr("sent an invalid event %s: %v", ev.ID, err)
+		case !errors.As(err, &rej) || rej.Prefix == event.Error:
+			// This node cannot store (a full disk): pulling more would
+			// only waste the link. The next session continues.
+			return fmt.Errorf("storing what the peer sent: %w", err)
+		default:
 			s.o.Logf("not keeping %s from %s: %v", ev.ID[:12], s.conn, err)
 		}
 		if counted {

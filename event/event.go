@@ -41,9 +41,13 @@ const (
 type Rejection struct {
 	Prefix string
 	Msg    string
+	// Err, if set, is the cause, for callers that branch on it
+	// (errors.Is and errors.As see it); it is not part of the text.
+	Err error
 }
 
 func (r *Rejection) Error() string { return r.Prefix + ": " + r.Msg }
+func (r *Rejection) Unwrap() error { return r.Err }
 
 // Reject builds a Rejection with a formatted message.
 func Reject(prefix, format string, args ...any) *Rejection {
@@ -151,14 +155,26 @@ func Check(ev *nostr.Event, l Limits, now time.Time) error {
 	}
 	limit := now.Add(time.Duration(l.MaxFuture)).Unix()
 	if int64(ev.CreatedAt) > limit {
-		return Reject(Invalid, "created_at is %s in the future, more than the %s allowed; check the clock of the device that made it",
+		r := Reject(Invalid, "created_at is %s in the future, more than the %s allowed; check the clock of the device that made it",
 			time.Duration(int64(ev.CreatedAt)-now.Unix())*time.Second, time.Duration(l.MaxFuture))
+		r.Err = ErrFuture
+		return r
 	}
 	if exp, ok := Expiration(ev); ok && exp <= now.Unix() {
-		return Reject(Invalid, "event expired at %s (NIP-40)", time.Unix(exp, 0).UTC().Format(time.RFC3339))
+		r := Reject(Invalid, "event expired at %s (NIP-40)", time.Unix(exp, 0).UTC().Format(time.RFC3339))
+		r.Err = ErrExpired
+		return r
 	}
 	return nil
 }
+
+// ErrFuture and ErrExpired are the causes of Check's rejections that
+// depend on the clock (see Rejection.Err): the event itself may be sound,
+// and another node's clock, or this one's later, may take it.
+var (
+	ErrFuture  = errors.New("created_at is too far ahead of this node's clock")
+	ErrExpired = errors.New("expired by this node's clock")
+)
 
 // Verify checks that the id is the sha256 of the canonical serialization and
 // that the BIP-340 signature (btcec's schnorr) verifies for the pubkey. It

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"syscall"
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/store"
 )
 
 // Error codes of the local API.
@@ -22,6 +24,7 @@ const (
 	CodeNeedPassphrase = "need_passphrase" // a passphrase (or no_passphrase) is required
 	CodeNoIdentity     = "no_identity"     // the node has no identity yet
 	CodeRefused        = "refused"         // the event was refused; Msg has the NIP-01 reason
+	CodeDiskFull       = "disk_full"       // the disk holding the data directory is full
 	CodeInternal       = "internal"        // something failed inside the node
 )
 
@@ -54,8 +57,15 @@ func toAPIError(err error) *Error {
 	if errors.As(err, &ae) {
 		return ae
 	}
-	var rej *event.Rejection
+	var (
+		rej  *event.Rejection
+		full *store.DiskFullError
+	)
 	switch {
+	case errors.As(err, &full):
+		return &Error{Code: CodeDiskFull, Msg: full.Error(), Hint: DiskFullHint}
+	case errors.Is(err, syscall.ENOSPC):
+		return &Error{Code: CodeDiskFull, Msg: err.Error(), Hint: DiskFullHint}
 	case errors.As(err, &rej):
 		return &Error{Code: CodeRefused, Msg: rej.Error()}
 	case errors.Is(err, keys.ErrLocked):
@@ -78,6 +88,9 @@ func toAPIError(err error) *Error {
 	return &Error{Code: CodeInternal, Msg: err.Error()}
 }
 
+// DiskFullHint is the advice given with a full disk.
+const DiskFullHint = "free space on that disk, then try again; everything stored before is kept"
+
 var codeStatus = map[string]int{
 	CodeInvalid:        http.StatusBadRequest,
 	CodeUnauthorized:   http.StatusUnauthorized,
@@ -89,6 +102,7 @@ var codeStatus = map[string]int{
 	CodeNeedPassphrase: http.StatusBadRequest,
 	CodeNoIdentity:     http.StatusConflict,
 	CodeRefused:        http.StatusUnprocessableEntity,
+	CodeDiskFull:       http.StatusInsufficientStorage,
 	CodeInternal:       http.StatusInternalServerError,
 }
 

@@ -58,13 +58,17 @@ type Reconciler struct {
 	client     bool
 
 	lastIn, lastOut uint64
+	// reported holds what a client has already returned in a Result: a
+	// range cut short by the frame limit is examined again in the next
+	// round, and each difference is reported once.
+	reported map[[32]byte]bool
 }
 
 // NewClient is the initiating side: it learns what each side lacks.
 // frameLimit bounds the size of each message it builds (0: no limit; at
 // least 4096 otherwise).
 func NewClient(set *Set, frameLimit int) *Reconciler {
-	return &Reconciler{set: set, frameLimit: frameLimit, client: true}
+	return &Reconciler{set: set, frameLimit: frameLimit, client: true, reported: map[[32]byte]bool{}}
 }
 
 // NewServer is the answering side.
@@ -115,6 +119,7 @@ func (r *Reconciler) Reconcile(msg []byte) (reply []byte, res Result, err error)
 		prevIndex int
 		skipping  bool
 		prevIn    *Bound
+		written   int // items covered by the ranges in full
 	)
 	for rd.len() > 0 {
 		var o []byte
@@ -171,7 +176,8 @@ func (r *Reconciler) Reconcile(msg []byte) (reply []byte, res Result, err error)
 				it := r.set.items[i]
 				if theirs[it.ID] {
 					delete(theirs, it.ID)
-				} else if r.client {
+				} else if r.client && !r.reported[it.ID] {
+					r.reported[it.ID] = true
 					res.Haves = append(res.Haves, it)
 				}
 			}
@@ -181,7 +187,10 @@ func (r *Reconciler) Reconcile(msg []byte) (reply []byte, res Result, err error)
 					about = prevBound.Time
 				}
 				for id := range theirs {
-					res.Needs = append(res.Needs, Need{ID: id, About: about})
+					if !r.reported[id] {
+						r.reported[id] = true
+						res.Needs = append(res.Needs, Need{ID: id, About: about})
+					}
 				}
 				skipping = true
 			} else {
@@ -204,20 +213,28 @@ func (r *Reconciler) Reconcile(msg []byte) (reply []byte, res Result, err error)
 				o = append(o, ids...)
 				full = append(full, o...)
 				o = nil
+				written = upper
 			}
 		default:
 			return nil, res, malformed("unknown range mode %d", mode)
 		}
 		if r.exceeded(len(full) + len(o)) {
-			// Out of room: say what is left as one fingerprint, to be
-			// split in the next round.
-			fp := r.set.Fingerprint(upper, r.set.Size())
-			full = r.writeBound(full, Bound{Time: Infinity})
-			full = putVarint(full, ModeFingerprint)
-			full = append(full, fp[:]...)
+			// Out of room: say what is left, from the end of the last
+			// range written, as one fingerprint to be split in the next
+			// round (this range's output is dropped: it is done again).
+			// A server's id list may have said all there was to say.
+			if written < r.set.Size() || cur.Time != Infinity {
+				fp := r.set.Fingerprint(written, r.set.Size())
+				full = r.writeBound(full, Bound{Time: Infinity})
+				full = putVarint(full, ModeFingerprint)
+				full = append(full, fp[:]...)
+			}
 			break
 		}
 		full = append(full, o...)
+		if len(o) > 0 {
+			written = upper
+		}
 		prevIndex = upper
 		prevBound = cur
 	}

@@ -128,6 +128,59 @@ func TestReconcileFindsExactDifferences(t *testing.T) {
 	}
 }
 
+// TestReconcileAdaptiveFrames reconciles as package carry does: the
+// client's frames double while round trips are quick and the server sizes
+// its frames to the client's messages. Cut-short ranges must not make a
+// side send two ranges ending at infinity (which the other refused as out
+// of order, ending honest syncs), nor report a difference twice (which
+// made a session push and pull the same events again).
+func TestReconcileAdaptiveFrames(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	for trial := range 40 {
+		a, b, wantH, wantN := split(r, r.Intn(500), 300, 3000, 1+r.Intn(10))
+		frame := 16 << 10
+		client := NewClient(NewSet(a), frame)
+		server := NewServer(NewSet(b), 0)
+		haves, needs := map[[32]byte]bool{}, map[[32]byte]bool{}
+		msg := client.Initiate()
+		for round := 0; ; round++ {
+			if round > 1000 {
+				t.Fatalf("trial %d: no convergence", trial)
+			}
+			server.SetFrameLimit(min(max(2*len(msg), 8<<10), 200_000))
+			reply, _, err := server.Reconcile(msg)
+			if err != nil {
+				t.Fatalf("trial %d, round %d: server: %v", trial, round, err)
+			}
+			frame = min(frame*2, 200_000)
+			client.SetFrameLimit(frame)
+			next, res, err := client.Reconcile(reply)
+			if err != nil {
+				t.Fatalf("trial %d, round %d: client: %v", trial, round, err)
+			}
+			for _, h := range res.Haves {
+				if haves[h.ID] {
+					t.Fatalf("trial %d: have %x reported twice", trial, h.ID[:4])
+				}
+				haves[h.ID] = true
+			}
+			for _, n := range res.Needs {
+				if needs[n.ID] {
+					t.Fatalf("trial %d: need %x reported twice", trial, n.ID[:4])
+				}
+				needs[n.ID] = true
+			}
+			if next == nil {
+				break
+			}
+			msg = next
+		}
+		if !sameSet(haves, wantH) || !sameSet(needs, wantN) {
+			t.Fatalf("trial %d: haves %d (want %d), needs %d (want %d)", trial, len(haves), len(wantH), len(needs), len(wantN))
+		}
+	}
+}
+
 func TestFingerprintMatchesDefinition(t *testing.T) {
 	r := rand.New(rand.NewSource(2))
 	items := randItems(r, 200, 50)

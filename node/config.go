@@ -88,10 +88,16 @@ func LoadConfig(dir string) (Config, error) {
 	if err != nil {
 		return c, err
 	}
+	return parseConfig(b, path)
+}
+
+// parseConfig reads the content of the config file at path.
+func parseConfig(b []byte, path string) (Config, error) {
+	var c Config
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
-		return c, fmt.Errorf("%s: %v (fix or remove the file; every field is optional)", path, err)
+		return Config{}, fmt.Errorf("%s: %v (fix or remove the file; every field is optional)", path, err)
 	}
 	return c, nil
 }

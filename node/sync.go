@@ -125,9 +125,10 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 		FrameBytes: n.Config.Relay.NegFrameBytes,
 		Progress:   progress,
 		Logf:       n.logf,
-		PlainSince: func(w policy.Want) int64 { return n.peers.since(name, wantKey(w)) },
+		PlainSince: func(w policy.Want) int64 { return n.plainSince(name, w) },
 		Synced:     func(w policy.Want, at int64) { n.peers.setSince(name, wantKey(w), at) },
 		Blobs:      blobs,
+		Now:        n.now,
 		Accepted: func(id string) {
 			n.carried(id)
 			held.add(id)
@@ -146,6 +147,19 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 	n.peers.finished(name, kind, p, err)
 	n.emit(Activity{Type: "peers"})
 	return p, err
+}
+
+// plainSince is where the next pass of a want with a relay without
+// NIP-77 starts: after the last one, unless that one was recorded at a
+// time still to come, when the clock ran ahead and has been set back
+// since. Starting from there would skip, until the clock catches up,
+// everything written meanwhile; a whole pass starts from the newest.
+func (n *Node) plainSince(peer string, w policy.Want) int64 {
+	at := n.peers.since(peer, wantKey(w))
+	if at > n.now().Unix() {
+		return 0
+	}
+	return at
 }
 
 func wantKey(w policy.Want) string {

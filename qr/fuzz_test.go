@@ -3,6 +3,7 @@ package qr
 import (
 	"bytes"
 	"errors"
+	"image"
 	"testing"
 
 	"github.com/caravan-mesh/caravan/keys"
@@ -92,4 +93,40 @@ func equalStrings(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// FuzzReadImage reads pictures from outside (a photo of a screen, an
+// upload): a picture is read or refused as not an image or as holding no
+// code, never taking memory for more pixels than the limit; and any text
+// read, drawn again as a code, reads back the same.
+func FuzzReadImage(f *testing.F) {
+	card, _ := PNG(ContactText(keys.PublicKey(aigerim.Public), nil))
+	f.Add(card)
+	f.Add(card[:len(card)/2])
+	blank, _ := PNG("")
+	f.Add(blank)
+	f.Add([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x7f\xff\xff\xff\x7f\xff\xff\xff\x08\x02\x00\x00\x00"))
+	f.Add([]byte("\xff\xd8\xff\xe0"))
+	f.Add([]byte("GIF89a"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil && cfg.Width*cfg.Height > 1<<18 && cfg.Width*cfg.Height <= maxPixels {
+			// A large picture within the limit takes seconds to search
+			// for a code, and is read by the same code as a small one.
+			return
+		}
+		text, err := ReadImage(data)
+		if err != nil {
+			if !errors.Is(err, ErrNotImage) && !errors.Is(err, ErrNoCode) {
+				t.Fatalf("refused with %v, neither ErrNotImage nor ErrNoCode", err)
+			}
+			return
+		}
+		png, err := PNG(text)
+		if err != nil {
+			return // read from a code larger than the ones this program draws
+		}
+		if again, err := ReadImage(png); err != nil || again != text {
+			t.Fatalf("%q drawn again reads as %q (%v)", text, again, err)
+		}
+	})
 }

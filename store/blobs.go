@@ -271,6 +271,7 @@ func (s *Store) PutBlobPart(ctx context.Context, sum string, offset, total int64
 	if total <= 0 || offset < 0 || offset+int64(len(data)) > total {
 		return 0, false, fmt.Errorf("blob %s: a part at %d of %d bytes does not fit a blob of %d bytes", sum[:12], offset, len(data), total)
 	}
+	var mismatch error
 	err = s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
 		var held int
 		if err := c.QueryRowContext(ctx, `SELECT count(*) FROM blobs WHERE sha256 = ?`, key).Scan(&held); err != nil {
@@ -322,13 +323,20 @@ func (s *Store) PutBlobPart(ctx context.Context, sum string, offset, total int64
 			return err
 		}
 		if got := sha256.Sum256(whole.Bytes()); !bytes.Equal(got[:], key) {
+			// Not an error of the transaction: the parts' removal must
+			// be committed, or the same bad parts would be there to
+			// fail again on every later try.
 			have = 0
-			return fmt.Errorf("blob %s: %w (got %x); the %d bytes were discarded", sum, ErrBlobMismatch, got[:6], whole.Len())
+			mismatch = fmt.Errorf("blob %s: %w (got %x); the %d bytes were discarded", sum, ErrBlobMismatch, got[:6], whole.Len())
+			return nil
 		}
 		err = s.insertBlob(ctx, c, key, http.DetectContentType(whole.Bytes()), whole.Bytes())
 		done = err == nil
 		return err
 	})
+	if err == nil {
+		err = mismatch
+	}
 	return have, done, err
 }
 
@@ -390,4 +398,62 @@ func (s *Store) BlobBytes(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.read.QueryRowContext(ctx, `SELECT coalesce(sum(size), 0) FROM blobs`).Scan(&n)
 	return n, err
+}
+
+// VerifyBlobs reads every held blob and checks that its bytes have its
+// size and sha256, and that the parts of every blob still arriving run
+// from offset 0 without a gap, as resuming needs. It returns an error
+// naming the first blob that fails, nil when all are sound.
+func (s *Store) VerifyBlobs(ctx context.Context) error {
+	rows, err := s.read.QueryContext(ctx, `SELECT sha256, size FROM blobs`)
+	if err != nil {
+		return err
+	}
+	type held struct {
+		key  []byte
+		size int64
+	}
+	var all []held
+	for rows.Next() {
+		var h held
+		if err := rows.Scan(&h.key, &h.size); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, h := range all {
+		sum := hex.EncodeToString(h.key)
+		data, err := s.BlobRange(ctx, sum, 0, h.size+1)
+		if err != nil {
+			return err
+		}
+		if got := sha256.Sum256(data); int64(len(data)) != h.size || !bytes.Equal(got[:], h.key) {
+			return fmt.Errorf("blob %s: %d bytes with sha256 %x, recorded as %d bytes", sum, len(data), got[:6], h.size)
+		}
+	}
+	rows, err = s.read.QueryContext(ctx, `
+SELECT sha256, sum(length(data)), max(offset + length(data)), min(offset), min(total), max(total)
+FROM blob_parts GROUP BY sha256`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			key                             []byte
+			have, end, first, total, total2 int64
+		)
+		if err := rows.Scan(&key, &have, &end, &first, &total, &total2); err != nil {
+			return err
+		}
+		if first != 0 || have != end || end > total || total != total2 {
+			return fmt.Errorf("blob %x arriving: parts from %d hold %d bytes up to %d of %d (or %d)", key, first, have, end, total, total2)
+		}
+	}
+	return rows.Err()
 }

@@ -40,6 +40,18 @@ var ErrUnvalidated = errors.New("unvalidated event")
 // ErrClosed is returned by calls made after Close.
 var ErrClosed = errors.New("store is closed")
 
+// A DiskFullError is a write that failed because the disk holding the
+// store has no space left. Nothing of the failed transaction was stored;
+// what was stored before is intact, and writes succeed again once there
+// is space, without reopening the store.
+type DiskFullError struct {
+	Dir string // the directory holding the database
+	Err error  // what SQLite or the system said
+}
+
+func (e *DiskFullError) Error() string { return "the disk holding " + e.Dir + " is full" }
+func (e *DiskFullError) Unwrap() error { return e.Err }
+
 // Outcome says what Save did with one event.
 type Outcome int
 
@@ -97,8 +109,10 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the store at path, a SQLite file, and
-// brings its schema up to date.
-func Open(path string, opts Options) (*Store, error) {
+// brings its schema up to date. On a full disk it fails with a
+// DiskFullError.
+func Open(path string, opts Options) (s *Store, err error) {
+	defer func() { err = diskFull(path, err) }()
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -138,7 +152,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	read.SetMaxOpenConns(opts.Readers)
 	read.SetMaxIdleConns(opts.Readers)
-	s := &Store{
+	s = &Store{
 		path:  path,
 		now:   opts.Now,
 		max:   opts.MaxBatch,
@@ -284,17 +298,31 @@ func (s *Store) RawMany(ctx context.Context, ids []string) (map[string][]byte, e
 // versions), keyed by hex id.
 func (s *Store) Has(ctx context.Context, ids []string) (map[string]bool, error) {
 	have := make(map[string]bool, len(ids))
+	var keys []any
 	for _, id := range ids {
-		b, err := hex.DecodeString(id)
-		if err != nil || len(b) != 32 {
-			continue
+		if b, err := hex.DecodeString(id); err == nil && len(b) == 32 {
+			keys = append(keys, b)
 		}
-		var one int
-		err = s.read.QueryRowContext(ctx,
-			`SELECT 1 FROM events WHERE id = ? UNION ALL SELECT 1 FROM versions WHERE id = ? LIMIT 1`, b, b).Scan(&one)
-		if err == nil {
-			have[id] = true
-		} else if !errors.Is(err, sql.ErrNoRows) {
+	}
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), MaxFilterValues)]
+		keys = keys[len(chunk):]
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
+		rows, err := s.read.QueryContext(ctx, `SELECT id FROM events WHERE id IN (`+marks+`)
+			UNION ALL SELECT id FROM versions WHERE id IN (`+marks+`)`, append(append([]any{}, chunk...), chunk...)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id []byte
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			have[hex.EncodeToString(id)] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -412,5 +413,25 @@ func TestSaveRefusesUnvalidated(t *testing.T) {
 	ev.ID = "not hex"
 	if _, err := s.Save(context.Background(), ev); !errors.Is(err, ErrUnvalidated) {
 		t.Fatalf("got %v, want ErrUnvalidated", err)
+	}
+}
+
+// TestCloseLeavesOneFile: a closed store is its database file alone (the
+// write-ahead log folded in and removed), so it can be copied or carried;
+// a connection left open would keep the log, and the files, open.
+func TestCloseLeavesOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	save(t, s, alice.Event(1, t0.Unix(), "kept"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(path + suffix); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is still there after Close (%v)", filepath.Base(path+suffix), err)
+		}
 	}
 }

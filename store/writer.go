@@ -6,11 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/nbd-wtf/go-nostr"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // A saveReq is one caller's batch waiting for the writer.
@@ -62,7 +66,7 @@ func newWriter(s *Store) (*writer, error) {
 		for name, q := range set {
 			st, err := conn.PrepareContext(context.Background(), q)
 			if err != nil {
-				conn.Close()
+				w.close()
 				return nil, fmt.Errorf("prepare %s: %w", name, err)
 			}
 			w.st[name] = st
@@ -73,7 +77,7 @@ func newWriter(s *Store) (*writer, error) {
 
 func (w *writer) run() {
 	defer close(w.s.done)
-	defer w.conn.Close()
+	defer w.close()
 	for {
 		var first *saveReq
 		select {
@@ -103,6 +107,15 @@ func (w *writer) run() {
 		}
 		w.commit(batch)
 	}
+}
+
+// close releases the statements and then the connection: SQLite keeps a
+// connection with live statements, and its files, open after Close.
+func (w *writer) close() {
+	for _, st := range w.st {
+		st.Close()
+	}
+	w.conn.Close()
 }
 
 // commit runs a batch of requests in one transaction and answers each.
@@ -145,12 +158,27 @@ func (w *writer) commit(batch []*saveReq) {
 		}
 		return nil
 	})
+	err = diskFull(w.s.path, err)
 	for _, r := range batch {
 		if err != nil {
 			r.out, r.evicted = nil, nil
 		}
 		r.done <- err
 	}
+}
+
+// diskFull returns err as a DiskFullError when it is SQLite or the system
+// saying that the disk holding the database at path is full. SQLite says
+// it with SQLITE_FULL when writing pages, and with an I/O error when it
+// cannot grow the shared-memory file of the write-ahead log (which it
+// does when opening).
+func diskFull(path string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_FULL || se.Code() == sqlite3.SQLITE_IOERR_SHMSIZE) ||
+		errors.Is(err, syscall.ENOSPC) {
+		return &DiskFullError{Dir: filepath.Dir(path), Err: err}
+	}
+	return err
 }
 
 func (w *writer) tx(ctx context.Context, f func() error) error {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/store"
 )
 
 func main() {
@@ -107,11 +108,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "caravan: error: %s\n", err)
 	var h *hinted
 	var ae *localapi.Error
+	var full *store.DiskFullError
 	switch {
 	case errors.As(err, &h):
 		fmt.Fprintf(stderr, "caravan: hint: %s\n", h.hint)
 	case errors.As(err, &ae) && ae.Hint != "":
 		fmt.Fprintf(stderr, "caravan: hint: %s\n", ae.Hint)
+	case errors.As(err, &full):
+		fmt.Fprintf(stderr, "caravan: hint: %s\n", localapi.DiskFullHint)
 	}
 	return 1
 }

@@ -81,16 +81,10 @@ func (n *netns) cleanup() {
 // is cut mid-transfer and restored; the LAN goes down and comes back; all
 // three converge. All traffic, mDNS included, stays inside the namespaces.
 func TestThreeHosts(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and creates network namespaces")
-	}
 	if os.Geteuid() != 0 {
 		t.Skip("creating network namespaces needs root; .ci/run runs as root")
 	}
-	bin, err := buildCaravan()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := caravanBinary(t)
 	tag := fmt.Sprintf("cv%d", os.Getpid()%100000)
 	ns := &netns{t: t}
 	defer ns.cleanup()

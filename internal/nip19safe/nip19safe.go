@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip19"
 )
 
@@ -32,6 +33,11 @@ func Decode(s string) (prefix string, value any, err error) {
 		}
 	}()
 	prefix, value, err = nip19.Decode(strings.ToLower(s))
+	if ep, ok := value.(nostr.EntityPointer); ok && err != nil && prefix == "naddr" && ep.Identifier == "" && ep.PublicKey != "" && ep.Kind != 0 {
+		// go-nostr refuses an naddr with an empty identifier, which
+		// NIP-19 allows (an empty d tag) and which it encodes itself.
+		return prefix, ep, nil
+	}
 	if err != nil {
 		return prefix, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}

@@ -25,6 +25,26 @@ func TestShortNaddrKindDoesNotPanic(t *testing.T) {
 	}
 }
 
+// TestNaddrEmptyIdentifier: NIP-19 allows an naddr with an empty
+// identifier (a d tag ""); go-nostr encodes one but refuses to decode it.
+func TestNaddrEmptyIdentifier(t *testing.T) {
+	pk := strings.Repeat("ab", 32)
+	s, err := nip19.EncodeEntity(pk, 30023, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix, v, err := Decode(s)
+	if err != nil || prefix != "naddr" {
+		t.Fatalf("%s: %v", s, err)
+	}
+	if p := v.(nostr.EntityPointer); p.PublicKey != pk || p.Kind != 30023 || p.Identifier != "" {
+		t.Fatalf("decoded as %+v", p)
+	}
+	if _, _, err := Decode("naddr1qqqqygqkf8287yy6n5ha37fcjkgvfr78j7fa97dwu0a0wmjg7a632u8wtvpsgqqqw4rsjxglgf"[:20]); err == nil {
+		t.Fatal("a cut naddr decoded")
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	pk := strings.Repeat("ab", 32)
 	npub, _ := nip19.EncodePublicKey(pk)
@@ -32,7 +52,8 @@ func FuzzDecode(f *testing.F) {
 	nevent, _ := nip19.EncodeEvent(pk, []string{"ws://10.0.0.1"}, pk)
 	naddr, _ := nip19.EncodeEntity(pk, 30023, "report", nil)
 	note, _ := nip19.EncodeNote(pk)
-	for _, s := range []string{npub, nprofile, nevent, naddr, note, "nostr:" + npub, "npub1", "naddr1qqqq"} {
+	emptyD, _ := nip19.EncodeEntity(pk, 0, "", nil)
+	for _, s := range []string{npub, nprofile, nevent, naddr, emptyD, note, "nostr:" + npub, "npub1", "naddr1qqqq"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -50,6 +71,9 @@ func FuzzDecode(f *testing.F) {
 		case "nprofile":
 			p := v.(nostr.ProfilePointer)
 			again, _ = nip19.EncodeProfile(p.PublicKey, p.Relays)
+		case "naddr":
+			p := v.(nostr.EntityPointer)
+			again, _ = nip19.EncodeEntity(p.PublicKey, p.Kind, p.Identifier, p.Relays)
 		default:
 			return
 		}
@@ -60,7 +84,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil || p2 != prefix {
 			t.Fatalf("%s re-encoded as %s does not decode: %v", s, again, err)
 		}
-		if prefix != "nprofile" && v2 != v {
+		if prefix != "nprofile" && prefix != "naddr" && v2 != v {
 			t.Fatalf("round trip changed %v to %v", v, v2)
 		}
 	})

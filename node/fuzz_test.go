@@ -1,0 +1,127 @@
+package node
+
+import (
+	"encoding/json"
+	"net"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/hashicorp/mdns"
+	"github.com/nbd-wtf/go-nostr/nip19"
+)
+
+// FuzzParseConfig: whatever config.json holds, it is read or refused
+// with a message naming the file and what to do; a configuration read
+// writes back to JSON that reads as the same configuration.
+func FuzzParseConfig(f *testing.F) {
+	for _, s := range []string{
+		`{}`, ``, `null`, `{"listen": "0.0.0.0:7447", "lan": false}`,
+		`{"events": {"max_event_bytes": 262144, "max_future": "15m", "max_tags": 2000}}`,
+		`{"relay": {"max_message_bytes": 524288, "write_timeout": "30s", "events_per_second": 0.5}}`,
+		`{"policy": {"follow_hops": 1, "wraps": {"events": 10, "bytes": 1000}, "stranger_window": "168h"}}`,
+		`{"events": {"max_future": "soon"}}`, `{"unknown": 1}`, `{"name": "café"} trailing`,
+		`{"proxy": "socks5://127.0.0.1:9050", "media_url": "https://media.example.org"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := parseConfig(b, "/data/config.json")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "/data/config.json: ") || !strings.Contains(err.Error(), "fix or remove the file") {
+				t.Fatalf("the error does not say which file and what to do: %v", err)
+			}
+			return
+		}
+		again, err := json.Marshal(c)
+		if err != nil {
+			t.Fatalf("a configuration read does not write back: %v", err)
+		}
+		c2, err := parseConfig(again, "/data/config.json")
+		if err != nil || !reflect.DeepEqual(c, c2) {
+			t.Fatalf("read %+v, wrote %s, read back %+v (%v)", c, again, c2, err)
+		}
+		c.WithDefaults() // must not panic on any values read
+	})
+}
+
+// FuzzCheckPeerURL: a peer address typed or pasted in is refused with a
+// message, or accepted in a normal form that is accepted again as is.
+func FuzzCheckPeerURL(f *testing.F) {
+	for _, s := range []string{
+		"ws://192.168.1.20:7447", "wss://relay.example.org/", " ws://[::1]:7447 ", "ws://abc.onion:80/path",
+		"http://example.org", "ws://user:pw@host", "ws://", "ws:///x", "wss://host:99999", "ws://%zz",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := CheckPeerURL(s)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("an empty error")
+			}
+			return
+		}
+		if !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://") {
+			t.Fatalf("%q accepted as %q", s, u)
+		}
+		if v, err := CheckPeerURL(u); err != nil || v != u {
+			t.Fatalf("%q accepted as %q, which reads as %q (%v)", s, u, v, err)
+		}
+	})
+}
+
+// FuzzParseReportAddress: a report's address (an naddr, with or without
+// nostr:, or kind:pubkey:d) from a link or a message is read or refused,
+// and what is read names a pubkey in hex that encodes back to an naddr
+// reading the same.
+func FuzzParseReportAddress(f *testing.F) {
+	k := evtest.NewKey("a reporter")
+	naddr, _ := nip19.EncodeEntity(k.Public, KindReport, "almaty-0105", nil)
+	for _, s := range []string{
+		naddr, "nostr:" + naddr, "30023:" + k.Public + ":almaty-0105", "30023:" + k.Public + ":",
+		"30023:xyz:d", "naddr1", "npub1" + strings.Repeat("q", 58), "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		pk, d, err := ParseReportAddress(s)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("an empty error")
+			}
+			return
+		}
+		if len(pk) != 64 || strings.Trim(pk, "0123456789abcdef") != "" {
+			t.Fatalf("%q read as pubkey %q", s, pk)
+		}
+		again, err := nip19.EncodeEntity(pk, KindReport, d, nil)
+		if err != nil {
+			t.Fatalf("%q read as %s/%q, which does not encode: %v", s, pk, d, err)
+		}
+		if pk2, d2, err := ParseReportAddress(again); err != nil || pk2 != pk || d2 != d {
+			t.Fatalf("%q read as %s/%q, encoded as %s, read back as %s/%q (%v)", s, pk, d, again, pk2, d2, err)
+		}
+	})
+}
+
+// FuzzLANPeer: an mDNS answer from anyone on the local network gives a
+// peer address only when it names another node with a usable IPv4
+// address and port, and that address is one a sync can dial.
+func FuzzLANPeer(f *testing.F) {
+	f.Add("a1b2", "id=ffee", "v=1", []byte{192, 168, 1, 20}, 7447)
+	f.Add("a1b2", "id=a1b2", "", []byte{10, 0, 0, 1}, 7447)
+	f.Add("a1b2", "id=", "id=zz", []byte{1, 2, 3}, 0)
+	f.Add("", "id=\x00:/", "x", []byte{0, 0, 0, 0}, -1)
+	f.Fuzz(func(t *testing.T, self, txt1, txt2 string, ip []byte, port int) {
+		e := &mdns.ServiceEntry{InfoFields: []string{txt1, txt2}, AddrV4: net.IP(ip), Port: port}
+		u, ok := lanPeer(self, e)
+		if !ok {
+			return
+		}
+		if v, err := CheckPeerURL(u); err != nil || v != u {
+			t.Fatalf("LAN peer %q is not a peer address (%q, %v)", u, v, err)
+		}
+	})
+}
