@@ -96,7 +96,7 @@ func (n *Node) runLAN(ctx context.Context, port int, out chan<- map[string]bool)
 			close(entries)
 		}()
 		for e := range entries {
-			if u, ok := lanPeer(id, e); ok {
+			if u, ok := lanPeer(id, e.InfoFields, e.AddrV4, e.Port); ok {
 				seen[u] = time.Now()
 			}
 		}
@@ -128,21 +128,22 @@ func (n *Node) runLAN(ctx context.Context, port int, out chan<- map[string]bool)
 	}
 }
 
-// lanPeer reads an mDNS answer from the network: the address of a node
-// to connect to, unless it is this node (id) or the other node is the one
-// to connect (the larger id connects).
-func lanPeer(id string, e *mdns.ServiceEntry) (string, bool) {
+// lanPeer reads an answer from the local network (its TXT fields, IPv4
+// address and port): the address of a node to connect to, unless it is
+// this node (id) or the other node is the one to connect (the larger id
+// connects).
+func lanPeer(id string, txt []string, addr net.IP, port int) (string, bool) {
 	peer := ""
-	for _, f := range e.InfoFields {
+	for _, f := range txt {
 		if v, ok := strings.CutPrefix(f, "id="); ok {
 			peer = v
 		}
 	}
-	ip := e.AddrV4.To4()
-	if peer == "" || peer == id || ip == nil || id > peer || e.Port <= 0 || e.Port > 65535 {
+	ip := addr.To4()
+	if peer == "" || peer == id || ip == nil || id > peer || port <= 0 || port > 65535 {
 		return "", false
 	}
-	return "ws://" + net.JoinHostPort(ip.String(), strconv.Itoa(e.Port)), true
+	return "ws://" + net.JoinHostPort(ip.String(), strconv.Itoa(port)), true
 }
 
 func sortStrings(s []string) []string {
