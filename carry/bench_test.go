@@ -276,12 +276,12 @@ func naiveExchange(b *testing.B, x, y *node.Node) (int64, time.Duration) {
 			b.Error(err)
 			return
 		}
-		mine := make(map[string]bool, len(items))
+		mine := make(map[string]bool, items.Size())
 		done := make(chan int64)
 		go func() {
 			w := bufio.NewWriter(c)
 			var n int64
-			for _, it := range items {
+			for it := range items.All() {
 				id := hex.EncodeToString(it.ID[:])
 				mine[id] = true
 				k, _ := fmt.Fprintf(w, "\"%s\",", id)

@@ -34,9 +34,11 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/link"
 	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/policy"
@@ -45,8 +47,8 @@ import (
 
 // Local is what a session needs from the node.
 type Local interface {
-	// Items lists (created_at, id) of stored events matching f.
-	Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error)
+	// Items returns (created_at, id) of the stored events matching f.
+	Items(ctx context.Context, f nostr.Filter) (*negentropy.Set, error)
 	// Raw returns stored events by hex id, as JSON; missing ones are left
 	// out.
 	Raw(ctx context.Context, ids []string) (map[string][]byte, error)
@@ -134,6 +136,13 @@ var ErrHeld = errors.New("already held")
 
 // ErrPeer wraps misbehaviour of the peer.
 var ErrPeer = errors.New("peer misbehaved")
+
+// errBusy means the peer refused a reconciliation for now (NEG-ERR
+// "rate-limited:"): it is busy with others. It is tried busyTries times in
+// all, over about a minute.
+var errBusy = errors.New("the peer is busy")
+
+const busyTries = 8
 
 // ErrNoNIP77 means the peer does not speak NIP-77.
 var ErrNoNIP77 = errors.New("the peer does not support NIP-77 reconciliation")
@@ -331,7 +340,24 @@ func (s *session) syncWant(ctx context.Context, w policy.Want) error {
 		if err != nil {
 			return fmt.Errorf("list local events: %w", err)
 		}
-		haves, needs, err := s.reconcile(ctx, f, items)
+		var (
+			haves []negentropy.Item
+			needs []negentropy.Need
+		)
+		for try := 1; ; try++ {
+			haves, needs, err = s.reconcile(ctx, f, items)
+			if !errors.Is(err, errBusy) || try == busyTries {
+				break
+			}
+			// The peer is reconciling with others: wait our turn.
+			wait := min(time.Second<<(try-1), 15*time.Second)
+			s.o.Logf("%s: %v; reconciling %s again in %s", s.conn, err, w.Class, wait)
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -386,12 +412,12 @@ func slices(f nostr.Filter, now time.Time) []nostr.Filter {
 }
 
 // reconcile runs the NIP-77 exchange for one filter.
-func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentropy.Item) ([]negentropy.Item, []negentropy.Need, error) {
+func (s *session) reconcile(ctx context.Context, f nostr.Filter, items *negentropy.Set) ([]negentropy.Item, []negentropy.Need, error) {
 	// Frames start small and double while round trips stay quick, so a
 	// slow link is never clogged by one huge message and a fast one soon
 	// uses big frames (few round trips).
 	frame := min(16<<10, s.o.FrameBytes)
-	rec := negentropy.NewClient(negentropy.NewSet(items), frame)
+	rec := negentropy.NewClient(items, frame)
 	id, ch, done := s.register(s.negs, s.newID("neg"), 4)
 	defer done()
 	fj, _ := f.MarshalJSON()
@@ -421,6 +447,9 @@ func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentr
 		switch in.label {
 		case "NEG-ERR":
 			reason := str(in.parts, 2)
+			if strings.HasPrefix(reason, event.RateLimited+":") {
+				return nil, nil, fmt.Errorf("%w: %s", errBusy, reason)
+			}
 			return nil, nil, fmt.Errorf("the peer refused to reconcile: %s", reason)
 		case "NOTICE", "CLOSED":
 			return nil, nil, fmt.Errorf("%w (it answered %s)", ErrNoNIP77, in.label)
@@ -445,7 +474,7 @@ func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentr
 		rounds++
 		// Each round narrows the ranges; a peer that keeps answering with
 		// new ranges forever, or claims more ids than exist, is stopped.
-		if len(haves)+len(needs) > 4*len(items)+5_000_000 || rounds > maxRounds {
+		if len(haves)+len(needs) > 4*items.Size()+5_000_000 || rounds > maxRounds {
 			return nil, nil, peerErr("reconciliation does not converge after %d rounds", rounds)
 		}
 		if next == nil {

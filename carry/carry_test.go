@@ -71,9 +71,9 @@ func ids(t testing.TB, n *node.Node) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = hex.EncodeToString(it.ID[:])
+	var out []string
+	for it := range items.All() {
+		out = append(out, hex.EncodeToString(it.ID[:]))
 	}
 	sort.Strings(out)
 	return out
@@ -131,8 +131,11 @@ func TestStreamSyncConverges(t *testing.T) {
 	if len(ia) != len(ib)+1 {
 		t.Fatalf("a holds %d events, b %d; want b = a - 1 (the draft)", len(ia), len(ib))
 	}
-	drafts, _ := b.Store.Items(context.Background(), nostr.Filter{Kinds: []int{30024}})
-	if len(drafts) != 0 {
+	drafts, err := b.Store.Items(context.Background(), nostr.Filter{Kinds: []int{30024}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if drafts.Size() != 0 {
 		t.Fatal("a's draft reached b")
 	}
 	if d := a.Counts().Duplicates.Load() + b.Counts().Duplicates.Load(); d != 0 {
@@ -258,6 +261,13 @@ func localOf(n *node.Node) carry.Local { return node.Local(n) }
 // the given trick when asked for events.
 func fakePeer(t *testing.T, evs []*nostr.Event, trick func(send func(v ...any), sub string, asked []string)) link.Conn {
 	t.Helper()
+	return busyPeer(t, evs, 0, trick)
+}
+
+// busyPeer is fakePeer, but refuses the first busy NEG-OPENs as a busy
+// relay does.
+func busyPeer(t *testing.T, evs []*nostr.Event, busy int, trick func(send func(v ...any), sub string, asked []string)) link.Conn {
+	t.Helper()
 	ca, cb := pipe()
 	peer := stream(cb, "fake")
 	go func() {
@@ -284,6 +294,11 @@ func fakePeer(t *testing.T, evs []*nostr.Event, trick func(send func(v ...any), 
 			}
 			switch label {
 			case "NEG-OPEN", "NEG-MSG":
+				if label == "NEG-OPEN" && busy > 0 {
+					busy--
+					send("NEG-ERR", sub, "rate-limited: the node is busy reconciling with other peers; try again in a few seconds")
+					continue
+				}
 				var h string
 				json.Unmarshal(parts[len(parts)-1], &h)
 				msg, _ := hex.DecodeString(h)
@@ -336,6 +351,32 @@ func TestHostilePeers(t *testing.T) {
 				t.Fatalf("something entered the store: %d -> %d events", len(before), len(after))
 			}
 		})
+	}
+}
+
+// A peer busy reconciling with others says so ("rate-limited:"); the
+// session waits and tries again rather than failing.
+func TestBusyPeerIsTriedAgain(t *testing.T) {
+	k := evtest.NewKey("k")
+	now := time.Now().Unix()
+	offered := []*nostr.Event{k.Event(1, now, "one"), k.Event(1, now-1, "two")}
+	byID := map[string]*nostr.Event{offered[0].ID: offered[0], offered[1].ID: offered[1]}
+	a := newNode(t, "a")
+	conn := busyPeer(t, offered, 1, func(send func(v ...any), sub string, asked []string) {
+		for _, id := range asked {
+			send("EVENT", sub, byID[id])
+		}
+		send("EOSE", sub)
+	})
+	f := nostr.Filter{Authors: []string{k.Public}, Kinds: []int{1}}
+	p, err := carry.Run(context.Background(), conn, localOf(a), carry.Options{
+		Wants: []policy.Want{{Class: policy.Stranger, Filter: f, Pull: true}},
+		// Shorter than the pause before trying again: the pause is ours,
+		// not the peer's silence.
+		Stall: 900 * time.Millisecond,
+	})
+	if err != nil || p.Received != 2 {
+		t.Fatalf("session: %+v, %v", p, err)
 	}
 }
 

@@ -24,7 +24,7 @@ type memLocal struct {
 	evs map[string]*nostr.Event
 }
 
-func (m *memLocal) Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error) {
+func (m *memLocal) Items(ctx context.Context, f nostr.Filter) (*negentropy.Set, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []negentropy.Item
@@ -32,7 +32,7 @@ func (m *memLocal) Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item
 		b, _ := hex.DecodeString(id)
 		out = append(out, negentropy.Item{Time: uint64(ev.CreatedAt), ID: [32]byte(b)})
 	}
-	return out, nil
+	return negentropy.NewSet(out), nil
 }
 
 func (m *memLocal) Raw(ctx context.Context, ids []string) (map[string][]byte, error) {

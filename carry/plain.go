@@ -61,7 +61,7 @@ func (s *session) plainWant(ctx context.Context, w policy.Want) error {
 			return err
 		}
 		var ids []string
-		for _, it := range items {
+		for it := range items.All() {
 			id := hex.EncodeToString(it.ID[:])
 			if !theirs[id] && !s.isPushed(id) {
 				ids = append(ids, id)

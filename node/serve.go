@@ -275,7 +275,7 @@ func (b relayBackend) Query(ctx context.Context, f nostr.Filter, max int) ([]sto
 
 func (b relayBackend) Subscribe(fn func(*nostr.Event, []byte)) func() { return b.n.Subscribe(fn) }
 
-func (b relayBackend) Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error) {
+func (b relayBackend) Items(ctx context.Context, f nostr.Filter) (*negentropy.Set, error) {
 	return b.n.Store.Items(ctx, f)
 }
 

@@ -23,7 +23,7 @@ type local struct{ n *Node }
 // Local is the node as a sync session sees it.
 func Local(n *Node) carry.Local { return local{n} }
 
-func (l local) Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error) {
+func (l local) Items(ctx context.Context, f nostr.Filter) (*negentropy.Set, error) {
 	return l.n.Store.Items(ctx, f)
 }
 

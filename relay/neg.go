@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -70,7 +71,7 @@ func (c *Conn) negOpen(m *Message) {
 	c.mu.Unlock()
 
 	c.Go(func() {
-		items, err := c.negItems(m.Filters[0])
+		set, err := c.negItems(m.Filters[0])
 		if err != nil {
 			c.dropNeg(m.SubID, s)
 			c.out.pushWait(c.ctx, mustJSON([]any{"NEG-ERR", m.SubID, event.Reason(err)}), urgent)
@@ -81,35 +82,46 @@ func (c *Conn) negOpen(m *Message) {
 			s.mu.Unlock()
 			return
 		}
-		s.items = len(items)
-		c.r.negHeld.Add(int64(len(items)))
-		s.rec = negentropy.NewServer(negentropy.NewSet(items), c.r.lim.NegFrameBytes)
+		s.items = set.Size()
+		c.r.negHeld.Add(int64(set.Size()))
+		s.rec = negentropy.NewServer(set, c.r.lim.NegFrameBytes)
 		s.mu.Unlock()
 		c.negReply(m.SubID, s, m.Neg)
 	})
 }
 
-// negItems loads the relay's set for a filter, within the limits.
-func (c *Conn) negItems(f nostr.Filter) ([]negentropy.Item, error) {
+// negItems loads the relay's set for a filter, within the limits. Sets
+// are listed one at a time, in a slot of their own (so reconciliations
+// never hold up REQs): a client that finds the node busy listing for
+// another is told "rate-limited:" within QueryTimeout, and may try again.
+func (c *Conn) negItems(f nostr.Filter) (*negentropy.Set, error) {
+	busy := event.Reject(event.RateLimited, "the node is busy reconciling with other peers; try again in a few seconds")
 	if held := c.r.negHeld.Load(); held >= int64(c.r.lim.NegItemsTotal) {
-		return nil, event.Reject(event.Blocked, "the node is reconciling too many events with other peers; try again shortly")
+		return nil, busy
 	}
-	qctx, cancel := context.WithTimeout(c.ctx, 2*time.Duration(c.r.lim.QueryTimeout))
+	wait, cancel := context.WithTimeout(c.ctx, time.Duration(c.r.lim.QueryTimeout))
 	defer cancel()
 	select {
-	case c.r.queries <- struct{}{}:
-		defer func() { <-c.r.queries }()
-	case <-qctx.Done():
-		return nil, event.Reject(event.RateLimited, "the node is busy; try again shortly")
+	case c.r.negListing <- struct{}{}:
+		defer func() { <-c.r.negListing }()
+	case <-wait.Done():
+		return nil, busy
 	}
-	items, err := c.r.b.Items(qctx, f)
-	if err != nil {
+	took := 2 * time.Duration(c.r.lim.QueryTimeout)
+	qctx, cancel := context.WithTimeout(c.ctx, took)
+	defer cancel()
+	set, err := c.r.b.Items(qctx, f)
+	switch {
+	case errors.Is(err, store.ErrBusy):
+		return nil, busy
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, event.Reject(event.Error, "listing the events of this filter took longer than %s; narrow the filter", took)
+	case err != nil:
 		return nil, err
+	case set.Size() > c.r.lim.NegItems:
+		return nil, event.Reject(event.Blocked, "this query covers %d events, more than the %d allowed; narrow the filter", set.Size(), c.r.lim.NegItems)
 	}
-	if len(items) > c.r.lim.NegItems {
-		return nil, event.Reject(event.Blocked, "this query covers %d events, more than the %d allowed; narrow the filter", len(items), c.r.lim.NegItems)
-	}
-	return items, nil
+	return set, nil
 }
 
 func (c *Conn) negMsg(m *Message) {

@@ -48,9 +48,9 @@ type Backend interface {
 	// Subscribe calls fn for every event newly accepted from any source,
 	// until cancel is called. fn must not block.
 	Subscribe(fn func(ev *nostr.Event, raw []byte)) (cancel func())
-	// Items lists the (created_at, id) of every stored event matching f,
-	// for NIP-77 reconciliation.
-	Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error)
+	// Items returns the (created_at, id) of every stored event matching
+	// f, for NIP-77 reconciliation.
+	Items(ctx context.Context, f nostr.Filter) (*negentropy.Set, error)
 }
 
 // Info is the NIP-11 relay information document.
@@ -111,8 +111,11 @@ type Relay struct {
 	evLim   event.Limits
 	opts    Options
 	queries chan struct{} // bounds concurrent store queries
-	cancel  func()
-	negHeld atomic.Int64 // items held by open NIP-77 sessions
+	// negListing is held while the set of a NIP-77 reconciliation is
+	// listed: one at a time (see negItems).
+	negListing chan struct{}
+	cancel     func()
+	negHeld    atomic.Int64 // items held by open NIP-77 sessions
 
 	mu    sync.Mutex
 	conns map[*Conn]struct{}
@@ -128,13 +131,14 @@ func New(b Backend, opts Options) *Relay {
 		opts.Logf = func(string, ...any) {}
 	}
 	r := &Relay{
-		b:       b,
-		lim:     opts.Limits.WithDefaults(),
-		evLim:   opts.EventLimits.WithDefaults(),
-		opts:    opts,
-		queries: make(chan struct{}, 2*runtime.GOMAXPROCS(0)+2),
-		conns:   map[*Conn]struct{}{},
-		perIP:   map[string]int{},
+		b:          b,
+		lim:        opts.Limits.WithDefaults(),
+		evLim:      opts.EventLimits.WithDefaults(),
+		opts:       opts,
+		queries:    make(chan struct{}, 2*runtime.GOMAXPROCS(0)+2),
+		negListing: make(chan struct{}, 1),
+		conns:      map[*Conn]struct{}{},
+		perIP:      map[string]int{},
 	}
 	r.cancel = b.Subscribe(r.broadcast)
 	return r

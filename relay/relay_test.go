@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/relay"
 	"github.com/coder/websocket"
@@ -481,4 +483,54 @@ func TestNIP77Errors(t *testing.T) {
 	// Still a working connection.
 	c.sendJSON("REQ", "ok", nostr.Filter{})
 	c.collect("ok")
+}
+
+// slowItems is a relay backend whose listings wait until released, like a
+// store listing a million events. It serves nothing else.
+type slowItems struct {
+	relay.Backend
+	started chan struct{}
+	release chan struct{}
+}
+
+func (slowItems) Subscribe(func(*nostr.Event, []byte)) func() { return func() {} }
+
+func (s slowItems) Items(ctx context.Context, f nostr.Filter) (*negentropy.Set, error) {
+	s.started <- struct{}{}
+	select {
+	case <-s.release:
+		return negentropy.NewSet(nil), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Sets are listed one at a time: a client that finds the node busy
+// listing for another is told so with "rate-limited:" (and may try
+// again), instead of waiting past its patience or failing for good.
+func TestNIP77BusyListing(t *testing.T) {
+	b := slowItems{started: make(chan struct{}, 2), release: make(chan struct{})}
+	rl := relay.New(b, relay.Options{Limits: relay.Limits{QueryTimeout: event.Duration(200 * time.Millisecond)}})
+	srv := httptest.NewServer(rl)
+	defer srv.Close()
+	defer rl.Close()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	first, second := dial(t, url), dial(t, url)
+
+	first.send(`["NEG-OPEN","a",{},"6100000200"]`)
+	<-b.started // the first listing holds the slot
+	second.send(`["NEG-OPEN","b",{},"6100000200"]`)
+	if m := second.next(); str(m[0]) != "NEG-ERR" || !strings.HasPrefix(str(m[2]), "rate-limited:") {
+		t.Fatalf("while another set is listed: %s", joinRaw(m))
+	}
+	b.release <- struct{}{}
+	if m := first.next(); str(m[0]) != "NEG-MSG" {
+		t.Fatalf("the first listing: %s", joinRaw(m))
+	}
+	second.send(`["NEG-OPEN","b",{},"6100000200"]`)
+	<-b.started
+	b.release <- struct{}{}
+	if m := second.next(); str(m[0]) != "NEG-MSG" {
+		t.Fatalf("tried again: %s", joinRaw(m))
+	}
 }

@@ -40,6 +40,9 @@ var ErrUnvalidated = errors.New("unvalidated event")
 // ErrClosed is returned by calls made after Close.
 var ErrClosed = errors.New("store is closed")
 
+// ErrBusy means the call gave up waiting for another to finish (Items).
+var ErrBusy = errors.New("store is busy")
+
 // Outcome says what Save did with one event.
 type Outcome int
 
@@ -87,8 +90,10 @@ type Store struct {
 	read  *sql.DB
 	write *sql.DB
 	reqs  chan *saveReq
-	done  chan struct{} // closed when the writer has stopped
-	quit  chan struct{} // closed by Close
+	// listing is held by the Items listing in progress (one at a time).
+	listing chan struct{}
+	done    chan struct{} // closed when the writer has stopped
+	quit    chan struct{} // closed by Close
 }
 
 // Open opens (creating if needed) the store at path, a SQLite file, and
@@ -134,14 +139,15 @@ func Open(path string, opts Options) (*Store, error) {
 	read.SetMaxOpenConns(opts.Readers)
 	read.SetMaxIdleConns(opts.Readers)
 	s := &Store{
-		path:  path,
-		now:   opts.Now,
-		max:   opts.MaxBatch,
-		read:  read,
-		write: write,
-		reqs:  make(chan *saveReq, 64),
-		done:  make(chan struct{}),
-		quit:  make(chan struct{}),
+		path:    path,
+		now:     opts.Now,
+		max:     opts.MaxBatch,
+		read:    read,
+		write:   write,
+		reqs:    make(chan *saveReq, 64),
+		listing: make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		quit:    make(chan struct{}),
 	}
 	w, err := newWriter(s)
 	if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -412,5 +414,62 @@ func TestSaveRefusesUnvalidated(t *testing.T) {
 	ev.ID = "not hex"
 	if _, err := s.Save(context.Background(), ev); !errors.Is(err, ErrUnvalidated) {
 		t.Fatalf("got %v, want ErrUnvalidated", err)
+	}
+}
+
+// TestItems: the set of a filter holds (created_at, id) of exactly the
+// events Query finds, in negentropy order, across the set's blocks.
+func TestItems(t *testing.T) {
+	s, _ := openTest(t)
+	var evs []*nostr.Event
+	for i := range 5000 {
+		k := alice
+		if i%3 == 0 {
+			k = bob
+		}
+		evs = append(evs, k.Event(1, t0.Unix()-int64(i%700), fmt.Sprint("note ", i)))
+	}
+	save(t, s, evs...)
+	ctx := context.Background()
+	for _, f := range []nostr.Filter{{}, {Authors: []string{bob.Public}}, {Limit: 10}} {
+		set, err := s.Items(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := s.Query(ctx, f, 10_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if set.Size() != len(want) {
+			t.Fatalf("%v: %d items, Query finds %d events", f, set.Size(), len(want))
+		}
+		in := map[string]bool{}
+		for _, r := range want {
+			in[r.ID] = true
+		}
+		var prev negentropy.Item
+		for i := 0; i < set.Size(); i++ {
+			it := set.Item(i)
+			if !in[hex.EncodeToString(it.ID[:])] || (i > 0 && negentropy.Compare(prev, it) >= 0) {
+				t.Fatalf("%v: item %d is not one of the events, or out of order", f, i)
+			}
+			prev = it
+		}
+	}
+}
+
+// One listing at a time: a caller that gives up waiting for another's
+// gets ErrBusy, which the relay turns into "rate-limited:".
+func TestItemsOneAtATime(t *testing.T) {
+	s, _ := openTest(t)
+	s.listing <- struct{}{} // a listing in progress
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := s.Items(ctx, nostr.Filter{}); !errors.Is(err, ErrBusy) {
+		t.Fatalf("while another listing runs: %v, want ErrBusy", err)
+	}
+	<-s.listing
+	if _, err := s.Items(context.Background(), nostr.Filter{}); err != nil {
+		t.Fatal(err)
 	}
 }
