@@ -21,6 +21,7 @@ import (
 	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
+	"github.com/caravan-mesh/caravan/relay"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -377,6 +378,40 @@ func TestBusyPeerIsTriedAgain(t *testing.T) {
 	})
 	if err != nil || p.Received != 2 {
 		t.Fatalf("session: %+v, %v", p, err)
+	}
+}
+
+// A peer that rate-limits what we push (past its burst of ten seconds'
+// worth) gets it at its pace: sending pauses once for all the events it
+// refused together, and none is given up on.
+func TestPushSlowsDownWhenRateLimited(t *testing.T) {
+	a := newNode(t, "a")
+	cfg := node.Config{Relay: relay.Limits{EventsPerSecond: 100}} // bursts of 1000
+	b, err := node.Open(t.TempDir(), node.Options{Config: &cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	k := evtest.NewKey("prolific")
+	now := time.Now().Unix()
+	var evs []*nostr.Event
+	for i := range 1200 {
+		evs = append(evs, k.Event(1, now-int64(i), fmt.Sprint("note ", i)))
+	}
+	put(t, a, evs...)
+	// A bound on the whole session, far above the few seconds it takes,
+	// so that a regression fails instead of hanging.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f := nostr.Filter{Authors: []string{k.Public}}
+	p, err := carry.Run(ctx, serveOver(t, b), localOf(a), carry.Options{
+		Wants: []policy.Want{{Class: policy.Stranger, Filter: f, Push: true}},
+	})
+	if err != nil || p.Sent != len(evs) || p.Refused != 0 {
+		t.Fatalf("session: sent %d of %d, %d refused: %v", p.Sent, len(evs), p.Refused, err)
+	}
+	if got := len(ids(t, b)); got != len(evs) {
+		t.Fatalf("b holds %d of the %d events", got, len(evs))
 	}
 }
 

@@ -37,10 +37,12 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 		}, 1024)
 		queue = ids
 		raws  = map[string][]byte{}
+		// Nothing is sent before pause: the peer asked us to slow down.
+		pause time.Time
 	)
 	for len(queue) > 0 || len(waiting) > 0 {
 		// Send while the window allows.
-		for len(queue) > 0 && (inflight == 0 || inflight < window) {
+		for len(queue) > 0 && (inflight == 0 || inflight < window) && !time.Now().Before(pause) {
 			id := queue[0]
 			raw, ok := raws[id]
 			if !ok {
@@ -55,6 +57,7 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 				raw = raws[id]
 			}
 			queue = queue[1:]
+			delete(raws, id) // loaded again if it must be offered again
 			if raw == nil || isDraft(raw) {
 				s.done(false, 0, false)
 				continue // deleted meanwhile, or never to be shared
@@ -82,6 +85,11 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 			inflight += len(msg)
 		}
 		if len(waiting) == 0 {
+			select {
+			case <-time.After(time.Until(pause)):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 			continue
 		}
 		var res struct {
@@ -96,7 +104,12 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 		size := waiting[res.id]
 		delete(waiting, res.id)
 		inflight -= size
-		acked += int64(size)
+		limited := !res.r.ok && strings.HasPrefix(res.r.msg, event.RateLimited+":")
+		if !limited {
+			// The window follows what the peer takes, not what it asks
+			// us to send again.
+			acked += int64(size)
+		}
 		if el := time.Since(since).Seconds(); el > 0.2 {
 			window = min(max(int(float64(acked)/el), minFlight), maxFlight)
 		}
@@ -109,14 +122,12 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 			if s.o.Accepted != nil {
 				s.o.Accepted(res.id)
 			}
-		case strings.HasPrefix(res.r.msg, event.RateLimited+":") && tries[res.id] < 5:
-			// The peer asks us to slow down: wait, then offer it again.
+		case limited && tries[res.id] < 5:
+			// The peer asks us to slow down: pause sending (answers to
+			// what is in flight still count), then offer it again. One
+			// pause for all the events refused together, not one each.
 			tries[res.id]++
-			select {
-			case <-time.After(time.Duration(tries[res.id]) * time.Second):
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+			pause = time.Now().Add(time.Duration(tries[res.id]) * time.Second)
 			queue = append(queue, res.id)
 		default:
 			s.o.Logf("%s refused %s: %s", s.conn, res.id[:12], res.r.msg)
