@@ -534,3 +534,42 @@ func TestNIP77BusyListing(t *testing.T) {
 		t.Fatalf("tried again: %s", joinRaw(m))
 	}
 }
+
+// The events a reconciliation holds count against NegItemsTotal until it
+// is closed or its connection ends, and no longer.
+func TestNIP77HeldItemsAreGivenBack(t *testing.T) {
+	n, url := start(t, node.Config{Relay: relay.Limits{NegItemsTotal: 2}})
+	for _, r := range n.Ingest(context.Background(), alice.Event(1, time.Now().Unix(), "one"), alice.Event(1, time.Now().Unix(), "two")) {
+		if !r.OK() {
+			t.Fatal(r.Message())
+		}
+	}
+	open := func(c *client, id string) []json.RawMessage {
+		c.sendJSON("NEG-OPEN", id, nostr.Filter{}, "6100000200")
+		return c.next()
+	}
+	c := dial(t, url)
+	if m := open(c, "a"); str(m[0]) != "NEG-MSG" {
+		t.Fatalf("first reconciliation: %s", joinRaw(m))
+	}
+	other := dial(t, url)
+	if m := open(other, "b"); str(m[0]) != "NEG-ERR" || !strings.HasPrefix(str(m[2]), "rate-limited:") {
+		t.Fatalf("while another holds the budget: %s", joinRaw(m))
+	}
+	c.sendJSON("NEG-CLOSE", "a")
+	c.sendJSON("NEG-MSG", "a", "61") // answered once the close is done
+	c.expect("NEG-ERR")
+	if m := open(other, "b"); str(m[0]) != "NEG-MSG" {
+		t.Fatalf("after NEG-CLOSE: %s", joinRaw(m))
+	}
+	other.ws.CloseNow() // leaves without closing "b"
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		m := open(c, "c")
+		if str(m[0]) == "NEG-MSG" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the holder disconnected: %s", joinRaw(m))
+		}
+	}
+}
