@@ -80,20 +80,22 @@ func (c *Conn) negOpen(m *Message) {
 		s.mu.Lock()
 		if s.done { // closed meanwhile
 			s.mu.Unlock()
+			c.r.negHeld.Add(-int64(set.Size()))
 			return
 		}
 		s.items = set.Size()
-		c.r.negHeld.Add(int64(set.Size()))
 		s.rec = negentropy.NewServer(set, c.r.lim.NegFrameBytes)
 		s.mu.Unlock()
 		c.negReply(m.SubID, s, m.Neg)
 	})
 }
 
-// negItems loads the relay's set for a filter, within the limits. Sets
-// are listed one at a time, in a slot of their own (so reconciliations
-// never hold up REQs): a client that finds the node busy listing for
-// another is told "rate-limited:" within QueryTimeout, and may try again.
+// negItems loads the relay's set for a filter, within the limits, and
+// counts it in negHeld (the caller gives it back when the session ends).
+// Sets are listed one at a time, in a slot of their own (so
+// reconciliations never hold up REQs). A client that finds the node busy
+// listing for another, or holding NegItemsTotal events for others, is told
+// "rate-limited:" within QueryTimeout, and may try again.
 func (c *Conn) negItems(f nostr.Filter) (*negentropy.Set, error) {
 	busy := event.Reject(event.RateLimited, "the node is busy reconciling with other peers; try again in a few seconds")
 	if held := c.r.negHeld.Load(); held >= int64(c.r.lim.NegItemsTotal) {
@@ -121,6 +123,11 @@ func (c *Conn) negItems(f nostr.Filter) (*negentropy.Set, error) {
 	case set.Size() > c.r.lim.NegItems:
 		return nil, event.Reject(event.Blocked, "this query covers %d events, more than the %d allowed; narrow the filter", set.Size(), c.r.lim.NegItems)
 	}
+	// Listings are one at a time, so nothing was added since this check.
+	if held := c.r.negHeld.Load(); held > 0 && held+int64(set.Size()) > int64(c.r.lim.NegItemsTotal) {
+		return nil, busy
+	}
+	c.r.negHeld.Add(int64(set.Size()))
 	return set, nil
 }
 
