@@ -91,6 +91,9 @@ type Options struct {
 	// Blobs, if set, moves attachments after the events of each pass
 	// (see blobs.go). If nil, no blobs move.
 	Blobs Blobs
+	// Turns, if set, is shared with the node's other sessions, which
+	// then take turns at reconciling big sets. If nil, none waits.
+	Turns *Turns
 }
 
 // Progress describes a session.
@@ -336,28 +339,7 @@ func (s *session) nip77() bool {
 // syncWant reconciles one want and transfers the differences.
 func (s *session) syncWant(ctx context.Context, w policy.Want) error {
 	for _, f := range slices(w.Filter, time.Now()) {
-		items, err := s.local.Items(ctx, f)
-		if err != nil {
-			return fmt.Errorf("list local events: %w", err)
-		}
-		var (
-			haves []negentropy.Item
-			needs []negentropy.Need
-		)
-		for try := 1; ; try++ {
-			haves, needs, err = s.reconcile(ctx, f, items)
-			if !errors.Is(err, errBusy) || try == busyTries {
-				break
-			}
-			// The peer is reconciling with others: wait our turn.
-			wait := min(time.Second<<(try-1), 15*time.Second)
-			s.o.Logf("%s: %v; reconciling %s again in %s", s.conn, err, w.Class, wait)
-			select {
-			case <-time.After(wait):
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
+		haves, needs, err := s.reconcileWant(ctx, w, f)
 		if err != nil {
 			return err
 		}
@@ -373,6 +355,76 @@ func (s *session) syncWant(ctx context.Context, w policy.Want) error {
 	}
 	return nil
 }
+
+// reconcileWant lists our set for one filter of a want and reconciles it
+// with the peer's. A big set waits for its turn among the node's sessions
+// (Options.Turns), and a busy peer is asked again after a pause.
+func (s *session) reconcileWant(ctx context.Context, w policy.Want, f nostr.Filter) ([]negentropy.Item, []negentropy.Need, error) {
+	items, err := s.local.Items(ctx, f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list local events: %w", err)
+	}
+	if t := s.o.Turns; t != nil && items.Size() >= BigSet {
+		if !t.try() {
+			items = nil // not held while waiting: list it again after
+			if err := t.wait(ctx); err != nil {
+				return nil, nil, err
+			}
+			if items, err = s.local.Items(ctx, f); err != nil {
+				t.done()
+				return nil, nil, fmt.Errorf("list local events: %w", err)
+			}
+		}
+		defer t.done()
+	}
+	for try := 1; ; try++ {
+		haves, needs, err := s.reconcile(ctx, f, items)
+		if !errors.Is(err, errBusy) || try == busyTries {
+			return haves, needs, err
+		}
+		// The peer is reconciling with others: wait our turn there.
+		wait := min(time.Second<<(try-1), 15*time.Second)
+		s.o.Logf("%s: %v; reconciling %s again in %s", s.conn, err, w.Class, wait)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+	}
+}
+
+// BigSet is the size from which a reconciliation waits for its turn among
+// the sessions sharing Options.Turns: 100,000 events, 4 MB in memory.
+const BigSet = 100_000
+
+// Turns is shared by the sessions of one node, which take turns at
+// reconciling big sets (BigSet items or more): a node syncing with many
+// peers at once then holds one such set in memory, not one per peer.
+// Smaller sets never wait. Create it with NewTurns.
+type Turns struct{ ch chan struct{} }
+
+// NewTurns returns Turns for the sessions of one node.
+func NewTurns() *Turns { return &Turns{ch: make(chan struct{}, 1)} }
+
+func (t *Turns) try() bool {
+	select {
+	case t.ch <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (t *Turns) wait(ctx context.Context) error {
+	select {
+	case t.ch <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (t *Turns) done() { <-t.ch }
 
 // slices splits a broad filter by age, newest first: the last hour, the
 // last day, then everything older. Recent events then move first, and on a

@@ -128,6 +128,7 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 		PlainSince: func(w policy.Want) int64 { return n.peers.since(name, wantKey(w)) },
 		Synced:     func(w policy.Want, at int64) { n.peers.setSince(name, wantKey(w), at) },
 		Blobs:      blobs,
+		Turns:      n.turns,
 		Accepted: func(id string) {
 			n.carried(id)
 			held.add(id)
