@@ -271,7 +271,7 @@ func naiveExchange(b *testing.B, x, y *node.Node) (int64, time.Duration) {
 	defer ln.Close()
 	start := time.Now()
 	side := func(n *node.Node, c net.Conn) (sent int64, missing int) {
-		items, err := n.Store.Items(context.Background(), nostr.Filter{})
+		items, err := n.Store.Items(context.Background(), nostr.Filter{}, 0)
 		if err != nil {
 			b.Error(err)
 			return

@@ -47,8 +47,9 @@ import (
 
 // Local is what a session needs from the node.
 type Local interface {
-	// Items returns (created_at, id) of the stored events matching f.
-	Items(ctx context.Context, f nostr.Filter) (*negentropy.Set, error)
+	// Items returns (created_at, id) of the stored events matching f; if
+	// more than max > 0 match, it fails with negentropy.ErrTooMany instead.
+	Items(ctx context.Context, f nostr.Filter, max int) (*negentropy.Set, error)
 	// Raw returns stored events by hex id, as JSON; missing ones are left
 	// out.
 	Raw(ctx context.Context, ids []string) (map[string][]byte, error)
@@ -360,23 +361,11 @@ func (s *session) syncWant(ctx context.Context, w policy.Want) error {
 // with the peer's. A big set waits for its turn among the node's sessions
 // (Options.Turns), and a busy peer is asked again after a pause.
 func (s *session) reconcileWant(ctx context.Context, w policy.Want, f nostr.Filter) ([]negentropy.Item, []negentropy.Need, error) {
-	items, err := s.local.Items(ctx, f)
+	items, done, err := s.list(ctx, f)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list local events: %w", err)
 	}
-	if t := s.o.Turns; t != nil && items.Size() >= BigSet {
-		if !t.try() {
-			items = nil // not held while waiting: list it again after
-			if err := t.wait(ctx); err != nil {
-				return nil, nil, err
-			}
-			if items, err = s.local.Items(ctx, f); err != nil {
-				t.done()
-				return nil, nil, fmt.Errorf("list local events: %w", err)
-			}
-		}
-		defer t.done()
-	}
+	defer done()
 	for try := 1; ; try++ {
 		haves, needs, err := s.reconcile(ctx, f, items)
 		if !errors.Is(err, errBusy) || try == busyTries {
@@ -391,6 +380,38 @@ func (s *session) reconcileWant(ctx context.Context, w policy.Want, f nostr.Filt
 			return nil, nil, ctx.Err()
 		}
 	}
+}
+
+// list lists our set for f, in its turn if it is big; done ends the turn.
+func (s *session) list(ctx context.Context, f nostr.Filter) (set *negentropy.Set, done func(), err error) {
+	none := func() {}
+	t := s.o.Turns
+	if t == nil {
+		set, err = s.local.Items(ctx, f, 0)
+		return set, none, err
+	}
+	if t.try() {
+		set, err = s.local.Items(ctx, f, 0)
+		if err != nil || set.Size() < BigSet {
+			t.done()
+			return set, none, err
+		}
+		return set, t.done, nil
+	}
+	// Another session's turn: a small set need not wait, and listing
+	// stops as soon as it is known to be big (holding 4 MB, not 40).
+	set, err = s.local.Items(ctx, f, BigSet)
+	if !errors.Is(err, negentropy.ErrTooMany) {
+		return set, none, err
+	}
+	if err := t.wait(ctx); err != nil {
+		return nil, nil, err
+	}
+	if set, err = s.local.Items(ctx, f, 0); err != nil {
+		t.done()
+		return nil, nil, err
+	}
+	return set, t.done, nil
 }
 
 // BigSet is the size from which a reconciliation waits for its turn among

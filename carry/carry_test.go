@@ -68,7 +68,7 @@ func put(t testing.TB, n *node.Node, evs ...*nostr.Event) {
 // ids lists every event a node holds.
 func ids(t testing.TB, n *node.Node) []string {
 	t.Helper()
-	items, err := n.Store.Items(context.Background(), nostr.Filter{})
+	items, err := n.Store.Items(context.Background(), nostr.Filter{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestStreamSyncConverges(t *testing.T) {
 	if len(ia) != len(ib)+1 {
 		t.Fatalf("a holds %d events, b %d; want b = a - 1 (the draft)", len(ia), len(ib))
 	}
-	drafts, err := b.Store.Items(context.Background(), nostr.Filter{Kinds: []int{30024}})
+	drafts, err := b.Store.Items(context.Background(), nostr.Filter{Kinds: []int{30024}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,13 +24,16 @@ type memLocal struct {
 	evs map[string]*nostr.Event
 }
 
-func (m *memLocal) Items(ctx context.Context, f nostr.Filter) (*negentropy.Set, error) {
+func (m *memLocal) Items(ctx context.Context, f nostr.Filter, max int) (*negentropy.Set, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []negentropy.Item
 	for id, ev := range m.evs {
 		b, _ := hex.DecodeString(id)
 		out = append(out, negentropy.Item{Time: uint64(ev.CreatedAt), ID: [32]byte(b)})
+	}
+	if max > 0 && len(out) > max {
+		return nil, negentropy.ErrTooMany
 	}
 	return negentropy.NewSet(out), nil
 }

@@ -56,7 +56,7 @@ func (s *session) plainWant(ctx context.Context, w policy.Want) error {
 			t := nostr.Timestamp(since - 600)
 			lf.Since = &t
 		}
-		items, err := s.local.Items(ctx, lf)
+		items, err := s.local.Items(ctx, lf, 0)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"iter"
 	"math"
 	"sort"
@@ -82,6 +83,10 @@ func NewSet(items []Item) *Set {
 	s.index()
 	return s
 }
+
+// ErrTooMany is what a listing that stops at a maximum number of items
+// returns when there are more (see store.Store.Items).
+var ErrTooMany = errors.New("more items than asked for")
 
 // Builder makes a Set from items added one at a time, in any order,
 // without holding more than the items themselves (see blockSize). The zero

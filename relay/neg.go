@@ -112,16 +112,16 @@ func (c *Conn) negItems(f nostr.Filter) (*negentropy.Set, error) {
 	took := 2 * time.Duration(c.r.lim.QueryTimeout)
 	qctx, cancel := context.WithTimeout(c.ctx, took)
 	defer cancel()
-	set, err := c.r.b.Items(qctx, f)
+	set, err := c.r.b.Items(qctx, f, c.r.lim.NegItems)
 	switch {
 	case errors.Is(err, store.ErrBusy):
 		return nil, busy
+	case errors.Is(err, negentropy.ErrTooMany):
+		return nil, event.Reject(event.Blocked, "this query covers more than the %d events allowed; narrow the filter", c.r.lim.NegItems)
 	case errors.Is(err, context.DeadlineExceeded):
 		return nil, event.Reject(event.Error, "listing the events of this filter took longer than %s; narrow the filter", took)
 	case err != nil:
 		return nil, err
-	case set.Size() > c.r.lim.NegItems:
-		return nil, event.Reject(event.Blocked, "this query covers %d events, more than the %d allowed; narrow the filter", set.Size(), c.r.lim.NegItems)
 	}
 	// Listings are one at a time, so nothing was added since this check.
 	if held := c.r.negHeld.Load(); held > 0 && held+int64(set.Size()) > int64(c.r.lim.NegItemsTotal) {

@@ -49,8 +49,9 @@ type Backend interface {
 	// until cancel is called. fn must not block.
 	Subscribe(fn func(ev *nostr.Event, raw []byte)) (cancel func())
 	// Items returns the (created_at, id) of every stored event matching
-	// f, for NIP-77 reconciliation.
-	Items(ctx context.Context, f nostr.Filter) (*negentropy.Set, error)
+	// f, for NIP-77 reconciliation; if more than max > 0 match, it fails
+	// with negentropy.ErrTooMany instead.
+	Items(ctx context.Context, f nostr.Filter, max int) (*negentropy.Set, error)
 }
 
 // Info is the NIP-11 relay information document.

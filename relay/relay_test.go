@@ -495,7 +495,7 @@ type slowItems struct {
 
 func (slowItems) Subscribe(func(*nostr.Event, []byte)) func() { return func() {} }
 
-func (s slowItems) Items(ctx context.Context, f nostr.Filter) (*negentropy.Set, error) {
+func (s slowItems) Items(ctx context.Context, f nostr.Filter, max int) (*negentropy.Set, error) {
 	s.started <- struct{}{}
 	select {
 	case <-s.release:

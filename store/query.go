@@ -65,13 +65,14 @@ func (s *Store) Query(ctx context.Context, f nostr.Filter, maxLimit int) ([]Raw,
 
 // Items returns (created_at, id) of every current event matching f as a
 // negentropy set, for reconciliation. A filter limit is honoured (the
-// newest events); otherwise all matches are listed.
+// newest events); otherwise all matches are listed. If max > 0 and more
+// than max events match, it stops there and returns negentropy.ErrTooMany.
 //
 // A set holds about 40 bytes an event (40 MB for a million), built in
 // place as the rows arrive. Listings run one at a time: each is bounded by
 // the disk and CPU, so running several together finishes none sooner and
 // only holds more half-built sets in memory at once.
-func (s *Store) Items(ctx context.Context, f nostr.Filter) (*negentropy.Set, error) {
+func (s *Store) Items(ctx context.Context, f nostr.Filter, max int) (*negentropy.Set, error) {
 	if f.LimitZero {
 		return negentropy.NewSet(nil), nil
 	}
@@ -105,6 +106,9 @@ func (s *Store) Items(ctx context.Context, f nostr.Filter) (*negentropy.Set, err
 		}
 		if len(id) != 32 || at < 0 {
 			continue
+		}
+		if max > 0 && b.Len() == max {
+			return nil, fmt.Errorf("%w: more than %d events match", negentropy.ErrTooMany, max)
 		}
 		b.Add(negentropy.Item{Time: uint64(at), ID: [32]byte(id)})
 	}

@@ -432,7 +432,7 @@ func TestItems(t *testing.T) {
 	save(t, s, evs...)
 	ctx := context.Background()
 	for _, f := range []nostr.Filter{{}, {Authors: []string{bob.Public}}, {Limit: 10}} {
-		set, err := s.Items(ctx, f)
+		set, err := s.Items(ctx, f, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -456,6 +456,13 @@ func TestItems(t *testing.T) {
 			prev = it
 		}
 	}
+	// A listing asked to stop at a maximum stops there.
+	if _, err := s.Items(ctx, nostr.Filter{}, 4999); !errors.Is(err, negentropy.ErrTooMany) {
+		t.Fatalf("5000 events, at most 4999: %v", err)
+	}
+	if set, err := s.Items(ctx, nostr.Filter{}, 5000); err != nil || set.Size() != 5000 {
+		t.Fatalf("5000 events, at most 5000: %v", err)
+	}
 }
 
 // One listing at a time: a caller that gives up waiting for another's
@@ -465,11 +472,11 @@ func TestItemsOneAtATime(t *testing.T) {
 	s.listing <- struct{}{} // a listing in progress
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := s.Items(ctx, nostr.Filter{}); !errors.Is(err, ErrBusy) {
+	if _, err := s.Items(ctx, nostr.Filter{}, 0); !errors.Is(err, ErrBusy) {
 		t.Fatalf("while another listing runs: %v, want ErrBusy", err)
 	}
 	<-s.listing
-	if _, err := s.Items(context.Background(), nostr.Filter{}); err != nil {
+	if _, err := s.Items(context.Background(), nostr.Filter{}, 0); err != nil {
 		t.Fatal(err)
 	}
 }

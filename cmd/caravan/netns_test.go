@@ -226,7 +226,7 @@ func TestThreeHosts(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		items, err := st.Items(context.Background(), nostr.Filter{Authors: []string{author.Public}})
+		items, err := st.Items(context.Background(), nostr.Filter{Authors: []string{author.Public}}, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
