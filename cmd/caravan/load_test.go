@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/node"
@@ -136,6 +137,52 @@ func (p *nodeProc) stop(t testing.TB) {
 	}
 }
 
+// waitIdle waits until the node has used less than a twentieth of a core
+// for a whole second: done with what it starts with (such as counting every
+// stored event's author for the policy), so that what is measured next is
+// the load alone. It gives up after limit.
+func (p *nodeProc) waitIdle(t testing.TB, limit time.Duration) {
+	t.Helper()
+	last, err := cpuTime(p.cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); {
+		time.Sleep(time.Second)
+		now, err := cpuTime(p.cmd.Process.Pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if now-last < time.Second/20 {
+			return
+		}
+		last = now
+	}
+	t.Logf("node %s still busy after %s; measuring anyway", p.name, limit)
+}
+
+// cpuTime is the user and system CPU time pid has used.
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name, which is in parentheses and may
+	// hold spaces: state is field 3, utime 14, stime 15.
+	i := bytes.LastIndexByte(b, ')')
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: bad utime or stime", pid)
+	}
+	const ticks = 100 // USER_HZ on Linux
+	return time.Duration(ut+st) * time.Second / ticks, nil
+}
+
 // memory is what /proc/PID/status says of a process's resident memory.
 type memory struct {
 	RSS, HWM int64 // bytes: resident now, and the peak so far
@@ -237,14 +284,31 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 
 // table formats rows of two columns, aligned, for a report.
 func table(title string, rows [][2]string) string {
-	w := 0
+	cols := make([][]string, len(rows))
+	for i, r := range rows {
+		cols[i] = r[:]
+	}
+	return "\n" + title + "\n" + columns(cols)
+}
+
+// columns aligns rows of any number of columns, indented.
+func columns(rows [][]string) string {
+	var w []int
 	for _, r := range rows {
-		w = max(w, len(r[0]))
+		for i, c := range r {
+			if i == len(w) {
+				w = append(w, 0)
+			}
+			w[i] = max(w[i], utf8.RuneCountInString(c))
+		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%s\n", title)
 	for _, r := range rows {
-		fmt.Fprintf(&b, "  %-*s  %s\n", w, r[0], r[1])
+		var line strings.Builder
+		for i, c := range r {
+			fmt.Fprintf(&line, "  %s%s", c, strings.Repeat(" ", w[i]-utf8.RuneCountInString(c)))
+		}
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
 	}
 	return b.String()
 }

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -42,6 +43,12 @@ const memAuthors = 400
 // runs `caravan sync` with the three at once (the hub initiates), which
 // also carries each peer's own events on to the other two.
 //
+// With CARAVAN_MEM_BASELINE=REV (a git revision), the same run is made
+// first with the hub built from REV, for a before-and-after in one run.
+// CARAVAN_MEM_QUERY_TIMEOUT sets every node's relay query_timeout (older
+// builds need more than the default 10s to list a million events for
+// three peers at once on a small machine).
+//
 // It asserts that every event arrived where it should; the hub's peak RSS
 // in each phase and its VmHWM are reported, not asserted.
 func TestMemSync(t *testing.T) {
@@ -53,58 +60,149 @@ func TestMemSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authors := make([]evtest.Key, memAuthors)
-	for i := range authors {
-		authors[i] = evtest.NewKey(fmt.Sprint("memsync author ", i))
+	fx := newMemFixture(t, total)
+	var runs []memRun
+	if rev := os.Getenv("CARAVAN_MEM_BASELINE"); rev != "" {
+		runs = append(runs, fx.run(t, "hub at "+rev, buildRevision(t, rev), bin))
+	}
+	runs = append(runs, fx.run(t, "this build", bin, bin))
+
+	rows := [][]string{{""}}
+	for _, r := range runs {
+		rows[0] = append(rows[0], r.label)
+	}
+	if len(runs) == 2 {
+		rows[0] = append(rows[0], "ratio")
+	}
+	// A metric shows a run's value, and gives it as a number for the
+	// ratio (nil: no ratio).
+	type metric struct {
+		show func(r memRun) string
+		val  func(r memRun) float64
+	}
+	add := func(name string, m metric) {
+		row := []string{name}
+		for _, r := range runs {
+			row = append(row, m.show(r))
+		}
+		if len(runs) == 2 && m.val != nil && m.val(runs[0]) > 0 {
+			row = append(row, fmt.Sprintf("%.2f", m.val(runs[1])/m.val(runs[0])))
+		}
+		rows = append(rows, row)
+	}
+	bytes := func(get func(r memRun) int64) metric {
+		return metric{func(r memRun) string { return mib(get(r)) }, func(r memRun) float64 { return float64(get(r)) }}
+	}
+	secs := func(get func(r memRun) time.Duration) metric {
+		return metric{func(r memRun) string { return get(r).Round(100 * time.Millisecond).String() },
+			func(r memRun) float64 { return get(r).Seconds() }}
+	}
+	moved := func(phase int) metric { return metric{show: func(r memRun) string { return r.moved(phase) }} }
+	add("hub RSS before syncing", bytes(func(r memRun) int64 { return r.idle }))
+	add("phase 1 (3 peers sync with the hub): took", secs(func(r memRun) time.Duration { return r.took[0] }))
+	add("  events in+out, round trips, bytes", moved(0))
+	add("  hub peak RSS (sampled)", bytes(func(r memRun) int64 { return r.peak[0] }))
+	add("phase 2 (the hub syncs with 3 peers): took", secs(func(r memRun) time.Duration { return r.took[1] }))
+	add("  events in+out, round trips, bytes", moved(1))
+	add("  hub peak RSS (sampled)", bytes(func(r memRun) int64 { return r.peak[1] }))
+	add("hub peak RSS (VmHWM)", bytes(func(r memRun) int64 { return r.end.HWM }))
+	add("hub RSS at the end", bytes(func(r memRun) int64 { return r.end.RSS }))
+	t.Logf("\nmemsync: a node holding %d events and 3 peers syncing with it at once (caravan serve ×4, loopback)\n"+
+		"reconciled: contacts' events (%d authors every identity follows), one filter over the whole store; then the last 7 days again as strangers'\n%s",
+		total, memAuthors, columns(rows))
+}
+
+// memFixture is what every run starts from: a shared store and the
+// signed events that tell the four stores apart.
+type memFixture struct {
+	total   int
+	authors []evtest.Key
+	base    string // the shared store
+	now     int64
+	lacks   [3][]*nostr.Event // each peer lacks lacks[i]
+	extras  [3][]*nostr.Event // only peer i holds extras[i]
+}
+
+func newMemFixture(t *testing.T, total int) *memFixture {
+	fx := &memFixture{total: total, authors: make([]evtest.Key, memAuthors), now: time.Now().Unix()}
+	for i := range fx.authors {
+		fx.authors[i] = evtest.NewKey(fmt.Sprint("memsync author ", i))
 	}
 	lack := max(total/100, 1)   // events of the hub each peer lacks
 	extra := max(total/1000, 1) // events of each peer the hub lacks
-	setupStart := time.Now()
-	base := memBase(t, total-3*lack, authors)
-
-	// Signed events that tell the stores apart, scattered over the month.
-	now := time.Now().Unix()
-	r := rand.New(rand.NewSource(now))
+	fx.base = memBase(t, total-3*lack, fx.authors)
+	// Signed events, scattered over the month.
+	r := rand.New(rand.NewSource(fx.now))
 	scattered := func(n int, name string) []*nostr.Event {
 		at := make([]int64, n)
 		by := make([]int, n)
 		salt := make([]int64, n)
 		for i := range at {
-			at[i] = now - 3600 - r.Int63n(29*86400)
-			by[i] = r.Intn(len(authors))
+			at[i] = fx.now - 3600 - r.Int63n(29*86400)
+			by[i] = r.Intn(len(fx.authors))
 			salt[i] = r.Int63()
 		}
 		return signMany(n, func(i int) *nostr.Event {
-			return authors[by[i]].Event(1, at[i], fmt.Sprintf("%s %d: %x", name, i, salt[i]), nostr.Tag{"t", "memsync"})
+			return fx.authors[by[i]].Event(1, at[i], fmt.Sprintf("%s %d: %x", name, i, salt[i]), nostr.Tag{"t", "memsync"})
 		})
 	}
-	var lacks, extras [3][]*nostr.Event
 	for i := range 3 {
-		lacks[i] = scattered(lack, fmt.Sprint("only the hub and not peer ", i+1))
-		extras[i] = scattered(extra, fmt.Sprint("only peer ", i+1))
+		fx.lacks[i] = scattered(lack, fmt.Sprint("only the hub and not peer ", i+1))
+		fx.extras[i] = scattered(extra, fmt.Sprint("only peer ", i+1))
 	}
+	return fx
+}
 
+// memRun is what one run measured.
+type memRun struct {
+	label string
+	idle  int64
+	took  [2]time.Duration
+	peak  [2]int64
+	sync  [2][]carry.Progress
+	end   memory
+}
+
+// moved sums what the sessions of a phase moved.
+func (r memRun) moved(phase int) string {
+	var in, out, rounds int
+	var bytes int64
+	for _, p := range r.sync[phase] {
+		in += p.Received
+		out += p.Sent
+		rounds += p.Rounds
+		bytes += p.BytesIn + p.BytesOut
+	}
+	return fmt.Sprintf("%d+%d, %d, %s", in, out, rounds, mib(bytes))
+}
+
+// run makes the four stores afresh, serves them (the hub with hubBin,
+// the peers with peerBin), runs both phases and checks that every event
+// arrived where it should.
+func (fx *memFixture) run(t *testing.T, label, hubBin, peerBin string) memRun {
+	t.Helper()
+	res := memRun{label: label}
+	setup := time.Now()
 	names := []string{"hub", "peer1", "peer2", "peer3"}
 	dir := t.TempDir()
 	data := map[string]string{}
+	var follows nostr.Tags
+	for _, a := range fx.authors {
+		follows = append(follows, nostr.Tag{"p", a.Public})
+	}
 	for i, name := range names {
 		data[name] = filepath.Join(dir, name)
 		me := evtest.NewKey("memsync " + name)
-		var evs []*nostr.Event
-		var tags nostr.Tags
-		for _, a := range authors {
-			tags = append(tags, nostr.Tag{"p", a.Public})
-		}
-		evs = append(evs, me.Event(nostr.KindFollowList, now, "", tags...))
+		evs := []*nostr.Event{me.Event(nostr.KindFollowList, fx.now, "", follows...)}
 		for j := range 3 {
 			if i == 0 || i-1 != j {
-				evs = append(evs, lacks[j]...)
+				evs = append(evs, fx.lacks[j]...)
 			}
 		}
 		if i > 0 {
-			evs = append(evs, extras[i-1]...)
+			evs = append(evs, fx.extras[i-1]...)
 		}
-		copyFileT(t, base, filepath.Join(data[name], "events.db"))
+		copyFileT(t, fx.base, filepath.Join(data[name], "events.db"))
 		st, err := store.Open(filepath.Join(data[name], "events.db"), store.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -113,22 +211,33 @@ func TestMemSync(t *testing.T) {
 			t.Fatal(err)
 		}
 		st.Close()
-		importIdentity(t, bin, data[name], name, me)
+		importIdentity(t, peerBin, data[name], name, me)
+		if qt := os.Getenv("CARAVAN_MEM_QUERY_TIMEOUT"); qt != "" {
+			os.WriteFile(filepath.Join(data[name], "config.json"), []byte(`{"relay":{"query_timeout":"`+qt+`"}}`), 0o600)
+		}
 	}
-	// The hub holds every event but the peers' own.
-	t.Logf("four stores of about %d events ready in %s", total, time.Since(setupStart).Round(time.Second))
+	t.Logf("%s: four stores of about %d events ready in %s", label, fx.total, time.Since(setup).Round(time.Second))
 
 	nodes := map[string]*nodeProc{}
 	for _, name := range names {
+		bin := peerBin
+		if name == "hub" {
+			bin = hubBin
+		}
 		nodes[name] = serveNode(t, bin, name, data[name])
 	}
 	defer func() {
-		if t.Failed() {
+		if t.Failed() || os.Getenv("CARAVAN_LOAD_LOGS") != "" {
 			for _, name := range names {
-				t.Logf("%s log:\n%s", name, nodes[name].log)
+				t.Logf("%s: %s log:\n%s", label, name, nodes[name].log)
 			}
 		}
 	}()
+	// Starting, a node counts every stored event's author for the
+	// policy; let all four finish before measuring the syncs alone.
+	for _, name := range names {
+		nodes[name].waitIdle(t, 5*time.Minute)
+	}
 	hub := nodes["hub"]
 	samples := sampleRSS(hub.cmd.Process.Pid)
 	defer samples.close()
@@ -136,34 +245,36 @@ func TestMemSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	res.idle = idle.RSS
 	samples.peak()
 
-	// Phase 1: the peers sync with the hub, all at once.
-	start := time.Now()
-	p1 := syncAll(t, bin, []string{data["peer1"], data["peer2"], data["peer3"]}, []string{hub.rt.Relay, hub.rt.Relay, hub.rt.Relay})
-	took1 := time.Since(start)
-	peak1 := samples.peak()
-
-	// Phase 2: the hub syncs with the peers, all at once.
-	start = time.Now()
-	p2 := syncAll(t, bin, []string{data["hub"], data["hub"], data["hub"]}, []string{nodes["peer1"].rt.Relay, nodes["peer2"].rt.Relay, nodes["peer3"].rt.Relay})
-	took2 := time.Since(start)
-	peak2 := samples.peak()
-	end, err := readMemory(hub.cmd.Process.Pid)
-	if err != nil {
+	peers := []string{data["peer1"], data["peer2"], data["peer3"]}
+	peerURLs := []string{nodes["peer1"].rt.Relay, nodes["peer2"].rt.Relay, nodes["peer3"].rt.Relay}
+	hubURL := []string{hub.rt.Relay, hub.rt.Relay, hub.rt.Relay}
+	hubDir := []string{data["hub"], data["hub"], data["hub"]}
+	for phase, run := range []func() []carry.Progress{
+		func() []carry.Progress { return syncAll(t, peerBin, peers, hubURL) },    // the peers sync with the hub
+		func() []carry.Progress { return syncAll(t, peerBin, hubDir, peerURLs) }, // the hub syncs with the peers
+	} {
+		start := time.Now()
+		res.sync[phase] = run()
+		res.took[phase] = time.Since(start)
+		res.peak[phase] = samples.peak()
+	}
+	if res.end, err = readMemory(hub.cmd.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
-
 	for _, name := range names {
 		nodes[name].stop(t)
 	}
+
 	// Every event is now everywhere.
 	for i, name := range names {
 		want := map[string][]*nostr.Event{}
 		for j := range 3 {
-			want[fmt.Sprint("peer ", j+1, "'s own")] = extras[j]
+			want[fmt.Sprint("peer ", j+1, "'s own")] = fx.extras[j]
 			if i == j+1 {
-				want["what it lacked"] = lacks[j]
+				want["what it lacked"] = fx.lacks[j]
 			}
 		}
 		st, err := store.Open(filepath.Join(data[name], "events.db"), store.Options{})
@@ -180,66 +291,90 @@ func TestMemSync(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(have) != len(ids) {
-				t.Errorf("%s holds %d of the %d events of %s", name, len(have), len(ids), what)
+				t.Errorf("%s: %s holds %d of the %d events of %s", label, name, len(have), len(ids), what)
 			}
 		}
 		st.Close()
 	}
+	return res
+}
 
-	moved := func(ps []carry.Progress) (in, out, rounds int, bytes int64) {
-		for _, p := range ps {
-			in += p.Received
-			out += p.Sent
-			rounds += p.Rounds
-			bytes += p.BytesIn + p.BytesOut
-		}
-		return
+// buildRevision builds caravan as it was at a git revision of this
+// repository.
+func buildRevision(t *testing.T, rev string) string {
+	t.Helper()
+	top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		t.Fatalf("CARAVAN_MEM_BASELINE needs a git checkout: %v", err)
 	}
-	in1, out1, rounds1, bytes1 := moved(p1)
-	in2, out2, rounds2, bytes2 := moved(p2)
-	t.Log(table(fmt.Sprintf("memsync: a node holding %d events syncs with 3 peers at once (caravan serve ×4, loopback)", total), [][2]string{
-		{"what is reconciled", fmt.Sprintf("contacts' events (the %d authors every identity follows): one filter over the whole store, plus the last 7 days again as strangers'", memAuthors)},
-		{"hub RSS before syncing", mib(idle.RSS)},
-		{"phase 1: peers pull from the hub", fmt.Sprintf("%s; peers received %d, sent %d; %d round trips, %s on the wire", took1.Round(10*time.Millisecond), in1, out1, rounds1, mib(bytes1))},
-		{"phase 1: hub peak RSS (sampled)", mib(peak1)},
-		{"phase 2: the hub syncs with the peers", fmt.Sprintf("%s; hub received %d, sent %d; %d round trips, %s on the wire", took2.Round(10*time.Millisecond), in2, out2, rounds2, mib(bytes2))},
-		{"phase 2: hub peak RSS (sampled)", mib(peak2)},
-		{"hub peak RSS (VmHWM)", mib(end.HWM)},
-		{"hub RSS at the end", mib(end.RSS)},
-	}))
+	src := t.TempDir()
+	archive := exec.Command("sh", "-c", `git -C "$1" archive --format=tar "$2" | tar -x -C "$3"`, "sh", strings.TrimSpace(string(top)), rev, src)
+	if out, err := archive.CombinedOutput(); err != nil {
+		t.Fatalf("git archive %s: %v\n%s", rev, err, out)
+	}
+	bin := filepath.Join(src, "caravan")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/caravan")
+	build.Dir = src
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build caravan at %s: %v\n%s", rev, err, out)
+	}
+	return bin
 }
 
 // syncAll runs `caravan --data DIR sync URL` for each pair at once and
-// returns each session's final progress.
+// returns each session's final progress. With CARAVAN_LOAD_LOGS set, it
+// logs when each session moved from one phase and class to the next.
 func syncAll(t *testing.T, bin string, dirs, urls []string) []carry.Progress {
 	t.Helper()
 	out := make([]carry.Progress, len(dirs))
 	errs := make([]error, len(dirs))
+	steps := make([][]string, len(dirs))
+	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range dirs {
 		wg.Go(func() {
-			var stdout, stderr bytes.Buffer
+			var stderr bytes.Buffer
 			cmd := exec.Command(bin, "--data", dirs[i], "sync", urls[i], "--json")
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Run(); err != nil {
+			cmd.Stderr = &stderr
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			if err := cmd.Start(); err != nil {
+				errs[i] = err
+				return
+			}
+			// One JSON progress line at a time; the last is the final one.
+			sc := bufio.NewScanner(stdout)
+			sc.Buffer(make([]byte, 64<<10), 1<<20)
+			var last carry.Progress
+			for sc.Scan() {
+				var p carry.Progress
+				if json.Unmarshal(sc.Bytes(), &p) != nil {
+					continue
+				}
+				if p.Phase != last.Phase || p.Class != last.Class {
+					steps[i] = append(steps[i], fmt.Sprintf("%6.1fs %s %s (received %d, sent %d)", time.Since(start).Seconds(), p.Phase, p.Class, p.Received, p.Sent))
+				}
+				last = p
+			}
+			if err := cmd.Wait(); err != nil {
 				errs[i] = fmt.Errorf("caravan --data %s sync %s: %v\n%s", filepath.Base(dirs[i]), urls[i], err, stderr.String())
 				return
 			}
-			// The last JSON line is the final progress.
-			sc := bufio.NewScanner(&stdout)
-			sc.Buffer(make([]byte, 64<<10), 1<<20)
-			for sc.Scan() {
-				var p carry.Progress
-				if json.Unmarshal(sc.Bytes(), &p) == nil && p.Phase == "done" {
-					out[i] = p
-				}
-			}
-			if out[i].Phase != "done" || out[i].Error != "" || out[i].Incomplete {
-				errs[i] = fmt.Errorf("caravan --data %s sync %s ended %+v\n%s", filepath.Base(dirs[i]), urls[i], out[i], stderr.String())
+			out[i] = last
+			if last.Phase != "done" || last.Error != "" || last.Incomplete {
+				errs[i] = fmt.Errorf("caravan --data %s sync %s ended %+v\n%s", filepath.Base(dirs[i]), urls[i], last, stderr.String())
 			}
 		})
 	}
 	wg.Wait()
+	if os.Getenv("CARAVAN_LOAD_LOGS") != "" {
+		for i := range dirs {
+			t.Logf("%s sync %s:\n%s", filepath.Base(dirs[i]), urls[i], strings.Join(steps[i], "\n"))
+		}
+	}
 	for _, err := range errs {
 		if err != nil {
 			t.Fatal(err)
