@@ -183,6 +183,13 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(ut+st) * time.Second / ticks, nil
 }
 
+// ownCPU is the CPU time this process has used.
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // memory is what /proc/PID/status says of a process's resident memory.
 type memory struct {
 	RSS, HWM int64 // bytes: resident now, and the peak so far

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -114,6 +115,11 @@ func TestSoak(t *testing.T) {
 	// the relay's rate limit (100 events/s per connection) allows in that
 	// time: the run is bounded in count and time.
 	maxEach := int(duration.Seconds()*100) + 1
+	nodeCPU0, err := cpuTime(nd.cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testCPU0 := ownCPU()
 	start := time.Now()
 	stopAt := start.Add(duration)
 	for _, c := range clients {
@@ -121,6 +127,12 @@ func TestSoak(t *testing.T) {
 	}
 	wg.Wait()
 	published := time.Since(start)
+	nodeCPU, err := cpuTime(nd.cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeCPU -= nodeCPU0
+	testCPU := ownCPU() - testCPU0
 
 	// What was accepted, and so what each subscriber should have had.
 	var (
@@ -259,7 +271,8 @@ func TestSoak(t *testing.T) {
 		{"acknowledged events not stored", fmt.Sprint(lost)},
 		{"node peak RSS (VmHWM)", mib(mem.HWM)},
 		{"node RSS at the end", mib(mem.RSS)},
-		{"publishing took", published.Round(time.Millisecond).String()},
+		{"CPU while publishing", fmt.Sprintf("node %.2f cores, clients (this test) %.2f, of %d (the machine may be shared)",
+			nodeCPU.Seconds()/published.Seconds(), testCPU.Seconds()/published.Seconds(), runtime.NumCPU())},
 	}))
 }
 
