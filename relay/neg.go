@@ -131,6 +131,45 @@ func (c *Conn) negItems(f nostr.Filter) (*negentropy.Set, error) {
 	return set, nil
 }
 
+// sweepNeg closes NIP-77 sessions left idle for NegIdle, so that a client
+// that opens a reconciliation and never finishes it does not hold the set,
+// and its share of NegItemsTotal, for as long as it stays connected.
+func (r *Relay) sweepNeg(ctx context.Context) {
+	t := time.NewTicker(max(time.Duration(r.lim.NegIdle)/4, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, c := range r.snapshot() {
+			c.closeIdleNegs(r.opts.Now())
+		}
+	}
+}
+
+func (c *Conn) closeIdleNegs(now time.Time) {
+	idle := func(s *negSession) bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.rec != nil && !s.done && now.Sub(s.used) > time.Duration(c.r.lim.NegIdle)
+	}
+	c.mu.Lock()
+	dropped := map[string]*negSession{}
+	for id, s := range c.negs {
+		if idle(s) {
+			delete(c.negs, id)
+			dropped[id] = s
+		}
+	}
+	c.mu.Unlock()
+	for id, s := range dropped {
+		s.release(c.r)
+		c.out.pushWait(c.ctx, mustJSON([]any{"NEG-ERR", id, "closed: the reconciliation was idle too long; start again"}), urgent)
+	}
+}
+
 func (c *Conn) negMsg(m *Message) {
 	c.mu.Lock()
 	s, ok := c.negs[m.SubID]

@@ -116,6 +116,7 @@ type Relay struct {
 	// listed: one at a time (see negItems).
 	negListing chan struct{}
 	cancel     func()
+	stopSweep  func()       // ends the sweep of idle NIP-77 sessions
 	negHeld    atomic.Int64 // items held by open NIP-77 sessions
 
 	mu    sync.Mutex
@@ -142,12 +143,16 @@ func New(b Backend, opts Options) *Relay {
 		perIP:      map[string]int{},
 	}
 	r.cancel = b.Subscribe(r.broadcast)
+	ctx, stop := context.WithCancel(context.Background())
+	r.stopSweep = stop
+	go r.sweepNeg(ctx)
 	return r
 }
 
 // Close disconnects every client and stops live delivery.
 func (r *Relay) Close() {
 	r.cancel()
+	r.stopSweep()
 	for _, c := range r.snapshot() {
 		c.close("node is shutting down")
 	}

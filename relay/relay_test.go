@@ -573,3 +573,25 @@ func TestNIP77HeldItemsAreGivenBack(t *testing.T) {
 		}
 	}
 }
+
+// A reconciliation left open and idle is closed after NegIdle, and what it
+// held is given back, though its client stays connected.
+func TestNIP77IdleSessionIsClosed(t *testing.T) {
+	n, url := start(t, node.Config{Relay: relay.Limits{NegItemsTotal: 1, NegIdle: event.Duration(200 * time.Millisecond)}})
+	for _, r := range n.Ingest(context.Background(), alice.Event(1, time.Now().Unix(), "one")) {
+		if !r.OK() {
+			t.Fatal(r.Message())
+		}
+	}
+	idler, other := dial(t, url), dial(t, url)
+	idler.sendJSON("NEG-OPEN", "a", nostr.Filter{}, "6100000200")
+	idler.expect("NEG-MSG")
+	// It never answers; the node closes the session and says so.
+	if m := idler.next(); str(m[0]) != "NEG-ERR" || !strings.HasPrefix(str(m[2]), "closed:") {
+		t.Fatalf("idle session: %s", joinRaw(m))
+	}
+	other.sendJSON("NEG-OPEN", "b", nostr.Filter{}, "6100000200")
+	if m := other.next(); str(m[0]) != "NEG-MSG" {
+		t.Fatalf("after the idle session was closed: %s", joinRaw(m))
+	}
+}
