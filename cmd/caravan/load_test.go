@@ -137,28 +137,32 @@ func (p *nodeProc) stop(t testing.TB) {
 	}
 }
 
-// waitIdle waits until the node has used less than a twentieth of a core
+// waitIdle waits until each node has used less than a twentieth of a core
 // for a whole second: done with what it starts with (such as counting every
 // stored event's author for the policy), so that what is measured next is
 // the load alone. It gives up after limit.
-func (p *nodeProc) waitIdle(t testing.TB, limit time.Duration) {
+func waitIdle(t testing.TB, limit time.Duration, nodes ...*nodeProc) {
 	t.Helper()
-	last, err := cpuTime(p.cmd.Process.Pid)
-	if err != nil {
-		t.Fatal(err)
+	var wg sync.WaitGroup
+	for _, p := range nodes {
+		wg.Go(func() {
+			last, err := cpuTime(p.cmd.Process.Pid)
+			for deadline := time.Now().Add(limit); err == nil && time.Now().Before(deadline); {
+				time.Sleep(time.Second)
+				var now time.Duration
+				if now, err = cpuTime(p.cmd.Process.Pid); err == nil && now-last < time.Second/20 {
+					return
+				}
+				last = now
+			}
+			if err != nil {
+				t.Errorf("node %s: %v", p.name, err)
+				return
+			}
+			t.Logf("node %s still busy after %s; measuring anyway", p.name, limit)
+		})
 	}
-	for deadline := time.Now().Add(limit); time.Now().Before(deadline); {
-		time.Sleep(time.Second)
-		now, err := cpuTime(p.cmd.Process.Pid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if now-last < time.Second/20 {
-			return
-		}
-		last = now
-	}
-	t.Logf("node %s still busy after %s; measuring anyway", p.name, limit)
+	wg.Wait()
 }
 
 // cpuTime is the user and system CPU time pid has used.

@@ -241,9 +241,7 @@ func (fx *memFixture) run(t *testing.T, label, hubBin, peerBin, hubConfig string
 	}()
 	// Starting, a node counts every stored event's author for the
 	// policy; let all four finish before measuring the syncs alone.
-	for _, name := range names {
-		nodes[name].waitIdle(t, 5*time.Minute)
-	}
+	waitIdle(t, 5*time.Minute, nodes["hub"], nodes["peer1"], nodes["peer2"], nodes["peer3"])
 	hub := nodes["hub"]
 	samples := sampleRSS(hub.cmd.Process.Pid)
 	defer samples.close()
