@@ -271,17 +271,17 @@ func naiveExchange(b *testing.B, x, y *node.Node) (int64, time.Duration) {
 	defer ln.Close()
 	start := time.Now()
 	side := func(n *node.Node, c net.Conn) (sent int64, missing int) {
-		items, err := n.Store.Items(context.Background(), nostr.Filter{})
+		items, err := n.Store.Items(context.Background(), nostr.Filter{}, 0)
 		if err != nil {
 			b.Error(err)
 			return
 		}
-		mine := make(map[string]bool, len(items))
+		mine := make(map[string]bool, items.Size())
 		done := make(chan int64)
 		go func() {
 			w := bufio.NewWriter(c)
 			var n int64
-			for _, it := range items {
+			for it := range items.All() {
 				id := hex.EncodeToString(it.ID[:])
 				mine[id] = true
 				k, _ := fmt.Fprintf(w, "\"%s\",", id)

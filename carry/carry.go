@@ -34,9 +34,11 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/link"
 	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/policy"
@@ -45,8 +47,9 @@ import (
 
 // Local is what a session needs from the node.
 type Local interface {
-	// Items lists (created_at, id) of stored events matching f.
-	Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error)
+	// Items returns (created_at, id) of the stored events matching f; if
+	// more than max > 0 match, it fails with negentropy.ErrTooMany instead.
+	Items(ctx context.Context, f nostr.Filter, max int) (*negentropy.Set, error)
 	// Raw returns stored events by hex id, as JSON; missing ones are left
 	// out.
 	Raw(ctx context.Context, ids []string) (map[string][]byte, error)
@@ -93,6 +96,9 @@ type Options struct {
 	// a pass with a relay without NIP-77 is recorded at. If nil, time.Now.
 	// Timeouts and rates use the elapsed time of the machine's clock.
 	Now func() time.Time
+	// Turns, if set, is shared with the node's other sessions, which
+	// then take turns at reconciling big sets. If nil, none waits.
+	Turns *Turns
 }
 
 // Progress describes a session.
@@ -138,6 +144,13 @@ var ErrHeld = errors.New("already held")
 
 // ErrPeer wraps misbehaviour of the peer.
 var ErrPeer = errors.New("peer misbehaved")
+
+// errBusy means the peer refused a reconciliation for now (NEG-ERR
+// "rate-limited:"): it is busy with others. It is tried busyTries times in
+// all, over about a minute.
+var errBusy = errors.New("the peer is busy")
+
+const busyTries = 8
 
 // ErrNoNIP77 means the peer does not speak NIP-77.
 var ErrNoNIP77 = errors.New("the peer does not support NIP-77 reconciliation")
@@ -334,11 +347,7 @@ func (s *session) nip77() bool {
 // syncWant reconciles one want and transfers the differences.
 func (s *session) syncWant(ctx context.Context, w policy.Want) error {
 	for _, f := range slices(w.Filter, s.o.Now()) {
-		items, err := s.local.Items(ctx, f)
-		if err != nil {
-			return fmt.Errorf("list local events: %w", err)
-		}
-		haves, needs, err := s.reconcile(ctx, f, items)
+		haves, needs, err := s.reconcileWant(ctx, w, f)
 		if err != nil {
 			return err
 		}
@@ -354,6 +363,96 @@ func (s *session) syncWant(ctx context.Context, w policy.Want) error {
 	}
 	return nil
 }
+
+// reconcileWant lists our set for one filter of a want and reconciles it
+// with the peer's. A big set waits for its turn among the node's sessions
+// (Options.Turns), and a busy peer is asked again after a pause.
+func (s *session) reconcileWant(ctx context.Context, w policy.Want, f nostr.Filter) ([]negentropy.Item, []negentropy.Need, error) {
+	items, done, err := s.list(ctx, f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list local events: %w", err)
+	}
+	defer done()
+	for try := 1; ; try++ {
+		haves, needs, err := s.reconcile(ctx, f, items)
+		if !errors.Is(err, errBusy) || try == busyTries {
+			return haves, needs, err
+		}
+		// The peer is reconciling with others: wait our turn there.
+		wait := min(time.Second<<(try-1), 15*time.Second)
+		s.o.Logf("%s: %v; reconciling %s again in %s", s.conn, err, w.Class, wait)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+	}
+}
+
+// list lists our set for f, in its turn if it is big; done ends the turn.
+func (s *session) list(ctx context.Context, f nostr.Filter) (set *negentropy.Set, done func(), err error) {
+	none := func() {}
+	t := s.o.Turns
+	if t == nil {
+		set, err = s.local.Items(ctx, f, 0)
+		return set, none, err
+	}
+	if t.try() {
+		set, err = s.local.Items(ctx, f, 0)
+		if err != nil || set.Size() < BigSet {
+			t.done()
+			return set, none, err
+		}
+		return set, t.done, nil
+	}
+	// Another session's turn: a small set need not wait, and listing
+	// stops as soon as it is known to be big (holding 4 MB, not 40).
+	set, err = s.local.Items(ctx, f, BigSet)
+	if !errors.Is(err, negentropy.ErrTooMany) {
+		return set, none, err
+	}
+	if err := t.wait(ctx); err != nil {
+		return nil, nil, err
+	}
+	if set, err = s.local.Items(ctx, f, 0); err != nil {
+		t.done()
+		return nil, nil, err
+	}
+	return set, t.done, nil
+}
+
+// BigSet is the size from which a reconciliation waits for its turn among
+// the sessions sharing Options.Turns: 100,000 events, 4 MB in memory.
+const BigSet = 100_000
+
+// Turns is shared by the sessions of one node, which take turns at
+// reconciling big sets (BigSet items or more): a node syncing with many
+// peers at once then holds one such set in memory, not one per peer.
+// Smaller sets never wait. Create it with NewTurns.
+type Turns struct{ ch chan struct{} }
+
+// NewTurns returns Turns for the sessions of one node.
+func NewTurns() *Turns { return &Turns{ch: make(chan struct{}, 1)} }
+
+func (t *Turns) try() bool {
+	select {
+	case t.ch <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (t *Turns) wait(ctx context.Context) error {
+	select {
+	case t.ch <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (t *Turns) done() { <-t.ch }
 
 // slices splits a broad filter by age, newest first: the last hour, the
 // last day, then everything older. Recent events then move first, and on a
@@ -393,12 +492,12 @@ func slices(f nostr.Filter, now time.Time) []nostr.Filter {
 }
 
 // reconcile runs the NIP-77 exchange for one filter.
-func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentropy.Item) ([]negentropy.Item, []negentropy.Need, error) {
+func (s *session) reconcile(ctx context.Context, f nostr.Filter, items *negentropy.Set) ([]negentropy.Item, []negentropy.Need, error) {
 	// Frames start small and double while round trips stay quick, so a
 	// slow link is never clogged by one huge message and a fast one soon
 	// uses big frames (few round trips).
 	frame := min(16<<10, s.o.FrameBytes)
-	rec := negentropy.NewClient(negentropy.NewSet(items), frame)
+	rec := negentropy.NewClient(items, frame)
 	id, ch, done := s.register(s.negs, s.newID("neg"), 4)
 	defer done()
 	fj, _ := f.MarshalJSON()
@@ -428,6 +527,9 @@ func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentr
 		switch in.label {
 		case "NEG-ERR":
 			reason := str(in.parts, 2)
+			if strings.HasPrefix(reason, event.RateLimited+":") {
+				return nil, nil, fmt.Errorf("%w: %s", errBusy, reason)
+			}
 			return nil, nil, fmt.Errorf("the peer refused to reconcile: %s", reason)
 		case "NOTICE", "CLOSED":
 			return nil, nil, fmt.Errorf("%w (it answered %s)", ErrNoNIP77, in.label)
@@ -452,7 +554,7 @@ func (s *session) reconcile(ctx context.Context, f nostr.Filter, items []negentr
 		rounds++
 		// Each round narrows the ranges; a peer that keeps answering with
 		// new ranges forever, or claims more ids than exist, is stopped.
-		if len(haves)+len(needs) > 4*len(items)+5_000_000 || rounds > maxRounds {
+		if len(haves)+len(needs) > 4*items.Size()+5_000_000 || rounds > maxRounds {
 			return nil, nil, peerErr("reconciliation does not converge after %d rounds", rounds)
 		}
 		if next == nil {

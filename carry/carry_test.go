@@ -21,6 +21,7 @@ import (
 	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
+	"github.com/caravan-mesh/caravan/relay"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -67,13 +68,13 @@ func put(t testing.TB, n *node.Node, evs ...*nostr.Event) {
 // ids lists every event a node holds.
 func ids(t testing.TB, n *node.Node) []string {
 	t.Helper()
-	items, err := n.Store.Items(context.Background(), nostr.Filter{})
+	items, err := n.Store.Items(context.Background(), nostr.Filter{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = hex.EncodeToString(it.ID[:])
+	var out []string
+	for it := range items.All() {
+		out = append(out, hex.EncodeToString(it.ID[:]))
 	}
 	sort.Strings(out)
 	return out
@@ -131,8 +132,11 @@ func TestStreamSyncConverges(t *testing.T) {
 	if len(ia) != len(ib)+1 {
 		t.Fatalf("a holds %d events, b %d; want b = a - 1 (the draft)", len(ia), len(ib))
 	}
-	drafts, _ := b.Store.Items(context.Background(), nostr.Filter{Kinds: []int{30024}})
-	if len(drafts) != 0 {
+	drafts, err := b.Store.Items(context.Background(), nostr.Filter{Kinds: []int{30024}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if drafts.Size() != 0 {
 		t.Fatal("a's draft reached b")
 	}
 	if d := a.Counts().Duplicates.Load() + b.Counts().Duplicates.Load(); d != 0 {
@@ -258,6 +262,13 @@ func localOf(n *node.Node) carry.Local { return node.Local(n) }
 // the given trick when asked for events.
 func fakePeer(t *testing.T, evs []*nostr.Event, trick func(send func(v ...any), sub string, asked []string)) link.Conn {
 	t.Helper()
+	return busyPeer(t, evs, 0, trick)
+}
+
+// busyPeer is fakePeer, but refuses the first busy NEG-OPENs as a busy
+// relay does.
+func busyPeer(t *testing.T, evs []*nostr.Event, busy int, trick func(send func(v ...any), sub string, asked []string)) link.Conn {
+	t.Helper()
 	ca, cb := pipe()
 	peer := stream(cb, "fake")
 	go func() {
@@ -284,6 +295,11 @@ func fakePeer(t *testing.T, evs []*nostr.Event, trick func(send func(v ...any), 
 			}
 			switch label {
 			case "NEG-OPEN", "NEG-MSG":
+				if label == "NEG-OPEN" && busy > 0 {
+					busy--
+					send("NEG-ERR", sub, "rate-limited: the node is busy reconciling with other peers; try again in a few seconds")
+					continue
+				}
 				var h string
 				json.Unmarshal(parts[len(parts)-1], &h)
 				msg, _ := hex.DecodeString(h)
@@ -336,6 +352,71 @@ func TestHostilePeers(t *testing.T) {
 				t.Fatalf("something entered the store: %d -> %d events", len(before), len(after))
 			}
 		})
+	}
+}
+
+// A peer busy reconciling with others says so ("rate-limited:"); the
+// session waits and tries again rather than failing.
+func TestBusyPeerIsTriedAgain(t *testing.T) {
+	k := evtest.NewKey("k")
+	now := time.Now().Unix()
+	offered := []*nostr.Event{k.Event(1, now, "one"), k.Event(1, now-1, "two")}
+	byID := map[string]*nostr.Event{offered[0].ID: offered[0], offered[1].ID: offered[1]}
+	a := newNode(t, "a")
+	conn := busyPeer(t, offered, 1, func(send func(v ...any), sub string, asked []string) {
+		for _, id := range asked {
+			send("EVENT", sub, byID[id])
+		}
+		send("EOSE", sub)
+	})
+	f := nostr.Filter{Authors: []string{k.Public}, Kinds: []int{1}}
+	p, err := carry.Run(context.Background(), conn, localOf(a), carry.Options{
+		Wants: []policy.Want{{Class: policy.Stranger, Filter: f, Pull: true}},
+		// Shorter than the pause before trying again: the pause is ours,
+		// not the peer's silence.
+		Stall: 900 * time.Millisecond,
+	})
+	if err != nil || p.Received != 2 {
+		t.Fatalf("session: %+v, %v", p, err)
+	}
+}
+
+// A peer that rate-limits what we push (past its burst of ten seconds'
+// worth) gets it at its pace: sending pauses once for all the events it
+// refused together, and none is given up on.
+func TestPushSlowsDownWhenRateLimited(t *testing.T) {
+	// Bursts of 1000; and room for more than one stranger's usual 1,000.
+	cfg := node.Config{Relay: relay.Limits{EventsPerSecond: 100}, Policy: policy.Config{PerStranger: policy.Cap{Events: 10_000}}}
+	a, err := node.Open(t.TempDir(), node.Options{Config: &cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := node.Open(t.TempDir(), node.Options{Config: &cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	k := evtest.NewKey("prolific")
+	now := time.Now().Unix()
+	var evs []*nostr.Event
+	for i := range 1200 {
+		evs = append(evs, k.Event(1, now-int64(i), fmt.Sprint("note ", i)))
+	}
+	put(t, a, evs...)
+	// A bound on the whole session, far above the few seconds it takes,
+	// so that a regression fails instead of hanging.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f := nostr.Filter{Authors: []string{k.Public}}
+	p, err := carry.Run(ctx, serveOver(t, b), localOf(a), carry.Options{
+		Wants: []policy.Want{{Class: policy.Stranger, Filter: f, Push: true}},
+	})
+	if err != nil || p.Sent != len(evs) || p.Refused != 0 {
+		t.Fatalf("session: sent %d of %d, %d refused: %v", p.Sent, len(evs), p.Refused, err)
+	}
+	if got := len(ids(t, b)); got != len(evs) {
+		t.Fatalf("b holds %d of the %d events", got, len(evs))
 	}
 }
 

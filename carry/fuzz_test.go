@@ -25,7 +25,7 @@ type memLocal struct {
 	evs map[string]*nostr.Event
 }
 
-func (m *memLocal) Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error) {
+func (m *memLocal) Items(ctx context.Context, f nostr.Filter, max int) (*negentropy.Set, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []negentropy.Item
@@ -33,7 +33,10 @@ func (m *memLocal) Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item
 		b, _ := hex.DecodeString(id)
 		out = append(out, negentropy.Item{Time: uint64(ev.CreatedAt), ID: [32]byte(b)})
 	}
-	return out, nil
+	if max > 0 && len(out) > max {
+		return nil, negentropy.ErrTooMany
+	}
+	return negentropy.NewSet(out), nil
 }
 
 func (m *memLocal) Raw(ctx context.Context, ids []string) (map[string][]byte, error) {

@@ -55,12 +55,12 @@ func (s *session) plainWant(ctx context.Context, w policy.Want) error {
 			t := nostr.Timestamp(since - 600)
 			lf.Since = &t
 		}
-		items, err := s.local.Items(ctx, lf)
+		items, err := s.local.Items(ctx, lf, 0)
 		if err != nil {
 			return err
 		}
 		var ids []string
-		for _, it := range items {
+		for it := range items.All() {
 			id := hex.EncodeToString(it.ID[:])
 			if !theirs[id] && !s.isPushed(id) {
 				ids = append(ids, id)

@@ -133,6 +133,9 @@ func (s *session) handleOK(parts []json.RawMessage) {
 func (s *session) watchdog(ctx context.Context, cancel context.CancelCauseFunc) {
 	t := time.NewTicker(min(time.Second, s.o.Stall/4))
 	defer t.Stop()
+	// Silence counts from the last message, or from when we started
+	// waiting if that is later (after a pause of our own, say).
+	var idle time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -141,9 +144,16 @@ func (s *session) watchdog(ctx context.Context, cancel context.CancelCauseFunc) 
 		}
 		s.mu.Lock()
 		waiting := len(s.negs)+len(s.reqs)+len(s.oks)+len(s.blobs) > 0 && !(len(s.reqs) == 1 && s.reqs["live"] != nil && len(s.negs)+len(s.oks)+len(s.blobs) == 0)
-		silent := time.Since(s.lastRead)
+		from := s.lastRead
 		s.mu.Unlock()
-		if waiting && silent > s.o.Stall {
+		if !waiting {
+			idle = time.Now()
+			continue
+		}
+		if idle.After(from) {
+			from = idle
+		}
+		if silent := time.Since(from); silent > s.o.Stall {
 			cancel(peerErr("sent nothing for %s while we waited for it", silent.Round(time.Second)))
 			return
 		}

@@ -63,6 +63,7 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 				raw = raws[id]
 			}
 			queue = queue[1:]
+			delete(raws, id) // loaded again if it must be offered again
 			if raw == nil || isDraft(raw) {
 				s.done(false, 0, false)
 				continue // deleted meanwhile, or never to be shared
@@ -90,7 +91,7 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 			inflight += len(msg)
 		}
 		if len(waiting) == 0 {
-			continue
+			continue // the wait for a pause is at the top
 		}
 		var res struct {
 			id string
@@ -104,7 +105,12 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 		size := waiting[res.id]
 		delete(waiting, res.id)
 		inflight -= size
-		acked += int64(size)
+		limited := !res.r.ok && strings.HasPrefix(res.r.msg, event.RateLimited+":")
+		if !limited {
+			// The window follows what the peer takes, not what it asks
+			// us to send again.
+			acked += int64(size)
+		}
 		if el := time.Since(since).Seconds(); el > 0.2 {
 			window = min(max(int(float64(acked)/el), minFlight), maxFlight)
 		}
@@ -117,7 +123,7 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 			if s.o.Accepted != nil {
 				s.o.Accepted(res.id)
 			}
-		case strings.HasPrefix(res.r.msg, event.RateLimited+":") && tries[res.id] < 5:
+		case limited && tries[res.id] < 5:
 			// The peer asks us to slow down: pause the whole push (not
 			// this event alone: the others in flight were refused too),
 			// then offer it again.

@@ -122,8 +122,8 @@ func TestNIP77NostrToolsServer(t *testing.T) {
 	if len(held) != 300 {
 		t.Fatalf("nostr-tools side holds %d events, want all 300", len(held))
 	}
-	items, _ := n.Store.Items(context.Background(), nostr.Filter{})
-	if len(items) != 300 {
-		t.Fatalf("our node holds %d events, want all 300", len(items))
+	items, _ := n.Store.Items(context.Background(), nostr.Filter{}, 0)
+	if items.Size() != 300 {
+		t.Fatalf("our node holds %d events, want all 300", items.Size())
 	}
 }

@@ -2,6 +2,7 @@ package negentropy
 
 import (
 	"math/rand"
+	"runtime"
 	"testing"
 
 	gonegentropy "github.com/nbd-wtf/go-nostr/nip77/negentropy"
@@ -80,4 +81,57 @@ func BenchmarkReconcile1M(b *testing.B) {
 			b.ReportMetric(float64(rounds), "rounds")
 		}
 	})
+}
+
+// BenchmarkBuild1M makes a set of a million items arriving one at a time
+// (as rows from the store do), two ways in the same run: appending to a
+// slice and sorting it (NewSet), and Builder. Reported: time, bytes
+// allocated, and the peak of live heap while building.
+func BenchmarkBuild1M(b *testing.B) {
+	items := randItems(rand.New(rand.NewSource(9)), 1_000_000, 30*24*3600)
+	for _, way := range []string{"append+NewSet", "Builder"} {
+		b.Run(way, func(b *testing.B) {
+			b.ReportAllocs()
+			var peak uint64
+			for i := 0; i < b.N; i++ {
+				runtime.GC()
+				var before runtime.MemStats
+				runtime.ReadMemStats(&before)
+				var s *Set
+				if way == "Builder" {
+					var bl Builder
+					for _, it := range items {
+						bl.Add(it)
+						if bl.Len()%blockSize == 0 {
+							peak = max(peak, heapLive()-before.HeapAlloc)
+						}
+					}
+					s = bl.Set()
+				} else {
+					var list []Item
+					for _, it := range items {
+						if len(list) == cap(list) {
+							peak = max(peak, heapLive()-before.HeapAlloc)
+						}
+						list = append(list, it)
+					}
+					peak = max(peak, heapLive()-before.HeapAlloc)
+					s = NewSet(list)
+				}
+				peak = max(peak, heapLive()-before.HeapAlloc)
+				if s.Size() != len(items) {
+					b.Fatal(s.Size())
+				}
+			}
+			b.ReportMetric(float64(peak)/1e6, "peak-MB")
+		})
+	}
+}
+
+// heapLive is the heap in use now, garbage included (what the process
+// must hold until the collector runs).
+func heapLive() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

@@ -173,7 +173,7 @@ func (r *Reconciler) Reconcile(msg []byte) (reply []byte, res Result, err error)
 				theirs[[32]byte(b)] = true
 			}
 			for i := lower; i < upper; i++ {
-				it := r.set.items[i]
+				it := r.set.Item(i)
 				if theirs[it.ID] {
 					delete(theirs, it.ID)
 				} else if r.client && !r.reported[it.ID] {
@@ -200,11 +200,11 @@ func (r *Reconciler) Reconcile(msg []byte) (reply []byte, res Result, err error)
 				count := 0
 				for i := lower; i < upper; i++ {
 					if r.exceeded(len(full) + len(ids)) {
-						end = Bound{Time: r.set.items[i].Time, Prefix: r.set.items[i].ID[:]}
+						end = Bound{Time: r.set.Item(i).Time, Prefix: r.set.at(i).ID[:]}
 						upper = i
 						break
 					}
-					ids = append(ids, r.set.items[i].ID[:]...)
+					ids = append(ids, r.set.at(i).ID[:]...)
 					count++
 				}
 				o = r.writeBound(o, end)
@@ -255,7 +255,7 @@ func (r *Reconciler) splitRange(o []byte, lower, upper int, upperBound Bound) []
 		o = putVarint(o, ModeIDList)
 		o = putVarint(o, uint64(n))
 		for i := lower; i < upper; i++ {
-			o = append(o, r.set.items[i].ID[:]...)
+			o = append(o, r.set.at(i).ID[:]...)
 		}
 		return o
 	}
@@ -270,7 +270,7 @@ func (r *Reconciler) splitRange(o []byte, lower, upper int, upperBound Bound) []
 		cur += size
 		next := upperBound
 		if cur != upper {
-			next = minimalBound(r.set.items[cur-1], r.set.items[cur])
+			next = minimalBound(r.set.Item(cur-1), r.set.Item(cur))
 		}
 		o = r.writeBound(o, next)
 		o = putVarint(o, ModeFingerprint)

@@ -203,6 +203,38 @@ func TestFingerprintMatchesDefinition(t *testing.T) {
 	}
 }
 
+// TestBuilderMatchesNewSet: a set built item by item across several
+// blocks, duplicates included, is the set NewSet makes of the same items,
+// with the same fingerprints.
+func TestBuilderMatchesNewSet(t *testing.T) {
+	for _, n := range []int{0, 1, blockSize - 1, blockSize, 3*blockSize + 17} {
+		r := rand.New(rand.NewSource(int64(n)))
+		items := randItems(r, n, 1000)
+		if n > 10 {
+			items = append(items, items[:n/3]...) // duplicates, some in other blocks
+		}
+		var b Builder
+		for _, it := range items {
+			b.Add(it)
+		}
+		built := b.Set()
+		want := NewSet(append([]Item(nil), items...))
+		if built.Size() != want.Size() || built.Size() != n {
+			t.Fatalf("n=%d: Builder made %d items, NewSet %d", n, built.Size(), want.Size())
+		}
+		for i := 0; i < n; i++ {
+			if built.Item(i) != want.Item(i) {
+				t.Fatalf("n=%d: item %d differs", n, i)
+			}
+		}
+		for _, rg := range [][2]int{{0, n}, {0, n / 2}, {n / 3, n}, {n / 2, n / 2}} {
+			if built.Fingerprint(rg[0], rg[1]) != want.Fingerprint(rg[0], rg[1]) {
+				t.Fatalf("n=%d: fingerprint of %v differs", n, rg)
+			}
+		}
+	}
+}
+
 func TestVarint(t *testing.T) {
 	for _, v := range []uint64{0, 1, 127, 128, 255, 16383, 16384, 1 << 35, 1<<64 - 1} {
 		b := putVarint(nil, v)

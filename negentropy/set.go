@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
+	"iter"
 	"math"
 	"sort"
 )
@@ -50,51 +52,139 @@ func (b Bound) greaterThan(it Item) bool {
 // 1 MB of samples rather than 32 MB for a full prefix-sum array.
 const sampleEvery = 32
 
+// Items are held in blocks of blockSize (160 KiB each), so that a set
+// built item by item (Builder) never copies what it holds: a slice grown
+// by append to a million items allocates about five times their 40 MB on
+// the way and needs more than twice it while growing.
+const (
+	blockShift = 12
+	blockSize  = 1 << blockShift
+)
+
 // Set is a sorted, immutable collection of items with fast range
 // fingerprints.
 type Set struct {
-	items   []Item
+	blocks  [][]Item // all full but the last
+	n       int
 	samples []sum256 // samples[k] = sum of items[0 : k*sampleEvery]
 }
 
-// NewSet sorts items (in place) and indexes them. Duplicate items are
-// removed.
+// NewSet sorts items (in place) and indexes them; the set keeps using
+// items' array. Duplicate items are removed.
 func NewSet(items []Item) *Set {
 	sort.Slice(items, func(i, j int) bool { return Compare(items[i], items[j]) < 0 })
-	out := items[:0]
-	for i, it := range items {
-		if i > 0 && it == items[i-1] {
-			continue
-		}
-		out = append(out, it)
+	s := &Set{}
+	for len(items) > 0 {
+		k := min(len(items), blockSize)
+		s.blocks = append(s.blocks, items[:k:k])
+		items = items[k:]
+		s.n += k
 	}
-	s := &Set{items: out}
-	var acc sum256
-	s.samples = make([]sum256, 0, len(out)/sampleEvery+1)
-	for i, it := range out {
-		if i%sampleEvery == 0 {
-			s.samples = append(s.samples, acc)
-		}
-		acc.add(&it.ID)
-	}
-	if len(out)%sampleEvery == 0 {
-		s.samples = append(s.samples, acc)
-	}
+	s.index()
 	return s
 }
 
+// ErrTooMany is what a listing that stops at a maximum number of items
+// returns when there are more (see store.Store.Items).
+var ErrTooMany = errors.New("more items than asked for")
+
+// Builder makes a Set from items added one at a time, in any order,
+// without holding more than the items themselves (see blockSize). The zero
+// value is ready to use.
+type Builder struct {
+	s Set
+}
+
+// Add adds an item.
+func (b *Builder) Add(it Item) {
+	if b.s.n%blockSize == 0 {
+		b.s.blocks = append(b.s.blocks, make([]Item, 0, blockSize))
+	}
+	last := &b.s.blocks[len(b.s.blocks)-1]
+	*last = append(*last, it)
+	b.s.n++
+}
+
+// Len is the number of items added so far.
+func (b *Builder) Len() int { return b.s.n }
+
+// Set sorts the items and returns them as a Set. The Builder must not be
+// used afterwards.
+func (b *Builder) Set() *Set {
+	s := new(Set)
+	*s, b.s = b.s, Set{}
+	sort.Sort(blockSorter{s})
+	s.index()
+	return s
+}
+
+// blockSorter sorts a set's items across its blocks.
+type blockSorter struct{ s *Set }
+
+func (b blockSorter) Len() int           { return b.s.n }
+func (b blockSorter) Less(i, j int) bool { return Compare(*b.s.at(i), *b.s.at(j)) < 0 }
+func (b blockSorter) Swap(i, j int)      { x, y := b.s.at(i), b.s.at(j); *x, *y = *y, *x }
+
+func (s *Set) at(i int) *Item { return &s.blocks[i>>blockShift][i&(blockSize-1)] }
+
+// index removes duplicates from the sorted items and computes the samples.
+func (s *Set) index() {
+	w := 0 // items kept so far
+	for i := 0; i < s.n; i++ {
+		it := *s.at(i)
+		if w > 0 && it == *s.at(w - 1) {
+			continue
+		}
+		*s.at(w) = it
+		w++
+	}
+	if w < s.n {
+		nb := (w + blockSize - 1) / blockSize
+		clear(s.blocks[nb:])
+		s.blocks = s.blocks[:nb]
+		if nb > 0 {
+			s.blocks[nb-1] = s.blocks[nb-1][:w-(nb-1)*blockSize]
+		}
+		s.n = w
+	}
+	var acc sum256
+	s.samples = make([]sum256, 0, s.n/sampleEvery+1)
+	for i := 0; i < s.n; i++ {
+		if i%sampleEvery == 0 {
+			s.samples = append(s.samples, acc)
+		}
+		acc.add(&s.at(i).ID)
+	}
+	if s.n%sampleEvery == 0 {
+		s.samples = append(s.samples, acc)
+	}
+}
+
 // Size is the number of items.
-func (s *Set) Size() int { return len(s.items) }
+func (s *Set) Size() int { return s.n }
 
 // Item returns the i-th item in order.
-func (s *Set) Item(i int) Item { return s.items[i] }
+func (s *Set) Item(i int) Item { return *s.at(i) }
+
+// All yields the items in order.
+func (s *Set) All() iter.Seq[Item] {
+	return func(yield func(Item) bool) {
+		for _, b := range s.blocks {
+			for _, it := range b {
+				if !yield(it) {
+					return
+				}
+			}
+		}
+	}
+}
 
 // prefix is the sum of items[0:i].
 func (s *Set) prefix(i int) sum256 {
 	k := i / sampleEvery
 	acc := s.samples[k]
 	for j := k * sampleEvery; j < i; j++ {
-		acc.add(&s.items[j].ID)
+		acc.add(&s.at(j).ID)
 	}
 	return acc
 }
@@ -114,7 +204,7 @@ func (s *Set) Fingerprint(lo, hi int) [16]byte {
 
 // lowerBound is the first index in [lo, hi) whose item is not below b.
 func (s *Set) lowerBound(lo, hi int, b Bound) int {
-	return lo + sort.Search(hi-lo, func(i int) bool { return !b.greaterThan(s.items[lo+i]) })
+	return lo + sort.Search(hi-lo, func(i int) bool { return !b.greaterThan(*s.at(lo + i)) })
 }
 
 // sum256 is a 256-bit little-endian integer, for the mod-2^256 sum of ids.

@@ -28,6 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/policy"
@@ -82,6 +83,7 @@ type Node struct {
 	counts   Counters
 	peers    *peerBook
 	id       string // random node id, for LAN discovery
+	turns    *carry.Turns
 	mu       sync.RWMutex
 	subs     map[int]func(ev *nostr.Event, raw []byte)
 	nextSub  int
@@ -158,7 +160,7 @@ func Open(dir string, opts Options) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{
-		peers: pb, id: id, diskAtOpen: diskRoom(dir, used),
+		peers: pb, id: id, diskAtOpen: diskRoom(dir, used), turns: carry.NewTurns(),
 		Dir: dir, Config: cfg, Keys: kr, Store: st, Policy: policy.New(cfg.Policy),
 		now: opts.Now, logf: opts.Logf, lock: lock, started: opts.Now(),
 		subs:  map[int]func(*nostr.Event, []byte){},

@@ -275,8 +275,8 @@ func (b relayBackend) Query(ctx context.Context, f nostr.Filter, max int) ([]sto
 
 func (b relayBackend) Subscribe(fn func(*nostr.Event, []byte)) func() { return b.n.Subscribe(fn) }
 
-func (b relayBackend) Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error) {
-	return b.n.Store.Items(ctx, f)
+func (b relayBackend) Items(ctx context.Context, f nostr.Filter, max int) (*negentropy.Set, error) {
+	return b.n.Store.Items(ctx, f, max)
 }
 
 // heldBackend notes the reports a known peer pushes as held by it.

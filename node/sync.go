@@ -23,8 +23,8 @@ type local struct{ n *Node }
 // Local is the node as a sync session sees it.
 func Local(n *Node) carry.Local { return local{n} }
 
-func (l local) Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error) {
-	return l.n.Store.Items(ctx, f)
+func (l local) Items(ctx context.Context, f nostr.Filter, max int) (*negentropy.Set, error) {
+	return l.n.Store.Items(ctx, f, max)
 }
 
 func (l local) Raw(ctx context.Context, ids []string) (map[string][]byte, error) {
@@ -129,6 +129,7 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 		Synced:     func(w policy.Want, at int64) { n.peers.setSince(name, wantKey(w), at) },
 		Blobs:      blobs,
 		Now:        n.now,
+		Turns:      n.turns,
 		Accepted: func(id string) {
 			n.carried(id)
 			held.add(id)

@@ -85,8 +85,12 @@ func (c *Conn) run() {
 		s.cancel()
 		delete(c.subs, id)
 	}
+	negs := c.negs
 	c.negs = map[string]*negSession{}
 	c.mu.Unlock()
+	for _, s := range negs {
+		s.release(c.r) // their sets no longer count against NegItemsTotal
+	}
 	c.wg.Wait()
 	c.link.Close("")
 }
@@ -127,9 +131,7 @@ func (c *Conn) handle(b []byte) {
 	case "NEG-MSG":
 		c.negMsg(m)
 	case "NEG-CLOSE":
-		c.mu.Lock()
-		delete(c.negs, m.SubID)
-		c.mu.Unlock()
+		c.dropNeg(m.SubID, nil)
 	case "AUTH":
 		c.Notice("unsupported: this node does not use AUTH (NIP-42); no authentication is needed")
 	default:

@@ -55,7 +55,9 @@ type Limits struct {
 	// larger ones are refused with NEG-ERR "blocked:". If zero, 5,000,000.
 	NegItems int `json:"neg_items,omitempty"`
 	// NegItemsTotal bounds the events held by all open NIP-77 sessions
-	// together (about 40 bytes each). If zero, 10,000,000.
+	// together (about 40 bytes each): a reconciliation that would take
+	// them past it is refused with "rate-limited:" until others end,
+	// unless it would be the only one. If zero, 1,000,000 (40 MB).
 	NegItemsTotal int `json:"neg_items_total,omitempty"`
 	// NegFrameBytes bounds each negentropy message this relay sends
 	// (before hex encoding). If zero, 200,000.
@@ -82,7 +84,7 @@ func (l Limits) WithDefaults() Limits {
 	def(&l.InFlight, 8)
 	def(&l.NegSessions, 4)
 	def(&l.NegItems, 5_000_000)
-	def(&l.NegItemsTotal, 10_000_000)
+	def(&l.NegItemsTotal, 1_000_000)
 	def(&l.NegFrameBytes, 200_000)
 	if l.EventsPerSecond <= 0 {
 		l.EventsPerSecond = 500

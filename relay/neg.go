@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -70,7 +71,7 @@ func (c *Conn) negOpen(m *Message) {
 	c.mu.Unlock()
 
 	c.Go(func() {
-		items, err := c.negItems(m.Filters[0])
+		set, err := c.negItems(m.Filters[0])
 		if err != nil {
 			c.dropNeg(m.SubID, s)
 			c.out.pushWait(c.ctx, mustJSON([]any{"NEG-ERR", m.SubID, event.Reason(err)}), urgent)
@@ -79,37 +80,94 @@ func (c *Conn) negOpen(m *Message) {
 		s.mu.Lock()
 		if s.done { // closed meanwhile
 			s.mu.Unlock()
+			c.r.negHeld.Add(-int64(set.Size()))
 			return
 		}
-		s.items = len(items)
-		c.r.negHeld.Add(int64(len(items)))
-		s.rec = negentropy.NewServer(negentropy.NewSet(items), c.r.lim.NegFrameBytes)
+		s.items = set.Size()
+		s.rec = negentropy.NewServer(set, c.r.lim.NegFrameBytes)
 		s.mu.Unlock()
 		c.negReply(m.SubID, s, m.Neg)
 	})
 }
 
-// negItems loads the relay's set for a filter, within the limits.
-func (c *Conn) negItems(f nostr.Filter) ([]negentropy.Item, error) {
+// negItems loads the relay's set for a filter, within the limits, and
+// counts it in negHeld (the caller gives it back when the session ends).
+// Sets are listed one at a time, in a slot of their own (so
+// reconciliations never hold up REQs). A client that finds the node busy
+// listing for another, or holding NegItemsTotal events for others, is told
+// "rate-limited:" within QueryTimeout, and may try again.
+func (c *Conn) negItems(f nostr.Filter) (*negentropy.Set, error) {
+	busy := event.Reject(event.RateLimited, "the node is busy reconciling with other peers; try again in a few seconds")
 	if held := c.r.negHeld.Load(); held >= int64(c.r.lim.NegItemsTotal) {
-		return nil, event.Reject(event.Blocked, "the node is reconciling too many events with other peers; try again shortly")
+		return nil, busy
 	}
-	qctx, cancel := context.WithTimeout(c.ctx, 2*time.Duration(c.r.lim.QueryTimeout))
+	wait, cancel := context.WithTimeout(c.ctx, time.Duration(c.r.lim.QueryTimeout))
 	defer cancel()
 	select {
-	case c.r.queries <- struct{}{}:
-		defer func() { <-c.r.queries }()
-	case <-qctx.Done():
-		return nil, event.Reject(event.RateLimited, "the node is busy; try again shortly")
+	case c.r.negListing <- struct{}{}:
+		defer func() { <-c.r.negListing }()
+	case <-wait.Done():
+		return nil, busy
 	}
-	items, err := c.r.b.Items(qctx, f)
-	if err != nil {
+	took := 2 * time.Duration(c.r.lim.QueryTimeout)
+	qctx, cancel := context.WithTimeout(c.ctx, took)
+	defer cancel()
+	set, err := c.r.b.Items(qctx, f, c.r.lim.NegItems)
+	switch {
+	case errors.Is(err, store.ErrBusy):
+		return nil, busy
+	case errors.Is(err, negentropy.ErrTooMany):
+		return nil, event.Reject(event.Blocked, "this query covers more than the %d events allowed; narrow the filter", c.r.lim.NegItems)
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, event.Reject(event.Error, "listing the events of this filter took longer than %s; narrow the filter", took)
+	case err != nil:
 		return nil, err
 	}
-	if len(items) > c.r.lim.NegItems {
-		return nil, event.Reject(event.Blocked, "this query covers %d events, more than the %d allowed; narrow the filter", len(items), c.r.lim.NegItems)
+	// Listings are one at a time, so nothing was added since this check.
+	if held := c.r.negHeld.Load(); held > 0 && held+int64(set.Size()) > int64(c.r.lim.NegItemsTotal) {
+		return nil, busy
 	}
-	return items, nil
+	c.r.negHeld.Add(int64(set.Size()))
+	return set, nil
+}
+
+// sweepNeg closes NIP-77 sessions left idle for NegIdle, so that a client
+// that opens a reconciliation and never finishes it does not hold the set,
+// and its share of NegItemsTotal, for as long as it stays connected.
+func (r *Relay) sweepNeg(ctx context.Context) {
+	t := time.NewTicker(max(time.Duration(r.lim.NegIdle)/4, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, c := range r.snapshot() {
+			c.closeIdleNegs(r.opts.Now())
+		}
+	}
+}
+
+func (c *Conn) closeIdleNegs(now time.Time) {
+	idle := func(s *negSession) bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.rec != nil && !s.done && now.Sub(s.used) > time.Duration(c.r.lim.NegIdle)
+	}
+	c.mu.Lock()
+	dropped := map[string]*negSession{}
+	for id, s := range c.negs {
+		if idle(s) {
+			delete(c.negs, id)
+			dropped[id] = s
+		}
+	}
+	c.mu.Unlock()
+	for id, s := range dropped {
+		s.release(c.r)
+		c.out.pushWait(c.ctx, mustJSON([]any{"NEG-ERR", id, "closed: the reconciliation was idle too long; start again"}), urgent)
+	}
 }
 
 func (c *Conn) negMsg(m *Message) {

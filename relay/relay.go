@@ -48,9 +48,10 @@ type Backend interface {
 	// Subscribe calls fn for every event newly accepted from any source,
 	// until cancel is called. fn must not block.
 	Subscribe(fn func(ev *nostr.Event, raw []byte)) (cancel func())
-	// Items lists the (created_at, id) of every stored event matching f,
-	// for NIP-77 reconciliation.
-	Items(ctx context.Context, f nostr.Filter) ([]negentropy.Item, error)
+	// Items returns the (created_at, id) of every stored event matching
+	// f, for NIP-77 reconciliation; if more than max > 0 match, it fails
+	// with negentropy.ErrTooMany instead.
+	Items(ctx context.Context, f nostr.Filter, max int) (*negentropy.Set, error)
 }
 
 // Info is the NIP-11 relay information document.
@@ -111,8 +112,12 @@ type Relay struct {
 	evLim   event.Limits
 	opts    Options
 	queries chan struct{} // bounds concurrent store queries
-	cancel  func()
-	negHeld atomic.Int64 // items held by open NIP-77 sessions
+	// negListing is held while the set of a NIP-77 reconciliation is
+	// listed: one at a time (see negItems).
+	negListing chan struct{}
+	cancel     func()
+	stopSweep  func()       // ends the sweep of idle NIP-77 sessions
+	negHeld    atomic.Int64 // items held by open NIP-77 sessions
 
 	mu    sync.Mutex
 	conns map[*Conn]struct{}
@@ -135,21 +140,26 @@ func New(b Backend, opts Options) *Relay {
 		opts.Logf = func(string, ...any) {}
 	}
 	r := &Relay{
-		b:       b,
-		lim:     opts.Limits.WithDefaults(),
-		evLim:   opts.EventLimits.WithDefaults(),
-		opts:    opts,
-		queries: make(chan struct{}, 2*runtime.GOMAXPROCS(0)+2),
-		conns:   map[*Conn]struct{}{},
-		perIP:   map[string]*remote{},
+		b:          b,
+		lim:        opts.Limits.WithDefaults(),
+		evLim:      opts.EventLimits.WithDefaults(),
+		opts:       opts,
+		queries:    make(chan struct{}, 2*runtime.GOMAXPROCS(0)+2),
+		negListing: make(chan struct{}, 1),
+		conns:      map[*Conn]struct{}{},
+		perIP:      map[string]*remote{},
 	}
 	r.cancel = b.Subscribe(r.broadcast)
+	ctx, stop := context.WithCancel(context.Background())
+	r.stopSweep = stop
+	go r.sweepNeg(ctx)
 	return r
 }
 
 // Close disconnects every client and stops live delivery.
 func (r *Relay) Close() {
 	r.cancel()
+	r.stopSweep()
 	for _, c := range r.snapshot() {
 		c.close("node is shutting down")
 	}

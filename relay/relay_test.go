@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/relay"
 	"github.com/coder/websocket"
@@ -548,5 +550,116 @@ func TestLimitsByAddress(t *testing.T) {
 	}
 	if accepted < 60 {
 		t.Fatalf("four local connections published %d of 60 within their own bursts", accepted)
+	}
+}
+
+// slowItems is a relay backend whose listings wait until released, like a
+// store listing a million events. It serves nothing else.
+type slowItems struct {
+	relay.Backend
+	started chan struct{}
+	release chan struct{}
+}
+
+func (slowItems) Subscribe(func(*nostr.Event, []byte)) func() { return func() {} }
+
+func (s slowItems) Items(ctx context.Context, f nostr.Filter, max int) (*negentropy.Set, error) {
+	s.started <- struct{}{}
+	select {
+	case <-s.release:
+		return negentropy.NewSet(nil), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Sets are listed one at a time: a client that finds the node busy
+// listing for another is told so with "rate-limited:" (and may try
+// again), instead of waiting past its patience or failing for good.
+func TestNIP77BusyListing(t *testing.T) {
+	b := slowItems{started: make(chan struct{}, 2), release: make(chan struct{})}
+	rl := relay.New(b, relay.Options{Limits: relay.Limits{QueryTimeout: event.Duration(200 * time.Millisecond)}})
+	srv := httptest.NewServer(rl)
+	defer srv.Close()
+	defer rl.Close()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	first, second := dial(t, url), dial(t, url)
+
+	first.send(`["NEG-OPEN","a",{},"6100000200"]`)
+	<-b.started // the first listing holds the slot
+	second.send(`["NEG-OPEN","b",{},"6100000200"]`)
+	if m := second.next(); str(m[0]) != "NEG-ERR" || !strings.HasPrefix(str(m[2]), "rate-limited:") {
+		t.Fatalf("while another set is listed: %s", joinRaw(m))
+	}
+	b.release <- struct{}{}
+	if m := first.next(); str(m[0]) != "NEG-MSG" {
+		t.Fatalf("the first listing: %s", joinRaw(m))
+	}
+	second.send(`["NEG-OPEN","b",{},"6100000200"]`)
+	<-b.started
+	b.release <- struct{}{}
+	if m := second.next(); str(m[0]) != "NEG-MSG" {
+		t.Fatalf("tried again: %s", joinRaw(m))
+	}
+}
+
+// The events a reconciliation holds count against NegItemsTotal until it
+// is closed or its connection ends, and no longer.
+func TestNIP77HeldItemsAreGivenBack(t *testing.T) {
+	n, url := start(t, node.Config{Relay: relay.Limits{NegItemsTotal: 2}})
+	for _, r := range n.Ingest(context.Background(), alice.Event(1, time.Now().Unix(), "one"), alice.Event(1, time.Now().Unix(), "two")) {
+		if !r.OK() {
+			t.Fatal(r.Message())
+		}
+	}
+	open := func(c *client, id string) []json.RawMessage {
+		c.sendJSON("NEG-OPEN", id, nostr.Filter{}, "6100000200")
+		return c.next()
+	}
+	c := dial(t, url)
+	if m := open(c, "a"); str(m[0]) != "NEG-MSG" {
+		t.Fatalf("first reconciliation: %s", joinRaw(m))
+	}
+	other := dial(t, url)
+	if m := open(other, "b"); str(m[0]) != "NEG-ERR" || !strings.HasPrefix(str(m[2]), "rate-limited:") {
+		t.Fatalf("while another holds the budget: %s", joinRaw(m))
+	}
+	c.sendJSON("NEG-CLOSE", "a")
+	c.sendJSON("NEG-MSG", "a", "61") // answered once the close is done
+	c.expect("NEG-ERR")
+	if m := open(other, "b"); str(m[0]) != "NEG-MSG" {
+		t.Fatalf("after NEG-CLOSE: %s", joinRaw(m))
+	}
+	other.ws.CloseNow() // leaves without closing "b"
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		m := open(c, "c")
+		if str(m[0]) == "NEG-MSG" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the holder disconnected: %s", joinRaw(m))
+		}
+	}
+}
+
+// A reconciliation left open and idle is closed after NegIdle, and what it
+// held is given back, though its client stays connected.
+func TestNIP77IdleSessionIsClosed(t *testing.T) {
+	n, url := start(t, node.Config{Relay: relay.Limits{NegItemsTotal: 1, NegIdle: event.Duration(200 * time.Millisecond)}})
+	for _, r := range n.Ingest(context.Background(), alice.Event(1, time.Now().Unix(), "one")) {
+		if !r.OK() {
+			t.Fatal(r.Message())
+		}
+	}
+	idler, other := dial(t, url), dial(t, url)
+	idler.sendJSON("NEG-OPEN", "a", nostr.Filter{}, "6100000200")
+	idler.expect("NEG-MSG")
+	// It never answers; the node closes the session and says so.
+	if m := idler.next(); str(m[0]) != "NEG-ERR" || !strings.HasPrefix(str(m[2]), "closed:") {
+		t.Fatalf("idle session: %s", joinRaw(m))
+	}
+	other.sendJSON("NEG-OPEN", "b", nostr.Filter{}, "6100000200")
+	if m := other.next(); str(m[0]) != "NEG-MSG" {
+		t.Fatalf("after the idle session was closed: %s", joinRaw(m))
 	}
 }

@@ -52,6 +52,9 @@ type DiskFullError struct {
 func (e *DiskFullError) Error() string { return "the disk holding " + e.Dir + " is full" }
 func (e *DiskFullError) Unwrap() error { return e.Err }
 
+// ErrBusy means the call gave up waiting for another to finish (Items).
+var ErrBusy = errors.New("store is busy")
+
 // Outcome says what Save did with one event.
 type Outcome int
 
@@ -104,8 +107,10 @@ type Store struct {
 	read  *sql.DB
 	write *sql.DB
 	reqs  chan *saveReq
-	done  chan struct{} // closed when the writer has stopped
-	quit  chan struct{} // closed by Close
+	// listing is held by the Items listing in progress (one at a time).
+	listing chan struct{}
+	done    chan struct{} // closed when the writer has stopped
+	quit    chan struct{} // closed by Close
 }
 
 // Open opens (creating if needed) the store at path, a SQLite file, and
@@ -153,14 +158,15 @@ func Open(path string, opts Options) (s *Store, err error) {
 	read.SetMaxOpenConns(opts.Readers)
 	read.SetMaxIdleConns(opts.Readers)
 	s = &Store{
-		path:  path,
-		now:   opts.Now,
-		max:   opts.MaxBatch,
-		read:  read,
-		write: write,
-		reqs:  make(chan *saveReq, 64),
-		done:  make(chan struct{}),
-		quit:  make(chan struct{}),
+		path:    path,
+		now:     opts.Now,
+		max:     opts.MaxBatch,
+		read:    read,
+		write:   write,
+		reqs:    make(chan *saveReq, 64),
+		listing: make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		quit:    make(chan struct{}),
 	}
 	w, err := newWriter(s)
 	if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -433,5 +435,69 @@ func TestCloseLeavesOneFile(t *testing.T) {
 		if _, err := os.Stat(path + suffix); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s is still there after Close (%v)", filepath.Base(path+suffix), err)
 		}
+	}
+}
+
+// TestItems: the set of a filter holds (created_at, id) of exactly the
+// events Query finds, in negentropy order, across the set's blocks.
+func TestItems(t *testing.T) {
+	s, _ := openTest(t)
+	var evs []*nostr.Event
+	for i := range 5000 {
+		k := alice
+		if i%3 == 0 {
+			k = bob
+		}
+		evs = append(evs, k.Event(1, t0.Unix()-int64(i%700), fmt.Sprint("note ", i)))
+	}
+	save(t, s, evs...)
+	ctx := context.Background()
+	for _, f := range []nostr.Filter{{}, {Authors: []string{bob.Public}}, {Limit: 10}} {
+		set, err := s.Items(ctx, f, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := s.Query(ctx, f, 10_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if set.Size() != len(want) {
+			t.Fatalf("%v: %d items, Query finds %d events", f, set.Size(), len(want))
+		}
+		in := map[string]bool{}
+		for _, r := range want {
+			in[r.ID] = true
+		}
+		var prev negentropy.Item
+		for i := 0; i < set.Size(); i++ {
+			it := set.Item(i)
+			if !in[hex.EncodeToString(it.ID[:])] || (i > 0 && negentropy.Compare(prev, it) >= 0) {
+				t.Fatalf("%v: item %d is not one of the events, or out of order", f, i)
+			}
+			prev = it
+		}
+	}
+	// A listing asked to stop at a maximum stops there.
+	if _, err := s.Items(ctx, nostr.Filter{}, 4999); !errors.Is(err, negentropy.ErrTooMany) {
+		t.Fatalf("5000 events, at most 4999: %v", err)
+	}
+	if set, err := s.Items(ctx, nostr.Filter{}, 5000); err != nil || set.Size() != 5000 {
+		t.Fatalf("5000 events, at most 5000: %v", err)
+	}
+}
+
+// One listing at a time: a caller that gives up waiting for another's
+// gets ErrBusy, which the relay turns into "rate-limited:".
+func TestItemsOneAtATime(t *testing.T) {
+	s, _ := openTest(t)
+	s.listing <- struct{}{} // a listing in progress
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := s.Items(ctx, nostr.Filter{}, 0); !errors.Is(err, ErrBusy) {
+		t.Fatalf("while another listing runs: %v, want ErrBusy", err)
+	}
+	<-s.listing
+	if _, err := s.Items(context.Background(), nostr.Filter{}, 0); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -220,8 +220,11 @@ func TestThreeHosts(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		items, _ := st.Items(context.Background(), nostr.Filter{Authors: []string{author.Public}})
-		return len(items)
+		items, err := st.Items(context.Background(), nostr.Filter{Authors: []string{author.Public}}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return items.Size()
 	}
 	partial := count(dC)
 	if partial == 0 || partial >= len(backlog)+2 {
