@@ -439,6 +439,8 @@ func memBase(t *testing.T, n int, authors []evtest.Key) string {
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
+	os.Remove(tmp + "-wal") // empty after Close
+	os.Remove(tmp + "-shm")
 	t.Logf("built the shared store of %d events in %s (kept as %s)", n, time.Since(start).Round(time.Second), path)
 	return path
 }
