@@ -27,7 +27,13 @@ import (
 
 func newNode(t testing.TB, name string) *node.Node {
 	t.Helper()
-	n, err := node.Open(t.TempDir(), node.Options{})
+	return newNodeWith(t, name, node.Options{})
+}
+
+// newNodeWith opens a node in a fresh directory with one identity, name.
+func newNodeWith(t testing.TB, name string, o node.Options) *node.Node {
+	t.Helper()
+	n, err := node.Open(t.TempDir(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,16 +32,7 @@ func (c *clock) Set(t time.Time) {
 
 func newNodeAt(t testing.TB, name string, c *clock) *node.Node {
 	t.Helper()
-	n, err := node.Open(t.TempDir(), node.Options{Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.Keys.LogN = 4
-	if _, err := n.Keys.New(name, "", true); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	return n
+	return newNodeWith(t, name, node.Options{Now: c.Now})
 }
 
 // TestPeerClockAhead: a's clock ran two days ahead while its user wrote;
