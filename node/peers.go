@@ -141,7 +141,7 @@ func CheckPeerURL(u string) (string, error) {
 	if err != nil || (p.Scheme != "ws" && p.Scheme != "wss") || p.Host == "" || p.User != nil {
 		return "", fmt.Errorf("%q is not a websocket address; write it as ws://host:port or wss://host", u)
 	}
-	p.Path = strings.TrimSuffix(p.Path, "/")
+	p.Path = strings.TrimRight(p.Path, "/")
 	return p.String(), nil
 }
 
