@@ -40,9 +40,9 @@ type Window struct {
 type NodeKind uint8
 
 const (
-	Person  NodeKind = iota // moves, writes and reads
-	Fixed                   // a café's Wi-Fi or a community node: does not move
-	Carrier                 // a person who crosses the city often (a driver, a courier)
+	Person    NodeKind = iota // moves, writes and reads
+	FixedNode                 // a café's Wi-Fi or a community node: does not move
+	Carrier                   // a person who crosses the city often (a driver, a courier)
 )
 
 // Trace is what happened in the city, without the data: who met whom.
