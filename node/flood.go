@@ -58,6 +58,9 @@ func noRoom(a policy.Admission) error {
 func (n *Node) forget(gone []store.Evicted) {
 	for _, e := range gone {
 		n.Policy.Return(e.Event, e.Size)
+		if n.removed != nil {
+			n.removed(e.Event.ID)
+		}
 	}
 	n.counts.Evicted.Add(int64(len(gone)))
 }

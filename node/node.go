@@ -63,6 +63,10 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Config overrides config.json when not nil.
 	Config *Config
+	// Removed, if set, is called with the id of each event the store
+	// removed to make room or because it expired (the simulator keeps
+	// count of what each node holds with it and Subscribe).
+	Removed func(id string)
 }
 
 // Node is an open data directory.
@@ -75,6 +79,7 @@ type Node struct {
 
 	now     func() time.Time
 	logf    func(string, ...any)
+	removed func(id string)
 	lock    *os.File
 	started time.Time
 
@@ -162,7 +167,7 @@ func Open(dir string, opts Options) (*Node, error) {
 	n := &Node{
 		peers: pb, id: id, diskAtOpen: diskRoom(dir, used), turns: carry.NewTurns(),
 		Dir: dir, Config: cfg, Keys: kr, Store: st, Policy: policy.New(cfg.Policy),
-		now: opts.Now, logf: opts.Logf, lock: lock, started: opts.Now(),
+		now: opts.Now, logf: opts.Logf, removed: opts.Removed, lock: lock, started: opts.Now(),
 		subs:  map[int]func(*nostr.Event, []byte){},
 		graph: graphState{dirty: true},
 	}

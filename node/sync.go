@@ -178,9 +178,22 @@ func (n *Node) SyncStream(ctx context.Context, conn link.Conn, o SyncOptions) (c
 		return carry.Progress{Phase: "done", Error: err.Error()}, false, err
 	}
 	if initiator {
-		p, err := n.syncConn(ctx, conn, conn.String(), "stdio", o)
+		p, err := n.SyncLink(ctx, conn, "stdio", o)
 		return p, true, err
 	}
+	return n.ServeLink(ctx, conn), false, nil
+}
+
+// SyncLink runs a session as the initiator over a link whose other end
+// serves it (ServeLink, or any relay); kind names the link in the peer
+// list ("stdio", "sim").
+func (n *Node) SyncLink(ctx context.Context, conn link.Conn, kind string, o SyncOptions) (carry.Progress, error) {
+	return n.syncConn(ctx, conn, conn.String(), kind, o)
+}
+
+// ServeLink serves a session the other end of conn initiates, as the
+// node's relay endpoint serves a websocket client, until it ends.
+func (n *Node) ServeLink(ctx context.Context, conn link.Conn) carry.Progress {
 	start := n.now()
 	held := &holdings{n: n, peer: conn.String()}
 	defer held.flush()
@@ -199,7 +212,7 @@ func (n *Node) SyncStream(ctx context.Context, conn link.Conn, o SyncOptions) (c
 	st := conn.Stats()
 	p := carry.Progress{Phase: "done", Started: start, BytesIn: st.In, BytesOut: st.Out}
 	n.peers.finished(conn.String(), "stdio", p, nil)
-	return p, false, nil
+	return p
 }
 
 // keepSynced holds a live session with a peer or relay for as long as ctx
