@@ -51,7 +51,7 @@ func BenchmarkIngest(b *testing.B) {
 	for i := 0; i < len(evs); i += batch {
 		j := min(i+batch, len(evs))
 		clear(res)
-		verifyAll(evs[i:j], res[:j-i])
+		verifyAll(nil, evs[i:j], res[:j-i])
 		for _, r := range res[:j-i] {
 			if r.Err != nil {
 				b.Fatal(r.Err)

@@ -74,10 +74,13 @@ type messenger struct {
 
 // messaging holds what the node keeps in memory about messages.
 type messaging struct {
-	mu        sync.Mutex
-	wrapOwner map[string][2]string // wrap id -> identity name, message id
-	listeners listeners[func(name string, m Message)]
-	work      chan work // wraps to open
+	mu         sync.Mutex
+	wrapOwner  map[string][2]string // wrap id -> identity name, message id
+	ownMu      sync.Mutex
+	own        map[string]string // public key -> identity name (ownKeys)
+	ownVersion int64
+	listeners  listeners[func(name string, m Message)]
+	work       chan work // wraps to open
 }
 
 type work struct {
@@ -245,21 +248,38 @@ func (n *Node) watchWraps(ev *nostr.Event) {
 	if ev.Kind != nostr.KindGiftWrap {
 		return
 	}
-	ids, err := n.Keys.List()
-	if err != nil {
-		return
-	}
-	for _, id := range ids {
-		for _, t := range ev.Tags {
-			if len(t) >= 2 && t[0] == "p" && t[1] == id.PubKey.Hex() {
-				select {
-				case n.msgs.work <- work{id.Name, ev}:
-				default:
-					n.logf("messages: too many wraps waiting; the rest are read at the next unlock or start")
-				}
+	own := n.ownKeys()
+	for _, t := range ev.Tags {
+		if len(t) < 2 || t[0] != "p" {
+			continue
+		}
+		if name, ok := own[t[1]]; ok {
+			select {
+			case n.msgs.work <- work{name, ev}:
+			default:
+				n.logf("messages: too many wraps waiting; the rest are read at the next unlock or start")
 			}
 		}
 	}
+}
+
+// ownKeys maps the keyring's public keys to identity names, read again
+// only when the keyring changed: every wrap stored asks, and listing reads
+// the key files.
+func (n *Node) ownKeys() map[string]string {
+	n.msgs.ownMu.Lock()
+	defer n.msgs.ownMu.Unlock()
+	if v := n.Keys.Version(); n.msgs.own == nil || v != n.msgs.ownVersion {
+		ids, err := n.Keys.List()
+		if err != nil {
+			return nil // tried again at the next wrap
+		}
+		n.msgs.own, n.msgs.ownVersion = map[string]string{}, v
+		for _, id := range ids {
+			n.msgs.own[id.PubKey.Hex()] = id.Name
+		}
+	}
+	return n.msgs.own
 }
 
 // openWraps opens queued wraps until ctx ends. One goroutine runs it.

@@ -63,6 +63,10 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Config overrides config.json when not nil.
 	Config *Config
+	// Checked, if set, is shared by nodes in one process so that each
+	// event's signature is verified once among them (the simulator). If
+	// nil, every signature is verified.
+	Checked *event.Checked
 	// Removed, if set, is called with the id of each event the store
 	// removed to make room or because it expired (the simulator keeps
 	// count of what each node holds with it and Subscribe).
@@ -80,6 +84,7 @@ type Node struct {
 	now     func() time.Time
 	logf    func(string, ...any)
 	removed func(id string)
+	checked *event.Checked
 	lock    *os.File
 	started time.Time
 
@@ -167,7 +172,7 @@ func Open(dir string, opts Options) (*Node, error) {
 	n := &Node{
 		peers: pb, id: id, diskAtOpen: diskRoom(dir, used), turns: carry.NewTurns(),
 		Dir: dir, Config: cfg, Keys: kr, Store: st, Policy: policy.New(cfg.Policy),
-		now: opts.Now, logf: opts.Logf, removed: opts.Removed, lock: lock, started: opts.Now(),
+		now: opts.Now, logf: opts.Logf, removed: opts.Removed, checked: opts.Checked, lock: lock, started: opts.Now(),
 		subs:  map[int]func(*nostr.Event, []byte){},
 		graph: graphState{dirty: true},
 	}
@@ -234,7 +239,7 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 		res[i].ID = ev.ID
 		res[i].Err = event.Check(ev, n.Config.Events, now)
 	}
-	verifyAll(evs, res)
+	verifyAll(n.checked, evs, res)
 
 	n.refreshGraph(ctx)
 	var (
@@ -351,12 +356,12 @@ func (n *Node) Counts() *Counters { return &n.counts }
 
 // verifyAll checks ids and signatures of the events that passed Check,
 // spreading the work over all cores.
-func verifyAll(evs []*nostr.Event, res []Result) {
+func verifyAll(c *event.Checked, evs []*nostr.Event, res []Result) {
 	workers := min(runtime.GOMAXPROCS(0), len(evs))
 	if workers <= 1 {
 		for i, ev := range evs {
 			if res[i].Err == nil {
-				res[i].Err = event.Verify(ev)
+				res[i].Err = c.Verify(ev)
 			}
 		}
 		return
@@ -368,7 +373,7 @@ func verifyAll(evs []*nostr.Event, res []Result) {
 			defer wg.Done()
 			for i := w; i < len(evs); i += workers {
 				if res[i].Err == nil {
-					res[i].Err = event.Verify(evs[i])
+					res[i].Err = c.Verify(evs[i])
 				}
 			}
 		}(w)
