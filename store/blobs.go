@@ -354,16 +354,21 @@ func (s *Store) AddHoldings(ctx context.Context, peer string, ids []string) erro
 	}
 	now := s.now().Unix()
 	return s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
+		st, err := c.PrepareContext(ctx, `
+INSERT INTO holdings (id, peer, at)
+SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1 AND kind = 30023)
+	OR EXISTS (SELECT 1 FROM versions WHERE id = ?1)
+ON CONFLICT (id, peer) DO UPDATE SET at = excluded.at`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
 		for _, id := range ids {
 			key, err := hex.DecodeString(id)
 			if err != nil || len(key) != 32 {
 				continue
 			}
-			if _, err := c.ExecContext(ctx, `
-INSERT INTO holdings (id, peer, at)
-SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1 AND kind = 30023)
-	OR EXISTS (SELECT 1 FROM versions WHERE id = ?1)
-ON CONFLICT (id, peer) DO UPDATE SET at = excluded.at`, key, peer, now); err != nil {
+			if _, err := st.ExecContext(ctx, key, peer, now); err != nil {
 				return err
 			}
 		}

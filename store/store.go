@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caravan-mesh/caravan/event"
@@ -109,8 +110,12 @@ type Store struct {
 	reqs  chan *saveReq
 	// listing is held by the Items listing in progress (one at a time).
 	listing chan struct{}
-	done    chan struct{} // closed when the writer has stopped
-	quit    chan struct{} // closed by Close
+	// stmts are prepared listing queries by their text (a node lists the
+	// same few filters, its wants, at every sync).
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+	done   chan struct{} // closed when the writer has stopped
+	quit   chan struct{} // closed by Close
 }
 
 // Open opens (creating if needed) the store at path, a SQLite file, and
@@ -476,4 +481,30 @@ func decode(raw []byte) (*nostr.Event, error) {
 		return nil, fmt.Errorf("stored event is unreadable: %w", err)
 	}
 	return ev, nil
+}
+
+// maxStmts bounds the prepared listing queries kept: filters naming many
+// authors differ from node to node, but one node's wants are few.
+const maxStmts = 64
+
+// prepared returns query q prepared, kept for the next time; past
+// maxStmts, q is prepared for this once (nil, and the caller queries).
+func (s *Store) prepared(ctx context.Context, q string) *sql.Stmt {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st, ok := s.stmts[q]; ok {
+		return st
+	}
+	if len(s.stmts) >= maxStmts {
+		return nil
+	}
+	st, err := s.read.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // the query reports it
+	}
+	if s.stmts == nil {
+		s.stmts = map[string]*sql.Stmt{}
+	}
+	s.stmts[q] = st
+	return st
 }
