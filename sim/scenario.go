@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path"
 	"sort"
@@ -348,4 +349,36 @@ func (s *Scenario) writing() (start, end time.Duration) {
 		end = s.Duration.D() * 3 / 4
 	}
 	return s.Traffic.Start.D(), end
+}
+
+// Scaled is s for a city of people instead of s.People, at the same
+// density: the area, the places, fixed nodes, carriers, bridges and
+// traffic shrink or grow in proportion (each count at least 1 where it was
+// not 0). Per-person figures (contacts, group size) stay.
+func (s *Scenario) Scaled(people int) *Scenario {
+	c := *s
+	if people <= 0 || people == s.People {
+		return &c
+	}
+	f := float64(people) / float64(s.People)
+	scale := func(n int) int {
+		if n == 0 {
+			return 0
+		}
+		return max(1, int(math.Round(float64(n)*f)))
+	}
+	c.People = people
+	c.Area.Width *= math.Sqrt(f)
+	c.Area.Height *= math.Sqrt(f)
+	c.Places = scale(s.Places)
+	c.Fixed.Count = min(scale(s.Fixed.Count), c.Places)
+	c.Carriers.Count = scale(s.Carriers.Count)
+	c.Internet.Bridges = min(scale(s.Internet.Bridges), people)
+	c.Traffic.Texts = scale(s.Traffic.Texts)
+	c.Traffic.Groups = scale(s.Traffic.Groups)
+	c.Traffic.GroupMessages = scale(s.Traffic.GroupMessages)
+	c.Traffic.Reports = scale(s.Traffic.Reports)
+	c.Traffic.Contacts = min(s.Traffic.Contacts, people+c.Carriers.Count-1)
+	c.Name = fmt.Sprintf("%s (scaled to %d people)", s.Name, people)
+	return &c
 }
