@@ -172,9 +172,9 @@ func isDraft(raw []byte) bool {
 
 // pullAll asks the peer for these ids, newest first, in batches sized to
 // about a second of transfer (with Serial, to 64 KiB at the average size
-// of the events so far, so the batches do not depend on timing). Fetching runs ahead of storing by up to two
-// batches, and what has arrived is stored in groups of up to 1000 events
-// (one transaction each).
+// of the events so far, so the batches do not depend on timing).
+// Fetching runs ahead of storing by up to two batches, and what has
+// arrived is stored in groups of up to 1000 events (one transaction each).
 func (s *session) pullAll(ctx context.Context, f nostr.Filter, ids []string) error {
 	type fetched struct {
 		evs []*nostr.Event
