@@ -10,7 +10,8 @@
 //  2. It pushes what the peer lacks with EVENT (newest first, the peer
 //     answering OK) and pulls what it lacks with REQ {"ids": [...]} in
 //     batches sized to about a second of the link's measured rate, while
-//     both directions run at once.
+//     both directions run at once (one after the other with
+//     Options.Serial, for the simulator).
 //  3. In live mode it then keeps a REQ open for new events and pushes the
 //     node's own new events as they appear, reconciling again now and then.
 //
