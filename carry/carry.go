@@ -10,7 +10,8 @@
 //  2. It pushes what the peer lacks with EVENT (newest first, the peer
 //     answering OK) and pulls what it lacks with REQ {"ids": [...]} in
 //     batches sized to about a second of the link's measured rate, while
-//     both directions run at once.
+//     both directions run at once (one after the other with
+//     Options.Serial, for the simulator).
 //  3. In live mode it then keeps a REQ open for new events and pushes the
 //     node's own new events as they appear, reconciling again now and then.
 //
@@ -99,6 +100,11 @@ type Options struct {
 	// Turns, if set, is shared with the node's other sessions, which
 	// then take turns at reconciling big sets. If nil, none waits.
 	Turns *Turns
+	// Serial, if set, transfers one direction at a time, push before
+	// pull, each in a fixed order, so that a session cut after N bytes of
+	// events has moved the same events every time; for the simulator.
+	// Slower on real links.
+	Serial bool
 }
 
 // Progress describes a session.
@@ -568,10 +574,23 @@ func (s *session) reconcile(ctx context.Context, f nostr.Filter, items *negentro
 	}
 }
 
-// transfer pushes haves and pulls needs at the same time, newest first.
+// transfer pushes haves and pulls needs at the same time (one after the
+// other if Serial), newest first.
 func (s *session) transfer(ctx context.Context, w policy.Want, haves []negentropy.Item, needs []negentropy.Need) error {
-	sort.Slice(haves, func(i, j int) bool { return haves[i].Time > haves[j].Time })
-	sort.Slice(needs, func(i, j int) bool { return needs[i].About > needs[j].About })
+	// Ties are broken by id, as NIP-01 orders events, so the order does
+	// not depend on how the reconciliation happened to split its ranges.
+	sort.Slice(haves, func(i, j int) bool {
+		if haves[i].Time != haves[j].Time {
+			return haves[i].Time > haves[j].Time
+		}
+		return bytes.Compare(haves[i].ID[:], haves[j].ID[:]) < 0
+	})
+	sort.Slice(needs, func(i, j int) bool {
+		if needs[i].About != needs[j].About {
+			return needs[i].About > needs[j].About
+		}
+		return bytes.Compare(needs[i].ID[:], needs[j].ID[:]) < 0
+	})
 	// Each id once, whatever the reconciliation said: an id pushed twice
 	// would wait for an answer forever.
 	seen := make(map[[32]byte]bool, len(haves)+len(needs))
@@ -599,6 +618,12 @@ func (s *session) transfer(ctx context.Context, w policy.Want, haves []negentrop
 		return nil
 	}
 	s.setPhase("transferring", w.Class.String())
+	if s.o.Serial {
+		if err := s.pushAll(ctx, pushIDs); err != nil {
+			return err
+		}
+		return s.pullAll(ctx, w.Filter, pullIDs)
+	}
 	errc := make(chan error, 2)
 	go func() { errc <- s.pushAll(ctx, pushIDs) }()
 	go func() { errc <- s.pullAll(ctx, w.Filter, pullIDs) }()

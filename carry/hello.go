@@ -31,6 +31,9 @@ func Handshake(ctx context.Context, conn link.Conn) (initiator bool, err error) 
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	for attempt := 0; attempt < 3; attempt++ {
+		// Always crypto/rand, not the node's Options.Rand: the nonce only
+		// picks who initiates, and the simulator, which needs that fixed,
+		// runs carry.Run and the relay endpoint without a handshake.
 		b := make([]byte, 16)
 		rand.Read(b)
 		mine := hex.EncodeToString(b)

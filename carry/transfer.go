@@ -171,9 +171,10 @@ func isDraft(raw []byte) bool {
 }
 
 // pullAll asks the peer for these ids, newest first, in batches sized to
-// about a second of transfer. Fetching runs ahead of storing by up to two
-// batches, and what has arrived is stored in groups of up to 1000 events
-// (one transaction each).
+// about a second of transfer (with Serial, to 64 KiB at the average size
+// of the events so far, so the batches do not depend on timing).
+// Fetching runs ahead of storing by up to two batches, and what has
+// arrived is stored in groups of up to 1000 events (one transaction each).
 func (s *session) pullAll(ctx context.Context, f nostr.Filter, ids []string) error {
 	type fetched struct {
 		evs []*nostr.Event
@@ -194,7 +195,7 @@ func (s *session) pullAll(ctx context.Context, f nostr.Filter, ids []string) err
 			if len(evs) > 0 {
 				avg = 0.7*avg + 0.3*float64(bytes)/float64(len(evs))
 			}
-			if el := time.Since(start).Seconds(); el > 0 && bytes > 0 {
+			if el := time.Since(start).Seconds(); el > 0 && bytes > 0 && !s.o.Serial {
 				target = min(max(float64(bytes)/el, minFlight), maxFlight)
 			}
 			if err == nil {
@@ -264,7 +265,14 @@ func (s *session) fetch(ctx context.Context, f nostr.Filter, ids []string) ([]*n
 		select {
 		case in = <-ch:
 		case <-ctx.Done():
-			return evs, bytes, ctx.Err()
+			// What the read loop passed on before the link failed is
+			// waiting in ch: take it, so that every event that arrived
+			// whole is stored, whichever case select happened to pick.
+			select {
+			case in = <-ch:
+			default:
+				return evs, bytes, ctx.Err()
+			}
 		}
 		switch in.label {
 		case "EOSE":

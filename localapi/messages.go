@@ -136,7 +136,7 @@ func (h *Handler) files(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, &Error{Code: CodeInvalid, Msg: "X-File-Name must be the file's name, percent-encoded"}
 	}
-	enc, f, err := msg.EncryptFile(data, r.Header.Get("Content-Type"), name, nil)
+	enc, f, err := msg.EncryptFile(data, r.Header.Get("Content-Type"), name, h.n.Rand())
 	if err != nil {
 		return nil, &Error{Code: CodeInvalid, Msg: err.Error()}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -246,4 +247,29 @@ func FuzzUnwrap(f *testing.F) {
 			t.Fatalf("unwrapped a forged message from %s", r.PubKey)
 		}
 	})
+}
+
+// TestWrapWithSeededRand checks that a wrap made from a seeded source
+// (as the simulator does) is the same event every time, and still opens.
+func TestWrapWithSeededRand(t *testing.T) {
+	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	rumor := NewRumor(alice.PubKey(), KindChat, "hello", nostr.Tags{{"p", bob.PubKey()}}, at)
+	wrap := func(seed byte) *nostr.Event {
+		o := Options{Now: func() time.Time { return at }, Rand: rand.NewChaCha8([32]byte{seed})}
+		w, err := Wrap(rumor, bob.PubKey(), alice, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	a, b, c := wrap(1), wrap(1), wrap(2)
+	if a.ID != b.ID || a.Content != b.Content {
+		t.Error("the same seed made different wraps")
+	}
+	if a.ID == c.ID || a.Content == c.Content {
+		t.Error("different seeds made the same wrap")
+	}
+	if got, err := Unwrap(a, bob); err != nil || got.ID != rumor.ID {
+		t.Errorf("unwrap: %v", err)
+	}
 }

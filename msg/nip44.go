@@ -16,6 +16,7 @@ package msg
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip44"
@@ -37,12 +38,28 @@ func ConversationKey(sk, pub string) ([32]byte, error) {
 	return nip44.GenerateConversationKey(pub, sk)
 }
 
-// Encrypt is NIP-44 v2 encryption of 1 to 65535 bytes.
+// Encrypt is NIP-44 v2 encryption of 1 to 65535 bytes, with a nonce from
+// crypto/rand.
 func Encrypt(plaintext string, ck [32]byte) (string, error) {
+	return EncryptRand(plaintext, ck, nil)
+}
+
+// EncryptRand is Encrypt with the 32-byte nonce read from r. If r is nil,
+// crypto/rand. A deterministic r is for simulation and tests only: NIP-44
+// is only safe when a nonce is never used twice under one conversation
+// key, so it must never be used for real users.
+func EncryptRand(plaintext string, ck [32]byte, r io.Reader) (string, error) {
 	if n := len(plaintext); n < nip44.MinPlaintextSize || n > nip44.MaxPlaintextSize {
 		return "", fmt.Errorf("a message must be 1 to %d bytes, this one is %d", nip44.MaxPlaintextSize, n)
 	}
-	return nip44.Encrypt(plaintext, ck)
+	if r == nil {
+		return nip44.Encrypt(plaintext, ck)
+	}
+	nonce := make([]byte, 32)
+	if _, err := io.ReadFull(r, nonce); err != nil {
+		return "", fmt.Errorf("read a nonce: %w", err)
+	}
+	return nip44.Encrypt(plaintext, ck, nip44.WithCustomNonce(nonce))
 }
 
 // Decrypt is NIP-44 v2 decryption. Any failure, including a panic inside

@@ -30,6 +30,10 @@ type VaultStore interface {
 // (Keyring.VaultKey): an identity with a passphrase must be unlocked to
 // read or write its vault.
 type Vault struct {
+	// Rand is the source of row nonces. If nil, crypto/rand. A
+	// deterministic Rand is for simulation and tests only.
+	Rand io.Reader
+
 	st    VaultStore
 	owner []byte
 	aead  interface {
@@ -85,7 +89,11 @@ func (v *Vault) Put(ctx context.Context, kind, name string, val any) error {
 	}
 	plain, _ := json.Marshal(sealed{Name: name, Value: inner})
 	nonce := make([]byte, v.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
+	r := v.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	if _, err := io.ReadFull(r, nonce); err != nil {
 		return err
 	}
 	kh := v.hash("kind", kind)

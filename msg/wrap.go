@@ -34,8 +34,10 @@ type Identity interface {
 type Options struct {
 	// Now is the clock. If nil, time.Now.
 	Now func() time.Time
-	// Rand is the source of one-time keys and timestamp jitter. If nil,
-	// crypto/rand.
+	// Rand is the source of one-time keys, NIP-44 nonces and timestamp
+	// jitter. If nil, crypto/rand. A deterministic Rand is for simulation
+	// and tests only: it makes the one-time keys predictable and can repeat
+	// nonces, so it must never be used for real users.
 	Rand io.Reader
 	// Expire, if set, adds a NIP-40 expiration this long after the wrap's
 	// (randomized) created_at, so carriers can drop old wraps. The
@@ -95,7 +97,7 @@ func Wrap(rumor *nostr.Event, recipient string, me Identity, o Options) (*nostr.
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := Encrypt(string(inner), ck)
+	sealed, err := EncryptRand(string(inner), ck, o.Rand)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +121,7 @@ func Wrap(rumor *nostr.Event, recipient string, me Identity, o Options) (*nostr.
 	if err != nil {
 		return nil, err
 	}
-	outer, err := Encrypt(string(sealJSON), wck)
+	outer, err := EncryptRand(string(sealJSON), wck, o.Rand)
 	if err != nil {
 		return nil, err
 	}

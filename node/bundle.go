@@ -84,7 +84,7 @@ func (n *Node) ExportBundle(ctx context.Context, o BundleExport) (BundleMade, er
 	if peer != "" && !strings.Contains(peer, "://") {
 		forPeer = peer
 	}
-	info := bundle.Info{ID: newBundleID(), Created: n.now().Unix(), App: VersionString()}
+	info := bundle.Info{ID: n.newBundleID(), Created: n.now().Unix(), App: VersionString()}
 	if info.Proof, err = n.bundleProof(ctx, info.ID, forPeer); err != nil {
 		return made, err
 	}

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -76,8 +75,4 @@ func proofOf(raw json.RawMessage, id string) (from string, forPeers []string, ac
 	return ev.PubKey, forPeers, acks, nil
 }
 
-func newBundleID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func (n *Node) newBundleID() string { return n.randHex(16) }

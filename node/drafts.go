@@ -41,7 +41,7 @@ func (n *Node) SaveDraft(ctx context.Context, as string, d Draft) (Draft, error)
 		return Draft{}, event.Reject(event.Invalid, "the draft has no text")
 	}
 	if d.D == "" {
-		d.D = newD()
+		d.D = n.newD()
 	}
 	d.Updated = n.now().Unix()
 	// The draft is kept as NIP-23 says, a signed kind-30024 event, with

@@ -2,8 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -30,7 +28,7 @@ import (
 const lanService = "_caravan._tcp"
 
 // nodeID returns this data directory's random node id, creating it.
-func nodeID(dir string) (string, error) {
+func nodeID(dir string, rnd io.Reader) (string, error) {
 	path := filepath.Join(dir, "node-id")
 	b, err := os.ReadFile(path)
 	if err == nil && len(strings.TrimSpace(string(b))) == 16 {
@@ -39,9 +37,7 @@ func nodeID(dir string) (string, error) {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return "", err
 	}
-	r := make([]byte, 8)
-	rand.Read(r)
-	id := hex.EncodeToString(r)
+	id := randHex(rnd, 8)
 	return id, os.WriteFile(path, []byte(id+"\n"), 0o600)
 }
 

@@ -107,6 +107,7 @@ func (n *Node) messenger(name string) (*messenger, error) {
 	if err != nil {
 		return nil, err
 	}
+	v.Rand = n.rand
 	return &messenger{id: s, vault: v}, nil
 }
 
@@ -189,7 +190,7 @@ func (n *Node) Send(ctx context.Context, as string, to []string, text, subject s
 func (n *Node) wrapFor(m *messenger, rumor *nostr.Event, recips []string) ([]*nostr.Event, error) {
 	var wraps []*nostr.Event
 	for _, r := range recips {
-		w, err := msg.Wrap(rumor, r, m.id, msg.Options{Now: n.now, Expire: wrapExpiry})
+		w, err := msg.Wrap(rumor, r, m.id, msg.Options{Now: n.now, Rand: n.rand, Expire: wrapExpiry})
 		if err != nil {
 			return nil, err
 		}

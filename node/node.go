@@ -17,8 +17,11 @@ package node
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -71,6 +74,14 @@ type Options struct {
 	// removed to make room or because it expired (the simulator keeps
 	// count of what each node holds with it and Subscribe).
 	Removed func(id string)
+	// Rand is the source of everything random the node writes or sends:
+	// new secret keys, gift wraps' one-time keys, NIP-44 nonces and
+	// timestamp jitter, attachment keys, vault nonces, and the ids of
+	// reports, drafts, groups, bundles and the node itself. If nil,
+	// crypto/rand. A deterministic Rand is for simulation and tests only
+	// (it makes keys predictable and nonces repeatable): never use one for
+	// real users. It need not be safe for concurrent use.
+	Rand io.Reader
 }
 
 // Node is an open data directory.
@@ -82,6 +93,7 @@ type Node struct {
 	Policy *policy.Policy
 
 	now     func() time.Time
+	rand    io.Reader // never nil; safe for concurrent use
 	logf    func(string, ...any)
 	removed func(id string)
 	checked *event.Checked
@@ -118,6 +130,10 @@ func Open(dir string, opts Options) (*Node, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
+	rnd := io.Reader(rand.Reader)
+	if opts.Rand != nil {
+		rnd = &lockedReader{r: opts.Rand}
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
@@ -145,6 +161,7 @@ func Open(dir string, opts Options) (*Node, error) {
 		return nil, err
 	}
 	kr.Now = opts.Now
+	kr.Rand = rnd
 	st, err := store.Open(filepath.Join(dir, "events.db"), store.Options{Now: opts.Now})
 	if err != nil {
 		lock.Close()
@@ -157,7 +174,7 @@ func Open(dir string, opts Options) (*Node, error) {
 		lock.Close()
 		return nil, err
 	}
-	id, err := nodeID(dir)
+	id, err := nodeID(dir, rnd)
 	if err != nil {
 		st.Close()
 		lock.Close()
@@ -172,7 +189,8 @@ func Open(dir string, opts Options) (*Node, error) {
 	n := &Node{
 		peers: pb, id: id, diskAtOpen: diskRoom(dir, used), turns: carry.NewTurns(),
 		Dir: dir, Config: cfg, Keys: kr, Store: st, Policy: policy.New(cfg.Policy),
-		now: opts.Now, logf: opts.Logf, removed: opts.Removed, checked: opts.Checked, lock: lock, started: opts.Now(),
+		now: opts.Now, rand: rnd, logf: opts.Logf, lock: lock, started: opts.Now(),
+		removed: opts.Removed, checked: opts.Checked,
 		subs:  map[int]func(*nostr.Event, []byte){},
 		graph: graphState{dirty: true},
 	}
@@ -190,6 +208,39 @@ func (n *Node) Close() error {
 
 // Now is the node's clock.
 func (n *Node) Now() time.Time { return n.now() }
+
+// Rand is the node's source of randomness (Options.Rand, or crypto/rand),
+// for what callers encrypt on the node's behalf, such as attachments of
+// private messages. It is safe for concurrent use.
+func (n *Node) Rand() io.Reader { return n.rand }
+
+// lockedReader lets goroutines share a reader that is not safe for
+// concurrent use, such as a seeded ChaCha8.
+type lockedReader struct {
+	mu sync.Mutex
+	r  io.Reader
+}
+
+func (l *lockedReader) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(p)
+}
+
+// randHex is nbytes from the node's random source, in hex: a fresh id.
+func (n *Node) randHex(nbytes int) string {
+	return randHex(n.rand, nbytes)
+}
+
+func randHex(r io.Reader, nbytes int) string {
+	b := make([]byte, nbytes)
+	if _, err := io.ReadFull(r, b); err != nil {
+		// crypto/rand never fails; a reader given in Options that does is
+		// a broken simulation or test, and ids must not silently repeat.
+		panic(fmt.Sprintf("node: the random source failed: %v", err))
+	}
+	return hex.EncodeToString(b)
+}
 
 // Result is what became of one event offered to the node.
 type Result struct {

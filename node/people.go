@@ -2,8 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -221,9 +219,7 @@ func (n *Node) NewGroup(ctx context.Context, as, name string, members []string) 
 	if len(members) == 0 || len(members)+1 > MaxGroup {
 		return Group{}, fmt.Errorf("a group has 2 to %d members, you included", MaxGroup)
 	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	g := Group{ID: hex.EncodeToString(b), Name: name, Members: members, Created: n.now().Unix()}
+	g := Group{ID: n.randHex(8), Name: name, Members: members, Created: n.now().Unix()}
 	if err := m.vault.Put(ctx, vGroup, g.ID, g); err != nil {
 		return g, err
 	}

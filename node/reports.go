@@ -18,7 +18,6 @@ package node
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -278,11 +277,8 @@ func imeta(a Attachment, base string) nostr.Tag {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-func newD() string {
-	b := make([]byte, 9)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
+// newD is a fresh d tag: a report's (or draft's) name among its author's.
+func (n *Node) newD() string { return n.randHex(9) }
 
 // PublishReport signs and stores a report as identity as. With in.D naming
 // one of the author's reports, it is an edit: a new version replaces the
@@ -297,7 +293,7 @@ func (n *Node) PublishReport(ctx context.Context, as string, in ReportInput) (*R
 	}
 	published := n.now().Unix()
 	if in.D == "" {
-		in.D = newD()
+		in.D = n.newD()
 	} else if cur, err := n.currentReport(ctx, s.PubKey(), in.D); err != nil {
 		return nil, err
 	} else if cur != nil {

@@ -64,6 +64,9 @@ type SyncOptions struct {
 	Proxy string
 	// Progress receives the session's progress.
 	Progress func(carry.Progress)
+	// Serial moves one direction at a time in a fixed order (see
+	// carry.Options.Serial); for the simulator.
+	Serial bool
 }
 
 // SyncURL dials a peer or relay at a ws:// or wss:// URL and syncs with it.
@@ -130,6 +133,7 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 		Blobs:      blobs,
 		Now:        n.now,
 		Turns:      n.turns,
+		Serial:     o.Serial,
 		Accepted: func(id string) {
 			n.carried(id)
 			held.add(id)

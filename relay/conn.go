@@ -146,17 +146,22 @@ func (c *Conn) handle(b []byte) {
 // Go runs f as one of the connection's in-flight requests: it waits for a
 // free slot (so a client flooding requests slows only itself) and is
 // waited for when the connection ends.
-func (c *Conn) Go(f func()) {
+func (c *Conn) Go(f func()) { c.tryGo(f) }
+
+// tryGo is Go, reporting whether f was started: not when the connection
+// ended first.
+func (c *Conn) tryGo(f func()) bool {
 	select {
 	case c.slots <- struct{}{}:
 	case <-c.ctx.Done():
-		return
+		return false
 	}
 	c.wg.Add(1)
 	go func() {
 		defer func() { <-c.slots; c.wg.Done() }()
 		f()
 	}()
+	return true
 }
 
 func (c *Conn) handleEvent(ev *nostr.Event) {
@@ -169,10 +174,17 @@ func (c *Conn) handleEvent(ev *nostr.Event) {
 		c.OK(ev.ID, false, fmt.Sprintf("rate-limited: more than %g events a second from your address; slow down", c.r.lim.EventsPerSecondPerIP))
 		return
 	}
-	c.Go(func() {
-		ok, msg := c.r.b.Accept(c.ctx, ev)
+	// An event that was read is stored even if the connection ends
+	// meanwhile (run waits for it; a write that failed ends it before the
+	// last messages read are handled): a client cut off right after
+	// sending must not find its last events kept or lost by chance.
+	accept := func() {
+		ok, msg := c.r.b.Accept(context.WithoutCancel(c.ctx), ev)
 		c.OK(ev.ID, ok, msg)
-	})
+	}
+	if !c.tryGo(accept) {
+		accept()
+	}
 }
 
 func (c *Conn) handleReq(id string, filters []nostr.Filter) {
