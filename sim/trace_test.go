@@ -248,5 +248,26 @@ func TestAlmatyScale(t *testing.T) {
 	scaleRest(t, s, tr)
 }
 
-// scaleRest is filled in as the other stages arrive.
-func scaleRest(t *testing.T, s *Scenario, tr *Trace) {}
+// scaleRest measures the stages after the trace.
+func scaleRest(t *testing.T, s *Scenario, tr *Trace) {
+	t0 := time.Now()
+	p, err := MakePlan(s, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("plan: %d messages in %v", len(p.Messages), time.Since(t0))
+	for _, run := range []func(*Scenario, *Trace, []Message) *Outcome{Oracle, Flooding} {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		t0 = time.Now()
+		o := run(s, tr, p.Messages)
+		took := time.Since(t0)
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		sum := o.Summarize(p.Messages, s.Duration.D())
+		t.Logf("%s: %v, %d MB allocated; texts %.3f groups %.3f reports %.3f; p50 %v p90 %v p99 %v; %d MB sent; first report out %v",
+			o.Name, took, (after.TotalAlloc-before.TotalAlloc)>>20, sum.Texts.Frac(), sum.Groups.Frac(), sum.Reports.Frac(),
+			sum.P50, sum.P90, sum.P99, o.Bytes>>20, sum.FirstReportOut)
+	}
+}
