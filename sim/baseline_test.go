@@ -179,3 +179,35 @@ func TestFloodingBoundedByOracle(t *testing.T) {
 		t.Fatalf("flooding delivered %d copies with %d bytes", n, fl.Bytes)
 	}
 }
+
+func TestSummarize(t *testing.T) {
+	ms := []Message{
+		{ID: 0, Kind: Text, To: []int{1}, At: 0},
+		{ID: 1, Kind: Group, To: []int{1, 2, 3}, At: 10 * time.Minute},
+		{ID: 2, Kind: Report, At: 0},
+		{ID: 3, Kind: Report, At: 0},
+	}
+	o := NewOutcome("x", ms, 3*time.Hour)
+	o.Arrived[0][0] = 30 * time.Minute  // 30m
+	o.Arrived[1][0] = 70 * time.Minute  // 1h
+	o.Arrived[1][2] = 130 * time.Minute // 2h
+	o.Arrived[3][0] = 150 * time.Minute // 2h30m, out
+	o.Sent(90*time.Minute, 400)
+	o.Sent(10*time.Hour, 400) // past the end: counted in the last hour
+	s := o.Summarize(ms, 3*time.Hour)
+	if s.Texts != (Ratio{1, 1}) || s.Groups != (Ratio{2, 3}) || s.Reports != (Ratio{1, 2}) {
+		t.Errorf("ratios %+v %+v %+v", s.Texts, s.Groups, s.Reports)
+	}
+	if s.P50 != time.Hour || s.P90 != 150*time.Minute || s.P99 != 150*time.Minute {
+		t.Errorf("percentiles %v %v %v", s.P50, s.P90, s.P99)
+	}
+	if s.FirstReportOut != 150*time.Minute || s.BytesPerDelivered != 200 {
+		t.Errorf("first out %v, bytes per delivered %v", s.FirstReportOut, s.BytesPerDelivered)
+	}
+	if want := []float64{1.0 / 6, 2.0 / 6, 4.0 / 6}; len(s.OverTime) != 3 || s.OverTime[0] != want[0] || s.OverTime[1] != want[1] || s.OverTime[2] != want[2] {
+		t.Errorf("over time %v, want %v", s.OverTime, want)
+	}
+	if o.BytesByHour[1] != 400 || o.BytesByHour[2] != 400 {
+		t.Errorf("by hour %v", o.BytesByHour)
+	}
+}

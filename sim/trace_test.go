@@ -216,15 +216,21 @@ func TestMakeTrace(t *testing.T) {
 	}
 }
 
-// TestAlmatyScale measures the trace of the largest shipped city. It takes
-// a while, so it runs only with SIM_SCALE=1:
+// TestAlmatyScale measures the trace, plan and baselines of the largest
+// shipped city (or another, named by SIM_SCALE). It takes a minute, so it
+// runs only when asked:
 //
 //	SIM_SCALE=1 go test ./sim -run AlmatyScale -v
+//	SIM_SCALE=helsinki-one go test ./sim -run AlmatyScale -v
 func TestAlmatyScale(t *testing.T) {
-	if os.Getenv("SIM_SCALE") == "" {
-		t.Skip("set SIM_SCALE=1 to measure the almaty-2022 trace")
+	name := os.Getenv("SIM_SCALE")
+	switch name {
+	case "":
+		t.Skip("set SIM_SCALE=1 to measure the almaty-2022 city")
+	case "1":
+		name = "almaty-2022"
 	}
-	s, err := Load("almaty-2022")
+	s, err := Load(name)
 	if err != nil {
 		t.Fatal(err)
 	}
