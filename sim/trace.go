@@ -118,7 +118,10 @@ type link struct {
 // where they crowd, so this skips most of the work.
 func detect(r radios, area Area, step, end time.Duration, move func(t time.Duration, pos []point)) []Contact {
 	n := len(r.rng)
-	cell := slices.Max(r.rng)
+	// Cells at least as wide as the largest range; wider in a sparse
+	// city, so the grid has no more cells than about 4 per node to clear
+	// at each step.
+	cell := max(slices.Max(r.rng), math.Sqrt(area.Width*area.Height/float64(4*n)))
 	gw := max(1, int(math.Ceil(area.Width/cell)))
 	gh := max(1, int(math.Ceil(area.Height/cell)))
 	var (

@@ -216,15 +216,21 @@ func TestMakeTrace(t *testing.T) {
 	}
 }
 
-// TestAlmatyScale measures the trace of the largest shipped city. It takes
-// a while, so it runs only with SIM_SCALE=1:
+// TestAlmatyScale measures the trace, plan and baselines of the largest
+// shipped city (or another, named by SIM_SCALE). It takes a minute, so it
+// runs only when asked:
 //
 //	SIM_SCALE=1 go test ./sim -run AlmatyScale -v
+//	SIM_SCALE=helsinki-one go test ./sim -run AlmatyScale -v
 func TestAlmatyScale(t *testing.T) {
-	if os.Getenv("SIM_SCALE") == "" {
-		t.Skip("set SIM_SCALE=1 to measure the almaty-2022 trace")
+	name := os.Getenv("SIM_SCALE")
+	switch name {
+	case "":
+		t.Skip("set SIM_SCALE=1 to measure the almaty-2022 city")
+	case "1":
+		name = "almaty-2022"
 	}
-	s, err := Load("almaty-2022")
+	s, err := Load(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,5 +254,26 @@ func TestAlmatyScale(t *testing.T) {
 	scaleRest(t, s, tr)
 }
 
-// scaleRest is filled in as the other stages arrive.
-func scaleRest(t *testing.T, s *Scenario, tr *Trace) {}
+// scaleRest measures the stages after the trace.
+func scaleRest(t *testing.T, s *Scenario, tr *Trace) {
+	t0 := time.Now()
+	p, err := MakePlan(s, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("plan: %d messages in %v", len(p.Messages), time.Since(t0))
+	for _, run := range []func(*Scenario, *Trace, []Message) *Outcome{Oracle, Flooding} {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		t0 = time.Now()
+		o := run(s, tr, p.Messages)
+		took := time.Since(t0)
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		sum := o.Summarize(p.Messages, s.Duration.D())
+		t.Logf("%s: %v, %d MB allocated; texts %.3f groups %.3f reports %.3f; p50 %v p90 %v p99 %v; %d MB sent; first report out %v",
+			o.Name, took, (after.TotalAlloc-before.TotalAlloc)>>20, sum.Texts.Frac(), sum.Groups.Frac(), sum.Reports.Frac(),
+			sum.P50, sum.P90, sum.P99, o.Bytes>>20, sum.FirstReportOut)
+	}
+}
