@@ -202,7 +202,7 @@ func Parse(b []byte, where string) (*Scenario, error) {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
-			line, col := position(b, se.Offset)
+			line, col := position(b, se.Offset-1) // the offending character itself
 			return nil, fmt.Errorf("%s:%d:%d: %v", where, line, col, err)
 		case errors.As(err, &te):
 			line, col := position(b, te.Offset)
@@ -300,7 +300,7 @@ func (s *Scenario) Check() error {
 		bad("traffic", "between 1 and %d messages in all", MaxMessages)
 	}
 	if t.Texts > 0 {
-		checkRange(bad, "traffic.text_bytes", t.TextBytes, 1, 60_000)
+		checkRange(bad, "traffic.text_bytes", t.TextBytes, 1, 30_000) // sealed twice in NIP-44, at most 65,535 bytes
 	}
 	if t.GroupMessages > 0 {
 		if t.Groups < 1 || t.GroupSize < 3 || t.GroupSize > min(100, t.Contacts+1) {

@@ -72,4 +72,8 @@ type Message struct {
 	// Size is the bytes that must move for one copy to reach one
 	// recipient: the event (a wrap, or the report) plus any photo.
 	Size int
+	// Text is the bytes of text written; Attachment those of a photo or
+	// file sent with it (zero for none). The replay writes the text in a
+	// real event and lets the attachment's bytes be charged on links.
+	Text, Attachment int
 }
