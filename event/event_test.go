@@ -75,6 +75,33 @@ func TestVerify(t *testing.T) {
 	}
 }
 
+// A shared Checked skips only what it verified: the same event again. A
+// changed event, or a bad signature, is still refused.
+func TestChecked(t *testing.T) {
+	var c Checked
+	k := evtest.NewKey("k")
+	ev := k.Event(1, 1, "signed")
+	bad := k.Event(1, 1, "signed")
+	bad.Sig = evtest.NewKey("other").Event(1, 1, "signed").Sig
+	for i := 0; i < 2; i++ {
+		if err := c.Verify(ev); err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		if err := c.Verify(bad); err == nil || !strings.Contains(err.Error(), "signature does not verify") {
+			t.Fatalf("round %d, a bad signature: %v", i, err)
+		}
+	}
+	changed := *ev
+	changed.Content = "changed after it was verified"
+	if err := c.Verify(&changed); err == nil || !strings.Contains(err.Error(), "id does not match") {
+		t.Fatalf("content changed under a verified id and sig: %v", err)
+	}
+	var none *Checked
+	if err := none.Verify(bad); err == nil {
+		t.Fatal("a nil Checked accepted a bad signature")
+	}
+}
+
 func TestReason(t *testing.T) {
 	if got := Reason(Reject(Blocked, "no %s", "thanks")); got != "blocked: no thanks" {
 		t.Fatal(got)
