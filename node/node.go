@@ -70,6 +70,8 @@ type Options struct {
 	// event's signature is verified once among them (the simulator). If
 	// nil, every signature is verified.
 	Checked *event.Checked
+	// Store configures the event store; its Now is the node's clock.
+	Store store.Options
 	// Removed, if set, is called with the id of each event the store
 	// removed to make room or because it expired (the simulator keeps
 	// count of what each node holds with it and Subscribe).
@@ -162,7 +164,9 @@ func Open(dir string, opts Options) (*Node, error) {
 	}
 	kr.Now = opts.Now
 	kr.Rand = rnd
-	st, err := store.Open(filepath.Join(dir, "events.db"), store.Options{Now: opts.Now})
+	so := opts.Store
+	so.Now = opts.Now
+	st, err := store.Open(filepath.Join(dir, "events.db"), so)
 	if err != nil {
 		lock.Close()
 		return nil, err

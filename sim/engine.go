@@ -18,6 +18,7 @@ import (
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/relay"
+	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -204,6 +205,9 @@ func (e *engine) openNode(sn *simNode) (*node.Node, error) {
 		Config:  e.config(),
 		Removed: func(id string) { e.removed(sn, id) },
 		Checked: &e.checked,
+		// Hundreds of stores are open at once: one reader each (a
+		// session lists one want at a time) and small caches.
+		Store: store.Options{Readers: 1, CacheKiB: 256},
 		// Each node's own stream, the same at every opening of the
 		// node and in every run with this seed.
 		Rand: rand.NewChaCha8(seedOf(e.s.Seed, sn.idx, sn.opens)),
@@ -234,13 +238,21 @@ func (e *engine) stored(sn *simNode, ev *nostr.Event, raw []byte) {
 	sn.ver++
 	at := e.deliveryTime(ev.ID)
 	if w, ok := e.wraps[ev.ID]; ok && e.p.Messages[w.msg].To[w.slot] == sn.idx {
-		if e.out.Arrived[w.msg][w.slot] == Never {
+		if e.out.Arrived[w.msg][w.slot] == Never && e.inTime(w.msg, at) {
 			e.out.Arrived[w.msg][w.slot] = at
 		}
 	}
-	if m, ok := e.reports[ev.ID]; ok && sn == e.outside && e.out.Arrived[m][0] == Never {
+	if m, ok := e.reports[ev.ID]; ok && sn == e.outside && e.out.Arrived[m][0] == Never && e.inTime(m, at) {
 		e.out.Arrived[m][0] = at
 	}
+}
+
+// inTime says whether message m arriving at at is still worth it: with a
+// TTL, a copy that arrives later counts as lost, as the baselines count
+// it. (The nodes still carry it: a wrap expires a month after it is
+// written, whatever the scenario says.)
+func (e *engine) inTime(m int, at time.Duration) bool {
+	return e.s.TTL == 0 || at <= e.p.Messages[m].At+e.s.TTL.D()
 }
 
 func (e *engine) removed(sn *simNode, id string) {
@@ -369,7 +381,9 @@ func (e *engine) write(ctx context.Context, m *Message) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	sn := e.nodes[m.From]
 	for id, raw := range raws {
+		sn.bytes += int64(m.Attachment) // stored before its attachment was known
 		var ev nostr.Event
 		if err := ev.UnmarshalJSON(raw); err != nil {
 			return fmt.Errorf("message %d: read its wrap: %w", m.ID, err)
