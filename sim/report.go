@@ -47,16 +47,32 @@ func (r *Result) Goals() []Goal {
 		out = append(out, Goal{"≤ 1/5 of the bytes flooding spends", ratio <= GoalBytes,
 			fmt.Sprintf("%.3f of flooding's (%s against %s)", ratio, bytesText(r.Caravan.Bytes), bytesText(r.Flooding.Bytes))})
 	}
-	if cv.Reports.Of > 0 && len(r.Trace.Windows) > 0 {
-		w := r.Trace.Windows[0]
+	if w, ok := r.firstWindow(); ok {
 		met := cv.FirstReportOut != Never && cv.FirstReportOut <= w.End
 		got := "no report reached the outside"
 		if cv.FirstReportOut != Never {
-			got = fmt.Sprintf("at %s; the first window is %s-%s", clock(cv.FirstReportOut), clock(w.Start), clock(w.End))
+			got = fmt.Sprintf("at %s; the first window after the first report was written is %s-%s", clock(cv.FirstReportOut), clock(w.Start), clock(w.End))
 		}
 		out = append(out, Goal{"first report outside within the first internet window", met, got})
 	}
 	return out
+}
+
+// firstWindow is the first internet window that ends after the first
+// report is written: no report can leave before it exists.
+func (r *Result) firstWindow() (Window, bool) {
+	for _, m := range r.Plan.Messages { // sorted by time
+		if m.Kind != Report {
+			continue
+		}
+		for _, w := range r.Trace.Windows {
+			if w.End > m.At {
+				return w, true
+			}
+		}
+		return Window{}, false
+	}
+	return Window{}, false
 }
 
 // Table writes the results for a terminal.

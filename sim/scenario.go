@@ -382,3 +382,30 @@ func (s *Scenario) Scaled(people int) *Scenario {
 	c.Name = fmt.Sprintf("%s (scaled to %d people)", s.Name, people)
 	return &c
 }
+
+// Shortened is s over d instead of s.Duration, at the same rate of
+// writing: what was written between the traffic's start and end is cut
+// to the part of that period that remains, and its counts in proportion.
+func (s *Scenario) Shortened(d time.Duration) (*Scenario, error) {
+	c := *s
+	if d <= 0 || d >= s.Duration.D() {
+		return &c, nil
+	}
+	start, end := s.writing()
+	newEnd := min(end, d*3/4)
+	if newEnd <= start {
+		return nil, fmt.Errorf("%s ends before the scenario's traffic starts (%s)", d, start)
+	}
+	f := float64(newEnd-start) / float64(end-start)
+	scale := func(n int) int {
+		if n == 0 {
+			return 0
+		}
+		return max(1, int(math.Round(float64(n)*f)))
+	}
+	c.Duration, c.Traffic.End = Duration(d), Duration(newEnd)
+	c.Traffic.Texts = scale(s.Traffic.Texts)
+	c.Traffic.GroupMessages = scale(s.Traffic.GroupMessages)
+	c.Traffic.Reports = scale(s.Traffic.Reports)
+	return &c, nil
+}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestShippedScenariosLoad(t *testing.T) {
@@ -84,5 +85,24 @@ func TestScaled(t *testing.T) {
 	}
 	if s.Traffic.Texts != 1000 || s.Internet.Bridges != 1 || s.Traffic.Contacts != a.Traffic.Contacts || a.People != 10_000 {
 		t.Errorf("scaled: %+v", s)
+	}
+}
+
+func TestShortened(t *testing.T) {
+	a, _ := Load("almaty-2022") // 18 hours of writing in 24
+	s, err := a.Shortened(4 * time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Duration.D() != 4*time.Hour || s.Traffic.End.D() != 3*time.Hour || s.Traffic.Texts != 1667 { // 10,000 x 3/18, rounded
+		t.Errorf("shortened: %s, writing until %s, %d texts", s.Duration.D(), s.Traffic.End.D(), s.Traffic.Texts)
+	}
+	if err := s.Check(); err != nil {
+		t.Error(err)
+	}
+	late := *a
+	late.Traffic.Start = Duration(5 * time.Hour)
+	if _, err := late.Shortened(4 * time.Hour); err == nil || !strings.Contains(err.Error(), "ends before the scenario's traffic starts") {
+		t.Errorf("shortened before the traffic: %v", err)
 	}
 }

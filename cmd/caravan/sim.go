@@ -58,14 +58,9 @@ func runSim(c *cli, args []string) error {
 		return usagef("--hours must be between 0 and %.0f", sim.MaxDuration.Hours())
 	}
 	if *hours > 0 {
-		d := time.Duration(*hours * float64(time.Hour))
-		if s.Traffic.End.D() > d {
-			s.Traffic.End = sim.Duration(d)
+		if s, err = s.Shortened(time.Duration(*hours * float64(time.Hour))); err != nil {
+			return usagef("--hours: %v", err)
 		}
-		if s.Traffic.Start.D() >= s.Traffic.End.D() && s.Traffic.End != 0 {
-			return usagef("--hours %.1f ends before the scenario's traffic starts (%s)", *hours, s.Traffic.Start.D())
-		}
-		s.Duration = sim.Duration(d)
 	}
 	if err := s.Check(); err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
