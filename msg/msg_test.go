@@ -16,19 +16,10 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 )
 
-// testID is an in-memory identity.
-type testID struct{ k evtest.Key }
-
-func (t testID) PubKey() string             { return t.k.Public }
-func (t testID) Sign(ev *nostr.Event) error { return ev.Sign(t.k.Secret) }
-func (t testID) ConversationKey(peer string) ([32]byte, error) {
-	return ConversationKey(t.k.Secret, peer)
-}
-
 var (
-	alice = testID{evtest.NewKey("alice")}
-	bob   = testID{evtest.NewKey("bob")}
-	eve   = testID{evtest.NewKey("eve")}
+	alice = evtest.NewKey("alice")
+	bob   = evtest.NewKey("bob")
+	eve   = evtest.NewKey("eve")
 )
 
 func TestWrapUnwrap(t *testing.T) {

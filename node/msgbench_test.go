@@ -14,14 +14,6 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 )
 
-type keyIdentity struct{ k evtest.Key }
-
-func (t keyIdentity) PubKey() string             { return t.k.Public }
-func (t keyIdentity) Sign(ev *nostr.Event) error { return ev.Sign(t.k.Secret) }
-func (t keyIdentity) ConversationKey(p string) ([32]byte, error) {
-	return msg.ConversationKey(t.k.Secret, p)
-}
-
 func benchNode(b *testing.B, name string) *Node {
 	n, err := Open(b.TempDir(), Options{})
 	if err != nil {
@@ -82,7 +74,7 @@ func BenchmarkMessages(b *testing.B) {
 	b.Run("open-dm", func(b *testing.B) {
 		n := benchNode(b, "me")
 		me, _ := n.Keys.Get("")
-		from := keyIdentity{evtest.NewKey("sender")}
+		from := evtest.NewKey("sender")
 		wraps := make([]*nostr.Event, b.N)
 		for i := range wraps {
 			r := msg.NewRumor(from.PubKey(), msg.KindChat, fmt.Sprint(text, i), nostr.Tags{{"p", me.PubKey.Hex()}}, time.Now())
@@ -146,7 +138,7 @@ func BenchmarkMessages(b *testing.B) {
 			}
 		}
 		n.Store.Save(ctx, batch...)
-		from := keyIdentity{evtest.NewKey("sender")}
+		from := evtest.NewKey("sender")
 		var mine []*nostr.Event
 		for i := 0; i < 100; i++ {
 			rm := msg.NewRumor(from.PubKey(), msg.KindChat, fmt.Sprint(text, i), nostr.Tags{{"p", me.PubKey.Hex()}}, time.Now())

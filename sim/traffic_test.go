@@ -14,20 +14,11 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 )
 
-// keyID is an identity for msg.Wrap.
-type keyID struct{ k evtest.Key }
-
-func (i keyID) PubKey() string             { return i.k.Public }
-func (i keyID) Sign(ev *nostr.Event) error { return ev.Sign(i.k.Secret) }
-func (i keyID) ConversationKey(peer string) ([32]byte, error) {
-	return msg.ConversationKey(i.k.Secret, peer)
-}
-
 // realWrap is the JSON size of the wrap msg.Wrap makes for a text of n
 // bytes to recipients people, as the node sends it (one "p" tag for each,
 // a 30-day expiration).
 func realWrap(t *testing.T, n, recipients int) int {
-	me := keyID{evtest.NewKey("sim-writer")}
+	me := evtest.NewKey("sim-writer")
 	var tags nostr.Tags
 	for r := range recipients {
 		tags = append(tags, nostr.Tag{"p", evtest.NewKey(fmt.Sprint("sim-reader", r)).Public})

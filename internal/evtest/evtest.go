@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/nbd-wtf/go-nostr"
+	"github.com/nbd-wtf/go-nostr/nip44"
 )
 
 // Key is a test identity.
@@ -43,4 +44,16 @@ func (k Key) Event(kind int, createdAt int64, content string, tags ...nostr.Tag)
 		panic(err)
 	}
 	return ev
+}
+
+// PubKey, Sign and ConversationKey make a Key an identity that seals and
+// opens private messages (msg.Identity).
+func (k Key) PubKey() string { return k.Public }
+
+// Sign signs ev as k.
+func (k Key) Sign(ev *nostr.Event) error { return ev.Sign(k.Secret) }
+
+// ConversationKey is the NIP-44 key between k and peer.
+func (k Key) ConversationKey(peer string) ([32]byte, error) {
+	return nip44.GenerateConversationKey(peer, k.Secret)
 }
