@@ -202,7 +202,7 @@ func TestStoreQuotaEvictionOrder(t *testing.T) {
 	clock.Store(time.Now().Unix())
 	big := policy.Cap{Events: 100_000, Bytes: 1 << 30}
 	cfg := policy.Config{Strangers: big, Reports: big, Wraps: big, PerStranger: big}
-	n, _ := floodNode(t, cfg, &clock)
+	n, me := floodNode(t, cfg, &clock)
 	ctx := context.Background()
 	base, err := n.Store.SizeInUse(ctx)
 	if err != nil {
@@ -285,6 +285,15 @@ func TestStoreQuotaEvictionOrder(t *testing.T) {
 	}
 	if _, err := n.Publish(ctx, "", &nostr.Event{Kind: 1, Content: "still mine"}); err != nil {
 		t.Fatalf("own event with the store full: %v", err)
+	}
+	// A message to the user still goes in; one for a contact does not
+	// (the city simulator found a full store turning away the user's
+	// own mail).
+	toMe := evtest.NewKey("one-time 1").Event(1059, clock.Load(), "sealed", nostr.Tag{"p", me})
+	toFriend := evtest.NewKey("one-time 2").Event(1059, clock.Load(), "sealed", nostr.Tag{"p", friend.Public})
+	res := n.Ingest(ctx, toMe, toFriend)
+	if !res[0].OK() || res[1].OK() || !strings.Contains(res[1].Message(), "store is full") {
+		t.Fatalf("wraps with the store full: to me %v %q, to a contact %v %q", res[0].OK(), res[0].Message(), res[1].OK(), res[1].Message())
 	}
 	if holdsAll(t, n, mine) != len(mine) {
 		t.Fatal("own events were evicted")

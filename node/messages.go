@@ -264,6 +264,21 @@ func (n *Node) watchWraps(ev *nostr.Event) {
 	}
 }
 
+// forMe says whether ev is a gift wrap addressed to one of the node's
+// identities.
+func (n *Node) forMe(ev *nostr.Event) bool {
+	if ev.Kind != nostr.KindGiftWrap {
+		return false
+	}
+	own := n.ownKeys()
+	for _, t := range ev.Tags {
+		if len(t) >= 2 && t[0] == "p" && own[t[1]] != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // ownKeys maps the keyring's public keys to identity names, read again
 // only when the keyring changed: every wrap stored asks, and listing reads
 // the key files.

@@ -337,10 +337,11 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 		}
 		if !room {
 			// Full, with nothing left to evict: only the node's own
-			// events still go in.
+			// events, and messages to its own identities, still go in. A
+			// store full of friends' mail must not turn away the user's.
 			k := 0
 			for j, i := range at {
-				if adm[i].Class == policy.Own {
+				if adm[i].Class == policy.Own || n.forMe(evs[i]) {
 					keep[k], at[k], carry[k] = keep[j], i, carry[j]
 					k++
 					continue
