@@ -30,7 +30,7 @@ type Options struct {
 	Dir string
 	// Open bounds how many nodes are open at once; the others are closed
 	// (their stores stay on disk) and opened again when they meet
-	// someone. If zero, 256.
+	// someone. If zero, 1024 (about 1.2 MB each); at least 2.
 	Open int
 	// Progress, if set, is called now and then with the virtual time
 	// reached and the share of contacts replayed.
@@ -188,8 +188,9 @@ func (e *engine) touch(sn *simNode) {
 func (e *engine) openNode(sn *simNode) (*node.Node, error) {
 	limit := e.o.Open
 	if limit == 0 {
-		limit = 256
+		limit = 1024
 	}
+	limit = max(limit, 2) // the two ends of a session; a, just used, is never the one closed for b
 	for len(e.open) >= limit {
 		old := e.open[0]
 		e.open = e.open[1:]
@@ -304,11 +305,6 @@ func (e *engine) encounter(ctx context.Context, a, b *simNode, start time.Durati
 	nb, err := e.node(b)
 	if err != nil {
 		return err
-	}
-	if a.n == nil { // opening b closed a
-		if na, err = e.node(a); err != nil {
-			return err
-		}
 	}
 	m := newMeter(capacity, e.extraOf)
 	ca, cb := pipe("node"+strconv.Itoa(a.idx), "node"+strconv.Itoa(b.idx), m)

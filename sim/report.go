@@ -53,6 +53,11 @@ func (r *Result) Goals() []Goal {
 		if cv.FirstReportOut != Never {
 			got = fmt.Sprintf("at %s; the first window after the first report was written is %s-%s", clock(cv.FirstReportOut), clock(w.Start), clock(w.End))
 		}
+		if or := s[1].FirstReportOut; or == Never {
+			got += "; the oracle got none out either"
+		} else {
+			got += "; the oracle at " + clock(or)
+		}
 		out = append(out, Goal{"first report outside within the first internet window", met, got})
 	}
 	return out

@@ -220,7 +220,7 @@ func (s *Store) WantBlob(ctx context.Context, sum string) error {
 // WantedBlobs lists blobs that held events reference, or that were asked
 // for, and that are not held yet, with what has arrived of each.
 func (s *Store) WantedBlobs(ctx context.Context, limit int) ([]BlobWant, error) {
-	rows, err := s.read.QueryContext(ctx, `
+	rows, err := s.queryPrepared(ctx, `
 WITH wanted AS (SELECT DISTINCT sha256 FROM blob_refs UNION SELECT sha256 FROM blob_wants)
 SELECT w.sha256, coalesce(sum(length(p.data)), 0), coalesce(max(p.total), 0)
 FROM wanted w LEFT JOIN blob_parts p ON p.sha256 = w.sha256

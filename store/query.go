@@ -90,13 +90,7 @@ func (s *Store) Items(ctx context.Context, f nostr.Filter, max int) (*negentropy
 		limit = f.Limit
 	}
 	q, args := buildSelect("e.id, e.created_at", f, limit, s.now().Unix())
-	var rows *sql.Rows
-	var err error
-	if st := s.prepared(ctx, q); st != nil {
-		rows, err = st.QueryContext(ctx, args...)
-	} else {
-		rows, err = s.read.QueryContext(ctx, q, args...)
-	}
+	rows, err := s.queryPrepared(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}

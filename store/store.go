@@ -490,12 +490,22 @@ func decode(raw []byte) (*nostr.Event, error) {
 	return ev, nil
 }
 
-// maxStmts bounds the prepared listing queries kept: filters naming many
-// authors differ from node to node, but one node's wants are few.
+// maxStmts bounds the prepared queries kept: filters naming many authors
+// differ from node to node, but one node's wants are few. Only queries of
+// a bounded set of shapes are kept (not those listing ids).
 const maxStmts = 64
 
+// queryPrepared runs q from a statement prepared once and kept, for the
+// queries a node runs at every sync.
+func (s *Store) queryPrepared(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := s.prepared(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.read.QueryContext(ctx, q, args...)
+}
+
 // prepared returns query q prepared, kept for the next time; past
-// maxStmts, q is prepared for this once (nil, and the caller queries).
+// maxStmts, nil (the caller queries without).
 func (s *Store) prepared(ctx context.Context, q string) *sql.Stmt {
 	s.stmtMu.Lock()
 	defer s.stmtMu.Unlock()

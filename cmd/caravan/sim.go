@@ -34,7 +34,7 @@ func runSim(c *cli, args []string) error {
 	people := fs.Int("people", 0, "scale the city to this many people, at the same density and traffic per person (0: as the scenario says)")
 	hours := fs.Float64("hours", 0, "simulate this many hours instead of the scenario's duration")
 	out := fs.String("out", "", "write plots (SVG) and result.json into this directory")
-	open := fs.Int("open", 0, "nodes kept open at once (0: 256)")
+	open := fs.Int("open", 0, "nodes kept open at once (0: 1024)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	args, err := c.parse(cmd, fs, args)
 	if err != nil {
@@ -53,6 +53,9 @@ func runSim(c *cli, args []string) error {
 	s = s.Scaled(*people)
 	if *seed != 0 {
 		s.Seed = *seed
+	}
+	if *open < 0 || *open == 1 {
+		return usagef("--open must be at least 2 (the two ends of a session), or 0 for 1024")
 	}
 	if *hours < 0 || *hours > sim.MaxDuration.Hours() {
 		return usagef("--hours must be between 0 and %.0f", sim.MaxDuration.Hours())
