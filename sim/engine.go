@@ -96,13 +96,13 @@ type simNode struct {
 
 // Stats are the costs of a run.
 type Stats struct {
-	Sessions  int   // sync sessions run
-	Skipped   int   // encounters skipped: both nodes held the same, or nothing changed since they last met
-	Cut       int   // sessions the contact ended before they were done
-	Charged   int64 // bytes of events and the attachments they stand for
-	Overhead  int64 // other bytes: reconciliation, requests, acknowledgements
-	Opened    int   // times a node was opened (first time or again)
-	SendFails int   // messages a node refused to write
+	Sessions  int   `json:"sessions"`   // sync sessions run
+	Skipped   int   `json:"skipped"`    // encounters skipped: both nodes held the same, or nothing changed since they last met
+	Cut       int   `json:"cut"`        // sessions the contact ended before they were done
+	Charged   int64 `json:"charged"`    // bytes of events and the attachments they stand for
+	Overhead  int64 `json:"overhead"`   // other bytes: reconciliation, requests, acknowledgements
+	Opened    int   `json:"opened"`     // times a node was opened (first time or again)
+	SendFails int   `json:"send_fails"` // messages a node refused to write
 }
 
 func (e *engine) now() time.Time { return Epoch.Add(time.Duration(e.clock.Load())) }

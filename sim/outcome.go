@@ -46,7 +46,10 @@ func (o *Outcome) Sent(at time.Duration, n int64) {
 }
 
 // A Ratio is how many of some copies arrived.
-type Ratio struct{ Delivered, Of int }
+type Ratio struct {
+	Delivered int `json:"delivered"`
+	Of        int `json:"of"`
+}
 
 // Frac is the share delivered, 0 if there was nothing to deliver.
 func (r Ratio) Frac() float64 {
@@ -58,20 +61,24 @@ func (r Ratio) Frac() float64 {
 
 // Summary is an Outcome in a few numbers.
 type Summary struct {
-	Name string
+	Name string `json:"name"`
 	// Delivery of texts (one copy each), group messages (one copy per
 	// member) and reports (to the outside).
-	Texts, Groups, Reports Ratio
+	Texts   Ratio `json:"texts"`
+	Groups  Ratio `json:"groups"`
+	Reports Ratio `json:"reports_out"`
 	// Latency of delivered copies (arrival minus writing), all kinds.
-	P50, P90, P99 time.Duration
+	P50 time.Duration `json:"p50_ns"`
+	P90 time.Duration `json:"p90_ns"`
+	P99 time.Duration `json:"p99_ns"`
 	// BytesPerDelivered is Bytes over delivered copies (0 if none).
-	BytesPerDelivered float64
+	BytesPerDelivered float64 `json:"bytes_per_delivered"`
 	// FirstReportOut is when the first report reached the outside, Never
 	// if none did.
-	FirstReportOut time.Duration
+	FirstReportOut time.Duration `json:"first_report_out_ns"`
 	// OverTime[h] is the share of all copies delivered by the end of hour
 	// h.
-	OverTime []float64
+	OverTime []float64 `json:"delivered_by_hour"`
 }
 
 // Summarize sums o up; ms are the messages it is the outcome of and dur

@@ -28,9 +28,9 @@ func (r *Result) Summaries() []Summary {
 
 // A Goal is one of the goals, measured.
 type Goal struct {
-	What string
-	Met  bool
-	Got  string
+	What string `json:"what"`
+	Met  bool   `json:"met"`
+	Got  string `json:"got"`
 }
 
 // Goals measures the run against the goals.
@@ -99,6 +99,7 @@ func (r *Result) Table(w io.Writer) {
 			bytesOf(r.outcome(x.Name).Bytes), bytesOf(int64(x.BytesPerDelivered)))
 	}
 	tw.Flush()
+	r.overTime(w)
 	st := r.Stats
 	fmt.Fprintf(w, "\ncaravan: %d sync sessions (%d cut short by the contact's end), %d encounters skipped (nothing to exchange)\n",
 		st.Sessions, st.Cut, st.Skipped)
@@ -132,6 +133,31 @@ func (r *Result) Costs() string {
 	}
 	return fmt.Sprintf("run: %s wall, peak resident memory %s (Go heap %s), %d node openings",
 		r.Wall.Round(time.Second), rss, bytesText(int64(r.HeapMax)), r.Stats.Opened)
+}
+
+// overTime writes the share of copies delivered at a few points in time.
+func (r *Result) overTime(w io.Writer) {
+	sums := r.Summaries()
+	hours := len(sums[0].OverTime)
+	if hours < 2 {
+		return
+	}
+	step := max(1, (hours+5)/6)
+	fmt.Fprintln(w, "\ndelivered by")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "\t")
+	for h := step; h <= hours; h += step {
+		fmt.Fprintf(tw, "%dh\t", h)
+	}
+	fmt.Fprintln(tw)
+	for _, x := range sums {
+		fmt.Fprintf(tw, "%s\t", x.Name)
+		for h := step; h <= hours; h += step {
+			fmt.Fprintf(tw, "%.1f%%\t", 100*x.OverTime[h-1])
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
 }
 
 func (r *Result) outcome(name string) *Outcome {

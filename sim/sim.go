@@ -33,7 +33,8 @@ type Contact struct {
 
 // A Window is a time the internet is reachable from the country.
 type Window struct {
-	Start, End time.Duration
+	Start time.Duration `json:"start_ns"`
+	End   time.Duration `json:"end_ns"`
 }
 
 // NodeKind says what a node is in the city.
