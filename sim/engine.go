@@ -57,6 +57,7 @@ type engine struct {
 	checked event.Checked // signatures verified, shared by all nodes
 	nodes   []*simNode
 	outside *simNode
+	bridge  map[int]bool
 	open    []*simNode // LRU, least recently used first
 
 	// What the data stands for.

@@ -76,7 +76,10 @@ func Run(ctx context.Context, s *Scenario, o Options) (*Result, error) {
 		s: s, t: t, p: p, o: o, dir: dir,
 		sizes: map[string]int64{}, extra: map[string]int64{},
 		wraps: map[string]wrapOf{}, reports: map[string]int{},
-		met: map[uint64][2]uint64{},
+		met: map[uint64][2]uint64{}, bridge: map[int]bool{},
+	}
+	for _, b := range t.Bridges {
+		e.bridge[b] = true
 	}
 	e.out = NewOutcome("caravan", p.Messages, s.Duration.D())
 	defer e.closeAll()
@@ -122,11 +125,17 @@ func Run(ctx context.Context, s *Scenario, o Options) (*Result, error) {
 		case 0:
 			err = e.write(ctx, &p.Messages[st.i])
 		case 1:
-			bw := s.Internet.Bandwidth
-			err = e.encounter(ctx, e.nodes[st.i], e.outside, st.at, bw, int64((st.end-st.at).Seconds()*float64(bw)), true)
+			err = e.uplink(ctx, st.i, st.at, st.end)
 		case 2:
 			c := t.Contacts[st.i]
 			err = e.encounter(ctx, e.nodes[c.A], e.nodes[c.B], st.at, c.Bandwidth, int64((st.end-st.at).Seconds()*float64(c.Bandwidth)), false)
+			// A bridge online keeps its session with the outside open:
+			// what it just received goes out now, not at the next round.
+			for _, n := range []int{c.A, c.B} {
+				if w, ok := e.window(st.at); ok && err == nil && e.bridge[n] {
+					err = e.uplink(ctx, n, st.at, w.End)
+				}
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -149,6 +158,22 @@ func Run(ctx context.Context, s *Scenario, o Options) (*Result, error) {
 	res.Wall = time.Since(began)
 	res.RSSMax = peakRSS()
 	return res, nil
+}
+
+// uplink syncs bridge b with the outside, from at until end at most.
+func (e *engine) uplink(ctx context.Context, b int, at, end time.Duration) error {
+	bw := e.s.Internet.Bandwidth
+	return e.encounter(ctx, e.nodes[b], e.outside, at, bw, int64((end-at).Seconds()*float64(bw)), true)
+}
+
+// window is the internet window open at at, if any.
+func (e *engine) window(at time.Duration) (Window, bool) {
+	ws := e.t.Windows
+	i := sort.Search(len(ws), func(i int) bool { return ws[i].End > at })
+	if i < len(ws) && ws[i].Start <= at {
+		return ws[i], true
+	}
+	return Window{}, false
 }
 
 // setup creates every node and the outside relay, and has each mover
