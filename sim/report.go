@@ -180,6 +180,11 @@ func (r *Result) Plots(dir string) ([]string, error) {
 		cdf = append(cdf, LatencyCDF(o, r.Plan.Messages))
 		bytes = append(bytes, BytesSeries(o))
 	}
+	mean, most := Series{Name: "mean", X: []float64{0}, Y: []float64{0}}, Series{Name: "largest", X: []float64{0}, Y: []float64{0}}
+	for h, st := range r.StorageByHour {
+		mean.X, mean.Y = append(mean.X, float64(h+1)), append(mean.Y, float64(st.Mean)/1e6)
+		most.X, most.Y = append(most.X, float64(h+1)), append(most.Y, float64(st.Max)/1e6)
+	}
 	plots := []struct {
 		file, title, x, y string
 		s                 []Series
@@ -187,6 +192,7 @@ func (r *Result) Plots(dir string) ([]string, error) {
 		{"delivery.svg", r.Scenario.Name + ": copies delivered over time", "hours", "share of copies delivered", delivery},
 		{"latency.svg", r.Scenario.Name + ": delivery latency (CDF of all copies)", "hours after writing", "share delivered within", cdf},
 		{"bytes.svg", r.Scenario.Name + ": bytes sent between nodes", "hours", "MB sent, cumulative", bytes},
+		{"storage.svg", r.Scenario.Name + ": what a node holds (caravan)", "hours", "MB per node", []Series{mean, most}},
 	}
 	var out []string
 	for _, p := range plots {
@@ -267,8 +273,9 @@ func (r *Result) JSON() any {
 		Goals     []Goal    `json:"goals"`
 		Stats     Stats     `json:"stats"`
 		Storage   []int64   `json:"storage_per_node"`
+		ByHour    []Storage `json:"storage_by_hour"`
 		WallSec   float64   `json:"wall_seconds"`
 		HeapMax   uint64    `json:"heap_max_bytes"`
 		RSSMax    int64     `json:"rss_max_bytes"`
-	}{r.Scenario, len(r.Trace.Kinds), len(r.Trace.Contacts), r.Trace.Windows, r.Summaries(), r.Goals(), r.Stats, r.Storage, r.Wall.Seconds(), r.HeapMax, r.RSSMax}
+	}{r.Scenario, len(r.Trace.Kinds), len(r.Trace.Contacts), r.Trace.Windows, r.Summaries(), r.Goals(), r.Stats, r.Storage, r.StorageByHour, r.Wall.Seconds(), r.HeapMax, r.RSSMax}
 }

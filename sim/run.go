@@ -25,6 +25,9 @@ type Result struct {
 	// Storage per node at the end, bytes (events and the attachments
 	// they stand for).
 	Storage []int64
+	// StorageByHour is the mean and the largest storage per node at the
+	// end of each hour.
+	StorageByHour []Storage
 	// Costs of the run itself.
 	Wall    time.Duration
 	HeapMax uint64 // the Go heap's peak, sampled
@@ -116,9 +119,13 @@ func Run(ctx context.Context, s *Scenario, o Options) (*Result, error) {
 
 	var ms runtime.MemStats
 	lastShown := time.Now()
+	hour := time.Hour
 	for k, st := range steps {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		for ; st.at >= hour; hour += time.Hour {
+			res.StorageByHour = append(res.StorageByHour, e.storage())
 		}
 		e.setClock(st.at)
 		switch st.kind {
@@ -148,6 +155,9 @@ func Run(ctx context.Context, s *Scenario, o Options) (*Result, error) {
 				o.Progress(st.at, float64(k)/float64(len(steps)))
 			}
 		}
+	}
+	for ; hour <= s.Duration.D()+time.Hour-1; hour += time.Hour {
+		res.StorageByHour = append(res.StorageByHour, e.storage())
 	}
 	e.setClock(s.Duration.D())
 	res.Caravan = e.out
@@ -253,4 +263,22 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// Storage is the storage of the city's nodes at one time, bytes.
+type Storage struct {
+	Mean int64 `json:"mean"`
+	Max  int64 `json:"max"`
+}
+
+func (e *engine) storage() Storage {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var st Storage
+	for _, sn := range e.nodes {
+		st.Mean += sn.bytes
+		st.Max = max(st.Max, sn.bytes)
+	}
+	st.Mean /= int64(max(len(e.nodes), 1))
+	return st
 }

@@ -22,7 +22,8 @@ flooding without reconciliation (the bandwidth a naive design spends).
 
 SCENARIO is a shipped scenario (almaty-2022, helsinki-one) or a JSON file
 in the same format (see docs/sim.md). The same seed gives the same numbers.
-It prints a table; --out DIR also writes SVG plots and result.json there.
+It prints a table; --out DIR also writes SVG plots (delivery, latency,
+bytes, storage) and result.json there.
 The nodes' data directories live in /dev/shm (or the temporary directory)
 and are removed at the end.`})
 }
