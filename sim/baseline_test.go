@@ -100,14 +100,7 @@ func TestOracleMatchesReference(t *testing.T) {
 	s.Traffic.Reports = 0
 	s.TTL = Duration(20 * time.Minute)
 	s.Area = Area{Width: 1500, Height: 1000}
-	tr, err := MakeTrace(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := MakePlan(s, tr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr, p := tracePlan(t, s)
 	got, want := Oracle(s, tr, p.Messages), reference(s, tr, p.Messages)
 	delivered := 0
 	for i := range want {
@@ -210,4 +203,18 @@ func TestSummarize(t *testing.T) {
 	if o.BytesByHour[1] != 400 || o.BytesByHour[2] != 400 {
 		t.Errorf("by hour %v", o.BytesByHour)
 	}
+}
+
+// tracePlan makes s's trace and plan.
+func tracePlan(tb testing.TB, s *Scenario) (*Trace, *Plan) {
+	tb.Helper()
+	tr, err := MakeTrace(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := MakePlan(s, tr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tr, p
 }

@@ -15,14 +15,7 @@ func BenchmarkReplay(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	t, err := MakeTrace(s)
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := MakePlan(s, t)
-	if err != nil {
-		b.Fatal(err)
-	}
+	t, p := tracePlan(b, s)
 	b.Run("baselines", func(b *testing.B) {
 		for b.Loop() {
 			Oracle(s, t, p.Messages)
