@@ -34,13 +34,7 @@ func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
 // list changed after the clock went back replaces the one written while
 // it was ahead instead of being kept as obsolete.
 func TestClockJumps(t *testing.T) {
-	c := &clock{}
-	c.Set(t0)
-	n, err := Open(t.TempDir(), Options{Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n, c := clockNode(t)
 	n.Keys.LogN = 4
 	if _, err := n.Keys.New("me", "", true); err != nil {
 		t.Fatal(err)
@@ -123,13 +117,7 @@ func TestClockJumps(t *testing.T) {
 // while the clock ran ahead does not hold the next passes back until the
 // clock catches up: they start over from the newest events.
 func TestPlainSinceFromTheFuture(t *testing.T) {
-	c := &clock{}
-	c.Set(t0)
-	n, err := Open(t.TempDir(), Options{Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n, _ := clockNode(t)
 	w := policy.Want{Class: policy.Own, Filter: nostr.Filter{Kinds: []int{1}}}
 	relay := "wss://relay.example"
 	n.peers.setSince(relay, wantKey(w), t0.Add(-time.Hour).Unix())
@@ -140,4 +128,17 @@ func TestPlainSinceFromTheFuture(t *testing.T) {
 	if got := n.plainSince(relay, w); got != 0 {
 		t.Fatalf("since two days on: %d, want 0 (start over)", got)
 	}
+}
+
+// clockNode opens a node whose clock the test sets, starting at t0.
+func clockNode(t *testing.T) (*Node, *clock) {
+	t.Helper()
+	c := &clock{}
+	c.Set(t0)
+	n, err := Open(t.TempDir(), Options{Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n, c
 }

@@ -471,11 +471,7 @@ func (c *soakClient) publish(ctx context.Context, stopAt time.Time, max int) {
 		if wait := time.Until(time.Unix(0, c.backoff.Load())); wait > 0 {
 			time.Sleep(wait)
 		}
-		select {
-		case c.window <- struct{}{}:
-		case <-c.dead:
-			return
-		case <-ctx.Done():
+		if !c.take(ctx) {
 			return
 		}
 		topic := seq % soakTopics
@@ -498,14 +494,22 @@ func (c *soakClient) publish(ctx context.Context, stopAt time.Time, max int) {
 	}
 	// The window is full again once every answer is in.
 	for range soakWindow {
-		select {
-		case c.window <- struct{}{}:
-		case <-c.dead:
-			return
-		case <-ctx.Done():
+		if !c.take(ctx) {
 			return
 		}
 	}
+}
+
+// take waits for a place in the client's window of unanswered events; it
+// fails when the client or the run ends.
+func (c *soakClient) take(ctx context.Context) bool {
+	select {
+	case c.window <- struct{}{}:
+		return true
+	case <-c.dead:
+	case <-ctx.Done():
+	}
+	return false
 }
 
 // sign signs ev with the client's parsed key (go-nostr's Sign parses the
