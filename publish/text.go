@@ -11,6 +11,11 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -305,13 +310,70 @@ func defangMarkdown(md string, d *Draft) string {
 		}
 		md = next
 		if pass == 16 {
-			md = strings.NewReplacer("[", "［", "]", "］", "<", "＜").Replace(md)
+			md = neutralise(md)
 			break
 		}
+	}
+	// The rewriting above reads Markdown with patterns, and a renderer's
+	// parser can still see a link in what they missed (FuzzDefangMarkdown
+	// keeps finding such inputs). The renderer's own parser has the last
+	// word: if it still finds a link with a blocked scheme, no bracket is
+	// left that it could read as syntax.
+	if s := parsedBlockedScheme(md); s != "" {
+		links[s]++
+		md = neutralise(md)
 	}
 	st := htmlStats{badLinks: links, badImages: images}
 	d.Notes = append(d.Notes, st.notes()...)
 	return md
+}
+
+// neutralise replaces the characters that open Markdown links and
+// autolinks with full-width ones, which no renderer reads as syntax.
+func neutralise(md string) string {
+	return strings.NewReplacer("[", "［", "]", "］", "<", "＜").Replace(md)
+}
+
+// markdownParsers are the Markdown readings a report meets: CommonMark, and
+// GitHub's as the static site renders it.
+var markdownParsers = []parser.Parser{
+	goldmark.New().Parser(),
+	goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser(),
+}
+
+// parsedBlockedScheme returns the scheme of the first link or image in md
+// with a blocked scheme, as a Markdown parser reads md, or "".
+func parsedBlockedScheme(md string) string {
+	src := []byte(md)
+	found := ""
+	for _, p := range markdownParsers {
+		doc := p.Parse(text.NewReader(src))
+		_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+			if !entering {
+				return ast.WalkContinue, nil
+			}
+			dest, image := "", false
+			switch n := n.(type) {
+			case *ast.Link:
+				dest = string(n.Destination)
+			case *ast.Image:
+				dest, image = string(n.Destination), true
+			case *ast.AutoLink:
+				dest = string(n.URL(src))
+			default:
+				return ast.WalkContinue, nil
+			}
+			if s := blockedScheme(dest, image); s != "" {
+				found = s
+				return ast.WalkStop, nil
+			}
+			return ast.WalkContinue, nil
+		})
+		if found != "" {
+			return found
+		}
+	}
+	return ""
 }
 
 // defangOnce is one pass of defangMarkdown.
