@@ -90,6 +90,22 @@ type work struct {
 
 func (n *Node) initMessaging() {
 	n.msgs = &messaging{wrapOwner: map[string][2]string{}, work: make(chan work, 4096)}
+	n.OnStored(func(ev *nostr.Event, _ []byte) { n.watchWraps(ev) })
+	n.OnHandover(func(h Handover) {
+		if h.Out {
+			n.carried(h.ID)
+		}
+	})
+	n.OnUnlocked(func(name string) { go n.ReadBacklog(context.Background(), name) })
+	n.OnServe(n.openWraps)
+	n.OnServe(func(ctx context.Context) {
+		ids, _ := n.Keys.List()
+		for _, id := range ids {
+			if id.Unlocked {
+				n.ReadBacklog(ctx, id.Name)
+			}
+		}
+	})
 }
 
 // messenger opens an identity's vault; it fails with keys.ErrLocked when
@@ -500,17 +516,4 @@ func (n *Node) announce(name string, m Message) {
 // OnMessage calls f for each new or changed message, until cancel.
 func (n *Node) OnMessage(f func(identity string, m Message)) (cancel func()) {
 	return n.msgs.listeners.add(f)
-}
-
-// Unlock decrypts an identity's key and reads the messages that arrived
-// while it was locked.
-func (n *Node) Unlock(name, passphrase string) (keys.Identity, error) {
-	id, err := n.Keys.Unlock(name, passphrase)
-	if err != nil {
-		return id, err
-	}
-	n.graphDirty()
-	n.KeysChanged()
-	go n.ReadBacklog(context.Background(), id.Name)
-	return id, nil
 }

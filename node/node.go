@@ -33,6 +33,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/internal/nodehost"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/relay"
@@ -102,6 +103,10 @@ type Node struct {
 	lock    *os.File
 	started time.Time
 
+	parts    *nodehost.Parts // what features reach through nodehost.Of
+	hooks    hooks
+	subs     map[int]func(ev *nostr.Event, raw []byte) // OnStored's, under mu
+	nextSub  int
 	graph    graphState
 	msgs     *messaging
 	counts   Counters
@@ -109,8 +114,6 @@ type Node struct {
 	id       string // random node id, for LAN discovery
 	turns    *carry.Turns
 	mu       sync.RWMutex
-	subs     map[int]func(ev *nostr.Event, raw []byte)
-	nextSub  int
 	serving  *serving // nil unless Serve is running
 	activity listeners[func(Activity)]
 	// settingsMu serialises changes to config.json.
@@ -198,6 +201,7 @@ func Open(dir string, opts Options) (*Node, error) {
 		subs:  map[int]func(*nostr.Event, []byte){},
 		graph: graphState{dirty: true},
 	}
+	n.parts = &nodehost.Parts{Dir: dir, Store: st, Keys: kr, Policy: n.Policy, Now: n.now, Rand: n.rand, Logf: n.logf}
 	n.estimated.Store(used)
 	n.initMessaging()
 	return n, nil
@@ -377,7 +381,6 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 		case res[i].Ephemeral || res[i].Outcome == store.Stored:
 			n.counts.Stored.Add(1)
 			n.graphChanged(ev)
-			n.watchWraps(ev)
 			n.notify(ev)
 		case res[i].Outcome == store.Duplicate:
 			n.counts.Duplicates.Add(1)
@@ -504,22 +507,6 @@ func (n *Node) current(ctx context.Context, as string, ev *nostr.Event) (*nostr.
 		return nil, err
 	}
 	return evs[0], nil
-}
-
-// Subscribe calls fn with every event newly stored (or, for ephemeral
-// kinds, accepted), from any source, until cancel is called. fn runs on the
-// ingesting goroutine and must not block.
-func (n *Node) Subscribe(fn func(ev *nostr.Event, raw []byte)) (cancel func()) {
-	n.mu.Lock()
-	id := n.nextSub
-	n.nextSub++
-	n.subs[id] = fn
-	n.mu.Unlock()
-	return func() {
-		n.mu.Lock()
-		delete(n.subs, id)
-		n.mu.Unlock()
-	}
 }
 
 func (n *Node) notify(ev *nostr.Event) {

@@ -85,7 +85,7 @@ func TestIngestBatchMixed(t *testing.T) {
 func TestSubscribersSeeNewEventsOnce(t *testing.T) {
 	n := openTest(t, Config{})
 	var seen []string
-	cancel := n.Subscribe(func(ev *nostr.Event, raw []byte) { seen = append(seen, ev.ID) })
+	cancel := n.OnStored(func(ev *nostr.Event, raw []byte) { seen = append(seen, ev.ID) })
 	ev := evtest.NewKey("k").Event(1, t0.Unix(), "x")
 	n.Ingest(context.Background(), ev)
 	n.Ingest(context.Background(), ev)

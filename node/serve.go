@@ -83,12 +83,12 @@ func (n *Node) newRelay(held *holdings) *relay.Relay {
 	// What a client pulls by id, it holds: remember it under the peer's
 	// name, or for clients we do not know by name, their address.
 	served := func(c *relay.Conn, id string) {
-		n.carried(id)
-		if held != nil {
-			held.add(id)
-		} else {
-			n.clientHoldings(c).add(id)
+		h := held
+		if h == nil {
+			h = n.clientHoldings(c)
 		}
+		n.Handed(Handover{Peer: h.peer, ID: id, Out: true, Session: c.Context()})
+		h.add(id)
 	}
 	var b relay.Backend = relayBackend{n}
 	if held != nil {
@@ -162,15 +162,9 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	go func() { errc <- apiSrv.Serve(o.API) }()
 	work.Go(func() { n.purgeLoop(ctx) })
 	work.Go(func() { n.countUsage(ctx) })
-	work.Go(func() { n.openWraps(ctx) })
-	work.Go(func() {
-		ids, _ := n.Keys.List()
-		for _, id := range ids {
-			if id.Unlocked {
-				n.ReadBacklog(ctx, id.Name)
-			}
-		}
-	})
+	for _, f := range n.hooks.serveWork.all() {
+		work.Go(func() { f(ctx) })
+	}
 	work.Go(func() { n.runPeers(ctx, lan) })
 	if n.lanEnabled(o) {
 		n.setLAN(true)
@@ -273,7 +267,7 @@ func (b relayBackend) Query(ctx context.Context, f nostr.Filter, max int) ([]sto
 	return b.n.Store.Query(ctx, f, max)
 }
 
-func (b relayBackend) Subscribe(fn func(*nostr.Event, []byte)) func() { return b.n.Subscribe(fn) }
+func (b relayBackend) Subscribe(fn func(*nostr.Event, []byte)) func() { return b.n.OnStored(fn) }
 
 func (b relayBackend) Items(ctx context.Context, f nostr.Filter, max int) (*negentropy.Set, error) {
 	return b.n.Store.Items(ctx, f, max)

@@ -47,7 +47,7 @@ func (l local) Ingest(ctx context.Context, evs ...*nostr.Event) []error {
 	return out
 }
 
-func (l local) Subscribe(fn func(*nostr.Event, []byte)) func() { return l.n.Subscribe(fn) }
+func (l local) Subscribe(fn func(*nostr.Event, []byte)) func() { return l.n.OnStored(fn) }
 
 // SyncOptions configure one sync.
 type SyncOptions struct {
@@ -135,7 +135,7 @@ func (n *Node) syncConn(ctx context.Context, conn link.Conn, name, kind string, 
 		Turns:      n.turns,
 		Serial:     o.Serial,
 		Accepted: func(id string) {
-			n.carried(id)
+			n.Handed(Handover{Peer: name, ID: id, Out: true, Session: ctx})
 			held.add(id)
 		},
 	})

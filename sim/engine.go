@@ -219,7 +219,7 @@ func (e *engine) openNode(sn *simNode) (*node.Node, error) {
 	}
 	sn.opens++
 	sn.n = n
-	sn.stop = n.Subscribe(func(ev *nostr.Event, raw []byte) { e.stored(sn, ev, raw) })
+	sn.stop = n.OnStored(func(ev *nostr.Event, raw []byte) { e.stored(sn, ev, raw) })
 	e.open = append(e.open, sn)
 	e.stats.Opened++
 	return n, nil

@@ -226,7 +226,7 @@ func peer(t *testing.T, a, b *testNode) {
 func (tn *testNode) waitEvent(id string) *nostr.Event {
 	tn.t.Helper()
 	arrived := make(chan struct{}, 1)
-	cancel := tn.Node.Subscribe(func(ev *nostr.Event, _ []byte) {
+	cancel := tn.Node.OnStored(func(ev *nostr.Event, _ []byte) {
 		if ev.ID == id {
 			select {
 			case arrived <- struct{}{}:

@@ -1,0 +1,95 @@
+package node
+
+import (
+	"context"
+
+	"github.com/caravan-mesh/caravan/internal/nodehost"
+	"github.com/caravan-mesh/caravan/keys"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// The core calls no feature. Features (private messages, reports,
+// bundles, the mesh) learn what happens in it through these hooks, and
+// reach its store, keyring and policy through package nodehost.
+
+func init() {
+	nodehost.Of = func(x any) *nodehost.Parts { return x.(*Node).parts }
+}
+
+// A Handover is one event that passed between this node and a peer: the
+// peer pulled it from us or accepted our push (Out), or gave it to us.
+type Handover struct {
+	// Peer names the other side: a peer's URL or name, or "client ADDR"
+	// for a client of the relay endpoint not known by name.
+	Peer string
+	ID   string
+	Out  bool
+	// Session ends with the session or connection the event passed over,
+	// so that listeners may collect a session's handovers and record them
+	// once.
+	Session context.Context
+}
+
+// hooks are the callbacks features registered.
+type hooks struct {
+	handover  listeners[func(Handover)]
+	unlocked  listeners[func(identity string)]
+	serveWork listeners[func(ctx context.Context)]
+}
+
+// OnStored calls fn with every event newly stored (or, for ephemeral
+// kinds, accepted), from any source, until cancel is called; once cancel
+// has returned, fn is not called again. fn runs on the ingesting goroutine
+// and must not block.
+func (n *Node) OnStored(fn func(ev *nostr.Event, raw []byte)) (cancel func()) {
+	n.mu.Lock()
+	id := n.nextSub
+	n.nextSub++
+	n.subs[id] = fn
+	n.mu.Unlock()
+	return func() {
+		n.mu.Lock()
+		delete(n.subs, id)
+		n.mu.Unlock()
+	}
+}
+
+// OnHandover calls fn for each event that passes between this node and a
+// peer, until cancel. fn runs on the session's goroutine and must not block.
+func (n *Node) OnHandover(fn func(Handover)) (cancel func()) { return n.hooks.handover.add(fn) }
+
+// Handed tells the hooks that an event passed between this node and a
+// peer (see Handover). The relay endpoint and sync sessions call it.
+func (n *Node) Handed(h Handover) {
+	for _, f := range n.hooks.handover.all() {
+		f(h)
+	}
+}
+
+// OnUnlocked calls fn with the name of each identity unlocked, until
+// cancel. fn runs on the unlocking goroutine and must not block.
+func (n *Node) OnUnlocked(fn func(identity string)) (cancel func()) { return n.hooks.unlocked.add(fn) }
+
+// Unlock decrypts an identity's key; features learn of it through
+// OnUnlocked (private messages read what arrived while it was locked).
+func (n *Node) Unlock(name, passphrase string) (keys.Identity, error) {
+	id, err := n.Keys.Unlock(name, passphrase)
+	if err != nil {
+		return id, err
+	}
+	n.graphDirty()
+	n.KeysChanged()
+	for _, f := range n.hooks.unlocked.all() {
+		f(id.Name)
+	}
+	return id, nil
+}
+
+// OnServe registers work that runs while the node serves: Serve starts fn
+// in a goroutine of its own with a context that ends when serving ends,
+// and returns only after fn has returned, so nothing writes into the data
+// directory after Serve. Work registered while serving starts with the
+// next Serve.
+func (n *Node) OnServe(fn func(ctx context.Context)) (cancel func()) {
+	return n.hooks.serveWork.add(fn)
+}
