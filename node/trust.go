@@ -249,3 +249,17 @@ func (n *Node) Feed(ctx context.Context, f nostr.Filter, o Order) ([]FeedItem, e
 	}
 	return items[:min(len(items), limit)], nil
 }
+
+// CompareTrust orders the more trusted first, as the feed does: own and
+// contacts, then people followed by more contacts, then by fewer, then
+// strangers. Features sort their own lists with it.
+func CompareTrust(a, b Trust) int { return compareTrust(a, b) }
+
+// RankedAuthors lists, for a list ranked by trust as the feed is, the
+// authors to ask the store for before everyone's newest: the node's
+// identities and contacts, then the contacts' contacts most followed
+// first, in groups of at most 500. only, when not empty, limits them to
+// its keys.
+func (n *Node) RankedAuthors(ctx context.Context, only []string) [][]string {
+	return rankedAuthors(n.graphNow(ctx), only)
+}
