@@ -15,6 +15,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/qr"
+	"github.com/caravan-mesh/caravan/reports"
 	"github.com/caravan-mesh/caravan/site"
 )
 
@@ -52,7 +53,7 @@ type QRText struct {
 // site's rules: no raw HTML, only http, https, mailto and nostr links;
 // images only from held blobs, as <img data-blob="SHA256">).
 type ReportView struct {
-	*node.Report
+	*reports.Report
 	HTML string `json:"html"`
 }
 
@@ -118,7 +119,7 @@ func (h *Handler) readQR(r *http.Request) (any, error) {
 
 func (h *Handler) viewReport(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	rep, err := h.n.ReadReport(r.Context(), q.Get("addr"), q.Get("lang"), q.Get("version"))
+	rep, err := h.rep().Read(r.Context(), q.Get("addr"), q.Get("lang"), q.Get("version"))
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/qr"
+	"github.com/caravan-mesh/caravan/reports"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -284,7 +285,7 @@ func TestReportViewIsSafeHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	rep, err := n.PublishReport(ctx, "", node.ReportInput{Title: "t", Lang: "en",
+	rep, err := reports.New(n).Publish(ctx, "", reports.Input{Title: "t", Lang: "en",
 		Markdown: "**bold** <script>alert(1)</script> [x](javascript:alert(1)) ![i](https://evil.example/t.png) [ok](https://example.org)"})
 	if err != nil {
 		t.Fatal(err)

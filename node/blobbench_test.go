@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -28,13 +29,11 @@ func BenchmarkBlobTransfer(b *testing.B) {
 		b.StopTimer()
 		alice, bob := benchNode(b, "alice"), benchNode(b, "bob")
 		data[0] = byte(i) // a new blob each round
-		a, err := alice.Attach(ctx, "", AttachInput{Data: data, Name: "video.bin"})
+		sum, err := alice.Store.PutBlob(ctx, data, "application/octet-stream")
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := alice.PublishReport(ctx, "", ReportInput{Title: "Video", Lang: "en", Markdown: "see attachment", Attachments: []Attachment{a}}); err != nil {
-			b.Fatal(err)
-		}
+		reportWithBlob(b, alice, "Video", hex.EncodeToString(sum[:]), "application/octet-stream", len(data))
 		srv := httptest.NewServer(alice.NewRelay())
 		url := "ws" + strings.TrimPrefix(srv.URL, "http")
 		b.StartTimer()

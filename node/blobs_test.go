@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/link"
 	"github.com/caravan-mesh/caravan/store"
+	"github.com/nbd-wtf/go-nostr"
 )
 
 // cutConn closes the link after limit bytes have been written through it.
@@ -66,11 +68,7 @@ func TestBlobsFollowReportsAndResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := hex.EncodeToString(sum[:])
-	r, err := alice.PublishReport(ctx, "", ReportInput{Title: "Photo", Lang: "en", Markdown: "![line](photo.jpg)",
-		Attachments: []Attachment{{SHA256: x, MIME: "image/jpeg", Size: int64(len(photo))}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	reportWithBlob(t, alice, "Photo", x, "image/jpeg", len(photo))
 
 	// Sessions cut ever later: each keeps what arrived, none starts over.
 	var lastHave int64
@@ -97,10 +95,20 @@ func TestBlobsFollowReportsAndResume(t *testing.T) {
 	if !bytes.Equal(got, photo) {
 		t.Fatal("the blob arrived damaged")
 	}
-	read, err := bob.ReadReport(ctx, r.Naddr, "", "")
-	if err != nil || len(read.Attach) != 1 || !read.Attach[0].Held {
-		t.Errorf("bob's view: %+v %v", read, err)
+}
+
+// reportWithBlob publishes, as n's default identity, a report (NIP-23)
+// whose imeta tag names the blob x, as package reports writes it.
+func reportWithBlob(t testing.TB, n *Node, title, x, mime string, size int) *nostr.Event {
+	t.Helper()
+	ev, err := n.Publish(context.Background(), "", &nostr.Event{Kind: KindReport, Content: "see the attachment", Tags: nostr.Tags{
+		{"d", x[:16]}, {"title", title}, {"L", "ISO-639-1"}, {"l", "en", "ISO-639-1"},
+		{"imeta", "url https://blossom.invalid/" + x, "x " + x, "m " + mime, "size " + strconv.Itoa(size)},
+	}})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return ev
 }
 
 func TestBlobsNotReferencedAreRefused(t *testing.T) {

@@ -54,11 +54,7 @@ func TestBundleCarriesEventsAndBlobs(t *testing.T) {
 	rand.Read(photo)
 	sum, _ := alice.Store.PutBlob(ctx, photo, "image/jpeg")
 	x := hex.EncodeToString(sum[:])
-	r, err := alice.PublishReport(ctx, "", ReportInput{Title: "Photo", Lang: "en", Markdown: "the square",
-		Attachments: []Attachment{{SHA256: x, MIME: "image/jpeg", Size: int64(len(photo))}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := reportWithBlob(t, alice, "Photo", x, "image/jpeg", len(photo))
 	ids = append(ids, r.ID)
 
 	dir := t.TempDir()

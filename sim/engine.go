@@ -18,6 +18,7 @@ import (
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/relay"
+	"github.com/caravan-mesh/caravan/reports"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -343,7 +344,7 @@ func (e *engine) write(ctx context.Context, m *Message) error {
 	}
 	text := filler(m.ID, m.Text)
 	if m.Kind == Report {
-		r, err := n.PublishReport(ctx, identity, node.ReportInput{
+		r, err := reports.New(n).Publish(ctx, identity, reports.Input{
 			Title:    fmt.Sprintf("Report %d", m.ID),
 			Markdown: text,
 			Lang:     "ru",

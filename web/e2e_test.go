@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/localapi"
-	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/reports"
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip19"
 	"golang.org/x/net/html"
@@ -320,10 +320,10 @@ func TestBrowserXSS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	own, err := tn.Node.PublishReport(ctx, "", node.ReportInput{
+	own, err := reports.New(tn.Node).Publish(ctx, "", reports.Input{
 		Title: hostile[2].full, Summary: hostile[0].full, Lang: "en", Tags: []string{"xss"},
 		Markdown:    strings.ReplaceAll(hostileMarkdown, "{{DOT}}", dot.URL),
-		Attachments: []node.Attachment{dot},
+		Attachments: []reports.Attachment{dot},
 	})
 	if err != nil {
 		t.Fatal(err)
