@@ -647,7 +647,7 @@ type Filter struct {
 }
 
 // List lists the original reports held here, newest first or by
-// trust (as Feed), each with its translations (without texts).
+// trust (as the node's Feed), each with its translations (without texts).
 func (s *Service) List(ctx context.Context, f Filter) ([]Report, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100

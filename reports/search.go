@@ -35,10 +35,10 @@ const searchPool = 200
 
 // Search finds notes and reports by their words (see store.Search for
 // what may be typed). Matches are marked with open and close. The best
-// matches come first. node.ByTrust puts the matches by the node's identities
-// and contacts first, then the rest as Feed does, best first within each;
-// node.ByTime puts the newest first. Both choose o.Limit hits from the
-// searchPool best.
+// matches come first. node.ByTrust puts the matches by the node's
+// identities and contacts first, then the rest as the node's Feed does,
+// best first within each; node.ByTime puts the newest first. Both choose
+// o.Limit hits from the searchPool best.
 func (s *Service) Search(ctx context.Context, words string, o store.SearchOptions, order node.Order) ([]SearchHit, error) {
 	limit := o.Limit
 	if limit <= 0 {
