@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/event"
-	"github.com/caravan-mesh/caravan/relay"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -305,7 +304,7 @@ func (s *session) decode(in inbound, f nostr.Filter) (*nostr.Event, error) {
 	if len(in.parts) != 3 {
 		return nil, peerErr("sent an EVENT message with %d elements", len(in.parts))
 	}
-	ev, err := relay.DecodeEvent(in.parts[2])
+	ev, err := event.DecodeEvent(in.parts[2])
 	if err != nil {
 		return nil, peerErr("sent an unreadable event: %v", err)
 	}

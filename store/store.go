@@ -54,7 +54,8 @@ func (e *DiskFullError) Error() string { return "the disk holding " + e.Dir + " 
 func (e *DiskFullError) Unwrap() error { return e.Err }
 
 // ErrBusy means the call gave up waiting for another to finish (Items).
-var ErrBusy = errors.New("store is busy")
+// It is event.ErrBusy, so that callers below the store can recognise it.
+var ErrBusy = event.ErrBusy
 
 // Outcome says what Save did with one event.
 type Outcome int
