@@ -166,7 +166,7 @@ func isDraft(raw []byte) bool {
 	var k struct {
 		Kind int `json:"kind"`
 	}
-	return json.Unmarshal(raw, &k) == nil && k.Kind == 30024
+	return json.Unmarshal(raw, &k) == nil && k.Kind == event.KindDraft
 }
 
 // pullAll asks the peer for these ids, newest first, in batches sized to
@@ -380,7 +380,7 @@ func (s *session) pushLive(ctx context.Context, live <-chan *nostr.Event) {
 		s.mu.Lock()
 		skip := s.fromPeer[ev.ID] || s.pushed[ev.ID] || s.prog.Phase == "connecting"
 		s.mu.Unlock()
-		if skip || ev.Kind == 30024 || !s.wantsPush(ev) {
+		if skip || ev.Kind == event.KindDraft || !s.wantsPush(ev) {
 			continue
 		}
 		raw, err := ev.MarshalJSON()

@@ -350,7 +350,7 @@ func (h *Handler) post(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	if req.Kind < 0 || req.Kind > 65535 {
+	if !event.ValidKind(req.Kind) {
 		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("kind %d is outside 0..65535", req.Kind)}
 	}
 	ev := &nostr.Event{Kind: req.Kind, Content: req.Content, Tags: req.Tags}

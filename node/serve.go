@@ -287,7 +287,7 @@ type heldBackend struct {
 
 func (b heldBackend) Accept(ctx context.Context, ev *nostr.Event) (bool, string) {
 	ok, msg := b.relayBackend.Accept(ctx, ev)
-	if ok && ev.Kind == KindReport {
+	if ok && ev.Kind == event.KindReport {
 		b.h.add(ev.ID)
 	}
 	return ok, msg

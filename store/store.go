@@ -406,7 +406,7 @@ func (s *Store) Usage(ctx context.Context) (Usage, error) {
 	u := Usage{WrapsFor: map[string][2]int64{}, ByAuthor: map[string][2]int64{}, ReportsBy: map[string][2]int64{}}
 	wraps, err := s.read.QueryContext(ctx, `SELECT coalesce(p, ''), COUNT(*), SUM(size) FROM (
 		SELECT (SELECT min(t.tag) FROM tags t WHERE t.eid = e.eid AND t.tag >= 'p:' AND t.tag < 'p;') AS p, LENGTH(e.raw) AS size
-		FROM events e WHERE e.kind = 1059) GROUP BY p`)
+		FROM events e WHERE e.kind = `+sqlGiftWrap+`) GROUP BY p`)
 	if err != nil {
 		return u, err
 	}
@@ -427,7 +427,7 @@ func (s *Store) Usage(ctx context.Context) (Usage, error) {
 	if err := wraps.Err(); err != nil {
 		return u, err
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT pubkey, kind = 30023, COUNT(*), SUM(LENGTH(raw)) FROM events WHERE kind NOT IN (1059, 30024) GROUP BY pubkey, kind = 30023`)
+	rows, err := s.read.QueryContext(ctx, `SELECT pubkey, kind = `+sqlReport+`, COUNT(*), SUM(LENGTH(raw)) FROM events WHERE kind NOT IN (`+sqlGiftWrap+`, `+sqlDraft+`) GROUP BY pubkey, kind = `+sqlReport)
 	if err != nil {
 		return u, err
 	}
