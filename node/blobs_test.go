@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/link"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
@@ -101,7 +102,7 @@ func TestBlobsFollowReportsAndResume(t *testing.T) {
 // whose imeta tag names the blob x, as package reports writes it.
 func reportWithBlob(t testing.TB, n *Node, title, x, mime string, size int) *nostr.Event {
 	t.Helper()
-	ev, err := n.Publish(context.Background(), "", &nostr.Event{Kind: KindReport, Content: "see the attachment", Tags: nostr.Tags{
+	ev, err := n.Publish(context.Background(), "", &nostr.Event{Kind: event.KindReport, Content: "see the attachment", Tags: nostr.Tags{
 		{"d", x[:16]}, {"title", title}, {"L", "ISO-639-1"}, {"l", "en", "ISO-639-1"},
 		{"imeta", "url https://blossom.invalid/" + x, "x " + x, "m " + mime, "size " + strconv.Itoa(size)},
 	}})

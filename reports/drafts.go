@@ -10,7 +10,6 @@ import (
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/msg"
-	"github.com/caravan-mesh/caravan/node"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -81,7 +80,7 @@ func (s *Service) SaveDraft(ctx context.Context, as string, d Draft) (Draft, err
 	for _, a := range d.Attachments {
 		tags = append(tags, imeta(a, s.n.Config.MediaURL))
 	}
-	ev := &nostr.Event{Kind: node.KindDraft, Content: d.Markdown, Tags: tags, CreatedAt: nostr.Timestamp(d.Updated)}
+	ev := &nostr.Event{Kind: event.KindDraft, Content: d.Markdown, Tags: tags, CreatedAt: nostr.Timestamp(d.Updated)}
 	if err := sg.Sign(ev); err != nil {
 		return Draft{}, err
 	}

@@ -341,7 +341,7 @@ func (s *Service) publishReport(ctx context.Context, as string, in Input, publis
 	tags = append(tags, nostr.Tag{"published_at", strconv.FormatInt(published, 10)})
 	tags = append(tags, extra...)
 	// Publish makes a new version sort after the one it replaces.
-	ev := &nostr.Event{Kind: node.KindReport, Content: in.Markdown, Tags: tags}
+	ev := &nostr.Event{Kind: event.KindReport, Content: in.Markdown, Tags: tags}
 	ev, err := s.n.Publish(ctx, as, ev)
 	if err != nil {
 		return nil, err
@@ -350,7 +350,7 @@ func (s *Service) publishReport(ctx context.Context, as string, in Input, publis
 }
 
 func (s *Service) currentReport(ctx context.Context, pk, d string) (*nostr.Event, error) {
-	evs, err := s.p.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{node.KindReport}, Authors: []string{pk}, Tags: nostr.TagMap{"d": {d}}}, 1)
+	evs, err := s.p.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{event.KindReport}, Authors: []string{pk}, Tags: nostr.TagMap{"d": {d}}}, 1)
 	if err != nil || len(evs) == 0 {
 		return nil, err
 	}
@@ -361,7 +361,7 @@ func (s *Service) currentReport(ctx context.Context, pk, d string) (*nostr.Event
 // "nostr:"), or "30023:<pubkey hex>:<d>".
 func ParseAddress(s string) (pk, d string, err error) {
 	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "30023:") {
+	if strings.HasPrefix(s, strconv.Itoa(event.KindReport)+":") {
 		parts := strings.SplitN(s, ":", 3)
 		if len(parts) == 3 && event.IsHexID(parts[1]) {
 			return parts[1], parts[2], nil
@@ -376,7 +376,7 @@ func ParseAddress(s string) (pk, d string, err error) {
 	if prefix != "naddr" || !ok {
 		return "", "", fmt.Errorf("%q is a %s, not a report address (naddr1...)", clipStr(s), prefix)
 	}
-	if ep.Kind != node.KindReport {
+	if ep.Kind != event.KindReport {
 		return "", "", fmt.Errorf("%q names an event of kind %d, not a report (30023)", clipStr(s), ep.Kind)
 	}
 	return ep.PublicKey, ep.Identifier, nil
@@ -391,7 +391,7 @@ func clipStr(s string) string {
 
 // Naddr is the NIP-19 address of a report.
 func Naddr(pk, d string) string {
-	s, _ := nip19.EncodeEntity(pk, node.KindReport, d, nil)
+	s, _ := nip19.EncodeEntity(pk, event.KindReport, d, nil)
 	return s
 }
 
@@ -437,7 +437,7 @@ func (s *Service) Translate(ctx context.Context, as, addr string, in Input) (*Re
 		// replaces the old.
 		in.D = "tr-" + in.Lang + "-" + shortHash(orig.PubKey+":"+origD)
 	}
-	address := fmt.Sprintf("%d:%s:%s", node.KindReport, orig.PubKey, origD)
+	address := fmt.Sprintf("%d:%s:%s", event.KindReport, orig.PubKey, origD)
 	extra := nostr.Tags{
 		{"a", address, "", TranslationMarker},
 		{"e", orig.ID, "", TranslationMarker},
@@ -531,7 +531,7 @@ func (s *Service) reportView(ctx context.Context, ev *nostr.Event, full bool) (*
 	d := tagValue(ev, "d")
 	r := &Report{
 		Naddr:   Naddr(ev.PubKey, d),
-		Address: fmt.Sprintf("%d:%s:%s", node.KindReport, ev.PubKey, d),
+		Address: fmt.Sprintf("%d:%s:%s", event.KindReport, ev.PubKey, d),
 		ID:      ev.ID,
 		Author:  ev.PubKey,
 		D:       d,
@@ -587,7 +587,7 @@ func (s *Service) reportView(ctx context.Context, ev *nostr.Event, full bool) (*
 // profileName is the name an author gives themselves in their kind-0
 // profile (as the core's private messages read it).
 func (s *Service) profileName(ctx context.Context, pk string) string {
-	evs, err := s.p.Store.QueryEvents(ctx, nostr.Filter{Authors: []string{pk}, Kinds: []int{0}, Limit: 1}, 1)
+	evs, err := s.p.Store.QueryEvents(ctx, nostr.Filter{Authors: []string{pk}, Kinds: []int{event.KindProfile}, Limit: 1}, 1)
 	if err != nil || len(evs) == 0 {
 		return ""
 	}
@@ -608,7 +608,7 @@ func (s *Service) translations(ctx context.Context, addresses []string) (map[str
 	for len(addresses) > 0 {
 		batch := addresses[:min(len(addresses), 200)]
 		addresses = addresses[len(batch):]
-		evs, err := s.p.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{node.KindReport}, Tags: nostr.TagMap{"a": batch}}, 100000)
+		evs, err := s.p.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{event.KindReport}, Tags: nostr.TagMap{"a": batch}}, 100000)
 		if err != nil {
 			return nil, err
 		}
@@ -691,7 +691,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Report, error) {
 // reports lists the newest original reports by authors (by anyone if
 // empty).
 func (s *Service) reports(ctx context.Context, f Filter, authors []string) ([]Report, error) {
-	filter := nostr.Filter{Kinds: []int{node.KindReport}, Authors: authors}
+	filter := nostr.Filter{Kinds: []int{event.KindReport}, Authors: authors}
 	var out []Report
 	until := nostr.Timestamp(0)
 	for len(out) < f.Limit {
@@ -767,7 +767,7 @@ func (s *Service) Read(ctx context.Context, addr, lang, version string) (*Report
 		if err != nil {
 			return nil, event.Reject(event.Invalid, "%v", err)
 		}
-		if old == nil || old.Kind != node.KindReport || old.PubKey != ev.PubKey || tagValue(old, "d") != tagValue(ev, "d") {
+		if old == nil || old.Kind != event.KindReport || old.PubKey != ev.PubKey || tagValue(old, "d") != tagValue(ev, "d") {
 			return nil, fmt.Errorf("%w: no version %s of this report is held here", ErrNoReport, clipStr(version))
 		}
 		ev = old

@@ -87,7 +87,7 @@ func (s *Service) Search(ctx context.Context, words string, o store.SearchOption
 	for _, f := range all {
 		sh, ev := f.sh, &f.ev
 		sh.AuthorName = s.profileName(ctx, ev.PubKey)
-		if ev.Kind == node.KindReport {
+		if ev.Kind == event.KindReport {
 			sh.Ref = Naddr(ev.PubKey, tagValue(ev, "d"))
 			sh.Title = f.hit.Title
 			sh.Lang = reportLang(ev)

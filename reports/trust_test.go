@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/node"
@@ -34,7 +35,7 @@ func newTrustWorld(t *testing.T) *trustWorld {
 	}
 	w.ann, w.bob, w.x, w.y, w.s = evtest.NewKey("ann"), evtest.NewKey("bob"), evtest.NewKey("x"), evtest.NewKey("y"), evtest.NewKey("s")
 	// me follows ann and bob, as 'caravan follow' would publish it.
-	if _, err := w.n.Publish(ctx, "", &nostr.Event{Kind: nostr.KindFollowList, Tags: nostr.Tags{{"p", w.ann.Public}, {"p", w.bob.Public}}}); err != nil {
+	if _, err := w.n.Publish(ctx, "", &nostr.Event{Kind: event.KindFollowList, Tags: nostr.Tags{{"p", w.ann.Public}, {"p", w.bob.Public}}}); err != nil {
 		t.Fatal(err)
 	}
 	w.ingest(t, w.ann.Event(3, t0.Unix()-1000, "", nostr.Tag{"p", w.x.Public}, nostr.Tag{"p", w.y.Public}),
@@ -53,7 +54,7 @@ func (w *trustWorld) ingest(t *testing.T, evs ...*nostr.Event) {
 
 func report(k evtest.Key, at int64, d, title, lang string, extra ...nostr.Tag) *nostr.Event {
 	tags := append([]nostr.Tag{{"d", d}, {"title", title}, {"L", LangNamespace}, {"l", lang, LangNamespace}}, extra...)
-	return k.Event(node.KindReport, at, "text of "+title, tags...)
+	return k.Event(event.KindReport, at, "text of "+title, tags...)
 }
 
 // Reports rank as the feed does, and within a language the translation
@@ -62,7 +63,7 @@ func TestReportsByTrust(t *testing.T) {
 	w := newTrustWorld(t)
 	ctx := context.Background()
 	orig := report(w.ann, t0.Unix()-300, "a", "From ann", "es")
-	addr := fmt.Sprintf("%d:%s:a", node.KindReport, w.ann.Public)
+	addr := fmt.Sprintf("%d:%s:a", event.KindReport, w.ann.Public)
 	of := []nostr.Tag{{"a", addr, "", TranslationMarker}, {"e", orig.ID, "", TranslationMarker}, {"p", w.ann.Public}}
 	w.ingest(t, orig,
 		report(w.s, t0.Unix()-100, "s", "From s", "es"),
