@@ -8,6 +8,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/store"
 )
@@ -76,7 +77,7 @@ func toAPIError(err error) *Error {
 		return &Error{Code: CodeNotFound, Msg: err.Error(), Hint: "`caravan id list` shows the identities"}
 	case errors.Is(err, node.ErrNotFound):
 		return &Error{Code: CodeNotFound, Msg: err.Error()}
-	case errors.Is(err, keys.ErrExists), errors.Is(err, node.ErrExists):
+	case errors.Is(err, keys.ErrExists), errors.Is(err, mesh.ErrExists):
 		return &Error{Code: CodeExists, Msg: err.Error()}
 	case errors.Is(err, keys.ErrBadPassphrase):
 		return &Error{Code: CodeBadPassphrase, Msg: "wrong passphrase"}

@@ -155,7 +155,7 @@ func (n *Node) bundlePeer(ctx context.Context, who string, resend bool) (string,
 		return "", o, nil
 	}
 	known := false
-	for _, p := range n.Peers() {
+	for _, p := range n.KnownPeers() {
 		known = known || p.URL == who
 	}
 	if known || strings.HasPrefix(who, "ws://") || strings.HasPrefix(who, "wss://") {
@@ -165,7 +165,7 @@ func (n *Node) bundlePeer(ctx context.Context, who string, resend bool) (string,
 			if u, err = CheckPeerURL(who); err != nil {
 				return "", o, err
 			}
-			for _, p := range n.Peers() {
+			for _, p := range n.KnownPeers() {
 				known = known || p.URL == u
 			}
 		}

@@ -79,9 +79,9 @@ func (n *Node) emitEvent(ev *nostr.Event) {
 	n.emit(Activity{Type: "event", Event: &EventNote{ID: ev.ID, Kind: ev.Kind, PubKey: ev.PubKey}})
 }
 
-func (n *Node) emitSync(peer string, p carry.Progress) {
-	n.emit(Activity{Type: "sync", Peer: peer, Progress: &p})
-}
+// Emit passes a to the OnActivity listeners: features tell the UI of
+// their changes with it.
+func (n *Node) Emit(a Activity) { n.emit(a) }
 
 // KeysChanged tells the UI that identities were locked, unlocked, made or
 // erased.

@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/keys"
-	"github.com/caravan-mesh/caravan/link"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -40,36 +37,22 @@ func pk(t *testing.T, n *Node) string {
 	return id.PubKey.Hex()
 }
 
-// meet syncs two nodes once over an in-memory pipe, as stdio would. The
-// deadline only guards against a hang: on a loaded machine under the race
-// detector, a sync of a few events has taken over 30 s.
+// meet syncs two nodes once over an in-memory pipe, as stdio would.
 func meet(t *testing.T, a, b *Node) {
 	t.Helper()
-	meetWithin(t, a, b, 2*time.Minute)
+	MeetWithin(t, a, b, 2*time.Minute)
 }
 
 // meetWithin is meet with a longer guard, for large syncs.
 func meetWithin(t *testing.T, a, b *Node, guard time.Duration) {
 	t.Helper()
-	ca, cb := net.Pipe()
-	ctx, cancel := context.WithTimeout(context.Background(), guard)
-	defer cancel()
-	var wg sync.WaitGroup
-	var errA, errB error
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		_, _, errA = a.SyncStream(ctx, link.Stream(ca, ca, ca, 4<<20, "b"), SyncOptions{})
-	}()
-	go func() {
-		defer wg.Done()
-		_, _, errB = b.SyncStream(ctx, link.Stream(cb, cb, cb, 4<<20, "a"), SyncOptions{})
-	}()
-	wg.Wait()
-	if errA != nil || errB != nil {
-		t.Fatalf("sync: %v / %v", errA, errB)
-	}
+	MeetWithin(t, a, b, guard)
 }
+
+// MeetWithin syncs two nodes through package mesh, which is built on
+// this one; meet_test.go (package node_test) sets it to
+// nodetest.MeetWithin.
+var MeetWithin func(t testing.TB, a, b *Node, guard time.Duration)
 
 func chat(t *testing.T, n *Node, with string) []Message {
 	t.Helper()

@@ -808,7 +808,7 @@ func (n *Node) ReportStatus(ctx context.Context, addr string) (*ReportStatus, er
 		return nil, err
 	}
 	kinds := map[string]string{}
-	for _, p := range n.Peers() {
+	for _, p := range n.KnownPeers() {
 		kinds[p.URL] = p.Kind
 	}
 	seen := map[string]int{}

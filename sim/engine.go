@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/relay"
@@ -307,6 +308,14 @@ func (e *engine) encounter(ctx context.Context, a, b *simNode, start time.Durati
 	if err != nil {
 		return err
 	}
+	ma, err := mesh.New(na)
+	if err != nil {
+		return err
+	}
+	mb, err := mesh.New(nb)
+	if err != nil {
+		return err
+	}
 	m := newMeter(capacity, e.extraOf)
 	ca, cb := pipe("node"+strconv.Itoa(a.idx), "node"+strconv.Itoa(b.idx), m)
 	e.mu.Lock()
@@ -314,10 +323,10 @@ func (e *engine) encounter(ctx context.Context, a, b *simNode, start time.Durati
 	e.mu.Unlock()
 	served := make(chan struct{})
 	go func() {
-		nb.ServeLink(ctx, cb)
+		mb.ServeLink(ctx, cb)
 		close(served)
 	}()
-	na.SyncLink(ctx, ca, "sim", node.SyncOptions{Relay: relay, Serial: true})
+	ma.SyncLink(ctx, ca, "sim", mesh.SyncOptions{Relay: relay, Serial: true})
 	<-served
 	e.mu.Lock()
 	e.session = nil
