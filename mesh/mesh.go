@@ -85,15 +85,6 @@ func New(n *node.Node) (*Service, error) {
 
 var newMu sync.Mutex
 
-// Of returns the mesh of n, which New must have made; it panics if not.
-func Of(n *node.Node) *Service {
-	m, ok := services.Load(n)
-	if !ok {
-		panic("mesh: no mesh made for this node (call mesh.New when opening it)")
-	}
-	return m.(*Service)
-}
-
 // serve is the mesh's work while the node serves: the peer loop, and
 // discovery of neighbours unless it is off.
 func (m *Service) serve(ctx context.Context) {
