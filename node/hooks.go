@@ -44,7 +44,7 @@ type hooks struct {
 	settings        listeners[func(*NodeSettings)]
 	settingsChanged listeners[func(NodeSettingsChange)]
 	knownPeers      listeners[func() []KnownPeer]
-	closing         listeners[func()]
+	closed          listeners[func()]
 }
 
 // OnStored calls fn with every event newly stored (or, for ephemeral
@@ -171,6 +171,6 @@ func (n *Node) KnownPeers() []KnownPeer {
 	return out
 }
 
-// OnClose calls fn when the node closes, before its store does, for
-// features to drop what they keep for it, until cancel.
-func (n *Node) OnClose(fn func()) (cancel func()) { return n.hooks.closing.add(fn) }
+// OnClose calls fn when the node is closed, before its store is, until
+// cancel: features forget the node.
+func (n *Node) OnClose(fn func()) (cancel func()) { return n.hooks.closed.add(fn) }

@@ -69,6 +69,10 @@ func (l *listeners[F]) all() []F {
 // the goroutine that made the change and must not block.
 func (n *Node) OnActivity(f func(Activity)) (cancel func()) { return n.activity.add(f) }
 
+// Emit tells OnActivity's listeners about a change a feature made (such
+// as a private message new or changed).
+func (n *Node) Emit(a Activity) { n.emit(a) }
+
 func (n *Node) emit(a Activity) {
 	for _, f := range n.activity.all() {
 		f(a)
@@ -78,10 +82,6 @@ func (n *Node) emit(a Activity) {
 func (n *Node) emitEvent(ev *nostr.Event) {
 	n.emit(Activity{Type: "event", Event: &EventNote{ID: ev.ID, Kind: ev.Kind, PubKey: ev.PubKey}})
 }
-
-// Emit passes a to the OnActivity listeners: features tell the UI of
-// their changes with it.
-func (n *Node) Emit(a Activity) { n.emit(a) }
 
 // KeysChanged tells the UI that identities were locked, unlocked, made or
 // erased.

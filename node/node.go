@@ -197,7 +197,7 @@ func Open(dir string, opts Options) (*Node, error) {
 
 // Close closes the store and releases the data directory.
 func (n *Node) Close() error {
-	for _, f := range n.hooks.closing.all() {
+	for _, f := range n.hooks.closed.all() {
 		f()
 	}
 	err := n.Store.Close()
