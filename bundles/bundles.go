@@ -31,5 +31,24 @@ func New(n *node.Node) *Service {
 	return &Service{n: n, p: nodehost.Of(n)}
 }
 
-// ErrLocked is a bundle no given passphrase or unlocked identity opens.
-var ErrLocked = errors.New("cannot open the bundle")
+// ErrNotABundle is what cannot be opened as a bundle here: it is not a
+// bundle, no passphrase given and no unlocked identity opens it, its
+// headers are damaged beyond reading, its parts belong to different
+// bundles, or it is of a newer format. A bundle looks like random bytes,
+// so the first two cannot be told apart. Every *Error is ErrNotABundle.
+var ErrNotABundle = errors.New("not a bundle this node can open")
+
+// Error says why files given to Import cannot be opened as a bundle, in
+// words that name the file. Err is the cause from package bundle: it is
+// bundle.ErrNoKey when nothing given opens it, a *bundle.VersionError for
+// a newer format.
+type Error struct {
+	Msg string
+	Err error
+}
+
+func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes every *Error ErrNotABundle.
+func (e *Error) Is(target error) bool { return target == ErrNotABundle }

@@ -216,7 +216,7 @@ func TestBundleWrongKey(t *testing.T) {
 	if _, err := New(alice).Export(ctx, Export{Path: path, To: []string{pk(t, bob)}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(eve).Import(ctx, Import{Paths: []string{path}}); !errors.Is(err, ErrLocked) {
+	if _, err := New(eve).Import(ctx, Import{Paths: []string{path}}); !errors.Is(err, ErrNotABundle) || !errors.Is(err, bundle.ErrNoKey) {
 		t.Fatalf("eve: %v", err)
 	}
 	if _, err := New(alice).Export(ctx, Export{Path: path, To: []string{pk(t, bob)}}); err == nil {

@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/caravan-mesh/caravan/bundle"
 	"github.com/caravan-mesh/caravan/keys"
@@ -90,7 +92,8 @@ func (k bundleKey) ECDH(ell [64]byte) ([32]byte, error) {
 // Import reads a bundle: every intact event goes through the same checks
 // and policy as one from a sync, blobs follow their events, and what the
 // maker holds is remembered. Importing twice, or after a crash in the
-// middle, is safe.
+// middle, is safe. Files that cannot be opened as a bundle give an *Error
+// (ErrNotABundle).
 func (s *Service) Import(ctx context.Context, o Import) (Read, error) {
 	var res Read
 	var srcs []bundle.Source
@@ -116,20 +119,8 @@ func (s *Service) Import(ctx context.Context, o Import) (Read, error) {
 		}
 	}
 	r, err := bundle.Open(srcs, bk)
-	if errors.Is(err, bundle.ErrNoKey) {
-		var be *bundle.Error
-		errors.As(err, &be)
-		msg := "it is not a bundle, or it was made for someone else"
-		if o.Passphrase != "" {
-			msg = "the passphrase is wrong, or it is not a bundle, or it was made for someone else"
-		}
-		if len(locked) > 0 {
-			msg += fmt.Sprintf(" (locked identities were not tried: %s; unlock with 'caravan unlock')", strings.Join(locked, ", "))
-		}
-		return res, fmt.Errorf("%w %s: %s; a bundle looks like random bytes, so these cannot be told apart", ErrLocked, be.Name, msg)
-	}
 	if err != nil {
-		return res, err
+		return res, openError(err, o.Passphrase != "", locked)
 	}
 	t := r.Totals()
 	res.ID, res.Parts, res.Created, res.Files = t.ID, t.Parts, t.Created, r.SortedParts()
@@ -301,4 +292,31 @@ func kindName(k int) string {
 		return "reports"
 	}
 	return fmt.Sprintf("kind %d", k)
+}
+
+// openError says why files cannot be opened as a bundle: an *Error, but
+// for failures of the disk or the keyring, which are not the file's.
+func openError(err error, withPassphrase bool, locked []string) error {
+	var be *bundle.Error
+	if !errors.As(err, &be) || isIO(be.Err) {
+		return err
+	}
+	if !errors.Is(err, bundle.ErrNoKey) {
+		return &Error{Msg: err.Error(), Err: err}
+	}
+	msg := "it is not a bundle, or it was made for someone else"
+	if withPassphrase {
+		msg = "the passphrase is wrong, or it is not a bundle, or it was made for someone else"
+	}
+	if len(locked) > 0 {
+		msg += fmt.Sprintf(" (locked identities were not tried: %s; unlock with 'caravan unlock')", strings.Join(locked, ", "))
+	}
+	return &Error{Msg: fmt.Sprintf("cannot open the bundle %s: %s; a bundle looks like random bytes, so these cannot be told apart", be.Name, msg), Err: err}
+}
+
+// isIO says whether err is the disk's (reading a part), not the bundle's.
+func isIO(err error) bool {
+	var pe *fs.PathError
+	var errno syscall.Errno
+	return errors.As(err, &pe) || errors.As(err, &errno)
 }

@@ -3,7 +3,6 @@ package localapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -27,6 +26,8 @@ import (
 // With export and import, paths are absolute paths on this machine: the
 // node writes and reads the files itself (a bundle can be gigabytes).
 // Download and upload are for the web UI, whose files are the browser's.
+// Files that are not a bundle this node can open give the code
+// not_a_bundle from import and upload alike.
 func (h *Handler) routesBundle() map[string]func(*http.Request) (any, error) {
 	return map[string]func(*http.Request) (any, error){
 		"POST /api/v1/bundle/export": h.exportBundle,
@@ -91,7 +92,7 @@ func (h *Handler) downloadBundle(w http.ResponseWriter, r *http.Request) {
 }
 
 // uploadBundle stores an uploaded bundle in the data directory, imports
-// it and removes it.
+// it and removes it. Its errors are import's, with the same codes.
 func (h *Handler) uploadBundle(w http.ResponseWriter, r *http.Request) {
 	dir, err := os.MkdirTemp(h.n.Dir, "bundle-upload-")
 	if err != nil {
@@ -111,12 +112,10 @@ func (h *Handler) uploadBundle(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := bundles.New(h.n).Import(r.Context(), bundles.Import{Paths: []string{path}, Passphrase: pass})
 	if err != nil {
-		var ae *Error
-		if !errors.As(err, &ae) {
-			// The temporary file's name means nothing to the person.
-			ae = &Error{Code: CodeInvalid, Msg: strings.ReplaceAll(err.Error(), " "+path, "")}
-		}
-		writeError(w, ae)
+		e := *toAPIError(err)
+		// The temporary file's name means nothing to the person.
+		e.Msg = strings.ReplaceAll(strings.ReplaceAll(e.Msg, " "+path, ""), path+": ", "")
+		writeError(w, &e)
 		return
 	}
 	res.Files = nil

@@ -3,10 +3,13 @@ package localapi
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,4 +61,67 @@ func TestBundleDownloadUpload(t *testing.T) {
 	if resp := authed(t, "POST", srvA.URL+"/api/v1/bundle/download", bytes.NewReader(split), nil); resp.StatusCode != 400 {
 		t.Errorf("download with split: %d", resp.StatusCode)
 	}
+}
+
+// TestBadBundleSameCode posts the same bad bundle to both routes that
+// read one, by path (import) and by its bytes (upload): the same failure
+// gets the same code and status.
+func TestBadBundleSameCode(t *testing.T) {
+	a, srvA := serveTest(t)
+	_, srvB := serveTest(t)
+	if _, err := a.Keys.New("me", "", true); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(bundles.Export{Passphrase: "right"})
+	resp := authed(t, "POST", srvA.URL+"/api/v1/bundle/download", bytes.NewReader(body), nil)
+	sealed, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("download: %d", resp.StatusCode)
+	}
+	noise := make([]byte, 64<<10)
+	rand.Read(noise)
+	damaged := bytes.Clone(sealed)
+	for i := range 1024 { // its key slots (a damaged header after them is read anyway)
+		damaged[i] ^= 0xff
+	}
+	for _, c := range []struct {
+		name, pass string
+		file       []byte
+	}{
+		{"random bytes", "", noise},
+		{"too small", "", []byte("hello")},
+		{"wrong passphrase", "wrong", sealed},
+		{"damaged", "right", damaged},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "stick.bin")
+			os.WriteFile(path, c.file, 0o600)
+			req, _ := json.Marshal(bundles.Import{Paths: []string{path}, Passphrase: c.pass})
+			byPath := authed(t, "POST", srvB.URL+"/api/v1/bundle/import", bytes.NewReader(req), nil)
+			byBytes := authed(t, "POST", srvB.URL+"/api/v1/bundle/upload", bytes.NewReader(c.file), http.Header{"X-Bundle-Passphrase": {url.PathEscape(c.pass)}})
+			var e1, e2 Error
+			json.NewDecoder(byPath.Body).Decode(&e1)
+			json.NewDecoder(byBytes.Body).Decode(&e2)
+			if e1.Code != CodeNotABundle || e2.Code != CodeNotABundle || byPath.StatusCode != byBytes.StatusCode || byPath.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("import: %d %+v; upload: %d %+v", byPath.StatusCode, e1, byBytes.StatusCode, e2)
+			}
+			if want := strings.ReplaceAll(strings.ReplaceAll(e1.Msg, " "+path, ""), path+": ", ""); e2.Msg != want || strings.Contains(e2.Msg, "upload.bundle") {
+				t.Errorf("upload says %q; import said %q", e2.Msg, e1.Msg)
+			}
+		})
+	}
+
+	// Across the API, the client's error is still bundles.ErrNotABundle.
+	_, err := InProcess(a).ImportBundle(context.Background(), bundles.Import{Paths: []string{writeTemp(t, noise)}})
+	if !errors.Is(err, bundles.ErrNotABundle) {
+		t.Fatalf("client: %v", err)
+	}
+}
+
+func writeTemp(t *testing.T, b []byte) string {
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -120,10 +120,12 @@ func runBundle(c *cli, args []string) error {
 			paths = append(paths, p)
 		}
 		res, err := cl.ImportBundle(c.ctx, bundles.Import{Paths: paths, Passphrase: pass})
-		if errors.Is(err, bundles.ErrLocked) || (err != nil && strings.Contains(err.Error(), "cannot open the bundle")) {
+		// One code for every bundle that does not open; the words tell
+		// which hint helps.
+		if errors.Is(err, bundles.ErrNotABundle) && strings.Contains(err.Error(), "cannot open the bundle") {
 			return hint(err, "check the passphrase (--passphrase), or that the bundle was made --to one of your identities")
 		}
-		if err != nil && strings.Contains(err.Error(), "format version") {
+		if errors.Is(err, bundles.ErrNotABundle) && strings.Contains(err.Error(), "format version") {
 			return hint(err, "this bundle was made by a newer Caravan; update this one (a node that has it offers it for download at its address, /apps/)")
 		}
 		if err != nil {
