@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/caravan-mesh/caravan/bundle"
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/nodehost"
 	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/node"
@@ -63,7 +64,7 @@ func TestBundleCarriesEventsAndBlobs(t *testing.T) {
 	sum, _ := nodehost.Of(alice).Store.PutBlob(ctx, photo, "image/jpeg")
 	x := hex.EncodeToString(sum[:])
 	// A report with the photo attached, as package reports writes it.
-	r, err := alice.Publish(ctx, "", &nostr.Event{Kind: node.KindReport, Content: "the square", Tags: nostr.Tags{
+	r, err := alice.Publish(ctx, "", &nostr.Event{Kind: event.KindReport, Content: "the square", Tags: nostr.Tags{
 		{"d", "photo"}, {"title", "Photo"}, {"imeta", "url /blob/" + x, "x " + x, "m image/jpeg", fmt.Sprint("size ", len(photo))}}})
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +139,7 @@ func TestBundleDamagedImportsTheRest(t *testing.T) {
 	bob := person(t, "bob", "")
 	// Bob follows Alice: 1,500 notes are more than one stranger may have
 	// carried (policy.Config.PerStranger).
-	if _, err := bob.Publish(ctx, "", &nostr.Event{Kind: 3, Tags: nostr.Tags{{"p", pk(t, alice)}}}); err != nil {
+	if _, err := bob.Publish(ctx, "", &nostr.Event{Kind: event.KindFollowList, Tags: nostr.Tags{{"p", pk(t, alice)}}}); err != nil {
 		t.Fatal(err)
 	}
 	// Enough text for several frames.

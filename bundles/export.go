@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/caravan-mesh/caravan/bundle"
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/store"
@@ -73,7 +74,7 @@ const maxMisses = 2000
 func (s *Service) Export(ctx context.Context, o Export) (Made, error) {
 	var made Made
 	if o.Filter != nil {
-		if err := store.CheckFilter(*o.Filter); err != nil {
+		if err := event.CheckFilter(*o.Filter); err != nil {
 			return made, err
 		}
 	}

@@ -12,8 +12,8 @@ import (
 	"syscall"
 
 	"github.com/caravan-mesh/caravan/bundle"
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
-	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -261,7 +261,7 @@ func (s *Service) lostInBundle(ctx context.Context, d bundle.Damage, res *Read) 
 			continue
 		}
 		l.Events++
-		l.ByKind[kindName(e.Kind)]++
+		l.ByKind[event.KindName(e.Kind)]++
 		l.IDs = append(l.IDs, e.IDPrefix)
 	}
 	sort.Strings(l.IDs)
@@ -271,27 +271,6 @@ func (s *Service) lostInBundle(ctx context.Context, d bundle.Damage, res *Read) 
 			s.p.Store.WantBlob(ctx, b.SHA256) // a later sync fetches the rest
 		}
 	}
-}
-
-// kindName is a kind in words, for people.
-func kindName(k int) string {
-	switch k {
-	case 0:
-		return "profiles"
-	case 1:
-		return "notes"
-	case 3:
-		return "contact lists"
-	case 5:
-		return "deletions"
-	case 7:
-		return "reactions"
-	case 1059:
-		return "private messages"
-	case node.KindReport:
-		return "reports"
-	}
-	return fmt.Sprintf("kind %d", k)
 }
 
 // openError says why files cannot be opened as a bundle: an *Error, but

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/msg"
 	"github.com/nbd-wtf/go-nostr"
@@ -165,9 +166,9 @@ func (n *Node) Send(ctx context.Context, as string, to []string, text, subject s
 	if subject != "" {
 		tags = append(tags, nostr.Tag{"subject", subject})
 	}
-	kind, content := msg.KindChat, text
+	kind, content := event.KindChat, text
 	if file != nil {
-		kind, content = msg.KindFile, file.URL
+		kind, content = event.KindFile, file.URL
 		tags = append(tags, file.Tags()...)
 	} else if strings.TrimSpace(text) == "" {
 		return Message{}, errors.New("the message is empty")
@@ -262,7 +263,7 @@ func (n *Node) updateMessage(name, id string, f func(*Message) bool) {
 // watchWraps queues every newly stored wrap addressed to one of our
 // identities for opening.
 func (n *Node) watchWraps(ev *nostr.Event) {
-	if ev.Kind != nostr.KindGiftWrap {
+	if ev.Kind != event.KindGiftWrap {
 		return
 	}
 	own := n.ownKeys()
@@ -283,7 +284,7 @@ func (n *Node) watchWraps(ev *nostr.Event) {
 // forMe says whether ev is a gift wrap addressed to one of the node's
 // identities.
 func (n *Node) forMe(ev *nostr.Event) bool {
-	if ev.Kind != nostr.KindGiftWrap {
+	if ev.Kind != event.KindGiftWrap {
 		return false
 	}
 	own := n.ownKeys()
@@ -339,7 +340,7 @@ func (n *Node) ReadBacklog(ctx context.Context, name string) (int, error) {
 	opened := 0
 	until := nostr.Timestamp(1<<62 - 1)
 	for {
-		evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{nostr.KindGiftWrap}, Tags: nostr.TagMap{"p": {id.PubKey.Hex()}}, Until: &until}, 500)
+		evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{event.KindGiftWrap}, Tags: nostr.TagMap{"p": {id.PubKey.Hex()}}, Until: &until}, 500)
 		if err != nil {
 			return opened, err
 		}
@@ -373,10 +374,10 @@ func (n *Node) openWrap(ctx context.Context, name string, wrap *nostr.Event) boo
 	}
 	me := m.id.PubKey()
 	switch rumor.Kind {
-	case msg.KindReceipt:
+	case event.KindReceipt:
 		n.receipt(ctx, m, name, rumor)
 		return true
-	case msg.KindChat, msg.KindFile:
+	case event.KindChat, event.KindFile:
 	default:
 		n.logf("messages: dropped a sealed event of kind %d from %s: not a message", rumor.Kind, rumor.PubKey[:12])
 		return false
@@ -397,7 +398,7 @@ func (n *Node) openWrap(ctx context.Context, name string, wrap *nostr.Event) boo
 			in.Subject = t[1]
 		}
 	}
-	if rumor.Kind == msg.KindFile {
+	if rumor.Kind == event.KindFile {
 		f, err := msg.FileOf(rumor)
 		if err != nil {
 			n.logf("messages: dropped a file message from %s: %v", rumor.PubKey[:12], err)
@@ -429,7 +430,7 @@ func (n *Node) sendReceipt(ctx context.Context, m *messenger, rumor *nostr.Event
 	if s.NoReceipts {
 		return
 	}
-	r := msg.NewRumor(m.id.PubKey(), msg.KindReceipt, "", nostr.Tags{{"e", rumor.ID}, {"p", rumor.PubKey}}, n.now())
+	r := msg.NewRumor(m.id.PubKey(), event.KindReceipt, "", nostr.Tags{{"e", rumor.ID}, {"p", rumor.PubKey}}, n.now())
 	wraps, err := n.wrapFor(m, r, []string{rumor.PubKey})
 	if err != nil {
 		n.logf("messages: receipt: %v", err)
@@ -480,7 +481,7 @@ func (n *Node) impersonation(ctx context.Context, m *messenger, from string) str
 
 // profileName is the name someone gives themselves in their kind-0 profile.
 func (n *Node) profileName(ctx context.Context, pk string) string {
-	evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Authors: []string{pk}, Kinds: []int{0}, Limit: 1}, 1)
+	evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Authors: []string{pk}, Kinds: []int{event.KindProfile}, Limit: 1}, 1)
 	if err != nil || len(evs) == 0 {
 		return ""
 	}
