@@ -226,7 +226,7 @@ func TestPriorityOrder(t *testing.T) {
 		mu    sync.Mutex
 		order []policy.Class
 	)
-	b.Subscribe(func(ev *nostr.Event, raw []byte) {
+	b.OnStored(func(ev *nostr.Event, raw []byte) {
 		mu.Lock()
 		order = append(order, a.Policy.Classify(ev))
 		mu.Unlock()
