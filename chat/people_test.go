@@ -33,7 +33,7 @@ func TestPrivateContactsFollowedQuietly(t *testing.T) {
 	s := person(t, "me", "")
 	friend, secret := evtest.NewKey("friend"), evtest.NewKey("secret friend")
 	s.n.Follow(ctx, "", keys.PublicKey(friend.Public), "", "")
-	s.n.Wants(ctx)
+	s.n.Wants(ctx) // the graph is built: adding the contact must have it built again
 	if _, err := s.AddContact(ctx, "", keys.PublicKey(secret.Public), "s", ""); err != nil {
 		t.Fatal(err)
 	}
