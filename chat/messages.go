@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/msg"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/nbd-wtf/go-nostr"
@@ -102,9 +103,9 @@ func (s *Service) Send(ctx context.Context, as string, to []string, text, subjec
 	if subject != "" {
 		tags = append(tags, nostr.Tag{"subject", subject})
 	}
-	kind, content := msg.KindChat, text
+	kind, content := event.KindChat, text
 	if file != nil {
-		kind, content = msg.KindFile, file.URL
+		kind, content = event.KindFile, file.URL
 		tags = append(tags, file.Tags()...)
 	} else if strings.TrimSpace(text) == "" {
 		return Message{}, errors.New("the message is empty")
@@ -199,7 +200,7 @@ func (s *Service) updateMessage(name, id string, f func(*Message) bool) {
 // watchWraps queues every newly stored wrap addressed to one of our
 // identities for opening.
 func (s *Service) watchWraps(ev *nostr.Event) {
-	if ev.Kind != nostr.KindGiftWrap {
+	if ev.Kind != event.KindGiftWrap {
 		return
 	}
 	for _, t := range ev.Tags {
@@ -241,7 +242,7 @@ func (s *Service) ReadBacklog(ctx context.Context, name string) (int, error) {
 	opened := 0
 	until := nostr.Timestamp(1<<62 - 1)
 	for {
-		evs, err := s.p.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{nostr.KindGiftWrap}, Tags: nostr.TagMap{"p": {id.PubKey.Hex()}}, Until: &until}, 500)
+		evs, err := s.p.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{event.KindGiftWrap}, Tags: nostr.TagMap{"p": {id.PubKey.Hex()}}, Until: &until}, 500)
 		if err != nil {
 			return opened, err
 		}
@@ -275,10 +276,10 @@ func (s *Service) openWrap(ctx context.Context, name string, wrap *nostr.Event) 
 	}
 	me := m.id.PubKey()
 	switch rumor.Kind {
-	case msg.KindReceipt:
+	case event.KindReceipt:
 		s.receipt(ctx, m, name, rumor)
 		return true
-	case msg.KindChat, msg.KindFile:
+	case event.KindChat, event.KindFile:
 	default:
 		s.p.Logf("messages: dropped a sealed event of kind %d from %s: not a message", rumor.Kind, rumor.PubKey[:12])
 		return false
@@ -299,7 +300,7 @@ func (s *Service) openWrap(ctx context.Context, name string, wrap *nostr.Event) 
 			in.Subject = t[1]
 		}
 	}
-	if rumor.Kind == msg.KindFile {
+	if rumor.Kind == event.KindFile {
 		f, err := msg.FileOf(rumor)
 		if err != nil {
 			s.p.Logf("messages: dropped a file message from %s: %v", rumor.PubKey[:12], err)
@@ -331,7 +332,7 @@ func (s *Service) sendReceipt(ctx context.Context, m *messenger, rumor *nostr.Ev
 	if set.NoReceipts {
 		return
 	}
-	r := msg.NewRumor(m.id.PubKey(), msg.KindReceipt, "", nostr.Tags{{"e", rumor.ID}, {"p", rumor.PubKey}}, s.p.Now())
+	r := msg.NewRumor(m.id.PubKey(), event.KindReceipt, "", nostr.Tags{{"e", rumor.ID}, {"p", rumor.PubKey}}, s.p.Now())
 	wraps, err := s.wrapFor(m, r, []string{rumor.PubKey})
 	if err != nil {
 		s.p.Logf("messages: receipt: %v", err)

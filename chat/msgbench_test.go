@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/msg"
@@ -71,7 +72,7 @@ func BenchmarkMessages(b *testing.B) {
 		from := evtest.NewKey("sender")
 		wraps := make([]*nostr.Event, b.N)
 		for i := range wraps {
-			r := msg.NewRumor(from.PubKey(), msg.KindChat, fmt.Sprint(text, i), nostr.Tags{{"p", me.PubKey.Hex()}}, time.Now())
+			r := msg.NewRumor(from.PubKey(), event.KindChat, fmt.Sprint(text, i), nostr.Tags{{"p", me.PubKey.Hex()}}, time.Now())
 			w, err := msg.Wrap(r, me.PubKey.Hex(), from, msg.Options{})
 			if err != nil {
 				b.Fatal(err)
@@ -135,7 +136,7 @@ func BenchmarkMessages(b *testing.B) {
 		from := evtest.NewKey("sender")
 		var mine []*nostr.Event
 		for i := 0; i < 100; i++ {
-			rm := msg.NewRumor(from.PubKey(), msg.KindChat, fmt.Sprint(text, i), nostr.Tags{{"p", me.PubKey.Hex()}}, time.Now())
+			rm := msg.NewRumor(from.PubKey(), event.KindChat, fmt.Sprint(text, i), nostr.Tags{{"p", me.PubKey.Hex()}}, time.Now())
 			w, _ := msg.Wrap(rm, me.PubKey.Hex(), from, msg.Options{})
 			mine = append(mine, w)
 		}

@@ -46,7 +46,6 @@ import (
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/node"
-	"github.com/caravan-mesh/caravan/relay"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -353,7 +352,7 @@ func (h *Handler) post(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	if req.Kind < 0 || req.Kind > 65535 {
+	if !event.ValidKind(req.Kind) {
 		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("kind %d is outside 0..65535", req.Kind)}
 	}
 	ev := &nostr.Event{Kind: req.Kind, Content: req.Content, Tags: req.Tags}
@@ -365,7 +364,7 @@ func (h *Handler) publish(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, &Error{Code: CodeInvalid, Msg: "request body: " + err.Error()}
 	}
-	ev, err := relay.DecodeEvent(b)
+	ev, err := event.DecodeEvent(b)
 	if err != nil {
 		return PublishResponse{OK: false, Message: "invalid: " + err.Error()}, nil
 	}
@@ -385,7 +384,7 @@ func (h *Handler) query(r *http.Request) (any, error) {
 	seen := map[string]bool{}
 	resp := QueryResponse{Events: []json.RawMessage{}}
 	for i, raw := range req.Filters {
-		f, err := relay.DecodeFilter(raw)
+		f, err := event.DecodeFilter(raw)
 		if err != nil {
 			return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("filter %d: %v", i+1, err)}
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/caravan-mesh/caravan/bundle"
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
@@ -72,7 +73,7 @@ const maxMisses = 2000
 func (n *Node) ExportBundle(ctx context.Context, o BundleExport) (BundleMade, error) {
 	var made BundleMade
 	if o.Filter != nil {
-		if err := store.CheckFilter(*o.Filter); err != nil {
+		if err := event.CheckFilter(*o.Filter); err != nil {
 			return made, err
 		}
 	}

@@ -12,16 +12,16 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 )
 
-// KindBundleProof is the maker's signed word inside a bundle: who made it
-// (the signer), the bundle's id (a "bundle" tag), whom it was made for
-// ("p" tags) and which bundles from them the maker has read ("ack" tags).
-// It is in the ephemeral range: relays and nodes never store it.
-const KindBundleProof = 27301
+// The maker's proof (event.KindBundleProof) is its signed word inside a
+// bundle: who made it (the signer), the bundle's id (a "bundle" tag), whom
+// it was made for ("p" tags) and which bundles from them the maker has read
+// ("ack" tags). It is in the ephemeral range: relays and nodes never store
+// it.
 
 // bundleProof signs the proof for bundle id with the default identity; a
 // locked identity makes an unsigned bundle (nil).
 func (n *Node) bundleProof(ctx context.Context, id, forPeer string) (json.RawMessage, error) {
-	ev := &nostr.Event{Kind: KindBundleProof, CreatedAt: nostr.Timestamp(n.now().Unix()), Tags: nostr.Tags{{"bundle", id}}}
+	ev := &nostr.Event{Kind: event.KindBundleProof, CreatedAt: nostr.Timestamp(n.now().Unix()), Tags: nostr.Tags{{"bundle", id}}}
 	if forPeer != "" {
 		ev.Tags = append(ev.Tags, nostr.Tag{"p", forPeer})
 		acks, err := n.Store.BundlesFrom(ctx, forPeer, 64)
@@ -50,7 +50,7 @@ func proofOf(raw json.RawMessage, id string) (from string, forPeers []string, ac
 	if err := event.Verify(&ev); err != nil {
 		return "", nil, nil, fmt.Errorf("the maker's proof: %v", err)
 	}
-	if ev.Kind != KindBundleProof {
+	if ev.Kind != event.KindBundleProof {
 		return "", nil, nil, fmt.Errorf("the maker's proof is of kind %d", ev.Kind)
 	}
 	named := false

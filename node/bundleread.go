@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/caravan-mesh/caravan/bundle"
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -273,7 +274,7 @@ func (n *Node) lostInBundle(ctx context.Context, d bundle.Damage, res *BundleRea
 			continue
 		}
 		l.Events++
-		l.ByKind[KindName(e.Kind)]++
+		l.ByKind[event.KindName(e.Kind)]++
 		l.IDs = append(l.IDs, e.IDPrefix)
 	}
 	sort.Strings(l.IDs)
@@ -283,25 +284,4 @@ func (n *Node) lostInBundle(ctx context.Context, d bundle.Damage, res *BundleRea
 			n.Store.WantBlob(ctx, b.SHA256) // a later sync fetches the rest
 		}
 	}
-}
-
-// KindName is a kind in words, for people.
-func KindName(k int) string {
-	switch k {
-	case 0:
-		return "profiles"
-	case 1:
-		return "notes"
-	case 3:
-		return "contact lists"
-	case 5:
-		return "deletions"
-	case 7:
-		return "reactions"
-	case 1059:
-		return "private messages"
-	case KindReport:
-		return "reports"
-	}
-	return fmt.Sprintf("kind %d", k)
 }

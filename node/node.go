@@ -470,7 +470,7 @@ func (n *Node) Publish(ctx context.Context, as string, ev *nostr.Event) (*nostr.
 		case int64(cur.CreatedAt) < limit:
 			ev.CreatedAt = cur.CreatedAt + 1
 		default:
-			del := &nostr.Event{Kind: nostr.KindDeletion, Content: "dated ahead of the clock",
+			del := &nostr.Event{Kind: event.KindDeletion, Content: "dated ahead of the clock",
 				Tags: nostr.Tags{{"e", cur.ID}, {"k", strconv.Itoa(cur.Kind)}}}
 			if _, err := n.Publish(ctx, as, del); err != nil {
 				return nil, fmt.Errorf("delete the version dated ahead of the clock: %w", err)

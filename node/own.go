@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -17,7 +18,7 @@ type ownKeyCache struct {
 // forMe says whether ev is a gift wrap addressed to one of the node's
 // identities.
 func (n *Node) forMe(ev *nostr.Event) bool {
-	if ev.Kind != nostr.KindGiftWrap {
+	if ev.Kind != event.KindGiftWrap {
 		return false
 	}
 	own := n.ownKeys()

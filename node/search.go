@@ -79,7 +79,7 @@ func (n *Node) Search(ctx context.Context, words string, o store.SearchOptions, 
 	for _, f := range all {
 		sh, ev := f.sh, &f.ev
 		sh.AuthorName = n.ProfileName(ctx, ev.PubKey)
-		if ev.Kind == KindReport {
+		if ev.Kind == event.KindReport {
 			sh.Ref = Naddr(ev.PubKey, tagValue(ev, "d"))
 			sh.Title = f.hit.Title
 			sh.Lang = reportLang(ev)

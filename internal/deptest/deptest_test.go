@@ -1,5 +1,7 @@
 // Package deptest guards the dependency graph: the node's core never
-// depends on its clients (the local API, the CLI, the web UI).
+// depends on its clients (the local API, the CLI, the web UI); the low
+// packages (event, msg, relay, carry, ...) do not pull in the database;
+// and every event kind is named once, in package event.
 package deptest
 
 import (
