@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/chat"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/qr"
@@ -150,10 +151,11 @@ func TestPanicErasesKeysAndPrivateData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.AddContact(ctx, "me", pk, "friend", ""); err != nil {
+	msgs := chat.New(n)
+	if _, err := msgs.AddContact(ctx, "me", pk, "friend", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Send(ctx, "me", []string{opk}, "meet at noon", "", nil); err != nil {
+	if _, err := msgs.Send(ctx, "me", []string{opk}, "meet at noon", "", nil); err != nil {
 		t.Fatal(err)
 	}
 	note, err := n.Publish(ctx, "me", &nostr.Event{Kind: 1, Content: "public"})

@@ -108,7 +108,7 @@ type Node struct {
 	subs     map[int]func(ev *nostr.Event, raw []byte) // OnStored's, under mu
 	nextSub  int
 	graph    graphState
-	msgs     *messaging
+	own      ownKeyCache
 	counts   Counters
 	peers    *peerBook
 	id       string // random node id, for LAN discovery
@@ -203,12 +203,14 @@ func Open(dir string, opts Options) (*Node, error) {
 	}
 	n.parts = &nodehost.Parts{Dir: dir, Store: st, Keys: kr, Policy: n.Policy, Now: n.now, Rand: n.rand, Logf: n.logf}
 	n.estimated.Store(used)
-	n.initMessaging()
 	return n, nil
 }
 
 // Close closes the store and releases the data directory.
 func (n *Node) Close() error {
+	for _, f := range n.hooks.closed.all() {
+		f()
+	}
 	err := n.Store.Close()
 	n.lock.Close()
 	return err

@@ -516,7 +516,7 @@ func (n *Node) reportView(ctx context.Context, ev *nostr.Event, full bool) (*Rep
 		Updated: int64(ev.CreatedAt),
 		Of:      translationOf(ev),
 	}
-	r.AuthorName = n.profileName(ctx, ev.PubKey)
+	r.AuthorName = n.ProfileName(ctx, ev.PubKey)
 	r.Trust = n.Trust(ctx, ev.PubKey)
 	r.Published, _ = strconv.ParseInt(tagValue(ev, "published_at"), 10, 64)
 	if r.Published == 0 {
