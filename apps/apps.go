@@ -57,9 +57,6 @@ const (
 	VersionFile = "VERSION"
 )
 
-// KindFileMetadata is the NIP-94 file metadata event kind.
-const KindFileMetadata = 1063
-
 // Bounds on what is read from a folder, so that a damaged or hostile one
 // cannot exhaust memory.
 const (
@@ -251,14 +248,14 @@ func fileEvent(f File, version string, created nostr.Timestamp) *nostr.Event {
 		tags = append(tags, nostr.Tag{"version", version})
 	}
 	tags = append(tags, nostr.Tag{"alt", "Caravan program file " + f.Name})
-	return &nostr.Event{Kind: KindFileMetadata, CreatedAt: created, Content: desc, Tags: tags}
+	return &nostr.Event{Kind: event.KindFileMetadata, CreatedAt: created, Content: desc, Tags: tags}
 }
 
 // parseEvent checks one event of a signature file and returns the file it
 // describes and its version.
 func parseEvent(ev *nostr.Event) (File, string, error) {
-	if ev.Kind != KindFileMetadata {
-		return File{}, "", fmt.Errorf("an event is of kind %d, not %d (NIP-94 file metadata)", ev.Kind, KindFileMetadata)
+	if ev.Kind != event.KindFileMetadata {
+		return File{}, "", fmt.Errorf("an event is of kind %d, not %d (NIP-94 file metadata)", ev.Kind, event.KindFileMetadata)
 	}
 	get := func(k string) string {
 		if t := ev.Tags.Find(k); len(t) >= 2 {

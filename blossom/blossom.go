@@ -39,9 +39,6 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 )
 
-// KindAuth is the kind of Blossom authorization events.
-const KindAuth = 24242
-
 // Backend is what the server needs from the node.
 type Backend interface {
 	BlobInfo(ctx context.Context, sum string) (store.BlobMeta, bool, error)
@@ -228,7 +225,7 @@ func (br *blobReader) Seek(offset int64, whence int) (int64, error) {
 func (s *Server) authorize(r *http.Request, verb, sum string) (string, int, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return "", http.StatusUnauthorized, fmt.Errorf("%s needs an Authorization header: Nostr <base64 of a kind-%d event>", verb, KindAuth)
+		return "", http.StatusUnauthorized, fmt.Errorf("%s needs an Authorization header: Nostr <base64 of a kind-%d event>", verb, event.KindBlossomAuth)
 	}
 	scheme, token, _ := strings.Cut(h, " ")
 	if !strings.EqualFold(scheme, "Nostr") {
@@ -253,8 +250,8 @@ func (s *Server) authorize(r *http.Request, verb, sum string) (string, int, erro
 	if err := event.Verify(&ev); err != nil {
 		return "", http.StatusUnauthorized, fmt.Errorf("the authorization event: %v", err)
 	}
-	if ev.Kind != KindAuth {
-		return "", http.StatusUnauthorized, fmt.Errorf("the authorization event has kind %d; it must be %d", ev.Kind, KindAuth)
+	if ev.Kind != event.KindBlossomAuth {
+		return "", http.StatusUnauthorized, fmt.Errorf("the authorization event has kind %d; it must be %d", ev.Kind, event.KindBlossomAuth)
 	}
 	if t := ev.Tags.GetFirst([]string{"t", ""}); t == nil || (*t)[1] != verb {
 		return "", http.StatusUnauthorized, fmt.Errorf("the authorization is not for %s (its t tag must say %q)", verb, verb)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
@@ -76,7 +77,7 @@ func auth(k evtest.Key, verb string, exp time.Time, xs ...string) string {
 	for _, x := range xs {
 		tags = append(tags, nostr.Tag{"x", x})
 	}
-	return Authorization(k.Event(KindAuth, now.Unix()-10, "Upload photo", tags...))
+	return Authorization(k.Event(event.KindBlossomAuth, now.Unix()-10, "Upload photo", tags...))
 }
 
 func do(t *testing.T, method, url, authz string, body []byte, hdr ...string) (*http.Response, []byte) {
@@ -162,7 +163,7 @@ func TestUploadRefusals(t *testing.T) {
 	sum := hex.EncodeToString(h[:])
 	other := strings.Repeat("ab", 32)
 	later, earlier := now.Add(time.Hour), now.Add(-time.Minute)
-	forged := alice.Event(KindAuth, now.Unix(), "x", nostr.Tag{"t", "upload"}, nostr.Tag{"expiration", fmt.Sprint(later.Unix())}, nostr.Tag{"x", sum})
+	forged := alice.Event(event.KindBlossomAuth, now.Unix(), "x", nostr.Tag{"t", "upload"}, nostr.Tag{"expiration", fmt.Sprint(later.Unix())}, nostr.Tag{"x", sum})
 	forged.Content = "changed"
 	cases := []struct {
 		name  string

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/event"
-	"github.com/caravan-mesh/caravan/relay"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -167,7 +166,7 @@ func isDraft(raw []byte) bool {
 	var k struct {
 		Kind int `json:"kind"`
 	}
-	return json.Unmarshal(raw, &k) == nil && k.Kind == 30024
+	return json.Unmarshal(raw, &k) == nil && k.Kind == event.KindDraft
 }
 
 // pullAll asks the peer for these ids, newest first, in batches sized to
@@ -305,7 +304,7 @@ func (s *session) decode(in inbound, f nostr.Filter) (*nostr.Event, error) {
 	if len(in.parts) != 3 {
 		return nil, peerErr("sent an EVENT message with %d elements", len(in.parts))
 	}
-	ev, err := relay.DecodeEvent(in.parts[2])
+	ev, err := event.DecodeEvent(in.parts[2])
 	if err != nil {
 		return nil, peerErr("sent an unreadable event: %v", err)
 	}
@@ -381,7 +380,7 @@ func (s *session) pushLive(ctx context.Context, live <-chan *nostr.Event) {
 		s.mu.Lock()
 		skip := s.fromPeer[ev.ID] || s.pushed[ev.ID] || s.prog.Phase == "connecting"
 		s.mu.Unlock()
-		if skip || ev.Kind == 30024 || !s.wantsPush(ev) {
+		if skip || ev.Kind == event.KindDraft || !s.wantsPush(ev) {
 			continue
 		}
 		raw, err := ev.MarshalJSON()

@@ -1,5 +1,8 @@
-// Package event validates Nostr events (NIP-01) as they enter a node and
-// classifies them by kind.
+// Package event is the vocabulary every other package speaks: it names the
+// event kinds the project uses (kinds.go), decodes events and filters
+// strictly (decode.go), checks filters and orders stored events
+// (filter.go), and validates Nostr events (NIP-01) as they enter a node.
+// It depends on nothing else in the module.
 //
 // Every event that reaches the store, from any source (a websocket client,
 // the CLI, a sync peer, a bundle), passes [Check] first. A rejection is a

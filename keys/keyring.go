@@ -21,7 +21,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2/ellswift"
 	"github.com/btcsuite/btcd/btcutil/bech32"
 	"github.com/caravan-mesh/caravan/internal/atomicfile"
-	"github.com/caravan-mesh/caravan/msg"
+	"github.com/caravan-mesh/caravan/internal/convkey"
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip19"
 	"github.com/nbd-wtf/go-nostr/nip49"
@@ -565,7 +565,7 @@ func (k *Keyring) ConversationKey(name, peer string) ([32]byte, error) {
 	if err != nil {
 		return [32]byte{}, err
 	}
-	return msg.ConversationKey(sk, peer)
+	return convkey.Derive(sk, peer)
 }
 
 // VaultKey is the key of an identity's private vault, derived from its
@@ -591,7 +591,8 @@ type Signer struct {
 	pub  string
 }
 
-// Signer returns the identity name ("" is the default) as a msg.Identity.
+// Signer returns the identity name ("" is the default) as an identity
+// that package msg can wrap and unwrap with (its Identity).
 func (k *Keyring) Signer(name string) (*Signer, error) {
 	id, err := k.Get(name)
 	if err != nil {

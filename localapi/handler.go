@@ -42,17 +42,18 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/caravan-mesh/caravan/chat"
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
-	"github.com/caravan-mesh/caravan/relay"
 	"github.com/nbd-wtf/go-nostr"
 )
 
 // Handler serves the local API for one node.
 type Handler struct {
 	n     *node.Node
+	msgs  *chat.Service
 	token string
 	mux   *http.ServeMux
 	// mesh is the node's (package mesh); nil, with meshErr, when its
@@ -63,7 +64,7 @@ type Handler struct {
 
 // NewHandler returns the API handler; requests must present token.
 func NewHandler(n *node.Node, token string) *Handler {
-	h := &Handler{n: n, token: token, mux: http.NewServeMux()}
+	h := &Handler{n: n, msgs: chat.New(n), token: token, mux: http.NewServeMux()}
 	h.mesh, h.meshErr = mesh.New(n)
 	routes := map[string]func(*http.Request) (any, error){
 		"GET /api/v1/status":               h.status,
@@ -357,7 +358,7 @@ func (h *Handler) post(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	if req.Kind < 0 || req.Kind > 65535 {
+	if !event.ValidKind(req.Kind) {
 		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("kind %d is outside 0..65535", req.Kind)}
 	}
 	ev := &nostr.Event{Kind: req.Kind, Content: req.Content, Tags: req.Tags}
@@ -369,7 +370,7 @@ func (h *Handler) publish(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, &Error{Code: CodeInvalid, Msg: "request body: " + err.Error()}
 	}
-	ev, err := relay.DecodeEvent(b)
+	ev, err := event.DecodeEvent(b)
 	if err != nil {
 		return PublishResponse{OK: false, Message: "invalid: " + err.Error()}, nil
 	}
@@ -389,7 +390,7 @@ func (h *Handler) query(r *http.Request) (any, error) {
 	seen := map[string]bool{}
 	resp := QueryResponse{Events: []json.RawMessage{}}
 	for i, raw := range req.Filters {
-		f, err := relay.DecodeFilter(raw)
+		f, err := event.DecodeFilter(raw)
 		if err != nil {
 			return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("filter %d: %v", i+1, err)}
 		}

@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/node"
-	"github.com/caravan-mesh/caravan/relay"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -55,7 +55,7 @@ func (h *Handler) feed(r *http.Request) (any, error) {
 	if len(req.Filter) == 0 {
 		req.Filter = json.RawMessage(`{}`)
 	}
-	f, err := relay.DecodeFilter(req.Filter)
+	f, err := event.DecodeFilter(req.Filter)
 	if err != nil {
 		return nil, &Error{Code: CodeInvalid, Msg: "filter: " + err.Error()}
 	}

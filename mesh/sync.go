@@ -264,7 +264,7 @@ type heldLocal struct {
 func (l heldLocal) Ingest(ctx context.Context, evs ...*nostr.Event) []error {
 	errs := l.local.Ingest(ctx, evs...)
 	for i, err := range errs {
-		if (err == nil || errors.Is(err, carry.ErrHeld)) && evs[i].Kind == node.KindReport {
+		if (err == nil || errors.Is(err, carry.ErrHeld)) && evs[i].Kind == event.KindReport {
 			l.n.Handed(node.Handover{Peer: l.peer, ID: evs[i].ID, Session: l.session})
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -21,7 +22,7 @@ func FuzzFileMessage(f *testing.F) {
 	f.Add(file.Key, file.Nonce, file.SHA256, "x", "", "aes-gcm", enc[:5])
 	f.Add("zz", "", "", "", "", "chacha", []byte{})
 	f.Fuzz(func(t *testing.T, key, nonce, x, size, name, alg string, data []byte) {
-		rumor := &nostr.Event{Kind: KindFile, Content: "blossom:" + x, Tags: nostr.Tags{
+		rumor := &nostr.Event{Kind: event.KindFile, Content: "blossom:" + x, Tags: nostr.Tags{
 			{"file-type", "image/jpeg"}, {"encryption-algorithm", alg}, {"decryption-key", key},
 			{"decryption-nonce", nonce}, {"x", x}, {"size", size}, {"name", name},
 		}}
@@ -29,7 +30,7 @@ func FuzzFileMessage(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := FileOf(&nostr.Event{Kind: KindFile, Content: fl.URL, Tags: fl.Tags()})
+		again, err := FileOf(&nostr.Event{Kind: event.KindFile, Content: fl.URL, Tags: fl.Tags()})
 		if err != nil || !reflect.DeepEqual(again, fl) {
 			t.Fatalf("%+v described again reads as %+v (%v)", fl, again, err)
 		}

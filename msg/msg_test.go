@@ -24,7 +24,7 @@ var (
 
 func TestWrapUnwrap(t *testing.T) {
 	now := time.Now()
-	rumor := NewRumor(alice.PubKey(), KindChat, "Salem, Bob! Are you safe?", nostr.Tags{{"p", bob.PubKey()}}, now)
+	rumor := NewRumor(alice.PubKey(), event.KindChat, "Salem, Bob! Are you safe?", nostr.Tags{{"p", bob.PubKey()}}, now)
 	wrap, err := Wrap(rumor, bob.PubKey(), alice, Options{Expire: 30 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func TestWrapUnwrap(t *testing.T) {
 // Eve seals a rumor that claims alice as its author: the seal's signature
 // is eve's, so it is rejected as impersonation.
 func TestImpersonationIsRejected(t *testing.T) {
-	rumor := NewRumor(alice.PubKey(), KindChat, "I am alice, send money", nostr.Tags{{"p", bob.PubKey()}}, time.Now())
+	rumor := NewRumor(alice.PubKey(), event.KindChat, "I am alice, send money", nostr.Tags{{"p", bob.PubKey()}}, time.Now())
 	ck, _ := eve.ConversationKey(bob.PubKey())
 	inner, _ := json.Marshal(rumor)
 	sealed, _ := Encrypt(string(inner), ck)
@@ -82,7 +82,7 @@ func TestImpersonationIsRejected(t *testing.T) {
 }
 
 func TestUnwrapRejectsDamage(t *testing.T) {
-	rumor := NewRumor(alice.PubKey(), KindChat, "hello", nostr.Tags{{"p", bob.PubKey()}}, time.Now())
+	rumor := NewRumor(alice.PubKey(), event.KindChat, "hello", nostr.Tags{{"p", bob.PubKey()}}, time.Now())
 	wrap, _ := Wrap(rumor, bob.PubKey(), alice, Options{})
 	for name, mutate := range map[string]func(w *nostr.Event){
 		"flipped byte": func(w *nostr.Event) {
@@ -131,7 +131,7 @@ func TestFileRoundTrip(t *testing.T) {
 	if bytes.Contains(enc, []byte("photo")) {
 		t.Fatal("the blob is not encrypted")
 	}
-	rumor := NewRumor(alice.PubKey(), KindFile, f.URL, f.Tags(), time.Now())
+	rumor := NewRumor(alice.PubKey(), event.KindFile, f.URL, f.Tags(), time.Now())
 	back, err := FileOf(rumor)
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +226,7 @@ func TestVault(t *testing.T) {
 // FuzzUnwrap: arbitrary wrap contents never panic and never unwrap into a
 // message unless they really are one.
 func FuzzUnwrap(f *testing.F) {
-	rumor := NewRumor(alice.PubKey(), KindChat, "hi", nostr.Tags{{"p", bob.PubKey()}}, time.Now())
+	rumor := NewRumor(alice.PubKey(), event.KindChat, "hi", nostr.Tags{{"p", bob.PubKey()}}, time.Now())
 	wrap, _ := Wrap(rumor, bob.PubKey(), alice, Options{})
 	f.Add(wrap.PubKey, wrap.Content)
 	f.Add(wrap.PubKey, "AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
@@ -244,7 +244,7 @@ func FuzzUnwrap(f *testing.F) {
 // (as the simulator does) is the same event every time, and still opens.
 func TestWrapWithSeededRand(t *testing.T) {
 	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	rumor := NewRumor(alice.PubKey(), KindChat, "hello", nostr.Tags{{"p", bob.PubKey()}}, at)
+	rumor := NewRumor(alice.PubKey(), event.KindChat, "hello", nostr.Tags{{"p", bob.PubKey()}}, at)
 	wrap := func(seed byte) *nostr.Event {
 		o := Options{Now: func() time.Time { return at }, Rand: rand.NewChaCha8([32]byte{seed})}
 		w, err := Wrap(rumor, bob.PubKey(), alice, o)

@@ -18,7 +18,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/nbd-wtf/go-nostr"
+	"github.com/caravan-mesh/caravan/internal/convkey"
 	"github.com/nbd-wtf/go-nostr/nip44"
 )
 
@@ -28,15 +28,7 @@ var ErrDecrypt = errors.New("cannot decrypt")
 
 // ConversationKey is the NIP-44 v2 conversation key of a secret key (hex)
 // and someone's public key (hex). It refuses keys that are not valid.
-func ConversationKey(sk, pub string) ([32]byte, error) {
-	if !nostr.IsValidPublicKey(pub) {
-		return [32]byte{}, fmt.Errorf("public key %q is not a point on secp256k1", clipS(pub))
-	}
-	if _, err := nostr.GetPublicKey(sk); err != nil {
-		return [32]byte{}, fmt.Errorf("invalid secret key")
-	}
-	return nip44.GenerateConversationKey(pub, sk)
-}
+func ConversationKey(sk, pub string) ([32]byte, error) { return convkey.Derive(sk, pub) }
 
 // Encrypt is NIP-44 v2 encryption of 1 to 65535 bytes, with a nonce from
 // crypto/rand.
@@ -75,13 +67,6 @@ func Decrypt(payload string, ck [32]byte) (pt string, err error) {
 		return "", fmt.Errorf("%w: %v", ErrDecrypt, err)
 	}
 	return pt, nil
-}
-
-func clipS(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 // PaddedLen is the length NIP-44 v2 pads a plaintext of n bytes to

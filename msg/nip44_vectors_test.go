@@ -221,3 +221,10 @@ func pubOf(t *testing.T, sk string) string {
 	}
 	return pk
 }
+
+func clipS(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

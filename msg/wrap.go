@@ -15,13 +15,6 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 )
 
-// Rumor kinds carried inside wraps.
-const (
-	KindChat    = 14   // NIP-17 chat message
-	KindFile    = 15   // NIP-17 file message
-	KindReceipt = 1409 // Caravan: delivery receipt ("e" tags name the messages); see docs/extensions.md
-)
-
 // Identity is an unlocked identity: what wrapping and unwrapping need of
 // it. The secret key stays with the keyring.
 type Identity interface {
@@ -101,7 +94,7 @@ func Wrap(rumor *nostr.Event, recipient string, me Identity, o Options) (*nostr.
 	if err != nil {
 		return nil, err
 	}
-	seal := &nostr.Event{Kind: nostr.KindSeal, Content: sealed, Tags: nostr.Tags{}}
+	seal := &nostr.Event{Kind: event.KindSeal, Content: sealed, Tags: nostr.Tags{}}
 	if seal.CreatedAt, err = o.jittered(); err != nil {
 		return nil, err
 	}
@@ -125,7 +118,7 @@ func Wrap(rumor *nostr.Event, recipient string, me Identity, o Options) (*nostr.
 	if err != nil {
 		return nil, err
 	}
-	wrap := &nostr.Event{Kind: nostr.KindGiftWrap, Content: outer, Tags: nostr.Tags{{"p", recipient}}}
+	wrap := &nostr.Event{Kind: event.KindGiftWrap, Content: outer, Tags: nostr.Tags{{"p", recipient}}}
 	if wrap.CreatedAt, err = o.jittered(); err != nil {
 		return nil, err
 	}
@@ -164,7 +157,7 @@ var (
 // damaged, forged, a seal by someone else than the rumor's author) is an
 // error saying what.
 func Unwrap(wrap *nostr.Event, me Identity) (*nostr.Event, error) {
-	if wrap.Kind != nostr.KindGiftWrap {
+	if wrap.Kind != event.KindGiftWrap {
 		return nil, fmt.Errorf("%w: kind %d is not a gift wrap (1059)", ErrMalformed, wrap.Kind)
 	}
 	addressed := false
@@ -188,7 +181,7 @@ func Unwrap(wrap *nostr.Event, me Identity) (*nostr.Event, error) {
 	if err := easyjson.Unmarshal([]byte(sealJSON), seal); err != nil {
 		return nil, fmt.Errorf("%w: the seal is not an event: %v", ErrMalformed, err)
 	}
-	if seal.Kind != nostr.KindSeal {
+	if seal.Kind != event.KindSeal {
 		return nil, fmt.Errorf("%w: the seal has kind %d, not 13", ErrMalformed, seal.Kind)
 	}
 	if len(seal.Tags) != 0 {
@@ -215,7 +208,7 @@ func Unwrap(wrap *nostr.Event, me Identity) (*nostr.Event, error) {
 	if rumor.PubKey != seal.PubKey {
 		return nil, ErrImpersonation
 	}
-	if !event.IsHexID(rumor.PubKey) || rumor.Kind < 0 || rumor.Kind > 65535 {
+	if !event.IsHexID(rumor.PubKey) || !event.ValidKind(rumor.Kind) {
 		return nil, fmt.Errorf("%w: the message's fields are invalid", ErrMalformed)
 	}
 	for i, t := range rumor.Tags {

@@ -83,7 +83,8 @@ func (b blossomBackend) MayUpload(ctx context.Context, pubkey string) (bool, str
 // Blobs is the node's blob store as a sync session's blob mover (package
 // carry) sees it: it takes only blobs that held events reference, within
 // the policy's caps. The relay endpoint answers blob messages with it,
-// sync sessions move blobs with it, and bundles are read into it.
+// and sync sessions move blobs with it (PutBlobPart applies the same
+// rules to blobs from elsewhere).
 func (n *Node) Blobs() carry.Blobs { return syncBlobs{n} }
 
 // syncBlobs is Blobs.

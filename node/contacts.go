@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -33,7 +34,7 @@ func (n *Node) ContactList(ctx context.Context, as string) (*nostr.Event, error)
 	if err != nil {
 		return nil, err
 	}
-	evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Authors: []string{id.PubKey.Hex()}, Kinds: []int{nostr.KindFollowList}, Limit: 1}, 1)
+	evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Authors: []string{id.PubKey.Hex()}, Kinds: []int{event.KindFollowList}, Limit: 1}, 1)
 	if err != nil || len(evs) == 0 {
 		return nil, err
 	}
@@ -109,7 +110,7 @@ func (n *Node) editContacts(ctx context.Context, as string, edit func(nostr.Tags
 	if err != nil {
 		return nil, err
 	}
-	ev := &nostr.Event{Kind: nostr.KindFollowList, Tags: nostr.Tags{}}
+	ev := &nostr.Event{Kind: event.KindFollowList, Tags: nostr.Tags{}}
 	if old != nil {
 		ev.Content = old.Content
 		for _, t := range old.Tags {

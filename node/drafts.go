@@ -59,7 +59,7 @@ func (n *Node) SaveDraft(ctx context.Context, as string, d Draft) (Draft, error)
 	for _, a := range d.Attachments {
 		tags = append(tags, imeta(a, n.Config.MediaURL))
 	}
-	ev := &nostr.Event{Kind: KindDraft, Content: d.Markdown, Tags: tags, CreatedAt: nostr.Timestamp(d.Updated)}
+	ev := &nostr.Event{Kind: event.KindDraft, Content: d.Markdown, Tags: tags, CreatedAt: nostr.Timestamp(d.Updated)}
 	if err := m.id.Sign(ev); err != nil {
 		return Draft{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/nbd-wtf/go-nostr/nip19"
 )
@@ -76,7 +77,7 @@ func FuzzCheckPeerURL(f *testing.F) {
 // reading the same.
 func FuzzParseReportAddress(f *testing.F) {
 	k := evtest.NewKey("a reporter")
-	naddr, _ := nip19.EncodeEntity(k.Public, KindReport, "almaty-0105", nil)
+	naddr, _ := nip19.EncodeEntity(k.Public, event.KindReport, "almaty-0105", nil)
 	for _, s := range []string{
 		naddr, "nostr:" + naddr, "30023:" + k.Public + ":almaty-0105", "30023:" + k.Public + ":",
 		"30023:xyz:d", "naddr1", "npub1" + strings.Repeat("q", 58), "",
@@ -94,7 +95,7 @@ func FuzzParseReportAddress(f *testing.F) {
 		if len(pk) != 64 || strings.Trim(pk, "0123456789abcdef") != "" {
 			t.Fatalf("%q read as pubkey %q", s, pk)
 		}
-		again, err := nip19.EncodeEntity(pk, KindReport, d, nil)
+		again, err := nip19.EncodeEntity(pk, event.KindReport, d, nil)
 		if err != nil {
 			t.Fatalf("%q read as %s/%q, which does not encode: %v", s, pk, d, err)
 		}

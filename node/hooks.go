@@ -38,13 +38,17 @@ type hooks struct {
 	handover  listeners[func(Handover)]
 	unlocked  listeners[func(identity string)]
 	serveWork listeners[func(ctx context.Context)]
+	panicked  listeners[func()]
+	// hiddenFollows are OnHiddenFollows's.
+	hiddenFollows listeners[func(ctx context.Context) []string]
+	closed        listeners[func()]
+	resolve       listeners[func(ctx context.Context, as, name string) (keys.PublicKey, bool)]
 	// status, settings, settingsChanged and knownPeers: see OnStatus,
 	// OnNodeSettings, OnSettingsChanged and OnKnownPeers.
 	status          listeners[func(*Status)]
 	settings        listeners[func(*NodeSettings)]
 	settingsChanged listeners[func(NodeSettingsChange)]
 	knownPeers      listeners[func() []KnownPeer]
-	closed          listeners[func()]
 }
 
 // OnStored calls fn with every event newly stored (or, for ephemeral
@@ -103,6 +107,38 @@ func (n *Node) Unlock(name, passphrase string) (keys.Identity, error) {
 func (n *Node) OnServe(fn func(ctx context.Context)) (cancel func()) {
 	return n.hooks.serveWork.add(fn)
 }
+
+// PutBlobPart stores a piece of a blob that arrived from elsewhere (a
+// sync, a bundle), under the same rules as from a peer: only a blob that
+// an event held here references (or that was asked for), within the
+// policy's caps (max_blob, blobs). It returns how many bytes of the blob
+// are held and whether it is whole.
+func (n *Node) PutBlobPart(ctx context.Context, sum string, off, total int64, data []byte) (have int64, done bool, err error) {
+	return syncBlobs{n}.PutBlobPart(ctx, sum, off, total, data)
+}
+
+// OnPanic calls fn after Panic erased the keys and the vault, until
+// cancel, so that features drop what they keep in memory about private
+// data. fn runs on the goroutine that called Panic.
+func (n *Node) OnPanic(fn func()) (cancel func()) { return n.hooks.panicked.add(fn) }
+
+// OnHiddenFollows registers fn, which the follow graph asks each time it
+// is built for keys the node's identities know privately (such as the
+// contacts in their encrypted address books), until cancel. Those keys
+// count as followed (hop 1) but are never named to public relays. fn may
+// read the store; call GraphChanged when what it would return changes.
+func (n *Node) OnHiddenFollows(fn func(ctx context.Context) []string) (cancel func()) {
+	c := n.hooks.hiddenFollows.add(fn)
+	n.graphDirty()
+	return func() {
+		c()
+		n.graphDirty()
+	}
+}
+
+// GraphChanged tells the core that the follow graph must be built again
+// before it is next used (see OnHiddenFollows).
+func (n *Node) GraphChanged() { n.graphDirty() }
 
 // Serving describes the node while Serve runs, for the work features
 // registered with OnServe: where the relay endpoint listens, to announce
@@ -174,3 +210,11 @@ func (n *Node) KnownPeers() []KnownPeer {
 // OnClose calls fn when the node is closed, before its store is, until
 // cancel: features forget the node.
 func (n *Node) OnClose(fn func()) (cancel func()) { return n.hooks.closed.add(fn) }
+
+// OnResolve registers fn, which Resolve asks, after trying what it was
+// given as a key and before the follow list, for the key of a name
+// identity as knows privately (such as a contact's name in its encrypted
+// address book), until cancel. fn reports whether it knew the name.
+func (n *Node) OnResolve(fn func(ctx context.Context, as, name string) (keys.PublicKey, bool)) (cancel func()) {
+	return n.hooks.resolve.add(fn)
+}

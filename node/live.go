@@ -14,9 +14,10 @@ type Activity struct {
 	Type string `json:"type"` // event, message, sync, peers, keys
 	// Type event: what was stored.
 	Event *EventNote `json:"event,omitempty"`
-	// Type message: the identity it belongs to and the message.
-	Identity string   `json:"identity,omitempty"`
-	Message  *Message `json:"message,omitempty"`
+	// Type message: the identity it belongs to and the message (a
+	// feature's value, such as a private message, encoded as it is).
+	Identity string `json:"identity,omitempty"`
+	Message  any    `json:"message,omitempty"`
 	// Type sync: the peer and the session's progress.
 	Peer     string          `json:"peer,omitempty"`
 	Progress *carry.Progress `json:"progress,omitempty"`

@@ -106,7 +106,7 @@ type Node struct {
 	subs     map[int]func(ev *nostr.Event, raw []byte) // OnStored's, under mu
 	nextSub  int
 	graph    graphState
-	msgs     *messaging
+	own      ownKeyCache
 	counts   Counters
 	id       string // random node id (NodeID)
 	mu       sync.RWMutex
@@ -191,7 +191,6 @@ func Open(dir string, opts Options) (*Node, error) {
 	}
 	n.parts = &nodehost.Parts{Dir: dir, Store: st, Keys: kr, Policy: n.Policy, Now: n.now, Rand: n.rand, Logf: n.logf}
 	n.estimated.Store(used)
-	n.initMessaging()
 	return n, nil
 }
 
@@ -459,7 +458,7 @@ func (n *Node) Publish(ctx context.Context, as string, ev *nostr.Event) (*nostr.
 		case int64(cur.CreatedAt) < limit:
 			ev.CreatedAt = cur.CreatedAt + 1
 		default:
-			del := &nostr.Event{Kind: nostr.KindDeletion, Content: "dated ahead of the clock",
+			del := &nostr.Event{Kind: event.KindDeletion, Content: "dated ahead of the clock",
 				Tags: nostr.Tags{{"e", cur.ID}, {"k", strconv.Itoa(cur.Kind)}}}
 			if _, err := n.Publish(ctx, as, del); err != nil {
 				return nil, fmt.Errorf("delete the version dated ahead of the clock: %w", err)

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -53,7 +54,7 @@ func (n *Node) computeGraph(ctx context.Context) policy.Graph {
 		for len(list) > 0 {
 			chunk := list[:min(len(list), 500)]
 			list = list[len(chunk):]
-			evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Authors: chunk, Kinds: []int{nostr.KindFollowList}}, len(chunk))
+			evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Authors: chunk, Kinds: []int{event.KindFollowList}}, len(chunk))
 			if err != nil {
 				n.logf("follow graph: %v", err)
 				return
@@ -79,10 +80,12 @@ func (n *Node) computeGraph(ctx context.Context) policy.Graph {
 			g.Hop1[pk] = true
 		}
 	})
-	for _, k := range n.privateContacts(ctx) {
-		if !g.Own[k] && !g.Hop1[k] {
-			g.Hop1[k] = true
-			g.Hidden[k] = true
+	for _, hidden := range n.hooks.hiddenFollows.all() {
+		for _, k := range hidden(ctx) {
+			if !g.Own[k] && !g.Hop1[k] {
+				g.Hop1[k] = true
+				g.Hidden[k] = true
+			}
 		}
 	}
 	if n.Policy.Config().FollowHops >= 2 {
@@ -144,7 +147,7 @@ func (n *Node) graphDirty() {
 
 // graphChanged notes that a stored event changes the follow graph.
 func (n *Node) graphChanged(ev *nostr.Event) {
-	if ev.Kind != nostr.KindFollowList {
+	if ev.Kind != event.KindFollowList {
 		return
 	}
 	g := n.Policy.Graph()

@@ -35,12 +35,6 @@ import (
 	"golang.org/x/text/language/display"
 )
 
-// Report kinds.
-const (
-	KindReport = 30023
-	KindDraft  = 30024
-)
-
 // TranslationMarker marks the "a" and "e" tags of a translation.
 const TranslationMarker = "translation-of"
 
@@ -322,7 +316,7 @@ func (n *Node) publishReport(ctx context.Context, as string, in ReportInput, pub
 	tags = append(tags, nostr.Tag{"published_at", strconv.FormatInt(published, 10)})
 	tags = append(tags, extra...)
 	// Publish makes a new version sort after the one it replaces.
-	ev := &nostr.Event{Kind: KindReport, Content: in.Markdown, Tags: tags}
+	ev := &nostr.Event{Kind: event.KindReport, Content: in.Markdown, Tags: tags}
 	ev, err := n.Publish(ctx, as, ev)
 	if err != nil {
 		return nil, err
@@ -331,7 +325,7 @@ func (n *Node) publishReport(ctx context.Context, as string, in ReportInput, pub
 }
 
 func (n *Node) currentReport(ctx context.Context, pk, d string) (*nostr.Event, error) {
-	evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{KindReport}, Authors: []string{pk}, Tags: nostr.TagMap{"d": {d}}}, 1)
+	evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{event.KindReport}, Authors: []string{pk}, Tags: nostr.TagMap{"d": {d}}}, 1)
 	if err != nil || len(evs) == 0 {
 		return nil, err
 	}
@@ -342,7 +336,7 @@ func (n *Node) currentReport(ctx context.Context, pk, d string) (*nostr.Event, e
 // "nostr:"), or "30023:<pubkey hex>:<d>".
 func ParseReportAddress(s string) (pk, d string, err error) {
 	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "30023:") {
+	if strings.HasPrefix(s, strconv.Itoa(event.KindReport)+":") {
 		parts := strings.SplitN(s, ":", 3)
 		if len(parts) == 3 && event.IsHexID(parts[1]) {
 			return parts[1], parts[2], nil
@@ -357,7 +351,7 @@ func ParseReportAddress(s string) (pk, d string, err error) {
 	if prefix != "naddr" || !ok {
 		return "", "", fmt.Errorf("%q is a %s, not a report address (naddr1...)", clipStr(s), prefix)
 	}
-	if ep.Kind != KindReport {
+	if ep.Kind != event.KindReport {
 		return "", "", fmt.Errorf("%q names an event of kind %d, not a report (30023)", clipStr(s), ep.Kind)
 	}
 	return ep.PublicKey, ep.Identifier, nil
@@ -372,7 +366,7 @@ func clipStr(s string) string {
 
 // Naddr is the NIP-19 address of a report.
 func Naddr(pk, d string) string {
-	s, _ := nip19.EncodeEntity(pk, KindReport, d, nil)
+	s, _ := nip19.EncodeEntity(pk, event.KindReport, d, nil)
 	return s
 }
 
@@ -418,7 +412,7 @@ func (n *Node) Translate(ctx context.Context, as, addr string, in ReportInput) (
 		// replaces the old.
 		in.D = "tr-" + in.Lang + "-" + shortHash(orig.PubKey+":"+origD)
 	}
-	address := fmt.Sprintf("%d:%s:%s", KindReport, orig.PubKey, origD)
+	address := fmt.Sprintf("%d:%s:%s", event.KindReport, orig.PubKey, origD)
 	extra := nostr.Tags{
 		{"a", address, "", TranslationMarker},
 		{"e", orig.ID, "", TranslationMarker},
@@ -512,7 +506,7 @@ func (n *Node) reportView(ctx context.Context, ev *nostr.Event, full bool) (*Rep
 	d := tagValue(ev, "d")
 	r := &Report{
 		Naddr:   Naddr(ev.PubKey, d),
-		Address: fmt.Sprintf("%d:%s:%s", KindReport, ev.PubKey, d),
+		Address: fmt.Sprintf("%d:%s:%s", event.KindReport, ev.PubKey, d),
 		ID:      ev.ID,
 		Author:  ev.PubKey,
 		D:       d,
@@ -522,7 +516,7 @@ func (n *Node) reportView(ctx context.Context, ev *nostr.Event, full bool) (*Rep
 		Updated: int64(ev.CreatedAt),
 		Of:      translationOf(ev),
 	}
-	r.AuthorName = n.profileName(ctx, ev.PubKey)
+	r.AuthorName = n.ProfileName(ctx, ev.PubKey)
 	r.Trust = n.Trust(ctx, ev.PubKey)
 	r.Published, _ = strconv.ParseInt(tagValue(ev, "published_at"), 10, 64)
 	if r.Published == 0 {
@@ -571,7 +565,7 @@ func (n *Node) translations(ctx context.Context, addresses []string) (map[string
 	for len(addresses) > 0 {
 		batch := addresses[:min(len(addresses), 200)]
 		addresses = addresses[len(batch):]
-		evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{KindReport}, Tags: nostr.TagMap{"a": batch}}, 100000)
+		evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{event.KindReport}, Tags: nostr.TagMap{"a": batch}}, 100000)
 		if err != nil {
 			return nil, err
 		}
@@ -654,7 +648,7 @@ func (n *Node) Reports(ctx context.Context, f ReportFilter) ([]Report, error) {
 // reports lists the newest original reports by authors (by anyone if
 // empty).
 func (n *Node) reports(ctx context.Context, f ReportFilter, authors []string) ([]Report, error) {
-	filter := nostr.Filter{Kinds: []int{KindReport}, Authors: authors}
+	filter := nostr.Filter{Kinds: []int{event.KindReport}, Authors: authors}
 	var out []Report
 	until := nostr.Timestamp(0)
 	for len(out) < f.Limit {
@@ -730,7 +724,7 @@ func (n *Node) ReadReport(ctx context.Context, addr, lang, version string) (*Rep
 		if err != nil {
 			return nil, event.Reject(event.Invalid, "%v", err)
 		}
-		if old == nil || old.Kind != KindReport || old.PubKey != ev.PubKey || tagValue(old, "d") != tagValue(ev, "d") {
+		if old == nil || old.Kind != event.KindReport || old.PubKey != ev.PubKey || tagValue(old, "d") != tagValue(ev, "d") {
 			return nil, fmt.Errorf("%w: no version %s of this report is held here", ErrNoReport, clipStr(version))
 		}
 		ev = old

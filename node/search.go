@@ -78,8 +78,8 @@ func (n *Node) Search(ctx context.Context, words string, o store.SearchOptions, 
 	out := make([]SearchHit, 0, len(all))
 	for _, f := range all {
 		sh, ev := f.sh, &f.ev
-		sh.AuthorName = n.profileName(ctx, ev.PubKey)
-		if ev.Kind == KindReport {
+		sh.AuthorName = n.ProfileName(ctx, ev.PubKey)
+		if ev.Kind == event.KindReport {
 			sh.Ref = Naddr(ev.PubKey, tagValue(ev, "d"))
 			sh.Title = f.hit.Title
 			sh.Lang = reportLang(ev)

@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/carry"
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/atomicfile"
 	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/relay"
-	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -210,7 +210,7 @@ func (b relayBackend) Accept(ctx context.Context, ev *nostr.Event) (bool, string
 	return r.OK(), r.Message()
 }
 
-func (b relayBackend) Query(ctx context.Context, f nostr.Filter, max int) ([]store.Raw, error) {
+func (b relayBackend) Query(ctx context.Context, f nostr.Filter, max int) ([]event.Raw, error) {
 	return b.n.Store.Query(ctx, f, max)
 }
 
@@ -228,7 +228,7 @@ type peerBackend struct {
 
 func (b peerBackend) Accept(ctx context.Context, ev *nostr.Event) (bool, string) {
 	ok, msg := b.relayBackend.Accept(ctx, ev)
-	if ok && ev.Kind == KindReport {
+	if ok && ev.Kind == event.KindReport {
 		b.n.Handed(Handover{Peer: b.o.Peer, ID: ev.ID, Session: b.o.Session})
 	}
 	return ok, msg

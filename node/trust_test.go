@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/policy"
@@ -126,7 +127,7 @@ func TestFeedByTrust(t *testing.T) {
 
 func report(k evtest.Key, at int64, d, title, lang string, extra ...nostr.Tag) *nostr.Event {
 	tags := append([]nostr.Tag{{"d", d}, {"title", title}, {"L", LangNamespace}, {"l", lang, LangNamespace}}, extra...)
-	return k.Event(KindReport, at, "text of "+title, tags...)
+	return k.Event(event.KindReport, at, "text of "+title, tags...)
 }
 
 // Reports rank as the feed does, and within a language the translation
@@ -135,7 +136,7 @@ func TestReportsByTrust(t *testing.T) {
 	w := newTrustWorld(t)
 	ctx := context.Background()
 	orig := report(w.ann, t0.Unix()-300, "a", "From ann", "es")
-	addr := fmt.Sprintf("%d:%s:a", KindReport, w.ann.Public)
+	addr := fmt.Sprintf("%d:%s:a", event.KindReport, w.ann.Public)
 	of := []nostr.Tag{{"a", addr, "", TranslationMarker}, {"e", orig.ID, "", TranslationMarker}, {"p", w.ann.Public}}
 	w.ingest(t, orig,
 		report(w.s, t0.Unix()-100, "s", "From s", "es"),

@@ -248,11 +248,11 @@ func (p *Policy) Classify(ev *nostr.Event) Class {
 
 func (p *Policy) classify(ev *nostr.Event) Class {
 	switch {
-	case ev.Kind == 30024:
+	case ev.Kind == event.KindDraft:
 		return LocalOnly
 	case p.g.Own[ev.PubKey]:
 		return Own
-	case ev.Kind == nostr.KindGiftWrap:
+	case ev.Kind == event.KindGiftWrap:
 		for _, t := range ev.Tags {
 			if len(t) >= 2 && t[0] == "p" && (p.g.Own[t[1]] || p.g.Hop1[t[1]]) {
 				return WrapForUs
@@ -263,9 +263,9 @@ func (p *Policy) classify(ev *nostr.Event) Class {
 		return Contact
 	case p.g.Hop2[ev.PubKey]:
 		return Network
-	case ev.Kind == 30023 && !p.cfg.Load().NoReports:
+	case ev.Kind == event.KindReport && !p.cfg.Load().NoReports:
 		return Report
-	case ev.Kind == nostr.KindDeletion:
+	case ev.Kind == event.KindDeletion:
 		return Deletion
 	}
 	return Stranger
@@ -361,16 +361,16 @@ func (p *Policy) Return(ev *nostr.Event, size int) {
 func (p *Policy) count(ev *nostr.Event, c Class, sign int, size int) {
 	d := Amount{Events: sign, Bytes: int64(sign * size)}
 	switch {
-	case ev.Kind == nostr.KindGiftWrap:
+	case ev.Kind == event.KindGiftWrap:
 		r := recipient(ev)
 		p.wrapsFor[r] = p.wrapsFor[r].plus(d)
 		if c == Wrap {
 			p.wraps = p.wraps.plus(d)
 		}
-	case ev.Kind == 30024:
+	case ev.Kind == event.KindDraft:
 	default:
 		p.byAuthor[ev.PubKey] = p.byAuthor[ev.PubKey].plus(d)
-		if ev.Kind == 30023 {
+		if ev.Kind == event.KindReport {
 			p.reportsBy[ev.PubKey] = p.reportsBy[ev.PubKey].plus(d)
 		}
 		switch c {
@@ -465,19 +465,19 @@ func (p *Policy) Wants(now time.Time) []Want {
 		us[k] = true
 	}
 	for _, ks := range chunks(us) {
-		both(WrapForUs, nostr.Filter{Kinds: []int{nostr.KindGiftWrap}, Tags: nostr.TagMap{"p": ks}})
+		both(WrapForUs, nostr.Filter{Kinds: []int{event.KindGiftWrap}, Tags: nostr.TagMap{"p": ks}})
 	}
 	if !p.cfg.Load().NoReports {
-		both(Report, nostr.Filter{Kinds: []int{30023}})
+		both(Report, nostr.Filter{Kinds: []int{event.KindReport}})
 	}
-	both(Deletion, nostr.Filter{Kinds: []int{nostr.KindDeletion}})
+	both(Deletion, nostr.Filter{Kinds: []int{event.KindDeletion}})
 	for _, ks := range chunks(p.g.Hop1) {
 		both(Contact, nostr.Filter{Authors: ks})
 	}
 	for _, ks := range chunks(p.g.Hop2) {
 		both(Network, nostr.Filter{Authors: ks})
 	}
-	both(Wrap, nostr.Filter{Kinds: []int{nostr.KindGiftWrap}})
+	both(Wrap, nostr.Filter{Kinds: []int{event.KindGiftWrap}})
 	since := nostr.Timestamp(now.Add(-time.Duration(p.cfg.Load().StrangerWindow)).Unix())
 	both(Stranger, nostr.Filter{Since: &since})
 	return out
@@ -508,7 +508,7 @@ func (p *Policy) RelayWants() []Want {
 		out = append(out, Want{Class: Contact, Filter: nostr.Filter{Authors: ks}, Pull: true})
 	}
 	if !p.cfg.Load().NoRelayReports {
-		out = append(out, Want{Class: Report, Filter: nostr.Filter{Kinds: []int{30023}}, Push: true})
+		out = append(out, Want{Class: Report, Filter: nostr.Filter{Kinds: []int{event.KindReport}}, Push: true})
 	}
 	return out
 }

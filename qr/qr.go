@@ -41,7 +41,6 @@ import (
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/nip19safe"
 	"github.com/caravan-mesh/caravan/keys"
-	"github.com/caravan-mesh/caravan/relay"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -127,7 +126,7 @@ func Parse(text string) (Payload, error) {
 	case len(t) > maxText:
 		return Payload{}, &TextError{ErrForeign, fmt.Sprintf("%s characters, more than any QR code carries", thousands(len(t)))}
 	case t[0] == '{':
-		ev, err := relay.DecodeEvent([]byte(t))
+		ev, err := event.DecodeEvent([]byte(t))
 		if err != nil {
 			return Payload{}, &TextError{ErrBadEvent, fmt.Sprintf("an event that cannot be read: %v", err)}
 		}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/link"
-	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -193,7 +192,7 @@ func (c *Conn) handleReq(id string, filters []nostr.Filter) {
 		return
 	}
 	for i, f := range filters {
-		if err := store.CheckFilter(f); err != nil {
+		if err := event.CheckFilter(f); err != nil {
 			c.Closed(id, fmt.Sprintf("%s (filter %d)", event.Reason(err), i+1))
 			return
 		}
@@ -244,7 +243,7 @@ func (c *Conn) handleReq(id string, filters []nostr.Filter) {
 }
 
 // query answers a REQ's filters from the store, merged and deduplicated.
-func (c *Conn) query(ctx context.Context, filters []nostr.Filter) ([]store.Raw, error) {
+func (c *Conn) query(ctx context.Context, filters []nostr.Filter) ([]event.Raw, error) {
 	qctx, cancel := context.WithTimeout(ctx, time.Duration(c.r.lim.QueryTimeout))
 	defer cancel()
 	select {
@@ -257,7 +256,7 @@ func (c *Conn) query(ctx context.Context, filters []nostr.Filter) ([]store.Raw, 
 		return nil, event.Reject(event.RateLimited, "the node is busy answering other queries; try again shortly")
 	}
 	seen := map[string]bool{}
-	var all []store.Raw
+	var all []event.Raw
 	for _, f := range filters {
 		raws, err := c.r.b.Query(qctx, f, c.r.lim.MaxLimit)
 		if err != nil {
@@ -274,7 +273,7 @@ func (c *Conn) query(ctx context.Context, filters []nostr.Filter) ([]store.Raw, 
 		}
 	}
 	if len(filters) > 1 {
-		store.SortRaw(all)
+		event.SortRaw(all)
 	}
 	return all, nil
 }

@@ -5,13 +5,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/caravan-mesh/caravan/event"
-	"github.com/mailru/easyjson"
 	"github.com/nbd-wtf/go-nostr"
-	"github.com/tidwall/gjson"
 )
 
 // Message is one client-to-relay message, decoded.
@@ -65,7 +62,7 @@ func ParseMessage(b []byte, maxFilters int) (*Message, error) {
 		if len(parts) != 2 {
 			return nil, &ParseError{Label: m.Label, Msg: fmt.Sprintf("EVENT takes one event, got %d elements after the label", len(parts)-1)}
 		}
-		ev, err := DecodeEvent(parts[1])
+		ev, err := event.DecodeEvent(parts[1])
 		if err != nil {
 			return nil, &ParseError{Label: m.Label, EventID: peekID(parts[1]), Msg: err.Error()}
 		}
@@ -84,7 +81,7 @@ func ParseMessage(b []byte, maxFilters int) (*Message, error) {
 			return nil, &ParseError{Label: m.Label, SubID: sub, Msg: fmt.Sprintf("%d filters in one %s; the limit is %d", len(parts)-2, m.Label, maxFilters)}
 		}
 		for i, raw := range parts[2:] {
-			f, err := DecodeFilter(raw)
+			f, err := event.DecodeFilter(raw)
 			if err != nil {
 				return nil, &ParseError{Label: m.Label, SubID: sub, Msg: fmt.Sprintf("filter %d: %v", i+1, err)}
 			}
@@ -110,7 +107,7 @@ func ParseMessage(b []byte, maxFilters int) (*Message, error) {
 			return nil, &ParseError{Label: m.Label, SubID: sub, Msg: fmt.Sprintf("%s takes %d elements after the label, got %d", m.Label, want-1, len(parts)-1)}
 		}
 		if m.Label == "NEG-OPEN" {
-			f, err := DecodeFilter(parts[2])
+			f, err := event.DecodeFilter(parts[2])
 			if err != nil {
 				return nil, &ParseError{Label: m.Label, SubID: sub, Msg: "filter: " + err.Error()}
 			}
@@ -144,95 +141,6 @@ func subID(parts []json.RawMessage, i int) (string, error) {
 		return "", fmt.Errorf("subscription id must be 1 to %d characters, got %d", MaxSubIDLength, len(s))
 	}
 	return s, nil
-}
-
-var eventFields = []string{"id", "pubkey", "created_at", "kind", "tags", "content", "sig"}
-
-// DecodeEvent decodes one event object strictly enough that what comes out
-// can be validated: an object, with every field of the right JSON type.
-func DecodeEvent(raw []byte) (*nostr.Event, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil, fmt.Errorf("the event must be a JSON object")
-	}
-	if !utf8.Valid(raw) {
-		return nil, fmt.Errorf("the event is not valid UTF-8")
-	}
-	// easyjson skips null fields and fields of unknown names, so check the
-	// presence and types of the required ones first (gjson scans without
-	// decoding; this path carries every event a sync pulls).
-	if !gjson.ValidBytes(raw) {
-		var v any
-		return nil, fmt.Errorf("event: %s", jsonErr(json.Unmarshal(raw, &v)))
-	}
-	fields := gjson.GetManyBytes(raw, eventFields...)
-	for i, f := range fields {
-		name := eventFields[i]
-		switch {
-		case !f.Exists() || f.Type == gjson.Null:
-			if name == "tags" {
-				return nil, fmt.Errorf("event has no tags (use [] for none)")
-			}
-			return nil, fmt.Errorf("event has no %s", name)
-		case name == "created_at" || name == "kind":
-			if f.Type != gjson.Number || strings.ContainsAny(f.Raw, ".eE") {
-				return nil, fmt.Errorf("%s must be an integer, got %s", name, clip(f.Raw))
-			}
-		case name == "tags":
-			if !f.IsArray() {
-				return nil, fmt.Errorf("tags must be an array of arrays of strings")
-			}
-		default:
-			if f.Type != gjson.String {
-				return nil, fmt.Errorf("%s must be a string, got %s", name, clip(f.Raw))
-			}
-		}
-	}
-	ev := new(nostr.Event)
-	if err := easyjson.Unmarshal(raw, ev); err != nil {
-		return nil, fmt.Errorf("event: %v", err)
-	}
-	return ev, nil
-}
-
-// DecodeFilter decodes one NIP-01 filter and checks it can be answered.
-func DecodeFilter(raw []byte) (nostr.Filter, error) {
-	var f nostr.Filter
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return f, fmt.Errorf("a filter must be a JSON object")
-	}
-	var shape map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &shape); err != nil {
-		return f, fmt.Errorf("%s", jsonErr(err))
-	}
-	for k, v := range shape {
-		var err error
-		switch {
-		case k == "ids" || k == "authors" || (len(k) > 1 && k[0] == '#'):
-			var s []string
-			err = json.Unmarshal(v, &s)
-		case k == "kinds":
-			var s []int
-			err = json.Unmarshal(v, &s)
-		case k == "since" || k == "until" || k == "limit":
-			var n int64
-			err = json.Unmarshal(v, &n)
-			if err == nil && n < 0 {
-				err = fmt.Errorf("must not be negative")
-			}
-		case k == "search":
-			var s string
-			err = json.Unmarshal(v, &s)
-		}
-		if err != nil {
-			return f, fmt.Errorf("%q has the wrong type: %s", clip(k), jsonErr(err))
-		}
-	}
-	if err := easyjson.Unmarshal(raw, &f); err != nil {
-		return f, fmt.Errorf("%v", err)
-	}
-	return f, nil
 }
 
 func peekID(raw []byte) string {

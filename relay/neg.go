@@ -10,7 +10,6 @@ import (
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/negentropy"
-	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -55,7 +54,7 @@ func (c *Conn) negOpen(m *Message) {
 		c.NegErr(m.SubID, fmt.Sprintf("rate-limited: more than %g requests a second; slow down", c.r.lim.ReqsPerSecond))
 		return
 	}
-	if err := store.CheckFilter(m.Filters[0]); err != nil {
+	if err := event.CheckFilter(m.Filters[0]); err != nil {
 		c.NegErr(m.SubID, event.Reason(err))
 		return
 	}
@@ -114,7 +113,7 @@ func (c *Conn) negItems(f nostr.Filter) (*negentropy.Set, error) {
 	defer cancel()
 	set, err := c.r.b.Items(qctx, f, c.r.lim.NegItems)
 	switch {
-	case errors.Is(err, store.ErrBusy):
+	case errors.Is(err, event.ErrBusy):
 		return nil, busy
 	case errors.Is(err, negentropy.ErrTooMany):
 		return nil, event.Reject(event.Blocked, "this query covers more than the %d events allowed; narrow the filter", c.r.lim.NegItems)

@@ -33,7 +33,6 @@ import (
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/link"
 	"github.com/caravan-mesh/caravan/negentropy"
-	"github.com/caravan-mesh/caravan/store"
 	"github.com/coder/websocket"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -44,7 +43,7 @@ type Backend interface {
 	// OK message; ok means the event is stored (or already was).
 	Accept(ctx context.Context, ev *nostr.Event) (ok bool, msg string)
 	// Query returns stored events matching f, newest first, at most max.
-	Query(ctx context.Context, f nostr.Filter, max int) ([]store.Raw, error)
+	Query(ctx context.Context, f nostr.Filter, max int) ([]event.Raw, error)
 	// Subscribe calls fn for every event newly accepted from any source,
 	// until cancel is called. fn must not block.
 	Subscribe(fn func(ev *nostr.Event, raw []byte)) (cancel func())

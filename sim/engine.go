@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/caravan-mesh/caravan/chat"
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
@@ -220,6 +221,9 @@ func (e *engine) openNode(sn *simNode) (*node.Node, error) {
 	}
 	sn.opens++
 	sn.n = n
+	// The private messages, hooked in as every node opens: their wraps
+	// are watched, and their handovers mark them carried.
+	chat.New(n)
 	sn.stop = n.OnStored(func(ev *nostr.Event, raw []byte) { e.stored(sn, ev, raw) })
 	e.open = append(e.open, sn)
 	e.stats.Opened++
@@ -374,7 +378,7 @@ func (e *engine) write(ctx context.Context, m *Message) error {
 		to[i] = e.nodes[r].pk
 		slot[to[i]] = i
 	}
-	sent, err := n.Send(ctx, identity, to, text, "", nil)
+	sent, err := chat.New(n).Send(ctx, identity, to, text, "", nil)
 	if err != nil {
 		e.o.Logf("message %d: %v", m.ID, err)
 		e.stats.SendFails++

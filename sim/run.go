@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -38,10 +39,17 @@ type Result struct {
 // a bridge's session with the outside.
 type step struct {
 	at   time.Duration
-	kind int // 0 write, 1 bridge, 2 contact: at equal times, writes first
+	what int // stepWrite, stepBridge, stepContact: at equal times, writes first
 	i    int
 	end  time.Duration // bridge: the window's end
 }
+
+// What a step is, in the order steps at equal times run.
+const (
+	stepWrite = iota
+	stepBridge
+	stepContact
+)
 
 // resync is how often nodes that stay in range sync again.
 const resync = 10 * time.Minute
@@ -92,14 +100,14 @@ func Run(ctx context.Context, s *Scenario, o Options) (*Result, error) {
 
 	steps := make([]step, 0, len(p.Messages)+len(t.Contacts))
 	for i, m := range p.Messages {
-		steps = append(steps, step{at: m.At, kind: 0, i: i})
+		steps = append(steps, step{at: m.At, what: stepWrite, i: i})
 	}
 	for _, w := range t.Windows {
 		// A bridge syncs with the outside when the window opens and every
 		// five minutes while it lasts.
 		for at := w.Start; at < w.End; at += 5 * time.Minute {
 			for _, b := range t.Bridges {
-				steps = append(steps, step{at: at, kind: 1, i: b, end: min(at+5*time.Minute, w.End)})
+				steps = append(steps, step{at: at, what: stepBridge, i: b, end: min(at+5*time.Minute, w.End)})
 			}
 		}
 	}
@@ -107,14 +115,14 @@ func Run(ctx context.Context, s *Scenario, o Options) (*Result, error) {
 		// Phones in range for long sync again now and then: what either
 		// received meanwhile flows on (skipped if neither has anything new).
 		for at := c.Start; at < c.End; at += resync {
-			steps = append(steps, step{at: at, kind: 2, i: i, end: min(at+resync, c.End)})
+			steps = append(steps, step{at: at, what: stepContact, i: i, end: min(at+resync, c.End)})
 		}
 	}
 	sort.SliceStable(steps, func(i, j int) bool {
 		if steps[i].at != steps[j].at {
 			return steps[i].at < steps[j].at
 		}
-		return steps[i].kind < steps[j].kind
+		return steps[i].what < steps[j].what
 	})
 
 	var ms runtime.MemStats
@@ -128,12 +136,12 @@ func Run(ctx context.Context, s *Scenario, o Options) (*Result, error) {
 			res.StorageByHour = append(res.StorageByHour, e.storage())
 		}
 		e.setClock(st.at)
-		switch st.kind {
-		case 0:
+		switch st.what {
+		case stepWrite:
 			err = e.write(ctx, &p.Messages[st.i])
-		case 1:
+		case stepBridge:
 			err = e.uplink(ctx, st.i, st.at, st.end)
-		case 2:
+		case stepContact:
 			c := t.Contacts[st.i]
 			err = e.encounter(ctx, e.nodes[c.A], e.nodes[c.B], st.at, c.Bandwidth, int64((st.end-st.at).Seconds()*float64(c.Bandwidth)), false)
 			// A bridge online keeps its session with the outside open:
@@ -228,7 +236,7 @@ func (e *engine) setup(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		ev := &nostr.Event{Kind: 3, Tags: nostr.Tags{}}
+		ev := &nostr.Event{Kind: event.KindFollowList, Tags: nostr.Tags{}}
 		for _, c := range cs {
 			ev.Tags = append(ev.Tags, nostr.Tag{"p", e.nodes[c].pk})
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/msg"
 	"github.com/nbd-wtf/go-nostr"
@@ -24,7 +25,7 @@ func realWrap(t *testing.T, n, recipients int) int {
 		tags = append(tags, nostr.Tag{"p", evtest.NewKey(fmt.Sprint("sim-reader", r)).Public})
 	}
 	text := strings.Repeat("x", n)
-	rumor := msg.NewRumor(me.PubKey(), msg.KindChat, text, tags, time.Unix(1_700_000_000, 0))
+	rumor := msg.NewRumor(me.PubKey(), event.KindChat, text, tags, time.Unix(1_700_000_000, 0))
 	w, err := msg.Wrap(rumor, tags[0][1], me, msg.Options{Expire: 30 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)

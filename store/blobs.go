@@ -356,7 +356,7 @@ func (s *Store) AddHoldings(ctx context.Context, peer string, ids []string) erro
 	return s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
 		st, err := c.PrepareContext(ctx, `
 INSERT INTO holdings (id, peer, at)
-SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1 AND kind = 30023)
+SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1 AND kind = `+sqlReport+`)
 	OR EXISTS (SELECT 1 FROM versions WHERE id = ?1)
 ON CONFLICT (id, peer) DO UPDATE SET at = excluded.at`)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -46,7 +47,7 @@ type CandidateOptions struct {
 // Candidates lists the current events matching f that the peer is not
 // known to hold, unordered.
 func (s *Store) Candidates(ctx context.Context, f nostr.Filter, o CandidateOptions) ([]Candidate, error) {
-	if err := CheckFilter(f); err != nil {
+	if err := event.CheckFilter(f); err != nil {
 		return nil, err
 	}
 	inner, args := buildSelect("e.id AS id, e.created_at AS created_at, e.kind AS kind, length(e.raw) AS size, e.eid AS eid", f, -1, s.now().Unix())

@@ -15,16 +15,12 @@ import (
 )
 
 // MaxFilterValues bounds each list in a filter (ids, authors, kinds, the
-// values of one tag).
-const MaxFilterValues = 1000
+// values of one tag); it is event.MaxFilterValues.
+const MaxFilterValues = event.MaxFilterValues
 
 // Raw is a stored event as JSON, with the fields a caller sorts and
-// deduplicates by.
-type Raw struct {
-	ID        string
-	CreatedAt int64
-	JSON      []byte
-}
+// deduplicates by; it is event.Raw, named here for the store's own use.
+type Raw = event.Raw
 
 // Query returns the events matching f, newest first and, on equal
 // created_at, lowest id first (NIP-01). It returns at most f.Limit events,
@@ -33,7 +29,7 @@ func (s *Store) Query(ctx context.Context, f nostr.Filter, maxLimit int) ([]Raw,
 	if f.LimitZero {
 		return nil, nil
 	}
-	if err := CheckFilter(f); err != nil {
+	if err := event.CheckFilter(f); err != nil {
 		return nil, err
 	}
 	limit := f.Limit
@@ -55,7 +51,7 @@ func (s *Store) Query(ctx context.Context, f nostr.Filter, maxLimit int) ([]Raw,
 			return nil, err
 		}
 		out = append(out, older...)
-		SortRaw(out)
+		event.SortRaw(out)
 		if len(out) > limit {
 			out = out[:limit]
 		}
@@ -76,7 +72,7 @@ func (s *Store) Items(ctx context.Context, f nostr.Filter, max int) (*negentropy
 	if f.LimitZero {
 		return negentropy.NewSet(nil), nil
 	}
-	if err := CheckFilter(f); err != nil {
+	if err := event.CheckFilter(f); err != nil {
 		return nil, err
 	}
 	select {
@@ -134,42 +130,6 @@ func (s *Store) QueryEvents(ctx context.Context, f nostr.Filter, maxLimit int) (
 	}
 	return evs, nil
 }
-
-// CheckFilter refuses filters the store cannot answer faithfully.
-func CheckFilter(f nostr.Filter) error {
-	if f.Search != "" {
-		return event.Reject(event.Unsupported, "search (NIP-50) is not supported by this node")
-	}
-	if len(f.IDs) > MaxFilterValues || len(f.Authors) > MaxFilterValues || len(f.Kinds) > MaxFilterValues {
-		return event.Reject(event.Invalid, "a filter list has more than %d values", MaxFilterValues)
-	}
-	for _, id := range f.IDs {
-		if !event.IsHexID(id) {
-			return event.Reject(event.Invalid, "ids must be 64 lowercase hex characters, got %q", clip(id))
-		}
-	}
-	for _, a := range f.Authors {
-		if !event.IsHexID(a) {
-			return event.Reject(event.Invalid, "authors must be 64 lowercase hex characters, got %q", clip(a))
-		}
-	}
-	for _, k := range f.Kinds {
-		if k < 0 || k > 65535 {
-			return event.Reject(event.Invalid, "kind %d is outside 0..65535", k)
-		}
-	}
-	for name, values := range f.Tags {
-		if len(name) != 1 || !isLetter(name[0]) {
-			return event.Reject(event.Unsupported, "only single-letter tag filters (#e, #p, #t, ...) can be queried, not #%s", clip(name))
-		}
-		if len(values) > MaxFilterValues {
-			return event.Reject(event.Invalid, "#%s has more than %d values", name, MaxFilterValues)
-		}
-	}
-	return nil
-}
-
-func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 func clip(s string) string {
 	if len(s) > 80 {
@@ -323,16 +283,6 @@ func scanRaws(rows *sql.Rows) ([]Raw, error) {
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// SortRaw orders events as NIP-01 wants: newest first, ties by lowest id.
-func SortRaw(rs []Raw) {
-	sort.Slice(rs, func(i, j int) bool {
-		if rs[i].CreatedAt != rs[j].CreatedAt {
-			return rs[i].CreatedAt > rs[j].CreatedAt
-		}
-		return rs[i].ID < rs[j].ID
-	})
 }
 
 // Versions lists every held version of the addressable event at address

@@ -4,6 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
+
+	"github.com/caravan-mesh/caravan/event"
+)
+
+// Kinds as SQL text, for statements here and elsewhere in the package.
+var (
+	sqlGiftWrap = strconv.Itoa(event.KindGiftWrap)
+	sqlReport   = strconv.Itoa(event.KindReport)
+	sqlDraft    = strconv.Itoa(event.KindDraft)
+	// sqlSearchable lists the kinds in full-text search: notes and reports.
+	sqlSearchable = strconv.Itoa(event.KindTextNote) + ", " + sqlReport
 )
 
 // migrations[i] upgrades the schema from version i to i+1. Versions are kept
@@ -87,7 +99,7 @@ CREATE TABLE blobs (
 	// path (insert, replacement, deletion, expiry) without Go code on each.
 	`
 CREATE VIRTUAL TABLE search USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2');
-CREATE TRIGGER search_add AFTER INSERT ON events WHEN new.kind IN (1, 30023) BEGIN
+CREATE TRIGGER search_add AFTER INSERT ON events WHEN new.kind IN (` + sqlSearchable + `) BEGIN
 	INSERT INTO search (rowid, title, body) VALUES (new.eid,
 		coalesce((SELECT json_extract(t.value, '$[1]') FROM json_each(CAST(new.raw AS TEXT), '$.tags') t
 			WHERE json_extract(t.value, '$[0]') = 'title' LIMIT 1), ''),
@@ -95,7 +107,7 @@ CREATE TRIGGER search_add AFTER INSERT ON events WHEN new.kind IN (1, 30023) BEG
 			WHERE json_extract(t.value, '$[0]') = 'summary' LIMIT 1), '') ||
 		coalesce(json_extract(CAST(new.raw AS TEXT), '$.content'), ''));
 END;
-CREATE TRIGGER search_drop AFTER DELETE ON events WHEN old.kind IN (1, 30023) BEGIN
+CREATE TRIGGER search_drop AFTER DELETE ON events WHEN old.kind IN (` + sqlSearchable + `) BEGIN
 	DELETE FROM search WHERE rowid = old.eid;
 END;
 
@@ -151,7 +163,7 @@ SELECT eid,
 	coalesce((SELECT json_extract(t.value, '$[1]') || char(10) FROM json_each(CAST(raw AS TEXT), '$.tags') t
 		WHERE json_extract(t.value, '$[0]') = 'summary' LIMIT 1), '') ||
 	coalesce(json_extract(CAST(raw AS TEXT), '$.content'), '')
-FROM events WHERE kind IN (1, 30023);
+FROM events WHERE kind IN (` + sqlSearchable + `);
 INSERT OR IGNORE INTO blob_refs (sha256, eid)
 SELECT unhex(substr(v.value, 3)), e.eid
 FROM events e, json_each(CAST(e.raw AS TEXT), '$.tags') t, json_each(t.value) v
@@ -227,8 +239,8 @@ CREATE TRIGGER carried_drop AFTER DELETE ON events BEGIN
 	DELETE FROM carried WHERE eid = old.eid;
 END;
 INSERT INTO carried (eid, band, pow, created_at)
-SELECT eid, CASE kind WHEN 1059 THEN 2 WHEN 30023 THEN 3 ELSE 1 END, 0, created_at
-FROM events WHERE kind != 30024;
+SELECT eid, CASE kind WHEN ` + sqlGiftWrap + ` THEN 2 WHEN ` + sqlReport + ` THEN 3 ELSE 1 END, 0, created_at
+FROM events WHERE kind != ` + sqlDraft + `;
 `,
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/caravan-mesh/caravan/event"
 )
 
 // Hit is one full-text search result.
@@ -54,11 +56,11 @@ func (s *Store) Search(ctx context.Context, words string, o SearchOptions) ([]Hi
 	if o.Open == "" && o.Close == "" {
 		o.Open, o.Close = "[", "]"
 	}
-	kinds := "1, 30023"
+	kinds := sqlSearchable
 	if len(o.Kinds) > 0 {
 		var ks []string
 		for _, k := range o.Kinds {
-			if k != 1 && k != 30023 {
+			if k != event.KindTextNote && k != event.KindReport {
 				return nil, fmt.Errorf("%w: kind %d is not searchable; notes (1) and reports (30023) are", ErrQuery, k)
 			}
 			ks = append(ks, fmt.Sprint(k))

@@ -54,7 +54,8 @@ func (e *DiskFullError) Error() string { return "the disk holding " + e.Dir + " 
 func (e *DiskFullError) Unwrap() error { return e.Err }
 
 // ErrBusy means the call gave up waiting for another to finish (Items).
-var ErrBusy = errors.New("store is busy")
+// It is event.ErrBusy, so that callers below the store can recognise it.
+var ErrBusy = event.ErrBusy
 
 // Outcome says what Save did with one event.
 type Outcome int
@@ -405,7 +406,7 @@ func (s *Store) Usage(ctx context.Context) (Usage, error) {
 	u := Usage{WrapsFor: map[string][2]int64{}, ByAuthor: map[string][2]int64{}, ReportsBy: map[string][2]int64{}}
 	wraps, err := s.read.QueryContext(ctx, `SELECT coalesce(p, ''), COUNT(*), SUM(size) FROM (
 		SELECT (SELECT min(t.tag) FROM tags t WHERE t.eid = e.eid AND t.tag >= 'p:' AND t.tag < 'p;') AS p, LENGTH(e.raw) AS size
-		FROM events e WHERE e.kind = 1059) GROUP BY p`)
+		FROM events e WHERE e.kind = `+sqlGiftWrap+`) GROUP BY p`)
 	if err != nil {
 		return u, err
 	}
@@ -426,7 +427,7 @@ func (s *Store) Usage(ctx context.Context) (Usage, error) {
 	if err := wraps.Err(); err != nil {
 		return u, err
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT pubkey, kind = 30023, COUNT(*), SUM(LENGTH(raw)) FROM events WHERE kind NOT IN (1059, 30024) GROUP BY pubkey, kind = 30023`)
+	rows, err := s.read.QueryContext(ctx, `SELECT pubkey, kind = `+sqlReport+`, COUNT(*), SUM(LENGTH(raw)) FROM events WHERE kind NOT IN (`+sqlGiftWrap+`, `+sqlDraft+`) GROUP BY pubkey, kind = `+sqlReport)
 	if err != nil {
 		return u, err
 	}

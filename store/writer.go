@@ -214,7 +214,7 @@ func (w *writer) apply(ctx context.Context, ev *nostr.Event, c Carry, evicted *[
 	// A deletion request for this event (by id or, for addressable and
 	// replaceable events, by address up to a time) keeps it out. Deleting a
 	// deletion request has no effect (NIP-09).
-	if ev.Kind != nostr.KindDeletion {
+	if ev.Kind != event.KindDeletion {
 		if _, found, err := w.tombstone(ctx, ev.ID, pk); err != nil {
 			return 0, err
 		} else if found {
@@ -302,7 +302,7 @@ func (w *writer) apply(ctx context.Context, ev *nostr.Event, c Carry, evicted *[
 			return 0, err
 		}
 	}
-	if ev.Kind == nostr.KindDeletion {
+	if ev.Kind == event.KindDeletion {
 		if err := w.applyDeletion(ctx, ev, pk); err != nil {
 			return 0, err
 		}
@@ -361,7 +361,7 @@ func (w *writer) applyDeletion(ctx context.Context, del *nostr.Event, pk []byte)
 				raw     []byte
 			)
 			err := w.st["byID"].QueryRowContext(ctx, target, pk).Scan(&eid, &kind, &at, &raw)
-			if err == nil && kind != nostr.KindDeletion {
+			if err == nil && kind != event.KindDeletion {
 				if err := w.remove(ctx, eid, at, raw); err != nil {
 					return err
 				}

@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/caravan-mesh/caravan/apps"
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/nbd-wtf/go-nostr"
@@ -109,7 +110,7 @@ func TestAppsReleaseServeDownload(t *testing.T) {
 		if ok, err := ev.CheckSignature(); !ok || err != nil || !ev.CheckID() {
 			t.Fatalf("event %d: signature %v %v", i, ok, err)
 		}
-		if ev.PubKey != me.PubKey.Hex() || ev.Kind != apps.KindFileMetadata {
+		if ev.PubKey != me.PubKey.Hex() || ev.Kind != event.KindFileMetadata {
 			t.Fatalf("event %d: kind %d by %s, want 1063 by %s", i, ev.Kind, ev.PubKey, me.PubKey.Hex())
 		}
 		name, sum, size := ev.Tags.Find("name")[1], ev.Tags.Find("x")[1], ev.Tags.Find("size")[1]

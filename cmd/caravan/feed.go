@@ -205,11 +205,11 @@ func printEvent(w io.Writer, ev *nostr.Event, names map[string]string, t node.Tr
 
 func describeKind(ev *nostr.Event) string {
 	switch ev.Kind {
-	case 0:
+	case event.KindProfile:
 		return "updated their profile"
-	case 1:
+	case event.KindTextNote:
 		return "note"
-	case 3:
+	case event.KindFollowList:
 		n := 0
 		for _, t := range ev.Tags {
 			if len(t) >= 2 && t[0] == "p" {
@@ -217,13 +217,13 @@ func describeKind(ev *nostr.Event) string {
 			}
 		}
 		return fmt.Sprintf("contact list (%d contacts)", n)
-	case 5:
+	case event.KindDeletion:
 		return "deletion request"
-	case 7:
+	case event.KindReaction:
 		return "reaction"
-	case 1059:
+	case event.KindGiftWrap:
 		return "private message (sealed; only its recipient can read it)"
-	case 30023:
+	case event.KindReport:
 		return "report"
 	}
 	return fmt.Sprintf("kind %d", ev.Kind)
@@ -231,9 +231,9 @@ func describeKind(ev *nostr.Event) string {
 
 func eventBody(ev *nostr.Event) string {
 	switch ev.Kind {
-	case 0, 3, 1059:
+	case event.KindProfile, event.KindFollowList, event.KindGiftWrap:
 		return ""
-	case 30023:
+	case event.KindReport:
 		title := ""
 		for _, t := range ev.Tags {
 			if len(t) >= 2 && t[0] == "title" {

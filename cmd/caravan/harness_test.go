@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/blossom"
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
@@ -211,7 +212,7 @@ func holding(t *testing.T, data string, round int, ids []string) map[string]bool
 // authorized by k, and returns the status and X-Reason of the answer.
 func (s *served) upload(ctx context.Context, k evtest.Key, data []byte) (int, string, error) {
 	sum := sha256.Sum256(data)
-	auth := k.Event(blossom.KindAuth, time.Now().Unix()-5, "upload",
+	auth := k.Event(event.KindBlossomAuth, time.Now().Unix()-5, "upload",
 		nostr.Tag{"t", "upload"}, nostr.Tag{"x", hex.EncodeToString(sum[:])},
 		nostr.Tag{"expiration", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, "http"+strings.TrimPrefix(s.rt.Relay, "ws")+"/upload", bytes.NewReader(data))

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip19"
@@ -38,7 +39,7 @@ func runPost(c *cli, args []string) error {
 	if strings.TrimSpace(text) == "" {
 		return usagef("the note is empty")
 	}
-	req := localapi.PostRequest{As: *as, Kind: nostr.KindTextNote, Content: text}
+	req := localapi.PostRequest{As: *as, Kind: event.KindTextNote, Content: text}
 	for _, t := range tags {
 		req.Tags = append(req.Tags, nostr.Tag{"t", strings.ToLower(strings.TrimPrefix(t, "#"))})
 	}

@@ -7,7 +7,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/caravan-mesh/caravan/relay"
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/tidwall/gjson"
 )
 
@@ -48,7 +48,7 @@ func runPublish(c *cli, args []string) error {
 		if e := gjson.GetBytes(raw, "event"); e.IsObject() {
 			raw = []byte(e.Raw) // a line of 'caravan feed --json'
 		}
-		ev, err := relay.DecodeEvent(raw)
+		ev, err := event.DecodeEvent(raw)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "line %d: %v\n", line, err)
 			refused++

@@ -265,17 +265,17 @@ func qrTextHint(err error) error {
 // kindNoun names an event for a sentence: "a note", "a report".
 func kindNoun(ev *nostr.Event) string {
 	switch ev.Kind {
-	case 0:
+	case event.KindProfile:
 		return "a profile"
-	case 1:
+	case event.KindTextNote:
 		return "a note"
-	case 3:
+	case event.KindFollowList:
 		return "a contact list"
-	case 5:
+	case event.KindDeletion:
 		return "a deletion request"
-	case 7:
+	case event.KindReaction:
 		return "a reaction"
-	case 30023:
+	case event.KindReport:
 		return "a report"
 	}
 	return fmt.Sprintf("an event of kind %d", ev.Kind)

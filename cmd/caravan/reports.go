@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/nbd-wtf/go-nostr/nip19"
@@ -538,9 +539,9 @@ func runSearch(c *cli, args []string) error {
 	switch *kind {
 	case "":
 	case "reports", "report", "30023":
-		kinds = []int{node.KindReport}
+		kinds = []int{event.KindReport}
 	case "notes", "note", "1":
-		kinds = []int{1}
+		kinds = []int{event.KindTextNote}
 	default:
 		return usagef("--kind is reports or notes")
 	}
@@ -571,7 +572,7 @@ func runSearch(c *cli, args []string) error {
 			by = npubShort(h.Author)
 		}
 		what := "note"
-		if h.Kind == node.KindReport {
+		if h.Kind == event.KindReport {
 			what = "report [" + h.Lang + "] " + mark(h.Title)
 		}
 		fmt.Fprintf(c.stdout, "%s  %s, by %s%s\n  %s\n  %s\n", time.Unix(h.CreatedAt, 0).Format("2006-01-02"), what, sanitize(by), trustMark(h.Trust),

@@ -1,4 +1,4 @@
-package node
+package bundles
 
 import (
 	"context"
@@ -6,25 +6,26 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/nbd-wtf/go-nostr"
 )
 
-// KindBundleProof is the maker's signed word inside a bundle: who made it
-// (the signer), the bundle's id (a "bundle" tag), whom it was made for
-// ("p" tags) and which bundles from them the maker has read ("ack" tags).
-// It is in the ephemeral range: relays and nodes never store it.
-const KindBundleProof = 27301
+// The maker's proof (event.KindBundleProof) is its signed word inside a
+// bundle: who made it (the signer), the bundle's id (a "bundle" tag), whom
+// it was made for ("p" tags) and which bundles from them the maker has read
+// ("ack" tags). It is in the ephemeral range: relays and nodes never store
+// it.
 
 // bundleProof signs the proof for bundle id with the default identity; a
 // locked identity makes an unsigned bundle (nil).
-func (n *Node) bundleProof(ctx context.Context, id, forPeer string) (json.RawMessage, error) {
-	ev := &nostr.Event{Kind: KindBundleProof, CreatedAt: nostr.Timestamp(n.now().Unix()), Tags: nostr.Tags{{"bundle", id}}}
+func (s *Service) bundleProof(ctx context.Context, id, forPeer string) (json.RawMessage, error) {
+	ev := &nostr.Event{Kind: event.KindBundleProof, CreatedAt: nostr.Timestamp(s.p.Now().Unix()), Tags: nostr.Tags{{"bundle", id}}}
 	if forPeer != "" {
 		ev.Tags = append(ev.Tags, nostr.Tag{"p", forPeer})
-		acks, err := n.Store.BundlesFrom(ctx, forPeer, 64)
+		acks, err := s.p.Store.BundlesFrom(ctx, forPeer, 64)
 		if err != nil {
 			return nil, err
 		}
@@ -32,7 +33,7 @@ func (n *Node) bundleProof(ctx context.Context, id, forPeer string) (json.RawMes
 			ev.Tags = append(ev.Tags, nostr.Tag{"ack", hex.EncodeToString(a)})
 		}
 	}
-	if err := n.Keys.Sign("", ev); errors.Is(err, keys.ErrLocked) || errors.Is(err, keys.ErrNoIdentity) {
+	if err := s.p.Keys.Sign("", ev); errors.Is(err, keys.ErrLocked) || errors.Is(err, keys.ErrNoIdentity) {
 		return nil, nil
 	} else if err != nil {
 		return nil, err
@@ -50,7 +51,7 @@ func proofOf(raw json.RawMessage, id string) (from string, forPeers []string, ac
 	if err := event.Verify(&ev); err != nil {
 		return "", nil, nil, fmt.Errorf("the maker's proof: %v", err)
 	}
-	if ev.Kind != KindBundleProof {
+	if ev.Kind != event.KindBundleProof {
 		return "", nil, nil, fmt.Errorf("the maker's proof is of kind %d", ev.Kind)
 	}
 	named := false
@@ -75,4 +76,13 @@ func proofOf(raw json.RawMessage, id string) (from string, forPeers []string, ac
 	return ev.PubKey, forPeers, acks, nil
 }
 
-func (n *Node) newBundleID() string { return n.randHex(16) }
+// newBundleID is a fresh bundle id from the node's randomness.
+func (s *Service) newBundleID() string {
+	b := make([]byte, 16)
+	if _, err := io.ReadFull(s.p.Rand, b); err != nil {
+		// As the core's ids: a broken simulation or test, and ids must
+		// not silently repeat.
+		panic(fmt.Sprintf("bundles: the random source failed: %v", err))
+	}
+	return hex.EncodeToString(b)
+}
