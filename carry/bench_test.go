@@ -26,6 +26,7 @@ import (
 	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/link"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/store"
@@ -236,7 +237,7 @@ func BenchmarkReconcile1M(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				p, err := carry.Run(context.Background(), conn, node.Local(a), carry.Options{
+				p, err := carry.Run(context.Background(), conn, mesh.Local(a), carry.Options{
 					Wants: []policy.Want{{Class: policy.Stranger, Filter: nostr.Filter{}, Pull: true, Push: true}},
 				})
 				took := time.Since(start)
@@ -357,7 +358,7 @@ func BenchmarkColdPull(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := carry.Run(context.Background(), conn, node.Local(a), carry.Options{
+		p, err := carry.Run(context.Background(), conn, mesh.Local(a), carry.Options{
 			Wants: []policy.Want{{Class: policy.Stranger, Filter: nostr.Filter{}, Pull: true}},
 		})
 		rate := float64(p.Received) / time.Since(start).Seconds()
@@ -428,13 +429,13 @@ func BenchmarkSlowLinkMessage(b *testing.B) {
 					// recv initiates and pulls; send serves.
 					rl := send.NewRelay()
 					go rl.ServeConn(link.Stream(slowB, slowB, slowB, 4<<20, "recv"))
-					go carry.Run(ctx, link.Stream(slowA, slowA, slowA, 4<<20, "send"), node.Local(recv), carry.Options{Wants: wants, Live: true})
+					go carry.Run(ctx, link.Stream(slowA, slowA, slowA, 4<<20, "send"), mesh.Local(recv), carry.Options{Wants: wants, Live: true})
 					defer rl.Close()
 				} else {
 					// send initiates and pushes; recv serves.
 					rl := recv.NewRelay()
 					go rl.ServeConn(link.Stream(slowA, slowA, slowA, 4<<20, "send"))
-					go carry.Run(ctx, link.Stream(slowB, slowB, slowB, 4<<20, "recv"), node.Local(send), carry.Options{Wants: wants, Live: true})
+					go carry.Run(ctx, link.Stream(slowB, slowB, slowB, 4<<20, "recv"), mesh.Local(send), carry.Options{Wants: wants, Live: true})
 					defer rl.Close()
 				}
 				// Let the session get under way: reconciling the backlog

@@ -19,6 +19,7 @@ import (
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/link"
 	"github.com/caravan-mesh/caravan/negentropy"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/relay"
@@ -96,10 +97,18 @@ func syncStream(t testing.TB, a, b *node.Node, ca, cb net.Conn) (errA, errB erro
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	ma, err := mesh.New(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := mesh.New(b)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); _, _, errA = a.SyncStream(ctx, stream(ca, "b"), node.SyncOptions{}) }()
-	go func() { defer wg.Done(); _, _, errB = b.SyncStream(ctx, stream(cb, "a"), node.SyncOptions{}) }()
+	go func() { defer wg.Done(); _, _, errA = ma.SyncStream(ctx, stream(ca, "b"), mesh.SyncOptions{}) }()
+	go func() { defer wg.Done(); _, _, errB = mb.SyncStream(ctx, stream(cb, "a"), mesh.SyncOptions{}) }()
 	wg.Wait()
 	return
 }
@@ -226,7 +235,7 @@ func TestPriorityOrder(t *testing.T) {
 		mu    sync.Mutex
 		order []policy.Class
 	)
-	b.Subscribe(func(ev *nostr.Event, raw []byte) {
+	b.OnStored(func(ev *nostr.Event, raw []byte) {
 		mu.Lock()
 		order = append(order, a.Policy.Classify(ev))
 		mu.Unlock()
@@ -262,7 +271,7 @@ func serveOver(t testing.TB, n *node.Node) link.Conn {
 }
 
 // localOf exposes a node as a carry.Local, as the node does internally.
-func localOf(n *node.Node) carry.Local { return node.Local(n) }
+func localOf(n *node.Node) carry.Local { return mesh.Local(n) }
 
 // fakePeer answers NEG-OPEN honestly from a set of events, then plays
 // the given trick when asked for events.

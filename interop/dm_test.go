@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/chat"
 	"github.com/caravan-mesh/caravan/internal/interoptest"
-	"github.com/caravan-mesh/caravan/node"
 )
 
 // TestNIP17WithNostrTools: nostr-tools sends a gift-wrapped message to a
@@ -16,6 +16,7 @@ import (
 // and its reply, wrapped by Caravan, is opened by nostr-tools.
 func TestNIP17WithNostrTools(t *testing.T) {
 	n, me := interoptest.NewNode(t)
+	msgs := chat.New(n)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cmd, _, stdout := interoptest.StartNode(t, "dm.mjs", interoptest.ServeRelay(t, n), me.PubKey.Hex())
@@ -26,9 +27,9 @@ func TestNIP17WithNostrTools(t *testing.T) {
 	theirs := strings.TrimSpace(out.Text())
 
 	// Their message arrives and opens.
-	var got []node.Message
+	var got []chat.Message
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		_, got, _ = n.Chat(ctx, "", theirs, true)
+		_, got, _ = msgs.Chat(ctx, "", theirs, true)
 		if len(got) > 0 {
 			break
 		}
@@ -37,7 +38,7 @@ func TestNIP17WithNostrTools(t *testing.T) {
 		t.Fatalf("from nostr-tools: %+v", got)
 	}
 	// Our reply opens on their side.
-	if _, err := n.Send(ctx, "", []string{theirs}, "Salem from Caravan", "", nil); err != nil {
+	if _, err := msgs.Send(ctx, "", []string{theirs}, "Salem from Caravan", "", nil); err != nil {
 		t.Fatal(err)
 	}
 	if !out.Scan() || out.Text() != "reply: Salem from Caravan" {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/fiatjaf/eventstore/slicestore"
 	"github.com/fiatjaf/khatru"
@@ -89,7 +90,7 @@ func TestPublicRelayKhatru(t *testing.T) {
 				}
 			}
 
-			p, err := n.SyncURL(ctx, url, node.SyncOptions{Relay: true})
+			p, err := meshOf(t, n).SyncURL(ctx, url, mesh.SyncOptions{Relay: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,7 +129,7 @@ func TestPublicRelayKhatru(t *testing.T) {
 				}
 			}
 			// A second pass moves nothing new.
-			p2, err := n.SyncURL(ctx, url, node.SyncOptions{Relay: true})
+			p2, err := meshOf(t, n).SyncURL(ctx, url, mesh.SyncOptions{Relay: true})
 			if err != nil || p2.Sent != 0 || p2.Received != 0 {
 				t.Fatalf("second sync: sent %d received %d, %v", p2.Sent, p2.Received, err)
 			}
@@ -173,4 +174,14 @@ func (l *lockedStore) QueryEvents(ctx context.Context, f nostr.Filter) (chan *no
 	}
 	close(out)
 	return out, nil
+}
+
+// meshOf is the mesh of n.
+func meshOf(t testing.TB, n *node.Node) *mesh.Service {
+	t.Helper()
+	m, err := mesh.New(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

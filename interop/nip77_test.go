@@ -16,6 +16,7 @@ import (
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/internal/interoptest"
 	"github.com/caravan-mesh/caravan/link"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/nbd-wtf/go-nostr"
@@ -104,7 +105,7 @@ func TestNIP77NostrToolsServer(t *testing.T) {
 	for i := 0; i < 7; i++ {
 		authors = append(authors, evtest.NewKey(fmt.Sprint("k", i)).Public)
 	}
-	p, err := carry.Run(context.Background(), conn, node.Local(n), carry.Options{
+	p, err := carry.Run(context.Background(), conn, mesh.Local(n), carry.Options{
 		Wants: []policy.Want{{Class: policy.Stranger, Filter: nostr.Filter{Authors: authors}, Push: true, Pull: true}},
 	})
 	if err != nil {

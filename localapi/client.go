@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -56,6 +57,10 @@ func Dial(ctx context.Context, dataDir string, opts DialOptions) (*Client, error
 		}
 		n, err := node.Open(dataDir, opts.Node)
 		if err == nil {
+			if _, err := mesh.New(n); err != nil {
+				n.Close()
+				return nil, err
+			}
 			return InProcess(n), nil
 		}
 		if !errors.Is(err, node.ErrBusy) {

@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"syscall"
 
+	"github.com/caravan-mesh/caravan/bundles"
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/store"
 )
@@ -25,11 +27,12 @@ const (
 	CodeNoIdentity     = "no_identity"     // the node has no identity yet
 	CodeRefused        = "refused"         // the event was refused; Msg has the NIP-01 reason
 	CodeDiskFull       = "disk_full"       // the disk holding the data directory is full
+	CodeNotABundle     = "not_a_bundle"    // not a bundle this node can open: not one, the wrong passphrase or key, damaged headers, parts of different bundles, a newer format
 	CodeInternal       = "internal"        // something failed inside the node
 )
 
 // Error is an API error. Is maps codes to the sentinel errors of packages
-// keys and node, so callers can use errors.Is(err, keys.ErrLocked).
+// keys, node and bundles, so callers can use errors.Is(err, keys.ErrLocked).
 type Error struct {
 	Code string `json:"code"`
 	Msg  string `json:"error"`
@@ -45,6 +48,7 @@ var codeSentinels = map[string]error{
 	CodeBadPassphrase:  keys.ErrBadPassphrase,
 	CodeNeedPassphrase: keys.ErrNeedPassphrase,
 	CodeNoIdentity:     keys.ErrNoIdentity,
+	CodeNotABundle:     bundles.ErrNotABundle,
 }
 
 func (e *Error) Is(target error) bool {
@@ -76,12 +80,14 @@ func toAPIError(err error) *Error {
 		return &Error{Code: CodeNotFound, Msg: err.Error(), Hint: "`caravan id list` shows the identities"}
 	case errors.Is(err, node.ErrNotFound):
 		return &Error{Code: CodeNotFound, Msg: err.Error()}
-	case errors.Is(err, keys.ErrExists), errors.Is(err, node.ErrExists):
+	case errors.Is(err, keys.ErrExists), errors.Is(err, mesh.ErrExists):
 		return &Error{Code: CodeExists, Msg: err.Error()}
 	case errors.Is(err, keys.ErrBadPassphrase):
 		return &Error{Code: CodeBadPassphrase, Msg: "wrong passphrase"}
 	case errors.Is(err, keys.ErrNeedPassphrase):
 		return &Error{Code: CodeNeedPassphrase, Msg: "a passphrase is required", Hint: "choose one, or pass --no-passphrase to store the key unencrypted"}
+	case errors.Is(err, bundles.ErrNotABundle):
+		return &Error{Code: CodeNotABundle, Msg: err.Error()}
 	case errors.Is(err, keys.ErrBadName), errors.Is(err, keys.ErrBadSecret):
 		return &Error{Code: CodeInvalid, Msg: err.Error()}
 	}
@@ -103,6 +109,7 @@ var codeStatus = map[string]int{
 	CodeNoIdentity:     http.StatusConflict,
 	CodeRefused:        http.StatusUnprocessableEntity,
 	CodeDiskFull:       http.StatusInsufficientStorage,
+	CodeNotABundle:     http.StatusUnprocessableEntity,
 	CodeInternal:       http.StatusInternalServerError,
 }
 

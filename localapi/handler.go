@@ -42,8 +42,10 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/caravan-mesh/caravan/chat"
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -51,13 +53,19 @@ import (
 // Handler serves the local API for one node.
 type Handler struct {
 	n     *node.Node
+	msgs  *chat.Service
 	token string
 	mux   *http.ServeMux
+	// mesh is the node's (package mesh); nil, with meshErr, when its
+	// peer book cannot be read.
+	mesh    *mesh.Service
+	meshErr error
 }
 
 // NewHandler returns the API handler; requests must present token.
 func NewHandler(n *node.Node, token string) *Handler {
-	h := &Handler{n: n, token: token, mux: http.NewServeMux()}
+	h := &Handler{n: n, msgs: chat.New(n), token: token, mux: http.NewServeMux()}
+	h.mesh, h.meshErr = mesh.New(n)
 	routes := map[string]func(*http.Request) (any, error){
 		"GET /api/v1/status":               h.status,
 		"GET /api/v1/identities":           h.identities,

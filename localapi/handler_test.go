@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/chat"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/nbd-wtf/go-nostr"
@@ -139,7 +140,7 @@ func TestFollowChatStreams(t *testing.T) {
 	friend := nostr.GeneratePrivateKey()
 	fpk, _ := nostr.GetPublicKey(friend)
 	got := make(chan string, 10)
-	go c.FollowChat(ctx, "", fpk, func(m node.Message) { got <- m.Text + "/" + m.State })
+	go c.FollowChat(ctx, "", fpk, func(m chat.Message) { got <- m.Text + "/" + m.State })
 	// The stream is open before we write; wait until it is registered.
 	deadline := time.Now().Add(5 * time.Second)
 	for {

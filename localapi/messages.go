@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/caravan-mesh/caravan/chat"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/msg"
 	"github.com/caravan-mesh/caravan/node"
@@ -16,10 +17,10 @@ import (
 
 // Message endpoints, under /api/v1:
 //
-//	POST dm                 DMRequest -> node.Message
+//	POST dm                 DMRequest -> chat.Message
 //	POST files              raw bytes (headers Content-Type, X-File-Name: the name
 //	                        percent-encoded, as browsers send only Latin-1 headers) -> msg.File
-//	GET  inbox?as=          []node.Conversation
+//	GET  inbox?as=          []chat.Conversation
 //	GET  chat?as=&with=     ChatResponse; with &follow=1, JSON lines: the
 //	                        messages so far, then each new or changed one
 //	GET  people?as=         []node.Contact
@@ -27,9 +28,9 @@ import (
 //	POST people/remove      PersonRequest
 //	GET  people/safety?as=&who=   SafetyResponse
 //	POST people/verify      PersonRequest -> node.Contact
-//	GET  groups?as=         []node.Group
-//	POST groups             GroupRequest -> node.Group
-//	POST groups/change      GroupRequest -> node.Group
+//	GET  groups?as=         []chat.Group
+//	POST groups             GroupRequest -> chat.Group
+//	POST groups/change      GroupRequest -> chat.Group
 //	POST groups/leave       GroupRequest
 //	GET  receipts?as=       ReceiptsRequest: whether receipts are on
 //	POST receipts           ReceiptsRequest
@@ -46,7 +47,7 @@ type (
 	}
 	ChatResponse struct {
 		Room     string         `json:"room"`
-		Messages []node.Message `json:"messages"`
+		Messages []chat.Message `json:"messages"`
 	}
 	PersonRequest struct {
 		As     string `json:"as,omitempty"`
@@ -114,7 +115,7 @@ func (h *Handler) dm(r *http.Request) (any, error) {
 	ctx := r.Context()
 	to, subject := req.To, req.Subject
 	if req.Group != "" {
-		g, err := h.n.FindGroup(ctx, req.As, req.Group)
+		g, err := h.msgs.FindGroup(ctx, req.As, req.Group)
 		if err != nil {
 			return nil, err
 		}
@@ -124,7 +125,7 @@ func (h *Handler) dm(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return h.n.Send(ctx, req.As, keys, req.Text, subject, req.File)
+	return h.msgs.Send(ctx, req.As, keys, req.Text, subject, req.File)
 }
 
 func (h *Handler) files(r *http.Request) (any, error) {
@@ -147,7 +148,7 @@ func (h *Handler) files(r *http.Request) (any, error) {
 }
 
 func (h *Handler) inbox(r *http.Request) (any, error) {
-	return list(h.n.Inbox(r.Context(), r.URL.Query().Get("as")))
+	return list(h.msgs.Inbox(r.Context(), r.URL.Query().Get("as")))
 }
 
 // chat answers with the conversation, or streams it with follow=1.
@@ -155,30 +156,30 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	as, with := q.Get("as"), q.Get("with")
 	if q.Get("follow") != "1" {
-		room, ms, err := h.n.Chat(r.Context(), as, with, true)
+		room, ms, err := h.msgs.Chat(r.Context(), as, with, true)
 		if err != nil {
 			writeError(w, toAPIError(err))
 			return
 		}
 		if ms == nil {
-			ms = []node.Message{}
+			ms = []chat.Message{}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(ChatResponse{Room: room, Messages: ms})
 		return
 	}
-	updates := make(chan node.Message, 64)
+	updates := make(chan chat.Message, 64)
 	id, err := h.n.Keys.Get(as)
 	if err != nil {
 		writeError(w, toAPIError(err))
 		return
 	}
-	room, ms, err := h.n.Chat(r.Context(), as, with, true)
+	room, ms, err := h.msgs.Chat(r.Context(), as, with, true)
 	if err != nil {
 		writeError(w, toAPIError(err))
 		return
 	}
-	cancel := h.n.OnMessage(func(name string, m node.Message) {
+	cancel := h.msgs.OnMessage(func(name string, m chat.Message) {
 		if name == id.Name && m.Room == room {
 			select {
 			case updates <- m:
@@ -213,7 +214,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) people(r *http.Request) (any, error) {
-	return list(h.n.People(r.Context(), r.URL.Query().Get("as")))
+	return list(h.msgs.People(r.Context(), r.URL.Query().Get("as")))
 }
 
 func (h *Handler) addPerson(r *http.Request) (any, error) {
@@ -228,7 +229,7 @@ func (h *Handler) addPerson(r *http.Request) (any, error) {
 	if req.Relay == "" && len(relays) > 0 {
 		req.Relay = relays[0]
 	}
-	c, err := h.n.AddContact(r.Context(), req.As, pk, req.Name, req.Relay)
+	c, err := h.msgs.AddContact(r.Context(), req.As, pk, req.Name, req.Relay)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +247,7 @@ func (h *Handler) removePerson(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{}{}, h.n.RemoveContact(r.Context(), req.As, pk)
+	return struct{}{}, h.msgs.RemoveContact(r.Context(), req.As, pk)
 }
 
 // person reads a PersonRequest and resolves who it is about.
@@ -265,12 +266,12 @@ func (h *Handler) safety(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	num, err := h.n.SafetyNumber(q.Get("as"), pk)
+	num, err := h.msgs.SafetyNumber(q.Get("as"), pk)
 	if err != nil {
 		return nil, err
 	}
 	resp := SafetyResponse{Number: num, NPub: pk.NPub()}
-	if ps, err := h.n.People(r.Context(), q.Get("as")); err == nil {
+	if ps, err := h.msgs.People(r.Context(), q.Get("as")); err == nil {
 		for _, p := range ps {
 			if p.PubKey == pk {
 				resp.Verified = p.Verified
@@ -285,11 +286,11 @@ func (h *Handler) verify(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return h.n.VerifyContact(r.Context(), req.As, pk)
+	return h.msgs.VerifyContact(r.Context(), req.As, pk)
 }
 
 func (h *Handler) groups(r *http.Request) (any, error) {
-	return list(h.n.Groups(r.Context(), r.URL.Query().Get("as")))
+	return list(h.msgs.Groups(r.Context(), r.URL.Query().Get("as")))
 }
 
 func (h *Handler) newGroup(r *http.Request) (any, error) {
@@ -301,7 +302,7 @@ func (h *Handler) newGroup(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return h.n.NewGroup(r.Context(), req.As, req.Name, members)
+	return h.msgs.NewGroup(r.Context(), req.As, req.Name, members)
 }
 
 func (h *Handler) changeGroup(r *http.Request) (any, error) {
@@ -317,7 +318,7 @@ func (h *Handler) changeGroup(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return h.n.ChangeGroup(r.Context(), req.As, req.Group, add, remove)
+	return h.msgs.ChangeGroup(r.Context(), req.As, req.Group, add, remove)
 }
 
 func (h *Handler) leaveGroup(r *http.Request) (any, error) {
@@ -325,7 +326,7 @@ func (h *Handler) leaveGroup(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return struct{}{}, h.n.LeaveGroup(r.Context(), req.As, req.Group)
+	return struct{}{}, h.msgs.LeaveGroup(r.Context(), req.As, req.Group)
 }
 
 func (h *Handler) receipts(r *http.Request) (any, error) {
@@ -333,12 +334,12 @@ func (h *Handler) receipts(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return struct{}{}, h.n.SetReceipts(r.Context(), req.As, req.On)
+	return struct{}{}, h.msgs.SetReceipts(r.Context(), req.As, req.On)
 }
 
 func (h *Handler) getReceipts(r *http.Request) (any, error) {
 	as := r.URL.Query().Get("as")
-	on, err := h.n.Receipts(r.Context(), as)
+	on, err := h.msgs.Receipts(r.Context(), as)
 	return ReceiptsRequest{As: as, On: on}, err
 }
 
@@ -353,8 +354,8 @@ func list[T any](xs []T, err error) (any, error) {
 // Client methods.
 
 // DM sends a private message.
-func (c *Client) DM(ctx context.Context, req DMRequest) (node.Message, error) {
-	var m node.Message
+func (c *Client) DM(ctx context.Context, req DMRequest) (chat.Message, error) {
+	var m chat.Message
 	return m, c.do(ctx, "POST", "/api/v1/dm", req, &m)
 }
 
@@ -365,8 +366,8 @@ func (c *Client) UploadFile(ctx context.Context, data []byte, mime, name string)
 }
 
 // Inbox lists conversations.
-func (c *Client) Inbox(ctx context.Context, as string) ([]node.Conversation, error) {
-	var cs []node.Conversation
+func (c *Client) Inbox(ctx context.Context, as string) ([]chat.Conversation, error) {
+	var cs []chat.Conversation
 	return cs, c.do(ctx, "GET", "/api/v1/inbox?as="+url.QueryEscape(as), nil, &cs)
 }
 
@@ -378,7 +379,7 @@ func (c *Client) Chat(ctx context.Context, as, with string) (ChatResponse, error
 
 // FollowChat streams a conversation: the messages so far, then new and
 // changed ones, until ctx ends.
-func (c *Client) FollowChat(ctx context.Context, as, with string, each func(node.Message)) error {
+func (c *Client) FollowChat(ctx context.Context, as, with string, each func(chat.Message)) error {
 	resp, err := c.stream(ctx, "/api/v1/chat?follow=1&as="+url.QueryEscape(as)+"&with="+url.QueryEscape(with), nil)
 	if err != nil {
 		return err
@@ -387,7 +388,7 @@ func (c *Client) FollowChat(ctx context.Context, as, with string, each func(node
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		var m node.Message
+		var m chat.Message
 		if json.Unmarshal(sc.Bytes(), &m) == nil {
 			each(m)
 		}
@@ -428,20 +429,20 @@ func (c *Client) Verify(ctx context.Context, as, who string) (node.Contact, erro
 }
 
 // Groups lists groups.
-func (c *Client) Groups(ctx context.Context, as string) ([]node.Group, error) {
-	var gs []node.Group
+func (c *Client) Groups(ctx context.Context, as string) ([]chat.Group, error) {
+	var gs []chat.Group
 	return gs, c.do(ctx, "GET", "/api/v1/groups?as="+url.QueryEscape(as), nil, &gs)
 }
 
 // NewGroup creates a group.
-func (c *Client) NewGroup(ctx context.Context, req GroupRequest) (node.Group, error) {
-	var g node.Group
+func (c *Client) NewGroup(ctx context.Context, req GroupRequest) (chat.Group, error) {
+	var g chat.Group
 	return g, c.do(ctx, "POST", "/api/v1/groups", req, &g)
 }
 
 // ChangeGroup adds or removes members.
-func (c *Client) ChangeGroup(ctx context.Context, req GroupRequest) (node.Group, error) {
-	var g node.Group
+func (c *Client) ChangeGroup(ctx context.Context, req GroupRequest) (chat.Group, error) {
+	var g chat.Group
 	return g, c.do(ctx, "POST", "/api/v1/groups/change", req, &g)
 }
 

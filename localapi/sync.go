@@ -10,6 +10,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/link"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/coder/websocket"
@@ -17,8 +18,8 @@ import (
 
 // Sync endpoints, under /api/v1:
 //
-//	GET  peers                 []node.Peer
-//	POST peers                 PeerRequest -> node.Peer
+//	GET  peers                 []mesh.Peer
+//	POST peers                 PeerRequest -> mesh.Peer
 //	POST peers/remove          PeerRequest
 //	POST sync                  SyncRequest -> newline-delimited carry.Progress, the last with phase "done"
 //	GET  link                  websocket: a byte-stream peer (what `caravan sync --stdio` pumps)
@@ -64,11 +65,22 @@ type WantInfo struct {
 
 func (h *Handler) routesSync() map[string]func(*http.Request) (any, error) {
 	return map[string]func(*http.Request) (any, error){
-		"GET /api/v1/peers":         func(r *http.Request) (any, error) { return h.n.Peers(), nil },
+		"GET /api/v1/peers":         h.peers,
 		"POST /api/v1/peers":        h.addPeer,
 		"POST /api/v1/peers/remove": h.removePeer,
 		"GET /api/v1/policy":        h.policy,
 	}
+}
+
+// meshOf is the node's mesh, or why there is none.
+func (h *Handler) meshOf() (*mesh.Service, error) { return h.mesh, h.meshErr }
+
+func (h *Handler) peers(r *http.Request) (any, error) {
+	m, err := h.meshOf()
+	if err != nil {
+		return nil, err
+	}
+	return m.Peers(), nil
 }
 
 func (h *Handler) addPeer(r *http.Request) (any, error) {
@@ -79,7 +91,11 @@ func (h *Handler) addPeer(r *http.Request) (any, error) {
 	if _, err := node.CheckPeerURL(req.URL); err != nil {
 		return nil, &Error{Code: CodeInvalid, Msg: err.Error()}
 	}
-	return h.n.AddPeer(req.URL, req.Relay)
+	m, err := h.meshOf()
+	if err != nil {
+		return nil, err
+	}
+	return m.AddPeer(req.URL, req.Relay)
 }
 
 func (h *Handler) removePeer(r *http.Request) (any, error) {
@@ -87,7 +103,11 @@ func (h *Handler) removePeer(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return struct{}{}, h.n.RemovePeer(req.URL)
+	m, err := h.meshOf()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, m.RemovePeer(req.URL)
 }
 
 func (h *Handler) policy(r *http.Request) (any, error) {
@@ -119,6 +139,11 @@ func (h *Handler) sync(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Code: CodeInvalid, Msg: err.Error()})
 		return
 	}
+	m, err := h.meshOf()
+	if err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(http.StatusOK)
 	fl, _ := w.(http.Flusher)
@@ -130,17 +155,22 @@ func (h *Handler) sync(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// The final progress comes from Run's callback, with phase "done".
-	h.n.SyncURL(r.Context(), u, node.SyncOptions{Relay: req.Relay, Proxy: req.Proxy, Progress: emit})
+	m.SyncURL(r.Context(), u, mesh.SyncOptions{Relay: req.Relay, Proxy: req.Proxy, Progress: emit})
 }
 
 // link serves a byte-stream peer over a websocket from the CLI.
 func (h *Handler) link(w http.ResponseWriter, r *http.Request) {
+	m, err := h.meshOf()
+	if err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		return
 	}
 	conn := link.WebSocket(ws, 4<<20, "stdio")
-	h.n.SyncStream(r.Context(), conn, node.SyncOptions{})
+	m.SyncStream(r.Context(), conn, mesh.SyncOptions{})
 	conn.Close("")
 }
 
@@ -189,14 +219,14 @@ func (c *Client) Link(ctx context.Context) (link.Conn, error) {
 }
 
 // Peers lists known peers and relays.
-func (c *Client) Peers(ctx context.Context) ([]node.Peer, error) {
-	var ps []node.Peer
+func (c *Client) Peers(ctx context.Context) ([]mesh.Peer, error) {
+	var ps []mesh.Peer
 	return ps, c.do(ctx, "GET", "/api/v1/peers", nil, &ps)
 }
 
 // AddPeer configures a peer or relay.
-func (c *Client) AddPeer(ctx context.Context, req PeerRequest) (node.Peer, error) {
-	var p node.Peer
+func (c *Client) AddPeer(ctx context.Context, req PeerRequest) (mesh.Peer, error) {
+	var p mesh.Peer
 	return p, c.do(ctx, "POST", "/api/v1/peers", req, &p)
 }
 

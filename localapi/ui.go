@@ -2,13 +2,7 @@ package localapi
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -30,9 +24,6 @@ import (
 //	GET  qr?text=T             a PNG of the QR code for T
 //	POST qr/read               a PNG or JPEG -> QRText
 //	GET  reports/view?addr=&lang=&version=   ReportView: the report with its markdown rendered
-//	POST bundle/download       node.BundleExport (no path, no split) -> the bundle's bytes
-//	POST bundle/upload         the bundle's bytes -> node.BundleRead; the passphrase, if
-//	                           any, in header X-Bundle-Passphrase, percent-encoded UTF-8
 
 // PanicRequest must say "erase": the one call that destroys keys is
 // never made by accident.
@@ -237,90 +228,4 @@ func (h *Handler) qrImage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "image/png")
 	w.Write(png)
-}
-
-// downloadBundle writes a bundle into the data directory, streams it to
-// the client and removes it.
-func (h *Handler) downloadBundle(w http.ResponseWriter, r *http.Request) {
-	var req node.BundleExport
-	if err := decodeBody(r, &req); err != nil {
-		writeError(w, toAPIError(err))
-		return
-	}
-	if req.Path != "" || req.Split != 0 {
-		writeError(w, &Error{Code: CodeInvalid, Msg: "a downloaded bundle is one file: leave out path and split"})
-		return
-	}
-	dir, err := os.MkdirTemp(h.n.Dir, "bundle-download-")
-	if err != nil {
-		writeError(w, toAPIError(err))
-		return
-	}
-	defer os.RemoveAll(dir)
-	req.Path = filepath.Join(dir, "caravan.bundle")
-	made, err := h.n.ExportBundle(r.Context(), req)
-	if err != nil {
-		writeError(w, &Error{Code: CodeInvalid, Msg: err.Error()})
-		return
-	}
-	f, err := os.Open(req.Path)
-	if err != nil {
-		writeError(w, toAPIError(err))
-		return
-	}
-	defer f.Close()
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", `attachment; filename="caravan-`+time.Now().UTC().Format("2006-01-02")+`.bundle"`)
-	w.Header().Set("Content-Length", fmt.Sprint(made.Bytes))
-	made.Files = nil
-	if b, err := json.Marshal(made); err == nil {
-		w.Header().Set("X-Bundle-Made", string(b))
-	}
-	io.Copy(w, f)
-}
-
-// uploadBundle stores an uploaded bundle in the data directory, imports
-// it and removes it.
-func (h *Handler) uploadBundle(w http.ResponseWriter, r *http.Request) {
-	dir, err := os.MkdirTemp(h.n.Dir, "bundle-upload-")
-	if err != nil {
-		writeError(w, toAPIError(err))
-		return
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "upload.bundle")
-	if err := saveUpload(path, r.Body); err != nil {
-		writeError(w, &Error{Code: CodeInvalid, Msg: "the upload did not arrive whole: " + err.Error(), Hint: "try again"})
-		return
-	}
-	pass, err := url.PathUnescape(r.Header.Get("X-Bundle-Passphrase"))
-	if err != nil {
-		writeError(w, &Error{Code: CodeInvalid, Msg: "X-Bundle-Passphrase must be percent-encoded UTF-8"})
-		return
-	}
-	res, err := h.n.ImportBundle(r.Context(), node.BundleImport{Paths: []string{path}, Passphrase: pass})
-	if err != nil {
-		var ae *Error
-		if !errors.As(err, &ae) {
-			// The temporary file's name means nothing to the person.
-			ae = &Error{Code: CodeInvalid, Msg: strings.ReplaceAll(err.Error(), " "+path, "")}
-		}
-		writeError(w, ae)
-		return
-	}
-	res.Files = nil
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(res)
-}
-
-func saveUpload(path string, r io.Reader) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/chat"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/qr"
@@ -151,10 +152,11 @@ func TestPanicErasesKeysAndPrivateData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.AddContact(ctx, "me", pk, "friend", ""); err != nil {
+	msgs := chat.New(n)
+	if _, err := msgs.AddContact(ctx, "me", pk, "friend", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Send(ctx, "me", []string{opk}, "meet at noon", "", nil); err != nil {
+	if _, err := msgs.Send(ctx, "me", []string{opk}, "meet at noon", "", nil); err != nil {
 		t.Fatal(err)
 	}
 	note, err := n.Publish(ctx, "me", &nostr.Event{Kind: 1, Content: "public"})
@@ -302,51 +304,6 @@ func TestReportViewIsSafeHTML(t *testing.T) {
 		if strings.Contains(v.HTML, bad) {
 			t.Errorf("html contains %q: %s", bad, v.HTML)
 		}
-	}
-}
-
-func TestBundleDownloadUpload(t *testing.T) {
-	a, srvA := serveTest(t)
-	b, srvB := serveTest(t)
-	ctx := context.Background()
-	if _, err := a.Keys.New("me", "", true); err != nil {
-		t.Fatal(err)
-	}
-	note, err := a.Publish(ctx, "", &nostr.Event{Kind: 1, Content: "carried by hand"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pass := "пароль с пробелами"
-	body, _ := json.Marshal(node.BundleExport{Passphrase: pass})
-	resp := authed(t, "POST", srvA.URL+"/api/v1/bundle/download", bytes.NewReader(body), nil)
-	file, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || len(file) == 0 || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
-		t.Fatalf("download: %d, %d bytes, %q", resp.StatusCode, len(file), resp.Header.Get("Content-Disposition"))
-	}
-	var made node.BundleMade
-	if err := json.Unmarshal([]byte(resp.Header.Get("X-Bundle-Made")), &made); err != nil || made.Events == 0 {
-		t.Fatalf("X-Bundle-Made %q: %v", resp.Header.Get("X-Bundle-Made"), err)
-	}
-	gone(t, filepath.Join(a.Dir, "bundle-download-*"))
-
-	bad := authed(t, "POST", srvB.URL+"/api/v1/bundle/upload", bytes.NewReader(file), http.Header{"X-Bundle-Passphrase": {url.PathEscape("wrong")}})
-	var e Error
-	json.NewDecoder(bad.Body).Decode(&e)
-	if bad.StatusCode == 200 || e.Msg == "" {
-		t.Fatalf("wrong passphrase: %d %+v", bad.StatusCode, e)
-	}
-	ok := authed(t, "POST", srvB.URL+"/api/v1/bundle/upload", bytes.NewReader(file), http.Header{"X-Bundle-Passphrase": {url.PathEscape(pass)}})
-	var read node.BundleRead
-	if err := json.NewDecoder(ok.Body).Decode(&read); err != nil || ok.StatusCode != 200 {
-		t.Fatalf("upload: %d %v", ok.StatusCode, err)
-	}
-	if raw, _ := b.Store.GetRaw(ctx, note.ID); raw == nil {
-		t.Fatal("the note did not arrive")
-	}
-	gone(t, filepath.Join(b.Dir, "bundle-upload-*"))
-	split, _ := json.Marshal(node.BundleExport{Passphrase: pass, Split: 1 << 20})
-	if resp := authed(t, "POST", srvA.URL+"/api/v1/bundle/download", bytes.NewReader(split), nil); resp.StatusCode != 400 {
-		t.Errorf("download with split: %d", resp.StatusCode)
 	}
 }
 

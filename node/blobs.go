@@ -80,7 +80,14 @@ func (b blossomBackend) MayUpload(ctx context.Context, pubkey string) (bool, str
 	return false, "this node stores uploads only from its own identities and the people they follow"
 }
 
-// syncBlobs is the node as a sync session's blob mover sees it.
+// Blobs is the node's blob store as a sync session's blob mover (package
+// carry) sees it: it takes only blobs that held events reference, within
+// the policy's caps. The relay endpoint answers blob messages with it,
+// and sync sessions move blobs with it (PutBlobPart applies the same
+// rules to blobs from elsewhere).
+func (n *Node) Blobs() carry.Blobs { return syncBlobs{n} }
+
+// syncBlobs is Blobs.
 type syncBlobs struct{ n *Node }
 
 func (b syncBlobs) WantedBlobs(ctx context.Context, limit int) ([]carry.BlobWant, error) {

@@ -11,7 +11,6 @@ import (
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/keys"
-	"github.com/caravan-mesh/caravan/policy"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -110,23 +109,6 @@ func TestClockJumps(t *testing.T) {
 	c.Add(48*time.Hour + time.Minute)
 	if r := ingest(late); !r.OK() {
 		t.Fatalf("the event once due: %s", r.Message())
-	}
-}
-
-// TestPlainSinceFromTheFuture: a pass with a relay without NIP-77 recorded
-// while the clock ran ahead does not hold the next passes back until the
-// clock catches up: they start over from the newest events.
-func TestPlainSinceFromTheFuture(t *testing.T) {
-	n, _ := clockNode(t)
-	w := policy.Want{Class: policy.Own, Filter: nostr.Filter{Kinds: []int{1}}}
-	relay := "wss://relay.example"
-	n.peers.setSince(relay, wantKey(w), t0.Add(-time.Hour).Unix())
-	if got := n.plainSince(relay, w); got != t0.Add(-time.Hour).Unix() {
-		t.Fatalf("since an hour ago: %d", got)
-	}
-	n.peers.setSince(relay, wantKey(w), t0.Add(48*time.Hour).Unix())
-	if got := n.plainSince(relay, w); got != 0 {
-		t.Fatalf("since two days on: %d, want 0 (start over)", got)
 	}
 }
 

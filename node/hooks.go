@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"net"
 
 	"github.com/caravan-mesh/caravan/internal/nodehost"
 	"github.com/caravan-mesh/caravan/keys"
@@ -18,6 +19,8 @@ func init() {
 
 // A Handover is one event that passed between this node and a peer: the
 // peer pulled it from us or accepted our push (Out), or gave it to us.
+// Of what comes in, only reports (KindReport) are handed over: they are
+// what "report status" follows.
 type Handover struct {
 	// Peer names the other side: a peer's URL or name, or "client ADDR"
 	// for a client of the relay endpoint not known by name.
@@ -35,6 +38,17 @@ type hooks struct {
 	handover  listeners[func(Handover)]
 	unlocked  listeners[func(identity string)]
 	serveWork listeners[func(ctx context.Context)]
+	panicked  listeners[func()]
+	// hiddenFollows are OnHiddenFollows's.
+	hiddenFollows listeners[func(ctx context.Context) []string]
+	closed        listeners[func()]
+	resolve       listeners[func(ctx context.Context, as, name string) (keys.PublicKey, bool)]
+	// status, settings, settingsChanged and knownPeers: see OnStatus,
+	// OnNodeSettings, OnSettingsChanged and OnKnownPeers.
+	status          listeners[func(*Status)]
+	settings        listeners[func(*NodeSettings)]
+	settingsChanged listeners[func(NodeSettingsChange)]
+	knownPeers      listeners[func() []KnownPeer]
 }
 
 // OnStored calls fn with every event newly stored (or, for ephemeral
@@ -92,4 +106,115 @@ func (n *Node) Unlock(name, passphrase string) (keys.Identity, error) {
 // next Serve.
 func (n *Node) OnServe(fn func(ctx context.Context)) (cancel func()) {
 	return n.hooks.serveWork.add(fn)
+}
+
+// PutBlobPart stores a piece of a blob that arrived from elsewhere (a
+// sync, a bundle), under the same rules as from a peer: only a blob that
+// an event held here references (or that was asked for), within the
+// policy's caps (max_blob, blobs). It returns how many bytes of the blob
+// are held and whether it is whole.
+func (n *Node) PutBlobPart(ctx context.Context, sum string, off, total int64, data []byte) (have int64, done bool, err error) {
+	return syncBlobs{n}.PutBlobPart(ctx, sum, off, total, data)
+}
+
+// OnPanic calls fn after Panic erased the keys and the vault, until
+// cancel, so that features drop what they keep in memory about private
+// data. fn runs on the goroutine that called Panic.
+func (n *Node) OnPanic(fn func()) (cancel func()) { return n.hooks.panicked.add(fn) }
+
+// OnHiddenFollows registers fn, which the follow graph asks each time it
+// is built for keys the node's identities know privately (such as the
+// contacts in their encrypted address books), until cancel. Those keys
+// count as followed (hop 1) but are never named to public relays. fn may
+// read the store; call GraphChanged when what it would return changes.
+func (n *Node) OnHiddenFollows(fn func(ctx context.Context) []string) (cancel func()) {
+	c := n.hooks.hiddenFollows.add(fn)
+	n.graphDirty()
+	return func() {
+		c()
+		n.graphDirty()
+	}
+}
+
+// GraphChanged tells the core that the follow graph must be built again
+// before it is next used (see OnHiddenFollows).
+func (n *Node) GraphChanged() { n.graphDirty() }
+
+// Serving describes the node while Serve runs, for the work features
+// registered with OnServe: where the relay endpoint listens, to announce
+// it or to tell whether other machines could reach it.
+type Serving struct {
+	Runtime
+	// RelayAddr is the relay endpoint's listening address.
+	RelayAddr net.Addr
+	// Reachable: the relay endpoint listens beyond loopback.
+	Reachable bool
+	// NoLAN is ServeOptions.NoLAN: do not look for neighbours on the
+	// local network, whatever the configuration says.
+	NoLAN bool
+	// Context ends when serving ends.
+	Context context.Context
+}
+
+// Serving returns what Serve is doing, and false when it is not running.
+func (n *Node) Serving() (Serving, bool) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	if n.serving == nil {
+		return Serving{}, false
+	}
+	return n.serving.info, true
+}
+
+// OnStatus calls fn with the Status being gathered, for features to fill
+// in their part (the mesh: LAN discovery), until cancel. fn must not block.
+func (n *Node) OnStatus(fn func(*Status)) (cancel func()) { return n.hooks.status.add(fn) }
+
+// OnNodeSettings calls fn with the NodeSettings being read, for features
+// to fill in their live state (the mesh: whether LAN discovery runs),
+// until cancel. fn must not block.
+func (n *Node) OnNodeSettings(fn func(*NodeSettings)) (cancel func()) {
+	return n.hooks.settings.add(fn)
+}
+
+// OnSettingsChanged calls fn with each change ChangeNodeSettings saved
+// and applied to Config, for features to apply it to what runs (the
+// mesh: LAN discovery on or off), until cancel.
+func (n *Node) OnSettingsChanged(fn func(NodeSettingsChange)) (cancel func()) {
+	return n.hooks.settingsChanged.add(fn)
+}
+
+// A KnownPeer is a peer or relay this node knows by address.
+type KnownPeer struct {
+	URL  string
+	Kind string // peer, relay, lan, stdio
+}
+
+// OnKnownPeers registers a source of the peers this node knows (the
+// mesh's peer book), which KnownPeers lists, until cancel.
+func (n *Node) OnKnownPeers(fn func() []KnownPeer) (cancel func()) {
+	return n.hooks.knownPeers.add(fn)
+}
+
+// KnownPeers lists the peers and relays the sources registered with
+// OnKnownPeers know: whom "report status" names, and whom a bundle may
+// be made for.
+func (n *Node) KnownPeers() []KnownPeer {
+	var out []KnownPeer
+	for _, f := range n.hooks.knownPeers.all() {
+		out = append(out, f()...)
+	}
+	return out
+}
+
+// OnClose calls fn when the node is closed, before its store is, until
+// cancel: features forget the node.
+func (n *Node) OnClose(fn func()) (cancel func()) { return n.hooks.closed.add(fn) }
+
+// OnResolve registers fn, which Resolve asks, after trying what it was
+// given as a key and before the follow list, for the key of a name
+// identity as knows privately (such as a contact's name in its encrypted
+// address book), until cancel. fn reports whether it knew the name.
+func (n *Node) OnResolve(fn func(ctx context.Context, as, name string) (keys.PublicKey, bool)) (cancel func()) {
+	return n.hooks.resolve.add(fn)
 }

@@ -14,9 +14,10 @@ type Activity struct {
 	Type string `json:"type"` // event, message, sync, peers, keys
 	// Type event: what was stored.
 	Event *EventNote `json:"event,omitempty"`
-	// Type message: the identity it belongs to and the message.
-	Identity string   `json:"identity,omitempty"`
-	Message  *Message `json:"message,omitempty"`
+	// Type message: the identity it belongs to and the message (a
+	// feature's value, such as a private message, encoded as it is).
+	Identity string `json:"identity,omitempty"`
+	Message  any    `json:"message,omitempty"`
 	// Type sync: the peer and the session's progress.
 	Peer     string          `json:"peer,omitempty"`
 	Progress *carry.Progress `json:"progress,omitempty"`
@@ -69,6 +70,10 @@ func (l *listeners[F]) all() []F {
 // the goroutine that made the change and must not block.
 func (n *Node) OnActivity(f func(Activity)) (cancel func()) { return n.activity.add(f) }
 
+// Emit tells OnActivity's listeners about a change a feature made (such
+// as a private message new or changed).
+func (n *Node) Emit(a Activity) { n.emit(a) }
+
 func (n *Node) emit(a Activity) {
 	for _, f := range n.activity.all() {
 		f(a)
@@ -77,10 +82,6 @@ func (n *Node) emit(a Activity) {
 
 func (n *Node) emitEvent(ev *nostr.Event) {
 	n.emit(Activity{Type: "event", Event: &EventNote{ID: ev.ID, Kind: ev.Kind, PubKey: ev.PubKey}})
-}
-
-func (n *Node) emitSync(peer string, p carry.Progress) {
-	n.emit(Activity{Type: "sync", Peer: peer, Progress: &p})
 }
 
 // KeysChanged tells the UI that identities were locked, unlocked, made or

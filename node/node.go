@@ -31,12 +31,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/nodehost"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/policy"
-	"github.com/caravan-mesh/caravan/relay"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -108,18 +106,14 @@ type Node struct {
 	subs     map[int]func(ev *nostr.Event, raw []byte) // OnStored's, under mu
 	nextSub  int
 	graph    graphState
-	msgs     *messaging
+	own      ownKeyCache
 	counts   Counters
-	peers    *peerBook
-	id       string // random node id, for LAN discovery
-	turns    *carry.Turns
+	id       string // random node id (NodeID)
 	mu       sync.RWMutex
 	serving  *serving // nil unless Serve is running
 	activity listeners[func(Activity)]
 	// settingsMu serialises changes to config.json.
 	settingsMu sync.Mutex
-	// holdings of relay clients, recorded when they leave
-	clientHeld map[*relay.Conn]*holdings
 	// diskAtOpen is what the store could grow to when the node opened
 	// (free disk space plus its size), for the default quota.
 	diskAtOpen int64
@@ -175,12 +169,6 @@ func Open(dir string, opts Options) (*Node, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	pb, err := openPeerBook(dir, opts.Now)
-	if err != nil {
-		st.Close()
-		lock.Close()
-		return nil, err
-	}
 	id, err := nodeID(dir, rnd)
 	if err != nil {
 		st.Close()
@@ -194,7 +182,7 @@ func Open(dir string, opts Options) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{
-		peers: pb, id: id, diskAtOpen: diskRoom(dir, used), turns: carry.NewTurns(),
+		id: id, diskAtOpen: diskRoom(dir, used),
 		Dir: dir, Config: cfg, Keys: kr, Store: st, Policy: policy.New(cfg.Policy),
 		now: opts.Now, rand: rnd, logf: opts.Logf, lock: lock, started: opts.Now(),
 		removed: opts.Removed, checked: opts.Checked,
@@ -203,12 +191,14 @@ func Open(dir string, opts Options) (*Node, error) {
 	}
 	n.parts = &nodehost.Parts{Dir: dir, Store: st, Keys: kr, Policy: n.Policy, Now: n.now, Rand: n.rand, Logf: n.logf}
 	n.estimated.Store(used)
-	n.initMessaging()
 	return n, nil
 }
 
 // Close closes the store and releases the data directory.
 func (n *Node) Close() error {
+	for _, f := range n.hooks.closed.all() {
+		f()
+	}
 	err := n.Store.Close()
 	n.lock.Close()
 	return err

@@ -21,9 +21,9 @@ func (n *Node) Panic(ctx context.Context) (PanicResult, error) {
 	start := time.Now()
 	ids, errKeys := n.Keys.EraseAll()
 	rows, errVault := n.Store.EraseVault(ctx)
-	n.msgs.mu.Lock()
-	clear(n.msgs.wrapOwner)
-	n.msgs.mu.Unlock()
+	for _, f := range n.hooks.panicked.all() {
+		f()
+	}
 	n.graphDirty()
 	n.KeysChanged()
 	return PanicResult{Identities: ids, Private: rows, Millis: time.Since(start).Milliseconds()}, errors.Join(errKeys, errVault)

@@ -80,10 +80,12 @@ func (n *Node) computeGraph(ctx context.Context) policy.Graph {
 			g.Hop1[pk] = true
 		}
 	})
-	for _, k := range n.privateContacts(ctx) {
-		if !g.Own[k] && !g.Hop1[k] {
-			g.Hop1[k] = true
-			g.Hidden[k] = true
+	for _, hidden := range n.hooks.hiddenFollows.all() {
+		for _, k := range hidden(ctx) {
+			if !g.Own[k] && !g.Hop1[k] {
+				g.Hop1[k] = true
+				g.Hidden[k] = true
+			}
 		}
 	}
 	if n.Policy.Config().FollowHops >= 2 {

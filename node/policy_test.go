@@ -131,13 +131,11 @@ func TestWantsFollowPolicy(t *testing.T) {
 	cfg.NoRelayReports = false
 	n.Policy.SetConfig(cfg)
 
-	// A contact kept only in the private address book is carried like any
-	// contact, but never named to a public relay.
+	// A contact kept only in a private address book (a feature's, through
+	// OnHiddenFollows) is carried like any contact, but never named to a
+	// public relay.
 	secret := evtest.NewKey("secret friend")
-	if _, err := n.AddContact(ctx, "", keys.PublicKey(secret.Public), "s", ""); err != nil {
-		t.Fatal(err)
-	}
-	n.graphDirty()
+	n.OnHiddenFollows(func(context.Context) []string { return []string{secret.Public} })
 	named := func(ws []policy.Want) bool {
 		for _, w := range ws {
 			if slices.Contains(w.Filter.Authors, secret.Public) {
@@ -170,10 +168,8 @@ func TestFollowerCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// carol is a contact only in the private address book.
-	if _, err := n.AddContact(ctx, "", keys.PublicKey(carol.Public), "carol", ""); err != nil {
-		t.Fatal(err)
-	}
+	// carol is a contact only in a private address book.
+	n.OnHiddenFollows(func(context.Context) []string { return []string{carol.Public} })
 	list := func(k evtest.Key, at int64, follows ...string) {
 		t.Helper()
 		var tags []nostr.Tag

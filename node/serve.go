@@ -58,41 +58,44 @@ type ServeOptions struct {
 	Token string
 	// Ready, if set, is called once both listeners serve.
 	Ready func(rt Runtime)
-	// NoLAN turns LAN discovery off whatever the configuration says.
+	// NoLAN turns LAN discovery off whatever the configuration says (see
+	// Serving).
 	NoLAN bool
 }
 
 type serving struct {
 	relay *relay.Relay
-	rt    Runtime
-	ctx   context.Context
-	// LAN discovery: running while lanCancel is set; it reports
-	// neighbours to lanOut. reachable: the relay listens beyond loopback.
-	lanCancel context.CancelFunc
-	lanPort   int
-	lanOut    chan map[string]bool
-	reachable bool
+	info  Serving
 }
 
 // NewRelay returns the relay endpoint's handler for this node.
-func (n *Node) NewRelay() *relay.Relay { return n.newRelay(nil) }
+func (n *Node) NewRelay() *relay.Relay { return n.NewRelayWith(RelayOptions{}) }
 
-// newRelay serves one known peer when held is set: what it pulls or
-// pushes is recorded as held by it.
-func (n *Node) newRelay(held *holdings) *relay.Relay {
-	// What a client pulls by id, it holds: remember it under the peer's
-	// name, or for clients we do not know by name, their address.
+// RelayOptions configure a relay endpoint made by NewRelayWith.
+type RelayOptions struct {
+	// Peer, if set, names the one peer the endpoint serves (the other end
+	// of a stream link): handovers name it instead of "client ADDR", and
+	// the reports it pushes are handed over too (Out false).
+	Peer string
+	// Session, with Peer, is the Session of those handovers; it should
+	// end when the link does.
+	Session context.Context
+}
+
+// NewRelayWith returns a relay endpoint's handler for this node. Each
+// event a client pulls by id is handed over (see OnHandover) to the peer
+// named in o, or to "client ADDR".
+func (n *Node) NewRelayWith(o RelayOptions) *relay.Relay {
 	served := func(c *relay.Conn, id string) {
-		h := held
-		if h == nil {
-			h = n.clientHoldings(c)
+		if o.Peer != "" {
+			n.Handed(Handover{Peer: o.Peer, ID: id, Out: true, Session: o.Session})
+			return
 		}
-		n.Handed(Handover{Peer: h.peer, ID: id, Out: true, Session: c.Context()})
-		h.add(id)
+		n.Handed(Handover{Peer: "client " + c.RemoteIP(), ID: id, Out: true, Session: c.Context()})
 	}
 	var b relay.Backend = relayBackend{n}
-	if held != nil {
-		b = heldBackend{relayBackend{n}, held}
+	if o.Peer != "" {
+		b = peerBackend{relayBackend{n}, o}
 	}
 	return relay.New(b, relay.Options{
 		Limits:      n.Config.Relay,
@@ -100,7 +103,7 @@ func (n *Node) newRelay(held *holdings) *relay.Relay {
 		Now:         n.now,
 		Logf:        n.logf,
 		Served:      served,
-		Handlers:    carry.BlobHandlers(syncBlobs{n}),
+		Handlers:    carry.BlobHandlers(n.Blobs()),
 		Info: func() relay.Info {
 			return relay.Info{
 				Name:          n.Config.Name,
@@ -137,14 +140,10 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	}
 	defer os.Remove(rtPath)
 
-	lan := make(chan map[string]bool)
 	addr, _ := o.Relay.Addr().(*net.TCPAddr)
 	n.mu.Lock()
-	n.serving = &serving{relay: rl, rt: rt, ctx: ctx, lanOut: lan}
-	if addr != nil {
-		n.serving.lanPort = addr.Port
-		n.serving.reachable = !addr.IP.IsLoopback()
-	}
+	n.serving = &serving{relay: rl, info: Serving{Runtime: rt, RelayAddr: o.Relay.Addr(), NoLAN: o.NoLAN, Context: ctx,
+		Reachable: addr != nil && !addr.IP.IsLoopback()}}
 	n.mu.Unlock()
 	defer func() {
 		n.mu.Lock()
@@ -165,10 +164,6 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	for _, f := range n.hooks.serveWork.all() {
 		work.Go(func() { f(ctx) })
 	}
-	work.Go(func() { n.runPeers(ctx, lan) })
-	if n.lanEnabled(o) {
-		n.setLAN(true)
-	}
 	if o.Ready != nil {
 		o.Ready(rt)
 	}
@@ -188,54 +183,6 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 		err = nil
 	}
 	return err
-}
-
-// setLAN starts or stops LAN discovery while serving. Stopping it ends
-// the sessions with neighbours it found.
-func (n *Node) setLAN(on bool) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	s := n.serving
-	if s == nil || on == (s.lanCancel != nil) || s.lanPort == 0 {
-		return
-	}
-	if !on {
-		s.lanCancel()
-		s.lanCancel = nil
-		go func() {
-			select {
-			case s.lanOut <- map[string]bool{}:
-			case <-s.ctx.Done():
-			}
-		}()
-		return
-	}
-	ctx, cancel := context.WithCancel(s.ctx)
-	s.lanCancel = cancel
-	go func() {
-		if err := n.runLAN(ctx, s.lanPort, s.lanOut); err != nil {
-			n.logf("LAN discovery is off: %v", err)
-			n.mu.Lock()
-			if n.serving == s && ctx.Err() == nil {
-				s.lanCancel = nil
-			}
-			n.mu.Unlock()
-			cancel()
-		}
-	}()
-}
-
-// lanEnabled: on if configured so, else when the relay listens beyond
-// loopback.
-func (n *Node) lanEnabled(o ServeOptions) bool {
-	if o.NoLAN {
-		return false
-	}
-	if n.Config.LAN != nil {
-		return *n.Config.LAN
-	}
-	a, ok := o.Relay.Addr().(*net.TCPAddr)
-	return ok && !a.IP.IsLoopback()
 }
 
 func (n *Node) purgeLoop(ctx context.Context) {
@@ -273,39 +220,16 @@ func (b relayBackend) Items(ctx context.Context, f nostr.Filter, max int) (*nege
 	return b.n.Store.Items(ctx, f, max)
 }
 
-// heldBackend notes the reports a known peer pushes as held by it.
-type heldBackend struct {
+// peerBackend hands over the reports a known peer pushes.
+type peerBackend struct {
 	relayBackend
-	h *holdings
+	o RelayOptions
 }
 
-func (b heldBackend) Accept(ctx context.Context, ev *nostr.Event) (bool, string) {
+func (b peerBackend) Accept(ctx context.Context, ev *nostr.Event) (bool, string) {
 	ok, msg := b.relayBackend.Accept(ctx, ev)
 	if ok && ev.Kind == event.KindReport {
-		b.h.add(ev.ID)
+		b.n.Handed(Handover{Peer: b.o.Peer, ID: ev.ID, Session: b.o.Session})
 	}
 	return ok, msg
-}
-
-// clientHoldings collects, for a client of the relay endpoint, the ids it
-// pulled, and records them when the connection ends.
-func (n *Node) clientHoldings(c *relay.Conn) *holdings {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.clientHeld == nil {
-		n.clientHeld = map[*relay.Conn]*holdings{}
-	}
-	h, ok := n.clientHeld[c]
-	if !ok {
-		h = &holdings{n: n, peer: "client " + c.RemoteIP()}
-		n.clientHeld[c] = h
-		go func() {
-			<-c.Context().Done()
-			h.flush()
-			n.mu.Lock()
-			delete(n.clientHeld, c)
-			n.mu.Unlock()
-		}()
-	}
-	return h
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"strings"
 
 	"github.com/caravan-mesh/caravan/internal/atomicfile"
 	"github.com/caravan-mesh/caravan/policy"
@@ -39,13 +40,15 @@ type NodeSettingsChange struct {
 func (n *Node) NodeSettings() NodeSettings {
 	s := NodeSettings{Policy: n.Policy.Config()}
 	n.mu.RLock()
-	defer n.mu.RUnlock()
 	s.Proxy = n.Config.Proxy
 	if sv := n.serving; sv != nil {
-		s.LAN = sv.lanCancel != nil
-		s.LANReachable = sv.reachable
+		s.LANReachable = sv.info.Reachable
 	} else if n.Config.LAN != nil {
 		s.LAN = *n.Config.LAN
+	}
+	n.mu.RUnlock()
+	for _, f := range n.hooks.settings.all() {
+		f(&s)
 	}
 	return s
 }
@@ -97,14 +100,27 @@ func (n *Node) ChangeNodeSettings(ctx context.Context, c NodeSettingsChange) (No
 		on := *c.LAN
 		n.Config.LAN = &on
 		n.mu.Unlock()
-		n.setLAN(on)
 	}
 	if c.Proxy != nil {
 		n.mu.Lock()
 		n.Config.Proxy = *c.Proxy
 		n.mu.Unlock()
 	}
+	for _, f := range n.hooks.settingsChanged.all() {
+		f(c)
+	}
 	return n.NodeSettings(), nil
+}
+
+// CheckPeerURL says whether u can be dialled: ws:// or wss:// with a host.
+// It returns u in a normal form.
+func CheckPeerURL(u string) (string, error) {
+	p, err := url.Parse(strings.TrimSpace(u))
+	if err != nil || (p.Scheme != "ws" && p.Scheme != "wss") || p.Host == "" || p.User != nil {
+		return "", fmt.Errorf("%q is not a websocket address; write it as ws://host:port or wss://host", u)
+	}
+	p.Path = strings.TrimRight(p.Path, "/")
+	return p.String(), nil
 }
 
 // CheckProxy accepts "" (no proxy) or socks5://host:port, the only kind

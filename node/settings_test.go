@@ -50,15 +50,3 @@ func TestProxySetting(t *testing.T) {
 		t.Fatalf("proxy %q after a LAN change", s.Proxy)
 	}
 }
-
-func TestReceiptsSetting(t *testing.T) {
-	ctx := context.Background()
-	n := person(t, "a", "")
-	if on, err := n.Receipts(ctx, ""); err != nil || !on {
-		t.Fatalf("new identity: receipts %v, err %v; want on", on, err)
-	}
-	n.SetReceipts(ctx, "", false)
-	if on, _ := n.Receipts(ctx, ""); on {
-		t.Fatal("receipts still on after turning them off")
-	}
-}

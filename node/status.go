@@ -35,11 +35,13 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 	n.mu.RLock()
 	if s := n.serving; s != nil {
 		st.Serving = true
-		st.Relay = s.rt.Relay
-		st.API = s.rt.API
+		st.Relay = s.info.Relay
+		st.API = s.info.API
 		st.Connections = s.relay.Connections()
-		st.LAN = s.lanCancel != nil
 	}
 	n.mu.RUnlock()
+	for _, f := range n.hooks.status.all() {
+		f(&st)
+	}
 	return st, nil
 }

@@ -22,7 +22,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -541,7 +540,7 @@ func (s *Service) reportView(ctx context.Context, ev *nostr.Event, full bool) (*
 		Updated: int64(ev.CreatedAt),
 		Of:      translationOf(ev),
 	}
-	r.AuthorName = s.profileName(ctx, ev.PubKey)
+	r.AuthorName = s.n.ProfileName(ctx, ev.PubKey)
 	r.Trust = s.n.Trust(ctx, ev.PubKey)
 	r.Published, _ = strconv.ParseInt(tagValue(ev, "published_at"), 10, 64)
 	if r.Published == 0 {
@@ -582,24 +581,6 @@ func (s *Service) reportView(ctx context.Context, ev *nostr.Event, full bool) (*
 		}
 	}
 	return r, nil
-}
-
-// profileName is the name an author gives themselves in their kind-0
-// profile (as the core's private messages read it).
-func (s *Service) profileName(ctx context.Context, pk string) string {
-	evs, err := s.p.Store.QueryEvents(ctx, nostr.Filter{Authors: []string{pk}, Kinds: []int{event.KindProfile}, Limit: 1}, 1)
-	if err != nil || len(evs) == 0 {
-		return ""
-	}
-	var p struct {
-		Name        string `json:"name"`
-		DisplayName string `json:"display_name"`
-	}
-	json.Unmarshal([]byte(evs[0].Content), &p)
-	if p.DisplayName != "" {
-		return p.DisplayName
-	}
-	return p.Name
 }
 
 // translations finds the translations of the reports at these addresses.
@@ -845,7 +826,7 @@ func (s *Service) Status(ctx context.Context, addr string) (*Status, error) {
 		return nil, err
 	}
 	kinds := map[string]string{}
-	for _, p := range s.n.Peers() {
+	for _, p := range s.n.KnownPeers() {
 		kinds[p.URL] = p.Kind
 	}
 	seen := map[string]int{}

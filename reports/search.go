@@ -86,7 +86,7 @@ func (s *Service) Search(ctx context.Context, words string, o store.SearchOption
 	out := make([]SearchHit, 0, len(all))
 	for _, f := range all {
 		sh, ev := f.sh, &f.ev
-		sh.AuthorName = s.profileName(ctx, ev.PubKey)
+		sh.AuthorName = s.n.ProfileName(ctx, ev.PubKey)
 		if ev.Kind == event.KindReport {
 			sh.Ref = Naddr(ev.PubKey, tagValue(ev, "d"))
 			sh.Title = f.hit.Title

@@ -14,7 +14,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/caravan-mesh/caravan/chat"
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/relay"
@@ -220,6 +222,9 @@ func (e *engine) openNode(sn *simNode) (*node.Node, error) {
 	}
 	sn.opens++
 	sn.n = n
+	// The private messages, hooked in as every node opens: their wraps
+	// are watched, and their handovers mark them carried.
+	chat.New(n)
 	sn.stop = n.OnStored(func(ev *nostr.Event, raw []byte) { e.stored(sn, ev, raw) })
 	e.open = append(e.open, sn)
 	e.stats.Opened++
@@ -308,6 +313,14 @@ func (e *engine) encounter(ctx context.Context, a, b *simNode, start time.Durati
 	if err != nil {
 		return err
 	}
+	ma, err := mesh.New(na)
+	if err != nil {
+		return err
+	}
+	mb, err := mesh.New(nb)
+	if err != nil {
+		return err
+	}
 	m := newMeter(capacity, e.extraOf)
 	ca, cb := pipe("node"+strconv.Itoa(a.idx), "node"+strconv.Itoa(b.idx), m)
 	e.mu.Lock()
@@ -315,10 +328,10 @@ func (e *engine) encounter(ctx context.Context, a, b *simNode, start time.Durati
 	e.mu.Unlock()
 	served := make(chan struct{})
 	go func() {
-		nb.ServeLink(ctx, cb)
+		mb.ServeLink(ctx, cb)
 		close(served)
 	}()
-	na.SyncLink(ctx, ca, "sim", node.SyncOptions{Relay: relay, Serial: true})
+	ma.SyncLink(ctx, ca, "sim", mesh.SyncOptions{Relay: relay, Serial: true})
 	<-served
 	e.mu.Lock()
 	e.session = nil
@@ -366,7 +379,7 @@ func (e *engine) write(ctx context.Context, m *Message) error {
 		to[i] = e.nodes[r].pk
 		slot[to[i]] = i
 	}
-	sent, err := n.Send(ctx, identity, to, text, "", nil)
+	sent, err := chat.New(n).Send(ctx, identity, to, text, "", nil)
 	if err != nil {
 		e.o.Logf("message %d: %v", m.ID, err)
 		e.stats.SendFails++

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/bundle"
-	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/bundles"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -78,7 +78,7 @@ func runBundle(c *cli, args []string) error {
 		if pass == "" && len(to) == 0 {
 			return usagef("say who can open the bundle: --to PERSON (repeatable), or --passphrase")
 		}
-		o := node.BundleExport{For: *forWho, To: to, Passphrase: pass, Resend: *resend}
+		o := bundles.Export{For: *forWho, To: to, Passphrase: pass, Resend: *resend}
 		if o.Path, err = filepath.Abs(args[1]); err != nil {
 			return err
 		}
@@ -119,11 +119,13 @@ func runBundle(c *cli, args []string) error {
 			}
 			paths = append(paths, p)
 		}
-		res, err := cl.ImportBundle(c.ctx, node.BundleImport{Paths: paths, Passphrase: pass})
-		if errors.Is(err, node.ErrBundleLocked) || (err != nil && strings.Contains(err.Error(), "cannot open the bundle")) {
+		res, err := cl.ImportBundle(c.ctx, bundles.Import{Paths: paths, Passphrase: pass})
+		// One code for every bundle that does not open; the words tell
+		// which hint helps.
+		if errors.Is(err, bundles.ErrNotABundle) && strings.Contains(err.Error(), "cannot open the bundle") {
 			return hint(err, "check the passphrase (--passphrase), or that the bundle was made --to one of your identities")
 		}
-		if err != nil && strings.Contains(err.Error(), "format version") {
+		if errors.Is(err, bundles.ErrNotABundle) && strings.Contains(err.Error(), "format version") {
 			return hint(err, "this bundle was made by a newer Caravan; update this one (a node that has it offers it for download at its address, /apps/)")
 		}
 		if err != nil {
@@ -157,7 +159,7 @@ func (c *cli) bundlePassphrase(file string, confirm bool) (string, error) {
 	return p, err
 }
 
-func printMade(c *cli, m node.BundleMade, forWho string) {
+func printMade(c *cli, m bundles.Made, forWho string) {
 	w := c.stdout
 	att := ""
 	if m.Blobs > 0 {
@@ -197,7 +199,7 @@ func classes(by map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-func printRead(c *cli, r node.BundleRead) {
+func printRead(c *cli, r bundles.Read) {
 	w := c.stdout
 	parts := ""
 	if r.Parts > 1 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caravan-mesh/caravan/chat"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
@@ -69,7 +70,7 @@ func runDM(c *cli, args []string) error {
 	if req.Group == "" {
 		req.To = []string{args[0]}
 	}
-	var m node.Message
+	var m chat.Message
 	err = c.withUnlock(ps, *as, func() error {
 		if *file != "" && req.File == nil {
 			data, err := os.ReadFile(*file)
@@ -126,7 +127,7 @@ func runInbox(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	var convs []node.Conversation
+	var convs []chat.Conversation
 	if err := c.withUnlock(ps, *as, func() error {
 		convs, err = cl.Inbox(c.ctx, *as)
 		return err
@@ -186,7 +187,7 @@ func runChat(c *cli, args []string) error {
 		return err
 	}
 	names := c.peopleNames(cl, *as)
-	show := func(m node.Message) {
+	show := func(m chat.Message) {
 		if *asJSON {
 			printJSONLine(c.stdout, m)
 			return
@@ -215,7 +216,7 @@ func runChat(c *cli, args []string) error {
 	return nil
 }
 
-func printMessage(c *cli, m node.Message, names func(string) string) {
+func printMessage(c *cli, m chat.Message, names func(string) string) {
 	who := names(m.From)
 	if m.Outgoing {
 		who = "you"
@@ -227,7 +228,7 @@ func printMessage(c *cli, m node.Message, names func(string) string) {
 	state := ""
 	if m.Outgoing {
 		state = "  [" + m.State
-		if m.State == node.Delivered && len(m.Members) > 2 {
+		if m.State == chat.Delivered && len(m.Members) > 2 {
 			state += fmt.Sprintf(" to %d of %d", len(m.DeliveredTo), len(m.Members)-1)
 		}
 		state += "]"

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
@@ -249,7 +250,7 @@ func TestThreeHosts(t *testing.T) {
 	// LAN discovery turned off on both nodes while they run: their LAN
 	// session ends. Turned on again, they find each other again.
 	lanConnected := func(name, data string) bool {
-		var ps []node.Peer
+		var ps []mesh.Peer
 		json.Unmarshal([]byte(cv(name, "--data", data, "peers", "list", "--json")), &ps)
 		for _, p := range ps {
 			if p.Kind == "lan" && p.State == "connected" {

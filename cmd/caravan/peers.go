@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/localapi"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 )
 
@@ -73,7 +74,7 @@ func runPeerList(c *cli, name string, relays bool, args []string) error {
 	if err != nil {
 		return err
 	}
-	var shown []node.Peer
+	var shown []mesh.Peer
 	for _, p := range ps {
 		if (p.Kind == "relay") == relays && (p.Configured || !relays) {
 			shown = append(shown, p)
@@ -81,7 +82,7 @@ func runPeerList(c *cli, name string, relays bool, args []string) error {
 	}
 	if *asJSON {
 		if shown == nil {
-			shown = []node.Peer{}
+			shown = []mesh.Peer{}
 		}
 		return printJSON(c.stdout, shown)
 	}
@@ -95,7 +96,7 @@ func runPeerList(c *cli, name string, relays bool, args []string) error {
 	return nil
 }
 
-func peerLine(p node.Peer) string {
+func peerLine(p mesh.Peer) string {
 	s := fmt.Sprintf("%-40s %-6s", sanitize(p.URL), p.Kind)
 	if !p.Configured {
 		s += " (met)"

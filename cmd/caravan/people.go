@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/caravan-mesh/caravan/chat"
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
 )
@@ -216,7 +217,7 @@ func runGroup(c *cli, args []string) error {
 	}
 	switch verb {
 	case "list":
-		var gs []node.Group
+		var gs []chat.Group
 		if err := run(func() error {
 			gs, err = cl.Groups(c.ctx, *as)
 			return err
@@ -242,7 +243,7 @@ func runGroup(c *cli, args []string) error {
 		if err := need(3, "a name and at least one member"); err != nil {
 			return err
 		}
-		var g node.Group
+		var g chat.Group
 		if err := run(func() error {
 			g, err = cl.NewGroup(c.ctx, localapi.GroupRequest{As: *as, Name: args[1], Members: args[2:]})
 			return err
@@ -261,7 +262,7 @@ func runGroup(c *cli, args []string) error {
 		} else {
 			req.Remove = args[2:]
 		}
-		var g node.Group
+		var g chat.Group
 		if err := run(func() error {
 			g, err = cl.ChangeGroup(c.ctx, req)
 			return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/localapi"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/web"
 )
@@ -63,6 +64,11 @@ func serve(c *cli, name string, args []string, openUI bool) error {
 		return err
 	}
 	defer n.Close()
+	// The mesh: sync sessions, the peers kept in sync while serving, and
+	// LAN discovery.
+	if _, err := mesh.New(n); err != nil {
+		return err
+	}
 	if *listen == "" {
 		*listen = n.Config.Listen
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/link"
 	"github.com/caravan-mesh/caravan/localapi"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 	"golang.org/x/term"
 )
@@ -103,7 +104,10 @@ func runSync(c *cli, args []string) error {
 	)
 	if cl.Node != nil {
 		// No node running: this process is the node.
-		p, initiated, err = cl.Node.SyncStream(c.ctx, conn, node.SyncOptions{Progress: show})
+		var m *mesh.Service
+		if m, err = mesh.New(cl.Node); err == nil {
+			p, initiated, err = m.SyncStream(c.ctx, conn, mesh.SyncOptions{Progress: show})
+		}
 	} else {
 		// A node is running: carry the stream to it.
 		err = pumpToNode(c.ctx, cl, conn)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/link"
+	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
 )
 
@@ -47,7 +48,8 @@ func PubKey(t testing.TB, n *node.Node) string {
 	return id.PubKey.Hex()
 }
 
-// Meet syncs two nodes once over an in-memory pipe, as stdio would. The
+// Meet syncs two nodes once over an in-memory pipe, as stdio would
+// (package mesh). The
 // deadline only guards against a hang: on a loaded machine under the race
 // detector, a sync of a few events has taken over 30 s.
 func Meet(t testing.TB, a, b *node.Node) {
@@ -61,16 +63,24 @@ func MeetWithin(t testing.TB, a, b *node.Node, guard time.Duration) {
 	ca, cb := net.Pipe()
 	ctx, cancel := context.WithTimeout(context.Background(), guard)
 	defer cancel()
+	ma, err := mesh.New(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := mesh.New(b)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
 	var errA, errB error
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		_, _, errA = a.SyncStream(ctx, link.Stream(ca, ca, ca, 4<<20, "b"), node.SyncOptions{})
+		_, _, errA = ma.SyncStream(ctx, link.Stream(ca, ca, ca, 4<<20, "b"), mesh.SyncOptions{})
 	}()
 	go func() {
 		defer wg.Done()
-		_, _, errB = b.SyncStream(ctx, link.Stream(cb, cb, cb, 4<<20, "a"), node.SyncOptions{})
+		_, _, errB = mb.SyncStream(ctx, link.Stream(cb, cb, cb, 4<<20, "a"), mesh.SyncOptions{})
 	}()
 	wg.Wait()
 	if errA != nil || errB != nil {

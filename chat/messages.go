@@ -1,4 +1,4 @@
-package node
+package chat
 
 import (
 	"context"
@@ -8,14 +8,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/caravan-mesh/caravan/event"
-	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/msg"
+	"github.com/caravan-mesh/caravan/node"
 	"github.com/nbd-wtf/go-nostr"
-	"golang.org/x/text/unicode/norm"
 )
 
 // Message is one private message as its reader sees it. It lives only in
@@ -67,67 +65,6 @@ const MaxGroup = 100
 // creation time.
 const wrapExpiry = 30 * 24 * time.Hour
 
-// messenger is one unlocked identity's messaging state.
-type messenger struct {
-	id    *keys.Signer
-	vault *msg.Vault
-}
-
-// messaging holds what the node keeps in memory about messages.
-type messaging struct {
-	mu         sync.Mutex
-	wrapOwner  map[string][2]string // wrap id -> identity name, message id
-	ownMu      sync.Mutex
-	own        map[string]string // public key -> identity name (ownKeys)
-	ownVersion int64
-	listeners  listeners[func(name string, m Message)]
-	work       chan work // wraps to open
-}
-
-type work struct {
-	name string
-	wrap *nostr.Event
-}
-
-func (n *Node) initMessaging() {
-	n.msgs = &messaging{wrapOwner: map[string][2]string{}, work: make(chan work, 4096)}
-	n.OnStored(func(ev *nostr.Event, _ []byte) { n.watchWraps(ev) })
-	n.OnHandover(func(h Handover) {
-		if h.Out {
-			n.carried(h.ID)
-		}
-	})
-	n.OnUnlocked(func(name string) { go n.ReadBacklog(context.Background(), name) })
-	n.OnServe(n.openWraps)
-	n.OnServe(func(ctx context.Context) {
-		ids, _ := n.Keys.List()
-		for _, id := range ids {
-			if id.Unlocked {
-				n.ReadBacklog(ctx, id.Name)
-			}
-		}
-	})
-}
-
-// messenger opens an identity's vault; it fails with keys.ErrLocked when
-// the identity's key is not in memory.
-func (n *Node) messenger(name string) (*messenger, error) {
-	s, err := n.Keys.Signer(name)
-	if err != nil {
-		return nil, err
-	}
-	vk, err := n.Keys.VaultKey(s.Name())
-	if err != nil {
-		return nil, err
-	}
-	v, err := msg.OpenVault(n.Store, s.PubKey(), vk)
-	if err != nil {
-		return nil, err
-	}
-	v.Rand = n.rand
-	return &messenger{id: s, vault: v}, nil
-}
-
 // roomOf is the conversation a rumor belongs to: its author and recipients.
 func roomOf(rumor *nostr.Event) []string {
 	set := map[string]bool{rumor.PubKey: true}
@@ -146,8 +83,8 @@ func roomOf(rumor *nostr.Event) []string {
 // keys): one gift wrap for each, and one for ourselves. With file set, it
 // is a kind-15 file message. The message is stored (queued) before Send
 // returns.
-func (n *Node) Send(ctx context.Context, as string, to []string, text, subject string, file *msg.File) (Message, error) {
-	m, err := n.messenger(as)
+func (s *Service) Send(ctx context.Context, as string, to []string, text, subject string, file *msg.File) (Message, error) {
+	m, err := s.messenger(as)
 	if err != nil {
 		return Message{}, err
 	}
@@ -173,8 +110,8 @@ func (n *Node) Send(ctx context.Context, as string, to []string, text, subject s
 	} else if strings.TrimSpace(text) == "" {
 		return Message{}, errors.New("the message is empty")
 	}
-	rumor := msg.NewRumor(me, kind, content, tags, n.now())
-	wraps, err := n.wrapFor(m, rumor, append(recips, me))
+	rumor := msg.NewRumor(me, kind, content, tags, s.p.Now())
+	wraps, err := s.wrapFor(m, rumor, append(recips, me))
 	if err != nil {
 		return Message{}, err
 	}
@@ -189,25 +126,25 @@ func (n *Node) Send(ctx context.Context, as string, to []string, text, subject s
 	if err := m.vault.Put(ctx, vMsg, out.ID, out); err != nil {
 		return Message{}, err
 	}
-	n.msgs.mu.Lock()
+	s.mu.Lock()
 	for _, w := range out.Wraps {
-		n.msgs.wrapOwner[w] = [2]string{m.id.Name(), out.ID}
+		s.wrapOwner[w] = [2]string{m.id.Name(), out.ID}
 	}
-	n.msgs.mu.Unlock()
-	for _, r := range n.ingest(ctx, true, wraps...) {
+	s.mu.Unlock()
+	for _, r := range s.n.IngestOwn(ctx, wraps...) {
 		if !r.OK() {
 			return out, fmt.Errorf("storing the sealed message: %s", r.Message())
 		}
 	}
-	n.announce(m.id.Name(), out)
+	s.announce(m.id.Name(), out)
 	return out, nil
 }
 
 // wrapFor seals rumor once for each recipient.
-func (n *Node) wrapFor(m *messenger, rumor *nostr.Event, recips []string) ([]*nostr.Event, error) {
+func (s *Service) wrapFor(m *messenger, rumor *nostr.Event, recips []string) ([]*nostr.Event, error) {
 	var wraps []*nostr.Event
 	for _, r := range recips {
-		w, err := msg.Wrap(rumor, r, m.id, msg.Options{Now: n.now, Rand: n.rand, Expire: wrapExpiry})
+		w, err := msg.Wrap(rumor, r, m.id, msg.Options{Now: s.p.Now, Rand: s.p.Rand, Expire: wrapExpiry})
 		if err != nil {
 			return nil, err
 		}
@@ -227,14 +164,14 @@ func uniqueKeys(keys []string, except string) []string {
 }
 
 // carried notes that another node took one of our wraps.
-func (n *Node) carried(wrapID string) {
-	n.msgs.mu.Lock()
-	owner, ok := n.msgs.wrapOwner[wrapID]
-	n.msgs.mu.Unlock()
+func (s *Service) carried(wrapID string) {
+	s.mu.Lock()
+	owner, ok := s.wrapOwner[wrapID]
+	s.mu.Unlock()
 	if !ok {
 		return
 	}
-	n.updateMessage(owner[0], owner[1], func(m *Message) bool {
+	s.updateMessage(owner[0], owner[1], func(m *Message) bool {
 		if m.State == Queued {
 			m.State = Carried
 			return true
@@ -243,8 +180,8 @@ func (n *Node) carried(wrapID string) {
 	})
 }
 
-func (n *Node) updateMessage(name, id string, f func(*Message) bool) {
-	m, err := n.messenger(name)
+func (s *Service) updateMessage(name, id string, f func(*Message) bool) {
+	m, err := s.messenger(name)
 	if err != nil {
 		return
 	}
@@ -255,97 +192,62 @@ func (n *Node) updateMessage(name, id string, f func(*Message) bool) {
 	}
 	if f(&msgRow) {
 		if err := m.vault.Put(ctx, vMsg, id, msgRow); err == nil {
-			n.announce(name, msgRow)
+			s.announce(name, msgRow)
 		}
 	}
 }
 
 // watchWraps queues every newly stored wrap addressed to one of our
 // identities for opening.
-func (n *Node) watchWraps(ev *nostr.Event) {
+func (s *Service) watchWraps(ev *nostr.Event) {
 	if ev.Kind != event.KindGiftWrap {
 		return
 	}
-	own := n.ownKeys()
 	for _, t := range ev.Tags {
 		if len(t) < 2 || t[0] != "p" {
 			continue
 		}
-		if name, ok := own[t[1]]; ok {
+		if name, ok := s.n.IdentityOf(t[1]); ok {
 			select {
-			case n.msgs.work <- work{name, ev}:
+			case s.work <- work{name, ev}:
 			default:
-				n.logf("messages: too many wraps waiting; the rest are read at the next unlock or start")
+				s.p.Logf("messages: too many wraps waiting; the rest are read at the next unlock or start")
 			}
 		}
 	}
 }
 
-// forMe says whether ev is a gift wrap addressed to one of the node's
-// identities.
-func (n *Node) forMe(ev *nostr.Event) bool {
-	if ev.Kind != event.KindGiftWrap {
-		return false
-	}
-	own := n.ownKeys()
-	for _, t := range ev.Tags {
-		if len(t) >= 2 && t[0] == "p" && own[t[1]] != "" {
-			return true
-		}
-	}
-	return false
-}
-
-// ownKeys maps the keyring's public keys to identity names, read again
-// only when the keyring changed: every wrap stored asks, and listing reads
-// the key files.
-func (n *Node) ownKeys() map[string]string {
-	n.msgs.ownMu.Lock()
-	defer n.msgs.ownMu.Unlock()
-	if v := n.Keys.Version(); n.msgs.own == nil || v != n.msgs.ownVersion {
-		ids, err := n.Keys.List()
-		if err != nil {
-			return nil // tried again at the next wrap
-		}
-		n.msgs.own, n.msgs.ownVersion = map[string]string{}, v
-		for _, id := range ids {
-			n.msgs.own[id.PubKey.Hex()] = id.Name
-		}
-	}
-	return n.msgs.own
-}
-
 // openWraps opens queued wraps until ctx ends. One goroutine runs it.
-func (n *Node) openWraps(ctx context.Context) {
+func (s *Service) openWraps(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case w := <-n.msgs.work:
-			n.openWrap(ctx, w.name, w.wrap)
+		case w := <-s.work:
+			s.openWrap(ctx, w.name, w.wrap)
 		}
 	}
 }
 
 // ReadBacklog opens every wrap for an identity that arrived while it was
 // locked (or the node was off).
-func (n *Node) ReadBacklog(ctx context.Context, name string) (int, error) {
-	id, err := n.Keys.Get(name)
+func (s *Service) ReadBacklog(ctx context.Context, name string) (int, error) {
+	id, err := s.p.Keys.Get(name)
 	if err != nil {
 		return 0, err
 	}
-	if _, err := n.messenger(name); err != nil {
+	if _, err := s.messenger(name); err != nil {
 		return 0, err
 	}
 	opened := 0
 	until := nostr.Timestamp(1<<62 - 1)
 	for {
-		evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{event.KindGiftWrap}, Tags: nostr.TagMap{"p": {id.PubKey.Hex()}}, Until: &until}, 500)
+		evs, err := s.p.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{event.KindGiftWrap}, Tags: nostr.TagMap{"p": {id.PubKey.Hex()}}, Until: &until}, 500)
 		if err != nil {
 			return opened, err
 		}
 		for _, ev := range evs {
-			if n.openWrap(ctx, id.Name, ev) {
+			if s.openWrap(ctx, id.Name, ev) {
 				opened++
 			}
 		}
@@ -358,8 +260,8 @@ func (n *Node) ReadBacklog(ctx context.Context, name string) (int, error) {
 
 // openWrap opens one wrap for identity name, at most once. It reports
 // whether it was new.
-func (n *Node) openWrap(ctx context.Context, name string, wrap *nostr.Event) bool {
-	m, err := n.messenger(name)
+func (s *Service) openWrap(ctx context.Context, name string, wrap *nostr.Event) bool {
+	m, err := s.messenger(name)
 	if err != nil {
 		return false // locked: read at the next unlock
 	}
@@ -369,17 +271,17 @@ func (n *Node) openWrap(ctx context.Context, name string, wrap *nostr.Event) boo
 	defer m.vault.Put(ctx, vSeen, wrap.ID, true)
 	rumor, err := msg.Unwrap(wrap, m.id)
 	if err != nil {
-		n.logf("messages: dropped wrap %s for %s: %v", wrap.ID[:12], name, err)
+		s.p.Logf("messages: dropped wrap %s for %s: %v", wrap.ID[:12], name, err)
 		return false
 	}
 	me := m.id.PubKey()
 	switch rumor.Kind {
 	case event.KindReceipt:
-		n.receipt(ctx, m, name, rumor)
+		s.receipt(ctx, m, name, rumor)
 		return true
 	case event.KindChat, event.KindFile:
 	default:
-		n.logf("messages: dropped a sealed event of kind %d from %s: not a message", rumor.Kind, rumor.PubKey[:12])
+		s.p.Logf("messages: dropped a sealed event of kind %d from %s: not a message", rumor.Kind, rumor.PubKey[:12])
 		return false
 	}
 	var existing Message
@@ -401,52 +303,52 @@ func (n *Node) openWrap(ctx context.Context, name string, wrap *nostr.Event) boo
 	if rumor.Kind == event.KindFile {
 		f, err := msg.FileOf(rumor)
 		if err != nil {
-			n.logf("messages: dropped a file message from %s: %v", rumor.PubKey[:12], err)
+			s.p.Logf("messages: dropped a file message from %s: %v", rumor.PubKey[:12], err)
 			return false
 		}
 		in.File, in.Text = &f, f.Name
 		// Fetch the (encrypted) file from whichever peer has it.
-		if err := n.Store.WantBlob(ctx, f.SHA256); err != nil {
-			n.logf("messages: %v", err)
+		if err := s.p.Store.WantBlob(ctx, f.SHA256); err != nil {
+			s.p.Logf("messages: %v", err)
 		}
 	}
-	in.Warning = n.impersonation(ctx, m, rumor.PubKey)
+	in.Warning = s.impersonation(ctx, m, rumor.PubKey)
 	if err := m.vault.Put(ctx, vMsg, in.ID, in); err != nil {
-		n.logf("messages: %v", err)
+		s.p.Logf("messages: %v", err)
 		return false
 	}
-	n.announce(name, in)
+	s.announce(name, in)
 	if !in.Outgoing {
-		n.sendReceipt(ctx, m, rumor)
+		s.sendReceipt(ctx, m, rumor)
 	}
 	return true
 }
 
 // sendReceipt tells the sender, in a wrap of its own, that the message
 // arrived, unless the reader turned receipts off.
-func (n *Node) sendReceipt(ctx context.Context, m *messenger, rumor *nostr.Event) {
-	var s Settings
-	m.vault.Get(ctx, vSettings, "settings", &s)
-	if s.NoReceipts {
+func (s *Service) sendReceipt(ctx context.Context, m *messenger, rumor *nostr.Event) {
+	var set Settings
+	m.vault.Get(ctx, vSettings, "settings", &set)
+	if set.NoReceipts {
 		return
 	}
-	r := msg.NewRumor(m.id.PubKey(), event.KindReceipt, "", nostr.Tags{{"e", rumor.ID}, {"p", rumor.PubKey}}, n.now())
-	wraps, err := n.wrapFor(m, r, []string{rumor.PubKey})
+	r := msg.NewRumor(m.id.PubKey(), event.KindReceipt, "", nostr.Tags{{"e", rumor.ID}, {"p", rumor.PubKey}}, s.p.Now())
+	wraps, err := s.wrapFor(m, r, []string{rumor.PubKey})
 	if err != nil {
-		n.logf("messages: receipt: %v", err)
+		s.p.Logf("messages: receipt: %v", err)
 		return
 	}
-	n.ingest(ctx, true, wraps...)
+	s.n.IngestOwn(ctx, wraps...)
 }
 
 // receipt marks our messages named by a receipt as delivered to its
 // author.
-func (n *Node) receipt(ctx context.Context, m *messenger, name string, r *nostr.Event) {
+func (s *Service) receipt(ctx context.Context, m *messenger, name string, r *nostr.Event) {
 	for _, t := range r.Tags {
 		if len(t) < 2 || t[0] != "e" {
 			continue
 		}
-		n.updateMessage(name, t[1], func(msgRow *Message) bool {
+		s.updateMessage(name, t[1], func(msgRow *Message) bool {
 			if !msgRow.Outgoing || !slices.Contains(msgRow.Members, r.PubKey) || slices.Contains(msgRow.DeliveredTo, r.PubKey) {
 				return false // receipts only count from the message's own recipients
 			}
@@ -459,19 +361,19 @@ func (n *Node) receipt(ctx context.Context, m *messenger, name string, r *nostr.
 
 // impersonation warns when a message comes from someone who is not a
 // verified contact but goes by the name of one.
-func (n *Node) impersonation(ctx context.Context, m *messenger, from string) string {
-	var c Contact
+func (s *Service) impersonation(ctx context.Context, m *messenger, from string) string {
+	var c node.Contact
 	if ok, _ := m.vault.Get(ctx, vContact, from, &c); ok && c.Verified {
 		return ""
 	}
-	claimed := n.profileName(ctx, from)
+	claimed := s.n.ProfileName(ctx, from)
 	if claimed == "" {
 		return ""
 	}
 	var warning string
 	m.vault.List(ctx, vContact, func(raw json.RawMessage) error {
-		var vc Contact
-		if json.Unmarshal(raw, &vc) == nil && vc.Verified && vc.PubKey.Hex() != from && sameName(vc.Petname, claimed) {
+		var vc node.Contact
+		if json.Unmarshal(raw, &vc) == nil && vc.Verified && vc.PubKey.Hex() != from && node.SameName(vc.Petname, claimed) {
 			warning = fmt.Sprintf("this sender calls themselves %q, like your verified contact %q, but uses a different key: it is not them", claimed, vc.Petname)
 		}
 		return nil
@@ -479,42 +381,15 @@ func (n *Node) impersonation(ctx context.Context, m *messenger, from string) str
 	return warning
 }
 
-// profileName is the name someone gives themselves in their kind-0 profile.
-func (n *Node) profileName(ctx context.Context, pk string) string {
-	evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Authors: []string{pk}, Kinds: []int{event.KindProfile}, Limit: 1}, 1)
-	if err != nil || len(evs) == 0 {
-		return ""
-	}
-	var p struct {
-		Name        string `json:"name"`
-		DisplayName string `json:"display_name"`
-	}
-	json.Unmarshal([]byte(evs[0].Content), &p)
-	if p.DisplayName != "" {
-		return p.DisplayName
-	}
-	return p.Name
-}
-
-// sameName compares names as people read them: case, spacing and Unicode
-// compatibility forms ignored.
-func sameName(a, b string) bool {
-	f := func(s string) string {
-		s = norm.NFKC.String(strings.ToLower(s))
-		return strings.Join(strings.Fields(s), "")
-	}
-	return a != "" && f(a) == f(b)
-}
-
 // announce tells listeners (chat --follow, the web UI) about a message.
-func (n *Node) announce(name string, m Message) {
-	for _, l := range n.msgs.listeners.all() {
+func (s *Service) announce(name string, m Message) {
+	for _, l := range s.listeners.all() {
 		l(name, m)
 	}
-	n.emit(Activity{Type: "message", Identity: name, Message: &m})
+	s.n.Emit(node.Activity{Type: "message", Identity: name, Message: &m})
 }
 
 // OnMessage calls f for each new or changed message, until cancel.
-func (n *Node) OnMessage(f func(identity string, m Message)) (cancel func()) {
-	return n.msgs.listeners.add(f)
+func (s *Service) OnMessage(f func(identity string, m Message)) (cancel func()) {
+	return s.listeners.add(f)
 }

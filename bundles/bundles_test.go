@@ -1,4 +1,4 @@
-package node
+package bundles
 
 import (
 	"bytes"
@@ -12,12 +12,21 @@ import (
 	"testing"
 
 	"github.com/caravan-mesh/caravan/bundle"
-	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/internal/nodehost"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
+	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
 
-func notes(t *testing.T, n *Node, count int, prefix string) []string {
+var (
+	person = nodetest.Person
+	pk     = nodetest.PubKey
+	meet   = nodetest.Meet
+)
+
+func notes(t *testing.T, n *node.Node, count int, prefix string) []string {
 	t.Helper()
 	var ids []string
 	for i := range count {
@@ -30,9 +39,9 @@ func notes(t *testing.T, n *Node, count int, prefix string) []string {
 	return ids
 }
 
-func holds(t *testing.T, n *Node, ids []string) int {
+func holds(t *testing.T, n *node.Node, ids []string) int {
 	t.Helper()
-	has, err := n.Store.Has(context.Background(), ids)
+	has, err := nodehost.Of(n).Store.Has(context.Background(), ids)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,21 +61,26 @@ func TestBundleCarriesEventsAndBlobs(t *testing.T) {
 	ids := notes(t, alice, 30, "from Almaty")
 	photo := make([]byte, 300_000)
 	rand.Read(photo)
-	sum, _ := alice.Store.PutBlob(ctx, photo, "image/jpeg")
+	sum, _ := nodehost.Of(alice).Store.PutBlob(ctx, photo, "image/jpeg")
 	x := hex.EncodeToString(sum[:])
-	r := reportWithBlob(t, alice, "Photo", x, "image/jpeg", len(photo))
+	// A report with the photo attached, as package reports writes it.
+	r, err := alice.Publish(ctx, "", &nostr.Event{Kind: event.KindReport, Content: "the square", Tags: nostr.Tags{
+		{"d", "photo"}, {"title", "Photo"}, {"imeta", "url /blob/" + x, "x " + x, "m image/jpeg", fmt.Sprint("size ", len(photo))}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ids = append(ids, r.ID)
 
 	dir := t.TempDir()
 	path := filepath.Join(dir, "stick.bin")
-	made, err := alice.ExportBundle(ctx, BundleExport{Path: path, For: pk(t, bob), To: []string{pk(t, bob)}})
+	made, err := New(alice).Export(ctx, Export{Path: path, For: pk(t, bob), To: []string{pk(t, bob)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if made.Events < 31 || made.Blobs != 1 || made.ByClass["own"] < 31 {
 		t.Fatalf("made %+v", made)
 	}
-	got, err := bob.ImportBundle(ctx, BundleImport{Paths: []string{path}})
+	got, err := New(bob).Import(ctx, Import{Paths: []string{path}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,26 +90,26 @@ func TestBundleCarriesEventsAndBlobs(t *testing.T) {
 	if holds(t, bob, ids) != len(ids) {
 		t.Fatal("bob is missing events")
 	}
-	if b, _ := bob.Store.Blob(ctx, sum[:]); !bytes.Equal(b, photo) {
+	if b, _ := nodehost.Of(bob).Store.Blob(ctx, sum[:]); !bytes.Equal(b, photo) {
 		t.Fatal("the photo did not arrive whole")
 	}
 
 	// Again: nothing new, nothing broken, and it says it was read before.
-	again, err := bob.ImportBundle(ctx, BundleImport{Paths: []string{path}})
+	again, err := New(bob).Import(ctx, Import{Paths: []string{path}})
 	if err != nil || again.Stored != 0 || again.Held != made.Events || again.ReadBefore == 0 {
 		t.Fatalf("second import: %+v %v", again, err)
 	}
 
 	// The next bundle for bob leaves out what went in the first.
 	newer := notes(t, alice, 3, "later")
-	made2, err := alice.ExportBundle(ctx, BundleExport{Path: path + "2", For: pk(t, bob), To: []string{pk(t, bob)}})
+	made2, err := New(alice).Export(ctx, Export{Path: path + "2", For: pk(t, bob), To: []string{pk(t, bob)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if made2.Events != 3 || made2.Blobs != 0 || made2.Unconfirmed != made.Events {
 		t.Fatalf("second bundle for bob: %+v", made2)
 	}
-	resend, err := alice.ExportBundle(ctx, BundleExport{Path: path + "3", For: pk(t, bob), To: []string{pk(t, bob)}, Resend: true})
+	resend, err := New(alice).Export(ctx, Export{Path: path + "3", For: pk(t, bob), To: []string{pk(t, bob)}, Resend: true})
 	if err != nil || resend.Events != made.Events+3 {
 		t.Fatalf("with resend: %+v %v", resend, err)
 	}
@@ -103,14 +117,14 @@ func TestBundleCarriesEventsAndBlobs(t *testing.T) {
 	// Bob's bundle back confirms that the first arrived; then alice leaves
 	// it out even with --resend.
 	back := filepath.Join(dir, "back.bin")
-	if _, err := bob.ExportBundle(ctx, BundleExport{Path: back, For: pk(t, alice), To: []string{pk(t, alice)}}); err != nil {
+	if _, err := New(bob).Export(ctx, Export{Path: back, For: pk(t, alice), To: []string{pk(t, alice)}}); err != nil {
 		t.Fatal(err)
 	}
-	conf, err := alice.ImportBundle(ctx, BundleImport{Paths: []string{back}})
+	conf, err := New(alice).Import(ctx, Import{Paths: []string{back}})
 	if err != nil || conf.Confirmed != made.Events {
 		t.Fatalf("confirmation: %+v %v", conf, err)
 	}
-	after, err := alice.ExportBundle(ctx, BundleExport{Path: path + "4", For: pk(t, bob), To: []string{pk(t, bob)}, Resend: true})
+	after, err := New(alice).Export(ctx, Export{Path: path + "4", For: pk(t, bob), To: []string{pk(t, bob)}, Resend: true})
 	if err != nil || after.Events != 3 {
 		t.Fatalf("after confirmation, with resend: %+v %v", after, err)
 	}
@@ -125,8 +139,7 @@ func TestBundleDamagedImportsTheRest(t *testing.T) {
 	bob := person(t, "bob", "")
 	// Bob follows Alice: 1,500 notes are more than one stranger may have
 	// carried (policy.Config.PerStranger).
-	apk, _, _ := keys.ParsePublicKey(pk(t, alice))
-	if _, err := bob.Follow(ctx, "", apk, "", ""); err != nil {
+	if _, err := bob.Publish(ctx, "", &nostr.Event{Kind: event.KindFollowList, Tags: nostr.Tags{{"p", pk(t, alice)}}}); err != nil {
 		t.Fatal(err)
 	}
 	// Enough text for several frames.
@@ -140,7 +153,7 @@ func TestBundleDamagedImportsTheRest(t *testing.T) {
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "b")
-	if _, err := alice.ExportBundle(ctx, BundleExport{Path: path, To: []string{pk(t, bob)}, Split: bundle.MinPartSize}); err != nil {
+	if _, err := New(alice).Export(ctx, Export{Path: path, To: []string{pk(t, bob)}, Split: bundle.MinPartSize}); err != nil {
 		t.Fatal(err)
 	}
 	parts, _ := filepath.Glob(path + ".*")
@@ -152,7 +165,7 @@ func TestBundleDamagedImportsTheRest(t *testing.T) {
 	b[len(b)/2] ^= 0xff
 	os.WriteFile(parts[2], b, 0o600)
 	without := append([]string{parts[0]}, parts[2:]...)
-	got, err := bob.ImportBundle(ctx, BundleImport{Paths: without})
+	got, err := New(bob).Import(ctx, Import{Paths: without})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +173,7 @@ func TestBundleDamagedImportsTheRest(t *testing.T) {
 		t.Fatalf("lost %+v", got.Lost)
 	}
 	idb, _ := hex.DecodeString(got.ID)
-	if _, ok, _ := bob.Store.FindBundle(ctx, idb, store.BundleRead); ok {
+	if _, ok, _ := nodehost.Of(bob).Store.FindBundle(ctx, idb, store.BundleRead); ok {
 		t.Fatal("a damaged bundle was recorded as read: bob's next bundle would confirm what was lost")
 	}
 	if got.From != pk(t, alice) {
@@ -172,23 +185,23 @@ func TestBundleDamagedImportsTheRest(t *testing.T) {
 	}
 	// With every part whole, the rest arrives; nothing twice.
 	os.WriteFile(parts[2], append(b[:len(b)/2:len(b)/2], append([]byte{b[len(b)/2] ^ 0xff}, b[len(b)/2+1:]...)...), 0o600)
-	got, err = bob.ImportBundle(ctx, BundleImport{Paths: parts})
+	got, err = New(bob).Import(ctx, Import{Paths: parts})
 	if err != nil || got.Lost.Any() || holds(t, bob, ids) != len(ids) || got.Stored != len(ids)-held {
 		t.Fatalf("whole: %+v %v", got, err)
 	}
-	if _, ok, _ := bob.Store.FindBundle(ctx, idb, store.BundleRead); !ok {
+	if _, ok, _ := nodehost.Of(bob).Store.FindBundle(ctx, idb, store.BundleRead); !ok {
 		t.Fatal("a whole bundle was not recorded as read")
 	}
 
 	// Made while the identity is locked: no proof, so no one learns what
 	// the maker holds.
 	carol := person(t, "carol", "secret words")
-	carol.Keys.Lock()
-	made, err := carol.ExportBundle(ctx, BundleExport{Path: filepath.Join(dir, "carol"), To: []string{pk(t, bob)}})
+	nodehost.Of(carol).Keys.Lock()
+	made, err := New(carol).Export(ctx, Export{Path: filepath.Join(dir, "carol"), To: []string{pk(t, bob)}})
 	if err != nil || made.Signed {
 		t.Fatalf("locked maker: %+v %v", made, err)
 	}
-	got, err = bob.ImportBundle(ctx, BundleImport{Paths: []string{filepath.Join(dir, "carol")}})
+	got, err = New(bob).Import(ctx, Import{Paths: []string{filepath.Join(dir, "carol")}})
 	if err != nil || got.From != "" {
 		t.Fatalf("unsigned bundle: from %q, %v", got.From, err)
 	}
@@ -201,16 +214,16 @@ func TestBundleWrongKey(t *testing.T) {
 	eve := person(t, "eve", "")
 	notes(t, alice, 2, "x")
 	path := filepath.Join(t.TempDir(), "b")
-	if _, err := alice.ExportBundle(ctx, BundleExport{Path: path, To: []string{pk(t, bob)}}); err != nil {
+	if _, err := New(alice).Export(ctx, Export{Path: path, To: []string{pk(t, bob)}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eve.ImportBundle(ctx, BundleImport{Paths: []string{path}}); !errors.Is(err, ErrBundleLocked) {
+	if _, err := New(eve).Import(ctx, Import{Paths: []string{path}}); !errors.Is(err, ErrNotABundle) || !errors.Is(err, bundle.ErrNoKey) {
 		t.Fatalf("eve: %v", err)
 	}
-	if _, err := alice.ExportBundle(ctx, BundleExport{Path: path, To: []string{pk(t, bob)}}); err == nil {
+	if _, err := New(alice).Export(ctx, Export{Path: path, To: []string{pk(t, bob)}}); err == nil {
 		t.Fatal("overwrote an existing file")
 	}
-	if _, err := alice.ExportBundle(ctx, BundleExport{Path: path + "x"}); err == nil {
+	if _, err := New(alice).Export(ctx, Export{Path: path + "x"}); err == nil {
 		t.Fatal("a bundle nobody can open")
 	}
 	if m, _ := filepath.Glob(path + "x*"); len(m) != 0 {
@@ -228,7 +241,7 @@ func TestBundleForSyncPeer(t *testing.T) {
 	notes(t, alice, 5, "before")
 	for i := 0; ; i++ {
 		meet(t, alice, bob) // alice calls bob "b"
-		if eid, _ := alice.Store.PeerSynced(ctx, "b"); eid > 0 {
+		if eid, _ := nodehost.Of(alice).Store.PeerSynced(ctx, "b"); eid > 0 {
 			break
 		}
 		if i == 30 {
@@ -236,14 +249,14 @@ func TestBundleForSyncPeer(t *testing.T) {
 		}
 	}
 	after := notes(t, alice, 2, "after")
-	made, err := alice.ExportBundle(ctx, BundleExport{Path: filepath.Join(t.TempDir(), "b"), For: "b", To: []string{pk(t, bob)}})
+	made, err := New(alice).Export(ctx, Export{Path: filepath.Join(t.TempDir(), "b"), For: "b", To: []string{pk(t, bob)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if made.Events != len(after) {
 		t.Fatalf("a bundle for the sync peer has %d events, want the %d written since", made.Events, len(after))
 	}
-	if _, err := alice.ExportBundle(ctx, BundleExport{Path: filepath.Join(t.TempDir(), "c"), For: "ws://nobody.example:7447", To: []string{pk(t, bob)}}); err == nil {
+	if _, err := New(alice).Export(ctx, Export{Path: filepath.Join(t.TempDir(), "c"), For: "ws://nobody.example:7447", To: []string{pk(t, bob)}}); err == nil {
 		t.Fatal("a bundle for a peer never met")
 	}
 }

@@ -1,4 +1,4 @@
-package node
+package bundles
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
@@ -20,11 +21,11 @@ import (
 
 // bundleProof signs the proof for bundle id with the default identity; a
 // locked identity makes an unsigned bundle (nil).
-func (n *Node) bundleProof(ctx context.Context, id, forPeer string) (json.RawMessage, error) {
-	ev := &nostr.Event{Kind: event.KindBundleProof, CreatedAt: nostr.Timestamp(n.now().Unix()), Tags: nostr.Tags{{"bundle", id}}}
+func (s *Service) bundleProof(ctx context.Context, id, forPeer string) (json.RawMessage, error) {
+	ev := &nostr.Event{Kind: event.KindBundleProof, CreatedAt: nostr.Timestamp(s.p.Now().Unix()), Tags: nostr.Tags{{"bundle", id}}}
 	if forPeer != "" {
 		ev.Tags = append(ev.Tags, nostr.Tag{"p", forPeer})
-		acks, err := n.Store.BundlesFrom(ctx, forPeer, 64)
+		acks, err := s.p.Store.BundlesFrom(ctx, forPeer, 64)
 		if err != nil {
 			return nil, err
 		}
@@ -32,7 +33,7 @@ func (n *Node) bundleProof(ctx context.Context, id, forPeer string) (json.RawMes
 			ev.Tags = append(ev.Tags, nostr.Tag{"ack", hex.EncodeToString(a)})
 		}
 	}
-	if err := n.Keys.Sign("", ev); errors.Is(err, keys.ErrLocked) || errors.Is(err, keys.ErrNoIdentity) {
+	if err := s.p.Keys.Sign("", ev); errors.Is(err, keys.ErrLocked) || errors.Is(err, keys.ErrNoIdentity) {
 		return nil, nil
 	} else if err != nil {
 		return nil, err
@@ -75,4 +76,13 @@ func proofOf(raw json.RawMessage, id string) (from string, forPeers []string, ac
 	return ev.PubKey, forPeers, acks, nil
 }
 
-func (n *Node) newBundleID() string { return n.randHex(16) }
+// newBundleID is a fresh bundle id from the node's randomness.
+func (s *Service) newBundleID() string {
+	b := make([]byte, 16)
+	if _, err := io.ReadFull(s.p.Rand, b); err != nil {
+		// As the core's ids: a broken simulation or test, and ids must
+		// not silently repeat.
+		panic(fmt.Sprintf("bundles: the random source failed: %v", err))
+	}
+	return hex.EncodeToString(b)
+}

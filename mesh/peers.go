@@ -1,11 +1,10 @@
-package node
+package mesh
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/internal/atomicfile"
+	"github.com/caravan-mesh/caravan/node"
 )
 
 // PeersFile keeps the configured peers and relays, and what the node knows
@@ -135,24 +135,14 @@ func (b *peerBook) setSince(u, key string, at int64) {
 	b.saveLocked()
 }
 
-// CheckPeerURL says whether u can be dialled: ws:// or wss:// with a host.
-func CheckPeerURL(u string) (string, error) {
-	p, err := url.Parse(strings.TrimSpace(u))
-	if err != nil || (p.Scheme != "ws" && p.Scheme != "wss") || p.Host == "" || p.User != nil {
-		return "", fmt.Errorf("%q is not a websocket address; write it as ws://host:port or wss://host", u)
-	}
-	p.Path = strings.TrimRight(p.Path, "/")
-	return p.String(), nil
-}
-
 // AddPeer configures a peer (a Caravan node) or, with relay, a public
 // relay; while the node serves, it stays in sync with it.
-func (n *Node) AddPeer(u string, relay bool) (Peer, error) {
-	u, err := CheckPeerURL(u)
+func (m *Service) AddPeer(u string, relay bool) (Peer, error) {
+	u, err := node.CheckPeerURL(u)
 	if err != nil {
 		return Peer{}, err
 	}
-	b := n.peers
+	b := m.peers
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	kind := "peer"
@@ -172,13 +162,13 @@ func (n *Node) AddPeer(u string, relay bool) (Peer, error) {
 }
 
 // RemovePeer stops syncing with a configured peer or relay.
-func (n *Node) RemovePeer(u string) error {
-	b := n.peers
+func (m *Service) RemovePeer(u string) error {
+	b := m.peers
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	p, ok := b.peers[strings.TrimSuffix(strings.TrimSpace(u), "/")]
 	if !ok || !p.Configured {
-		return fmt.Errorf("%s is not a configured peer or relay: %w", u, ErrNotFound)
+		return fmt.Errorf("%s is not a configured peer or relay: %w", u, node.ErrNotFound)
 	}
 	p.Configured = false
 	if err := b.saveLocked(); err != nil {
@@ -189,8 +179,8 @@ func (n *Node) RemovePeer(u string) error {
 }
 
 // Peers lists every peer and relay the node knows, configured ones first.
-func (n *Node) Peers() []Peer {
-	b := n.peers
+func (m *Service) Peers() []Peer {
+	b := m.peers
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := make([]Peer, 0, len(b.peers))
@@ -206,7 +196,7 @@ func (n *Node) Peers() []Peer {
 	return out
 }
 
-// ErrExists means something is already configured.
+// ErrExists means a peer or relay is already configured.
 var ErrExists = errors.New("already exists")
 
 func signalChanged(ch chan struct{}) {
@@ -217,10 +207,10 @@ func signalChanged(ch chan struct{}) {
 }
 
 // runPeers keeps a live session with every configured peer and relay, and
-// with LAN peers found by discovery, until ctx ends.
-func (n *Node) runPeers(ctx context.Context, lan <-chan map[string]bool) {
+// with the neighbours discovery found, until ctx ends.
+func (m *Service) runPeers(ctx context.Context, found <-chan foundSet) {
 	running := map[string]context.CancelFunc{}
-	var lanPeers map[string]bool
+	near := map[int][]Found{} // by discoverer
 	var sessions sync.WaitGroup
 	defer sessions.Wait()
 	defer func() {
@@ -230,14 +220,16 @@ func (n *Node) runPeers(ctx context.Context, lan <-chan map[string]bool) {
 	}()
 	for {
 		want := map[string]SyncOptions{}
-		for _, p := range n.Peers() {
+		for _, p := range m.Peers() {
 			if p.Configured {
 				want[p.URL] = SyncOptions{Relay: p.Kind == "relay", Live: true}
 			}
 		}
-		for u := range lanPeers {
-			if _, ok := want[u]; !ok {
-				want[u] = SyncOptions{LAN: true, Live: true}
+		for _, fs := range near {
+			for _, f := range fs {
+				if _, ok := want[f.URL]; !ok {
+					want[f.URL] = SyncOptions{LAN: true, Live: true}
+				}
 			}
 		}
 		for u, stop := range running {
@@ -250,14 +242,15 @@ func (n *Node) runPeers(ctx context.Context, lan <-chan map[string]bool) {
 			if _, ok := running[u]; !ok {
 				pctx, stop := context.WithCancel(ctx)
 				running[u] = stop
-				sessions.Go(func() { n.keepSynced(pctx, u, o) })
+				sessions.Go(func() { m.keepSynced(pctx, u, o) })
 			}
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-n.peers.changed:
-		case lanPeers = <-lan:
+		case <-m.peers.changed:
+		case f := <-found:
+			near[f.from] = f.peers
 		}
 	}
 }

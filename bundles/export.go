@@ -1,4 +1,4 @@
-package node
+package bundles
 
 import (
 	"context"
@@ -12,13 +12,14 @@ import (
 
 	"github.com/caravan-mesh/caravan/bundle"
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
 
-// BundleExport says what goes into a bundle file and who can open it.
-type BundleExport struct {
+// Export says what goes into a bundle file and who can open it.
+type Export struct {
 	// Path is the file; with Split, the parts are Path.001, Path.002, ...
 	Path string `json:"path"`
 	// For is the peer the bundle is for: a person (npub, nprofile, hex,
@@ -41,8 +42,8 @@ type BundleExport struct {
 	Resend bool `json:"resend,omitempty"`
 }
 
-// BundleMade describes a bundle written.
-type BundleMade struct {
+// Made describes a bundle written.
+type Made struct {
 	ID        string         `json:"id"`
 	Files     []string       `json:"files"`
 	Bytes     int64          `json:"bytes"`
@@ -66,18 +67,18 @@ type BundleMade struct {
 // with a size limit stops trying smaller ones.
 const maxMisses = 2000
 
-// ExportBundle writes a bundle of what this node carries, most valuable
+// Export writes a bundle of what this node carries, most valuable
 // first (as sync sends it: own events, private messages for contacts,
 // reports, then the rest, newest first), then the blobs those events
 // reference.
-func (n *Node) ExportBundle(ctx context.Context, o BundleExport) (BundleMade, error) {
-	var made BundleMade
+func (s *Service) Export(ctx context.Context, o Export) (Made, error) {
+	var made Made
 	if o.Filter != nil {
 		if err := event.CheckFilter(*o.Filter); err != nil {
 			return made, err
 		}
 	}
-	peer, copt, err := n.bundlePeer(ctx, o.For, o.Resend)
+	peer, copt, err := s.bundlePeer(ctx, o.For, o.Resend)
 	if err != nil {
 		return made, err
 	}
@@ -85,14 +86,14 @@ func (n *Node) ExportBundle(ctx context.Context, o BundleExport) (BundleMade, er
 	if peer != "" && !strings.Contains(peer, "://") {
 		forPeer = peer
 	}
-	info := bundle.Info{ID: n.newBundleID(), Created: n.now().Unix(), App: VersionString()}
-	if info.Proof, err = n.bundleProof(ctx, info.ID, forPeer); err != nil {
+	info := bundle.Info{ID: s.newBundleID(), Created: s.p.Now().Unix(), App: node.VersionString()}
+	if info.Proof, err = s.bundleProof(ctx, info.ID, forPeer); err != nil {
 		return made, err
 	}
 	made.Signed = info.Proof != nil
 	var to []string
 	for _, who := range o.To {
-		pk, err := n.Resolve(ctx, "", who)
+		pk, err := s.n.Resolve(ctx, "", who)
 		if err != nil {
 			return made, err
 		}
@@ -107,17 +108,17 @@ func (n *Node) ExportBundle(ctx context.Context, o BundleExport) (BundleMade, er
 		out.remove()
 		return made, err
 	}
-	fail := func(err error) (BundleMade, error) {
+	fail := func(err error) (Made, error) {
 		w.Abort()
 		out.remove()
-		return BundleMade{}, err
+		return Made{}, err
 	}
 	made.ByClass = map[string]int{}
-	ids, err := n.addBundleEvents(ctx, w, o, copt, &made)
+	ids, err := s.addBundleEvents(ctx, w, o, copt, &made)
 	if err != nil {
 		return fail(err)
 	}
-	if err := n.addBundleBlobs(ctx, w, ids, &made); err != nil {
+	if err := s.addBundleBlobs(ctx, w, ids, &made); err != nil {
 		return fail(err)
 	}
 	sum, err := w.Close()
@@ -132,55 +133,55 @@ func (n *Node) ExportBundle(ctx context.Context, o BundleExport) (BundleMade, er
 	made.ID, made.Files, made.Bytes = sum.ID, files, sum.Bytes
 	made.Events, made.Blobs, made.BlobBytes, made.RawBytes = sum.Events, sum.Blobs, sum.BlobBytes, sum.RawBytes
 	idb, _ := hex.DecodeString(sum.ID)
-	if err := n.Store.RecordBundle(ctx, store.BundleRecord{ID: idb, Way: store.BundleMade, Peer: peer, Events: sum.Events}); err != nil {
+	if err := s.p.Store.RecordBundle(ctx, store.BundleRecord{ID: idb, Way: store.BundleMade, Peer: peer, Events: sum.Events}); err != nil {
 		return made, err
 	}
 	if peer != "" {
-		if err := n.Store.AddPeerEvents(ctx, peer, store.PeerSentTo, idb, ids); err != nil {
+		if err := s.p.Store.AddPeerEvents(ctx, peer, store.PeerSentTo, idb, ids); err != nil {
 			return made, err
 		}
 	}
 	if peer != "" && !o.Resend {
-		if made.Unconfirmed, err = n.Store.CountUnconfirmed(ctx, peer); err == nil {
+		if made.Unconfirmed, err = s.p.Store.CountUnconfirmed(ctx, peer); err == nil {
 			made.Unconfirmed -= sum.Events
 		}
 	}
 	return made, nil
 }
 
-// bundlePeer resolves BundleExport.For to the key its holdings are kept
+// bundlePeer resolves Export.For to the key its holdings are kept
 // under, and what to leave out.
-func (n *Node) bundlePeer(ctx context.Context, who string, resend bool) (string, store.CandidateOptions, error) {
+func (s *Service) bundlePeer(ctx context.Context, who string, resend bool) (string, store.CandidateOptions, error) {
 	o := store.CandidateOptions{Resend: resend}
 	if who == "" {
 		return "", o, nil
 	}
 	known := false
-	for _, p := range n.Peers() {
+	for _, p := range s.n.KnownPeers() {
 		known = known || p.URL == who
 	}
 	if known || strings.HasPrefix(who, "ws://") || strings.HasPrefix(who, "wss://") {
 		u := who
 		if !known {
 			var err error
-			if u, err = CheckPeerURL(who); err != nil {
+			if u, err = node.CheckPeerURL(who); err != nil {
 				return "", o, err
 			}
-			for _, p := range n.Peers() {
+			for _, p := range s.n.KnownPeers() {
 				known = known || p.URL == u
 			}
 		}
 		if !known {
 			return "", o, fmt.Errorf("%s is not a peer this node has met (see 'caravan peers'); give the person's npub instead", u)
 		}
-		eid, err := n.Store.PeerSynced(ctx, u)
+		eid, err := s.p.Store.PeerSynced(ctx, u)
 		if err != nil {
 			return "", o, err
 		}
 		o.Peer, o.AfterEID = u, eid
 		return u, o, nil
 	}
-	pk, err := n.Resolve(ctx, "", who)
+	pk, err := s.n.Resolve(ctx, "", who)
 	if err != nil {
 		return "", o, err
 	}
@@ -189,11 +190,11 @@ func (n *Node) bundlePeer(ctx context.Context, who string, resend bool) (string,
 }
 
 // addBundleEvents adds events in priority order and returns their ids.
-func (n *Node) addBundleEvents(ctx context.Context, w *bundle.Writer, o BundleExport, copt store.CandidateOptions, made *BundleMade) ([]string, error) {
+func (s *Service) addBundleEvents(ctx context.Context, w *bundle.Writer, o Export, copt store.CandidateOptions, made *Made) ([]string, error) {
 	taken := map[string]bool{}
 	var ids []string
 	misses := 0
-	for _, want := range n.Wants(ctx) {
+	for _, want := range s.n.Wants(ctx) {
 		if !want.Push {
 			continue
 		}
@@ -202,7 +203,7 @@ func (n *Node) addBundleEvents(ctx context.Context, w *bundle.Writer, o BundleEx
 			s := nostr.Timestamp(o.Since)
 			f.Since = &s
 		}
-		cands, err := n.Store.Candidates(ctx, f, copt)
+		cands, err := s.p.Store.Candidates(ctx, f, copt)
 		if err != nil {
 			return nil, err
 		}
@@ -220,7 +221,7 @@ func (n *Node) addBundleEvents(ctx context.Context, w *bundle.Writer, o BundleEx
 					todo = append(todo, c.ID)
 				}
 			}
-			raws, err := n.Store.RawMany(ctx, todo)
+			raws, err := s.p.Store.RawMany(ctx, todo)
 			if err != nil {
 				return nil, err
 			}
@@ -268,11 +269,11 @@ func decodeEvent(raw []byte) (*nostr.Event, error) {
 }
 
 // addBundleBlobs adds the blobs held here that the events reference.
-func (n *Node) addBundleBlobs(ctx context.Context, w *bundle.Writer, ids []string, made *BundleMade) error {
+func (s *Service) addBundleBlobs(ctx context.Context, w *bundle.Writer, ids []string, made *Made) error {
 	seen := map[string]bool{}
 	misses := 0
 	for start := 0; start < len(ids); start += 500 {
-		raws, err := n.Store.RawMany(ctx, ids[start:min(start+500, len(ids))])
+		raws, err := s.p.Store.RawMany(ctx, ids[start:min(start+500, len(ids))])
 		if err != nil {
 			return err
 		}
@@ -286,7 +287,7 @@ func (n *Node) addBundleBlobs(ctx context.Context, w *bundle.Writer, ids []strin
 					continue
 				}
 				seen[sum] = true
-				m, ok, err := n.Store.BlobInfo(ctx, sum)
+				m, ok, err := s.p.Store.BlobInfo(ctx, sum)
 				if err != nil {
 					return err
 				}
@@ -298,7 +299,7 @@ func (n *Node) addBundleBlobs(ctx context.Context, w *bundle.Writer, ids []strin
 					continue
 				}
 				key, _ := hex.DecodeString(sum)
-				switch err := w.AddBlob([32]byte(key), m.Size, blobReader{ctx, n.Store, sum}); {
+				switch err := w.AddBlob([32]byte(key), m.Size, blobReader{ctx, s.p.Store, sum}); {
 				case errors.Is(err, bundle.ErrFull):
 					made.LeftBlobs++
 					misses++

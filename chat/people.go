@@ -1,4 +1,4 @@
-package node
+package chat
 
 import (
 	"context"
@@ -12,14 +12,15 @@ import (
 
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/msg"
+	"github.com/caravan-mesh/caravan/node"
 )
 
 // People lists everyone identity as knows: private contacts (in the vault)
 // and the public follow list (kind 3), merged by key.
-func (n *Node) People(ctx context.Context, as string) ([]Contact, error) {
-	byKey := map[keys.PublicKey]*Contact{}
+func (s *Service) People(ctx context.Context, as string) ([]node.Contact, error) {
+	byKey := map[keys.PublicKey]*node.Contact{}
 	var order []keys.PublicKey
-	add := func(c Contact) {
+	add := func(c node.Contact) {
 		if e, ok := byKey[c.PubKey]; ok {
 			e.Followed = e.Followed || c.Followed
 			if e.Petname == "" {
@@ -34,9 +35,9 @@ func (n *Node) People(ctx context.Context, as string) ([]Contact, error) {
 		byKey[c.PubKey] = &cc
 		order = append(order, c.PubKey)
 	}
-	if m, err := n.messenger(as); err == nil {
+	if m, err := s.messenger(as); err == nil {
 		m.vault.List(ctx, vContact, func(raw json.RawMessage) error {
-			var c Contact
+			var c node.Contact
 			if json.Unmarshal(raw, &c) == nil {
 				c.Private = true
 				add(c)
@@ -46,7 +47,7 @@ func (n *Node) People(ctx context.Context, as string) ([]Contact, error) {
 	} else if !errors.Is(err, keys.ErrLocked) {
 		return nil, err
 	}
-	follows, err := n.Contacts(ctx, as)
+	follows, err := s.n.Contacts(ctx, as)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +55,7 @@ func (n *Node) People(ctx context.Context, as string) ([]Contact, error) {
 		c.Followed = true
 		add(c)
 	}
-	out := make([]Contact, 0, len(order))
+	out := make([]node.Contact, 0, len(order))
 	for _, k := range order {
 		out = append(out, *byKey[k])
 	}
@@ -63,19 +64,19 @@ func (n *Node) People(ctx context.Context, as string) ([]Contact, error) {
 }
 
 // AddContact keeps someone in identity as's private address book.
-func (n *Node) AddContact(ctx context.Context, as string, pk keys.PublicKey, petname, relay string) (Contact, error) {
-	m, err := n.messenger(as)
+func (s *Service) AddContact(ctx context.Context, as string, pk keys.PublicKey, petname, relay string) (node.Contact, error) {
+	m, err := s.messenger(as)
 	if err != nil {
-		return Contact{}, err
+		return node.Contact{}, err
 	}
 	if pk.Hex() == m.id.PubKey() {
-		return Contact{}, errors.New("that is your own key")
+		return node.Contact{}, errors.New("that is your own key")
 	}
-	var c Contact
+	var c node.Contact
 	m.vault.Get(ctx, vContact, pk.Hex(), &c)
 	if petname != "" {
-		if other, _ := n.findContact(ctx, m, petname); other != nil && other.PubKey != pk {
-			return Contact{}, fmt.Errorf("the name %q is already %s; choose another", petname, other.NPub)
+		if other, _ := s.findContact(ctx, m, petname); other != nil && other.PubKey != pk {
+			return node.Contact{}, fmt.Errorf("the name %q is already %s; choose another", petname, other.NPub)
 		}
 		c.Petname = petname
 	}
@@ -84,32 +85,32 @@ func (n *Node) AddContact(ctx context.Context, as string, pk keys.PublicKey, pet
 		c.Relay = relay
 	}
 	if c.Added.IsZero() {
-		c.Added = n.now().UTC().Truncate(time.Second)
+		c.Added = s.p.Now().UTC().Truncate(time.Second)
 	}
 	if err := m.vault.Put(ctx, vContact, pk.Hex(), c); err != nil {
-		return Contact{}, err
+		return node.Contact{}, err
 	}
-	n.graphDirty()
+	s.n.GraphChanged()
 	c.Private = true
 	return c, nil
 }
 
 // RemoveContact forgets a private contact.
-func (n *Node) RemoveContact(ctx context.Context, as string, pk keys.PublicKey) error {
-	m, err := n.messenger(as)
+func (s *Service) RemoveContact(ctx context.Context, as string, pk keys.PublicKey) error {
+	m, err := s.messenger(as)
 	if err != nil {
 		return err
 	}
 	if ok, _ := m.vault.Has(ctx, vContact, pk.Hex()); !ok {
-		return fmt.Errorf("%s is not in your contacts: %w", pk.Short(), ErrNotFound)
+		return fmt.Errorf("%s is not in your contacts: %w", pk.Short(), node.ErrNotFound)
 	}
-	n.graphDirty()
+	s.n.GraphChanged()
 	return m.vault.Delete(ctx, vContact, pk.Hex())
 }
 
 // SafetyNumber is what identity as and pk compare to verify each other.
-func (n *Node) SafetyNumber(as string, pk keys.PublicKey) (string, error) {
-	id, err := n.Keys.Get(as)
+func (s *Service) SafetyNumber(as string, pk keys.PublicKey) (string, error) {
+	id, err := s.p.Keys.Get(as)
 	if err != nil {
 		return "", err
 	}
@@ -117,44 +118,38 @@ func (n *Node) SafetyNumber(as string, pk keys.PublicKey) (string, error) {
 }
 
 // VerifyContact records that the safety numbers matched.
-func (n *Node) VerifyContact(ctx context.Context, as string, pk keys.PublicKey) (Contact, error) {
-	m, err := n.messenger(as)
+func (s *Service) VerifyContact(ctx context.Context, as string, pk keys.PublicKey) (node.Contact, error) {
+	m, err := s.messenger(as)
 	if err != nil {
-		return Contact{}, err
+		return node.Contact{}, err
 	}
-	var c Contact
+	var c node.Contact
 	if ok, _ := m.vault.Get(ctx, vContact, pk.Hex(), &c); !ok {
-		c = Contact{PubKey: pk, NPub: pk.NPub(), Added: n.now().UTC().Truncate(time.Second)}
+		c = node.Contact{PubKey: pk, NPub: pk.NPub(), Added: s.p.Now().UTC().Truncate(time.Second)}
 	}
-	c.Verified, c.VerifiedAt = true, n.now().UTC().Truncate(time.Second)
+	c.Verified, c.VerifiedAt = true, s.p.Now().UTC().Truncate(time.Second)
 	return c, m.vault.Put(ctx, vContact, pk.Hex(), c)
 }
 
-// Resolve turns what a person typed into a key: an npub, nprofile or hex
-// key, or the name of a contact (private first, then the follow list).
-func (n *Node) Resolve(ctx context.Context, as, who string) (keys.PublicKey, error) {
-	if pk, _, err := keys.ParsePublicKey(who); err == nil {
-		return pk, nil
+// contactKey finds a contact by name in identity as's address book, for
+// the core's Resolve.
+func (s *Service) contactKey(ctx context.Context, as, name string) (keys.PublicKey, bool) {
+	m, err := s.messenger(as)
+	if err != nil {
+		return "", false
 	}
-	if m, err := n.messenger(as); err == nil {
-		if c, _ := n.findContact(ctx, m, who); c != nil {
-			return c.PubKey, nil
-		}
+	c, _ := s.findContact(ctx, m, name)
+	if c == nil {
+		return "", false
 	}
-	follows, _ := n.Contacts(ctx, as)
-	for _, c := range follows {
-		if sameName(c.Petname, who) {
-			return c.PubKey, nil
-		}
-	}
-	return "", fmt.Errorf("%q is neither a key nor the name of one of your contacts: %w", who, ErrNotFound)
+	return c.PubKey, true
 }
 
-func (n *Node) findContact(ctx context.Context, m *messenger, name string) (*Contact, error) {
-	var found *Contact
+func (s *Service) findContact(ctx context.Context, m *messenger, name string) (*node.Contact, error) {
+	var found *node.Contact
 	err := m.vault.List(ctx, vContact, func(raw json.RawMessage) error {
-		var c Contact
-		if json.Unmarshal(raw, &c) == nil && sameName(c.Petname, name) {
+		var c node.Contact
+		if json.Unmarshal(raw, &c) == nil && node.SameName(c.Petname, name) {
 			found = &c
 		}
 		return nil
@@ -172,8 +167,8 @@ type Group struct {
 }
 
 // Groups lists identity as's groups.
-func (n *Node) Groups(ctx context.Context, as string) ([]Group, error) {
-	m, err := n.messenger(as)
+func (s *Service) Groups(ctx context.Context, as string) ([]Group, error) {
+	m, err := s.messenger(as)
 	if err != nil {
 		return nil, err
 	}
@@ -190,50 +185,50 @@ func (n *Node) Groups(ctx context.Context, as string) ([]Group, error) {
 }
 
 // FindGroup finds a group by name or id.
-func (n *Node) FindGroup(ctx context.Context, as, name string) (Group, error) {
-	gs, err := n.Groups(ctx, as)
+func (s *Service) FindGroup(ctx context.Context, as, name string) (Group, error) {
+	gs, err := s.Groups(ctx, as)
 	if err != nil {
 		return Group{}, err
 	}
 	for _, g := range gs {
-		if g.ID == name || sameName(g.Name, name) {
+		if g.ID == name || node.SameName(g.Name, name) {
 			return g, nil
 		}
 	}
-	return Group{}, fmt.Errorf("no group called %q: %w", name, ErrNotFound)
+	return Group{}, fmt.Errorf("no group called %q: %w", name, node.ErrNotFound)
 }
 
 // NewGroup creates a group and tells its members.
-func (n *Node) NewGroup(ctx context.Context, as, name string, members []string) (Group, error) {
-	m, err := n.messenger(as)
+func (s *Service) NewGroup(ctx context.Context, as, name string, members []string) (Group, error) {
+	m, err := s.messenger(as)
 	if err != nil {
 		return Group{}, err
 	}
 	if strings.TrimSpace(name) == "" {
 		return Group{}, errors.New("a group needs a name")
 	}
-	if _, err := n.FindGroup(ctx, as, name); err == nil {
+	if _, err := s.FindGroup(ctx, as, name); err == nil {
 		return Group{}, fmt.Errorf("you already have a group called %q", name)
 	}
 	members = uniqueKeys(members, m.id.PubKey())
 	if len(members) == 0 || len(members)+1 > MaxGroup {
 		return Group{}, fmt.Errorf("a group has 2 to %d members, you included", MaxGroup)
 	}
-	g := Group{ID: n.randHex(8), Name: name, Members: members, Created: n.now().Unix()}
+	g := Group{ID: randHex(s.p.Rand, 8), Name: name, Members: members, Created: s.p.Now().Unix()}
 	if err := m.vault.Put(ctx, vGroup, g.ID, g); err != nil {
 		return g, err
 	}
-	_, err = n.Send(ctx, as, g.Members, fmt.Sprintf("created the group %q", name), name, nil)
+	_, err = s.Send(ctx, as, g.Members, fmt.Sprintf("created the group %q", name), name, nil)
 	return g, err
 }
 
 // ChangeGroup adds and removes members and tells the new set of members.
-func (n *Node) ChangeGroup(ctx context.Context, as, group string, add, remove []string) (Group, error) {
-	m, err := n.messenger(as)
+func (s *Service) ChangeGroup(ctx context.Context, as, group string, add, remove []string) (Group, error) {
+	m, err := s.messenger(as)
 	if err != nil {
 		return Group{}, err
 	}
-	g, err := n.FindGroup(ctx, as, group)
+	g, err := s.FindGroup(ctx, as, group)
 	if err != nil {
 		return g, err
 	}
@@ -253,21 +248,21 @@ func (n *Node) ChangeGroup(ctx context.Context, as, group string, add, remove []
 	for _, k := range remove {
 		note = append(note, "removed "+keys.PublicKey(k).Short())
 	}
-	_, err = n.Send(ctx, as, g.Members, strings.Join(note, ", "), g.Name, nil)
+	_, err = s.Send(ctx, as, g.Members, strings.Join(note, ", "), g.Name, nil)
 	return g, err
 }
 
 // LeaveGroup says goodbye to the group and forgets it.
-func (n *Node) LeaveGroup(ctx context.Context, as, group string) error {
-	m, err := n.messenger(as)
+func (s *Service) LeaveGroup(ctx context.Context, as, group string) error {
+	m, err := s.messenger(as)
 	if err != nil {
 		return err
 	}
-	g, err := n.FindGroup(ctx, as, group)
+	g, err := s.FindGroup(ctx, as, group)
 	if err != nil {
 		return err
 	}
-	if _, err := n.Send(ctx, as, g.Members, "left the group", g.Name, nil); err != nil {
+	if _, err := s.Send(ctx, as, g.Members, "left the group", g.Name, nil); err != nil {
 		return err
 	}
 	return m.vault.Delete(ctx, vGroup, g.ID)
@@ -285,13 +280,13 @@ type Conversation struct {
 
 // Inbox lists identity as's conversations, the most recent first, after
 // opening whatever arrived while it was locked.
-func (n *Node) Inbox(ctx context.Context, as string) ([]Conversation, error) {
-	m, err := n.messenger(as)
+func (s *Service) Inbox(ctx context.Context, as string) ([]Conversation, error) {
+	m, err := s.messenger(as)
 	if err != nil {
 		return nil, err
 	}
-	n.ReadBacklog(ctx, as)
-	names := n.nameBook(ctx, as)
+	s.ReadBacklog(ctx, as)
+	names := s.nameBook(ctx, as)
 	rooms := map[string]*Conversation{}
 	err = m.vault.List(ctx, vMsg, func(raw json.RawMessage) error {
 		var x Message
@@ -339,13 +334,13 @@ func (n *Node) Inbox(ctx context.Context, as string) ([]Conversation, error) {
 // Chat returns one conversation, oldest first, and marks it read. with is
 // a room (as in Conversation.Room), a contact or key (the one-to-one
 // conversation), or a group's name.
-func (n *Node) Chat(ctx context.Context, as, with string, markRead bool) (string, []Message, error) {
-	m, err := n.messenger(as)
+func (s *Service) Chat(ctx context.Context, as, with string, markRead bool) (string, []Message, error) {
+	m, err := s.messenger(as)
 	if err != nil {
 		return "", nil, err
 	}
-	n.ReadBacklog(ctx, as)
-	room, err := n.RoomOf(ctx, as, with)
+	s.ReadBacklog(ctx, as)
+	room, err := s.RoomOf(ctx, as, with)
 	if err != nil {
 		return "", nil, err
 	}
@@ -375,25 +370,25 @@ func (n *Node) Chat(ctx context.Context, as, with string, markRead bool) (string
 }
 
 // RoomOf names the conversation with someone, a group, or a room key.
-func (n *Node) RoomOf(ctx context.Context, as, with string) (string, error) {
-	id, err := n.Keys.Get(as)
+func (s *Service) RoomOf(ctx context.Context, as, with string) (string, error) {
+	id, err := s.p.Keys.Get(as)
 	if err != nil {
 		return "", err
 	}
 	if strings.Contains(with, ",") {
 		return with, nil
 	}
-	if g, err := n.FindGroup(ctx, as, with); err == nil {
+	if g, err := s.FindGroup(ctx, as, with); err == nil {
 		return strings.Join(sortedWith(g.Members, id.PubKey.Hex()), ","), nil
 	}
-	pk, err := n.Resolve(ctx, as, with)
+	pk, err := s.n.Resolve(ctx, as, with)
 	if err == nil {
 		return strings.Join(sortedWith([]string{pk.Hex()}, id.PubKey.Hex()), ","), nil
 	}
 	// A group someone else made: its name arrives as the subject.
-	if convs, ierr := n.Inbox(ctx, as); ierr == nil {
+	if convs, ierr := s.Inbox(ctx, as); ierr == nil {
 		for _, c := range convs {
-			if sameName(c.Title, with) && len(c.Members) > 2 {
+			if node.SameName(c.Title, with) && len(c.Members) > 2 {
 				return c.Room, nil
 			}
 		}
@@ -408,9 +403,9 @@ func sortedWith(keys []string, me string) []string {
 }
 
 // nameBook returns how to call a key: a petname, "you", or a short npub.
-func (n *Node) nameBook(ctx context.Context, as string) func(string) string {
+func (s *Service) nameBook(ctx context.Context, as string) func(string) string {
 	names := map[string]string{}
-	if ps, err := n.People(ctx, as); err == nil {
+	if ps, err := s.People(ctx, as); err == nil {
 		for _, p := range ps {
 			if p.Petname != "" {
 				names[p.PubKey.Hex()] = p.Petname
@@ -426,43 +421,43 @@ func (n *Node) nameBook(ctx context.Context, as string) func(string) string {
 }
 
 // Receipts says whether identity as tells senders their messages arrived.
-func (n *Node) Receipts(ctx context.Context, as string) (bool, error) {
-	m, err := n.messenger(as)
+func (s *Service) Receipts(ctx context.Context, as string) (bool, error) {
+	m, err := s.messenger(as)
 	if err != nil {
 		return false, err
 	}
-	var s Settings
-	m.vault.Get(ctx, vSettings, "settings", &s)
-	return !s.NoReceipts, nil
+	var set Settings
+	m.vault.Get(ctx, vSettings, "settings", &set)
+	return !set.NoReceipts, nil
 }
 
 // SetReceipts turns delivery receipts for identity as on or off.
-func (n *Node) SetReceipts(ctx context.Context, as string, on bool) error {
-	m, err := n.messenger(as)
+func (s *Service) SetReceipts(ctx context.Context, as string, on bool) error {
+	m, err := s.messenger(as)
 	if err != nil {
 		return err
 	}
-	var s Settings
-	m.vault.Get(ctx, vSettings, "settings", &s)
-	s.NoReceipts = !on
-	return m.vault.Put(ctx, vSettings, "settings", s)
+	var set Settings
+	m.vault.Get(ctx, vSettings, "settings", &set)
+	set.NoReceipts = !on
+	return m.vault.Put(ctx, vSettings, "settings", set)
 }
 
 // privateContacts lists the keys in every unlocked identity's address
 // book, for the follow graph.
-func (n *Node) privateContacts(ctx context.Context) []string {
-	ids, err := n.Keys.List()
+func (s *Service) privateContacts(ctx context.Context) []string {
+	ids, err := s.p.Keys.List()
 	if err != nil {
 		return nil
 	}
 	var out []string
 	for _, id := range ids {
-		m, err := n.messenger(id.Name)
+		m, err := s.messenger(id.Name)
 		if err != nil {
 			continue
 		}
 		m.vault.List(ctx, vContact, func(raw json.RawMessage) error {
-			var c Contact
+			var c node.Contact
 			if json.Unmarshal(raw, &c) == nil {
 				out = append(out, c.PubKey.Hex())
 			}

@@ -1,26 +1,60 @@
-package node
+package bundles
 
 import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/internal/nodehost"
+	"github.com/caravan-mesh/caravan/node"
+	"github.com/nbd-wtf/go-nostr"
 )
+
+// signed makes n notes by 100 authors, signed on all cores (as the
+// core's ingest benchmark does).
+func signed(n int) []*nostr.Event {
+	evs := make([]*nostr.Event, n)
+	ks := make([]evtest.Key, 100)
+	for i := range ks {
+		ks[i] = evtest.NewKey(fmt.Sprint("bench", i))
+	}
+	now := time.Now().Unix()
+	var wg sync.WaitGroup
+	w := runtime.GOMAXPROCS(0)
+	for g := 0; g < w; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := g; i < n; i += w {
+				evs[i] = ks[i%100].Event(1, now-int64(i%86400), fmt.Sprintf("benchmark note %d with some words in it", i),
+					nostr.Tag{"t", fmt.Sprint("topic", i%50)}, nostr.Tag{"p", ks[(i+1)%100].Public})
+			}
+		}(g)
+	}
+	wg.Wait()
+	return evs
+}
 
 // strangerNode opens a node whose policy carries any number of strangers'
 // events (the benchmark's authors are strangers).
-func strangerNode(b *testing.B) *Node {
+func strangerNode(b *testing.B) *node.Node {
 	dir := b.TempDir()
-	os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"policy":{"strangers":{"events":10000000,"bytes":100000000000},"stranger_window":"87600h"}}`), 0o600)
-	n, err := Open(dir, Options{})
+	os.WriteFile(filepath.Join(dir, node.ConfigFile), []byte(`{"policy":{"strangers":{"events":10000000,"bytes":100000000000},"stranger_window":"87600h"}}`), 0o600)
+	n, err := node.Open(dir, node.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	n.Keys.LogN = 4
-	if _, err := n.Keys.New("bench", "", true); err != nil {
+	kr := nodehost.Of(n).Keys
+	kr.LogN = 4
+	if _, err := kr.New("bench", "", true); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { n.Close() })
@@ -53,7 +87,7 @@ func BenchmarkBundle100k(b *testing.B) {
 	start := time.Now()
 	var raw bytes.Buffer
 	for i := 0; i < len(ids); i += 500 {
-		m, err := src.Store.RawMany(ctx, ids[i:min(i+500, len(ids))])
+		m, err := nodehost.Of(src).Store.RawMany(ctx, ids[i:min(i+500, len(ids))])
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -69,17 +103,17 @@ func BenchmarkBundle100k(b *testing.B) {
 	zw.Close()
 
 	dst := strangerNode(b)
-	to, _ := dst.Keys.Get("")
+	to, _ := nodehost.Of(dst).Keys.Get("")
 	path := filepath.Join(b.TempDir(), "bundle.bin")
 	b.ResetTimer()
 	start = time.Now()
-	made, err := src.ExportBundle(ctx, BundleExport{Path: path, To: []string{to.PubKey.Hex()}})
+	made, err := New(src).Export(ctx, Export{Path: path, To: []string{to.PubKey.Hex()}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	exportTime := time.Since(start)
 	start = time.Now()
-	got, err := dst.ImportBundle(ctx, BundleImport{Paths: []string{path}})
+	got, err := New(dst).Import(ctx, Import{Paths: []string{path}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,29 +1,32 @@
-package node
+package bundles
 
 import (
 	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/caravan-mesh/caravan/bundle"
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
 
-// BundleImport names a bundle's files and the passphrase, if any. Bundles
-// made for one of this node's identities open with its key (unlocked).
-type BundleImport struct {
+// Import names a bundle's files and the passphrase, if any. Bundles made
+// for one of this node's identities open with its key (unlocked).
+type Import struct {
 	Paths      []string `json:"paths"`
 	Passphrase string   `json:"passphrase,omitempty"`
 }
 
-// BundleRead says what a bundle brought and what of it was lost.
-type BundleRead struct {
+// Read says what a bundle brought and what of it was lost.
+type Read struct {
 	ID      string   `json:"id"`
 	From    string   `json:"from,omitempty"`        // the maker's public key, from its signed proof
 	Proof   string   `json:"proof_error,omitempty"` // why the maker's proof was not taken
@@ -76,26 +79,23 @@ func (l Lost) Any() bool {
 
 // bundleKey lets package bundle try an identity's key.
 type bundleKey struct {
-	n    *Node
+	kr   *keys.Keyring
 	name string
 	pub  string
 }
 
 func (k bundleKey) PubKey() string { return k.pub }
 func (k bundleKey) ECDH(ell [64]byte) ([32]byte, error) {
-	return k.n.Keys.BundleECDH(k.name, ell)
+	return k.kr.BundleECDH(k.name, ell)
 }
 
-// ErrBundleLocked is a bundle no given passphrase or unlocked identity
-// opens.
-var ErrBundleLocked = errors.New("cannot open the bundle")
-
-// ImportBundle reads a bundle: every intact event goes through the same
-// checks and policy as one from a sync, blobs follow their events, and
-// what the maker holds is remembered. Importing twice, or after a crash in
-// the middle, is safe.
-func (n *Node) ImportBundle(ctx context.Context, o BundleImport) (BundleRead, error) {
-	var res BundleRead
+// Import reads a bundle: every intact event goes through the same checks
+// and policy as one from a sync, blobs follow their events, and what the
+// maker holds is remembered. Importing twice, or after a crash in the
+// middle, is safe. Files that cannot be opened as a bundle give an *Error
+// (ErrNotABundle).
+func (s *Service) Import(ctx context.Context, o Import) (Read, error) {
+	var res Read
 	var srcs []bundle.Source
 	for _, p := range o.Paths {
 		f, err := bundle.OpenFile(p)
@@ -105,40 +105,28 @@ func (n *Node) ImportBundle(ctx context.Context, o BundleImport) (BundleRead, er
 		defer f.Close()
 		srcs = append(srcs, f)
 	}
-	ids, err := n.Keys.List()
+	ids, err := s.p.Keys.List()
 	if err != nil {
 		return res, err
 	}
-	keys := bundle.Keys{Passphrase: o.Passphrase}
+	bk := bundle.Keys{Passphrase: o.Passphrase}
 	var locked []string
 	for _, id := range ids {
 		if id.Unlocked {
-			keys.Identities = append(keys.Identities, bundleKey{n, id.Name, id.PubKey.Hex()})
+			bk.Identities = append(bk.Identities, bundleKey{s.p.Keys, id.Name, id.PubKey.Hex()})
 		} else {
 			locked = append(locked, id.Name)
 		}
 	}
-	r, err := bundle.Open(srcs, keys)
-	if errors.Is(err, bundle.ErrNoKey) {
-		var be *bundle.Error
-		errors.As(err, &be)
-		msg := "it is not a bundle, or it was made for someone else"
-		if o.Passphrase != "" {
-			msg = "the passphrase is wrong, or it is not a bundle, or it was made for someone else"
-		}
-		if len(locked) > 0 {
-			msg += fmt.Sprintf(" (locked identities were not tried: %s; unlock with 'caravan unlock')", strings.Join(locked, ", "))
-		}
-		return res, fmt.Errorf("%w %s: %s; a bundle looks like random bytes, so these cannot be told apart", ErrBundleLocked, be.Name, msg)
-	}
+	r, err := bundle.Open(srcs, bk)
 	if err != nil {
-		return res, err
+		return res, openError(err, o.Passphrase != "", locked)
 	}
 	t := r.Totals()
 	res.ID, res.Parts, res.Created, res.Files = t.ID, t.Parts, t.Created, r.SortedParts()
 	res.Why, res.BlobsRefused = map[string]int{}, map[string]string{}
 	idb, _ := hex.DecodeString(t.ID)
-	if prev, ok, err := n.Store.FindBundle(ctx, idb, store.BundleRead); err != nil {
+	if prev, ok, err := s.p.Store.FindBundle(ctx, idb, store.BundleRead); err != nil {
 		return res, err
 	} else if ok {
 		res.ReadBefore = prev.At
@@ -148,13 +136,12 @@ func (n *Node) ImportBundle(ctx context.Context, o BundleImport) (BundleRead, er
 		batch   []*nostr.Event
 		readIDs []string
 		info    *bundle.Info
-		blobs   = syncBlobs{n}
 	)
 	flush := func() {
 		if len(batch) == 0 {
 			return
 		}
-		for i, r := range n.Ingest(ctx, batch...) {
+		for i, r := range s.n.Ingest(ctx, batch...) {
 			switch {
 			case r.Err != nil:
 				res.Refused++
@@ -191,7 +178,7 @@ func (n *Node) ImportBundle(ctx context.Context, o BundleImport) (BundleRead, er
 			if _, refused := res.BlobsRefused[sum]; refused {
 				return nil
 			}
-			_, done, err := blobs.PutBlobPart(ctx, sum, rec.Offset, rec.Total, rec.Data)
+			_, done, err := s.n.PutBlobPart(ctx, sum, rec.Offset, rec.Total, rec.Data)
 			switch {
 			case err != nil:
 				res.BlobsRefused[sum] = err.Error()
@@ -206,19 +193,19 @@ func (n *Node) ImportBundle(ctx context.Context, o BundleImport) (BundleRead, er
 	if err != nil {
 		return res, err
 	}
-	n.lostInBundle(ctx, damage, &res)
+	s.lostInBundle(ctx, damage, &res)
 	if info != nil && info.Proof != nil {
 		from, forPeers, acks, err := proofOf(info.Proof, t.ID)
 		if err != nil {
 			res.Proof = err.Error()
-		} else if len(forPeers) == 0 || slices.ContainsFunc(forPeers, n.isOwn) {
+		} else if len(forPeers) == 0 || slices.ContainsFunc(forPeers, s.isOwn) {
 			res.From = from
 			// What it carried, its maker holds.
-			if err := n.Store.AddPeerEvents(ctx, from, store.PeerHolds, nil, readIDs); err != nil {
+			if err := s.p.Store.AddPeerEvents(ctx, from, store.PeerHolds, nil, readIDs); err != nil {
 				return res, err
 			}
 			if len(forPeers) > 0 {
-				if res.Confirmed, err = n.Store.ConfirmBundles(ctx, from, acks); err != nil {
+				if res.Confirmed, err = s.p.Store.ConfirmBundles(ctx, from, acks); err != nil {
 					return res, err
 				}
 			}
@@ -230,11 +217,11 @@ func (n *Node) ImportBundle(ctx context.Context, o BundleImport) (BundleRead, er
 		// Not acknowledged to its maker: what was lost must come again.
 		return res, nil
 	}
-	return res, n.Store.RecordBundle(ctx, store.BundleRecord{ID: idb, Way: store.BundleRead, Peer: res.From, Events: res.Stored + res.Held})
+	return res, s.p.Store.RecordBundle(ctx, store.BundleRecord{ID: idb, Way: store.BundleRead, Peer: res.From, Events: res.Stored + res.Held})
 }
 
-func (n *Node) isOwn(pk string) bool {
-	ids, _ := n.Keys.List()
+func (s *Service) isOwn(pk string) bool {
+	ids, _ := s.p.Keys.List()
 	for _, id := range ids {
 		if id.PubKey.Hex() == pk {
 			return true
@@ -258,7 +245,7 @@ func reason(err error) string {
 
 // lostInBundle turns the reader's damage report into words a user can act
 // on: what kinds of events were lost and which are here anyway.
-func (n *Node) lostInBundle(ctx context.Context, d bundle.Damage, res *BundleRead) {
+func (s *Service) lostInBundle(ctx context.Context, d bundle.Damage, res *Read) {
 	l := &res.Lost
 	l.MissingParts, l.Frames, l.Bytes, l.Cut, l.Located = d.MissingParts, d.LostFrames, d.LostBytes, d.Cut, d.Located
 	l.Unlisted, l.UnlistedBlobs, l.BadRecords = d.LostUnlisted, d.LostUnlistedBlobs, d.BadRecords
@@ -266,7 +253,7 @@ func (n *Node) lostInBundle(ctx context.Context, d bundle.Damage, res *BundleRea
 	for _, e := range d.LostEvents {
 		prefixes = append(prefixes, e.IDPrefix)
 	}
-	held, _ := n.Store.HeldByPrefix(ctx, prefixes)
+	held, _ := s.p.Store.HeldByPrefix(ctx, prefixes)
 	l.ByKind = map[string]int{}
 	for _, e := range d.LostEvents {
 		if held[e.IDPrefix] {
@@ -279,9 +266,36 @@ func (n *Node) lostInBundle(ctx context.Context, d bundle.Damage, res *BundleRea
 	}
 	sort.Strings(l.IDs)
 	for _, b := range d.LostBlobs {
-		if _, ok, _ := n.Store.BlobInfo(ctx, b.SHA256); !ok {
+		if _, ok, _ := s.p.Store.BlobInfo(ctx, b.SHA256); !ok {
 			l.Blobs = append(l.Blobs, b.SHA256)
-			n.Store.WantBlob(ctx, b.SHA256) // a later sync fetches the rest
+			s.p.Store.WantBlob(ctx, b.SHA256) // a later sync fetches the rest
 		}
 	}
+}
+
+// openError says why files cannot be opened as a bundle: an *Error, but
+// for failures of the disk or the keyring, which are not the file's.
+func openError(err error, withPassphrase bool, locked []string) error {
+	var be *bundle.Error
+	if !errors.As(err, &be) || isIO(be.Err) {
+		return err
+	}
+	if !errors.Is(err, bundle.ErrNoKey) {
+		return &Error{Msg: err.Error(), Err: err}
+	}
+	msg := "it is not a bundle, or it was made for someone else"
+	if withPassphrase {
+		msg = "the passphrase is wrong, or it is not a bundle, or it was made for someone else"
+	}
+	if len(locked) > 0 {
+		msg += fmt.Sprintf(" (locked identities were not tried: %s; unlock with 'caravan unlock')", strings.Join(locked, ", "))
+	}
+	return &Error{Msg: fmt.Sprintf("cannot open the bundle %s: %s; a bundle looks like random bytes, so these cannot be told apart", be.Name, msg), Err: err}
+}
+
+// isIO says whether err is the disk's (reading a part), not the bundle's.
+func isIO(err error) bool {
+	var pe *fs.PathError
+	var errno syscall.Errno
+	return errors.As(err, &pe) || errors.As(err, &errno)
 }

@@ -1,4 +1,4 @@
-package node
+package chat
 
 import (
 	"context"
@@ -11,21 +11,15 @@ import (
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/msg"
 	"github.com/nbd-wtf/go-nostr"
 )
 
-func benchNode(b *testing.B, name string) *Node {
-	n, err := Open(b.TempDir(), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	n.Keys.LogN = 4
-	if _, err := n.Keys.New(name, "", true); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { n.Close() })
-	return n
+// benchNode opens a node with one identity, name, without a passphrase,
+// and its private messages.
+func benchNode(b *testing.B, name string) *Service {
+	return New(nodetest.Person(b, name, ""))
 }
 
 // wireBytes is the size of an event as one NIP-01 EVENT message.
@@ -49,7 +43,7 @@ func BenchmarkMessages(b *testing.B) {
 	b.Run("plain-note", func(b *testing.B) {
 		n := benchNode(b, "me")
 		for i := 0; i < b.N; i++ {
-			if _, err := n.Publish(ctx, "", &nostr.Event{Kind: 1, Content: fmt.Sprint(text, i)}); err != nil {
+			if _, err := n.n.Publish(ctx, "", &nostr.Event{Kind: 1, Content: fmt.Sprint(text, i)}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -65,7 +59,7 @@ func BenchmarkMessages(b *testing.B) {
 				b.Fatal(err)
 			}
 			if i == 0 {
-				ws, _ := n.Store.RawMany(ctx, m.Wraps[:1])
+				ws, _ := n.n.Store.RawMany(ctx, m.Wraps[:1])
 				bytes = len(`["EVENT",]`) + len(ws[m.Wraps[0]])
 			}
 		}
@@ -74,7 +68,7 @@ func BenchmarkMessages(b *testing.B) {
 
 	b.Run("open-dm", func(b *testing.B) {
 		n := benchNode(b, "me")
-		me, _ := n.Keys.Get("")
+		me, _ := n.n.Keys.Get("")
 		from := evtest.NewKey("sender")
 		wraps := make([]*nostr.Event, b.N)
 		for i := range wraps {
@@ -107,7 +101,7 @@ func BenchmarkMessages(b *testing.B) {
 				b.Fatal(err)
 			}
 			if i == 0 {
-				ws, _ := n.Store.RawMany(ctx, m.Wraps)
+				ws, _ := n.n.Store.RawMany(ctx, m.Wraps)
 				for _, w := range ws {
 					total += len(`["EVENT",]`) + len(w)
 				}
@@ -118,7 +112,7 @@ func BenchmarkMessages(b *testing.B) {
 
 	b.Run("find-mine-among-100k", func(b *testing.B) {
 		n := benchNode(b, "me")
-		me, _ := n.Keys.Get("")
+		me, _ := n.n.Keys.Get("")
 		r := rand.New(rand.NewSource(1))
 		hexs := func(k int) string {
 			buf := make([]byte, k)
@@ -134,11 +128,11 @@ func BenchmarkMessages(b *testing.B) {
 				CreatedAt: nostr.Timestamp(now - int64(r.Intn(172800))), Content: strings.Repeat("A", 1200),
 				Tags: nostr.Tags{{"p", hexs(32)}}})
 			if len(batch) == cap(batch) {
-				n.Store.Save(ctx, batch...)
+				n.n.Store.Save(ctx, batch...)
 				batch = batch[:0]
 			}
 		}
-		n.Store.Save(ctx, batch...)
+		n.n.Store.Save(ctx, batch...)
 		from := evtest.NewKey("sender")
 		var mine []*nostr.Event
 		for i := 0; i < 100; i++ {
@@ -146,7 +140,7 @@ func BenchmarkMessages(b *testing.B) {
 			w, _ := msg.Wrap(rm, me.PubKey.Hex(), from, msg.Options{})
 			mine = append(mine, w)
 		}
-		n.Store.Save(ctx, mine...)
+		n.n.Store.Save(ctx, mine...)
 		n.SetReceipts(ctx, "", false)
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {

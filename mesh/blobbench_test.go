@@ -1,4 +1,4 @@
-package node
+package mesh_test
 
 import (
 	"context"
@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/caravan-mesh/caravan/internal/nodetest"
+	"github.com/caravan-mesh/caravan/mesh"
 )
 
 // BenchmarkBlobTransfer moves an 8 MB attachment between two nodes over a
@@ -19,7 +22,7 @@ import (
 // copy of the same bytes from one file to another (with fsync) in the
 // same run.
 //
-//	go test ./node -run '^$' -bench BlobTransfer -benchtime 3x
+//	go test ./mesh -run '^$' -bench BlobTransfer -benchtime 3x
 func BenchmarkBlobTransfer(b *testing.B) {
 	ctx := context.Background()
 	data := make([]byte, 8<<20)
@@ -27,7 +30,7 @@ func BenchmarkBlobTransfer(b *testing.B) {
 	var syncTime, copyTime time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		alice, bob := benchNode(b, "alice"), benchNode(b, "bob")
+		alice, bob := nodetest.Person(b, "alice", ""), nodetest.Person(b, "bob", "")
 		data[0] = byte(i) // a new blob each round
 		sum, err := alice.Store.PutBlob(ctx, data, "application/octet-stream")
 		if err != nil {
@@ -38,7 +41,7 @@ func BenchmarkBlobTransfer(b *testing.B) {
 		url := "ws" + strings.TrimPrefix(srv.URL, "http")
 		b.StartTimer()
 		start := time.Now()
-		p, err := bob.SyncURL(ctx, url, SyncOptions{Proxy: "direct"})
+		p, err := meshOf(b, bob).SyncURL(ctx, url, mesh.SyncOptions{Proxy: "direct"})
 		syncTime += time.Since(start)
 		b.StopTimer()
 		srv.Close()

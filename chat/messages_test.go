@@ -1,77 +1,39 @@
-package node
+package chat
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/keys"
-	"github.com/caravan-mesh/caravan/link"
 	"github.com/nbd-wtf/go-nostr"
 )
 
-func person(t *testing.T, name, pass string) *Node {
+// person opens a node with one identity (see nodetest.Person) and its
+// private messages.
+func person(t *testing.T, name, pass string) *Service {
 	t.Helper()
-	n, err := Open(t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.Keys.LogN = 4
-	if _, err := n.Keys.New(name, pass, pass == ""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	return n
+	return New(nodetest.Person(t, name, pass))
 }
 
-func pk(t *testing.T, n *Node) string {
-	id, err := n.Keys.Get("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id.PubKey.Hex()
-}
-
-// meet syncs two nodes once over an in-memory pipe, as stdio would. The
-// deadline only guards against a hang: on a loaded machine under the race
-// detector, a sync of a few events has taken over 30 s.
-func meet(t *testing.T, a, b *Node) {
+func pk(t *testing.T, s *Service) string {
 	t.Helper()
-	meetWithin(t, a, b, 2*time.Minute)
+	return nodetest.PubKey(t, s.n)
 }
 
-// meetWithin is meet with a longer guard, for large syncs.
-func meetWithin(t *testing.T, a, b *Node, guard time.Duration) {
+func meet(t *testing.T, a, b *Service) {
 	t.Helper()
-	ca, cb := net.Pipe()
-	ctx, cancel := context.WithTimeout(context.Background(), guard)
-	defer cancel()
-	var wg sync.WaitGroup
-	var errA, errB error
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		_, _, errA = a.SyncStream(ctx, link.Stream(ca, ca, ca, 4<<20, "b"), SyncOptions{})
-	}()
-	go func() {
-		defer wg.Done()
-		_, _, errB = b.SyncStream(ctx, link.Stream(cb, cb, cb, 4<<20, "a"), SyncOptions{})
-	}()
-	wg.Wait()
-	if errA != nil || errB != nil {
-		t.Fatalf("sync: %v / %v", errA, errB)
-	}
+	nodetest.Meet(t, a.n, b.n)
 }
 
-func chat(t *testing.T, n *Node, with string) []Message {
+func chat(t *testing.T, n *Service, with string) []Message {
 	t.Helper()
 	_, ms, err := n.Chat(context.Background(), "", with, false)
 	if err != nil {
@@ -99,7 +61,7 @@ func TestStoreAndForwardThroughAStranger(t *testing.T) {
 		t.Fatalf("after A met B, A sees %+v; want carried", got)
 	}
 	// B holds the wraps, and can read nothing in them.
-	wraps, _ := b.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{1059}}, 100)
+	wraps, _ := b.n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{1059}}, 100)
 	if len(wraps) == 0 {
 		t.Fatal("B carries nothing")
 	}
@@ -132,13 +94,13 @@ func TestStoreAndForwardThroughAStranger(t *testing.T) {
 func TestLockedNodeCarriesThenReadsOnUnlock(t *testing.T) {
 	ctx := context.Background()
 	a, c := person(t, "a", ""), person(t, "c", "the passphrase")
-	c.Keys.Lock()
+	c.n.Keys.Lock()
 	a.Send(ctx, "", []string{pk(t, c)}, "hello while you sleep", "", nil)
 	meet(t, a, c)
 	if _, err := c.Inbox(ctx, ""); !errors.Is(err, keys.ErrLocked) {
 		t.Fatalf("locked inbox: %v", err)
 	}
-	if _, err := c.Unlock("", "the passphrase"); err != nil {
+	if _, err := c.n.Unlock("", "the passphrase"); err != nil {
 		t.Fatal(err)
 	}
 	if got := chat(t, c, pk(t, a)); len(got) != 1 || got[0].Text != "hello while you sleep" {
@@ -161,7 +123,7 @@ func TestReceiptsCanBeTurnedOff(t *testing.T) {
 func TestGroupMessages(t *testing.T) {
 	ctx := context.Background()
 	a := person(t, "a", "")
-	others := []*Node{person(t, "b", ""), person(t, "c", ""), person(t, "d", "")}
+	others := []*Service{person(t, "b", ""), person(t, "c", ""), person(t, "d", "")}
 	var keysOf []string
 	for _, o := range others {
 		keysOf = append(keysOf, pk(t, o))
@@ -193,7 +155,7 @@ func TestGroupMessages(t *testing.T) {
 	}
 }
 
-func mustInbox(t *testing.T, n *Node) []Conversation {
+func mustInbox(t *testing.T, n *Service) []Conversation {
 	cs, err := n.Inbox(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +173,7 @@ func TestImpersonationWarning(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Mallory calls herself Aigerim in her profile, and writes.
-	mallory.Publish(ctx, "", &nostr.Event{Kind: 0, Content: `{"name":"aigerim "}`})
+	mallory.n.Publish(ctx, "", &nostr.Event{Kind: 0, Content: `{"name":"aigerim "}`})
 	mallory.Send(ctx, "", []string{pk(t, me)}, "it's me, send the list", "", nil)
 	friend.Send(ctx, "", []string{pk(t, me)}, "the real one", "", nil)
 	meet(t, mallory, me)
@@ -233,7 +195,7 @@ func TestHostileWrapsAreDropped(t *testing.T) {
 		k.Event(1059, time.Now().Unix(), "not even base64", nostr.Tag{"p", pk(t, me)}),
 		k.Event(1059, time.Now().Unix(), strings.Repeat("A", 200), nostr.Tag{"p", pk(t, me)}),
 	}
-	for _, r := range me.Ingest(ctx, junk...) {
+	for _, r := range me.n.Ingest(ctx, junk...) {
 		if !r.OK() {
 			t.Fatal(r.Message()) // carried like any wrap
 		}
@@ -249,7 +211,7 @@ func TestHostileWrapsAreDropped(t *testing.T) {
 	a := person(t, "a", "")
 	a.Send(ctx, "", []string{pk(t, me)}, "once", "", nil)
 	meet(t, a, me)
-	wraps, _ := me.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{1059}, Tags: nostr.TagMap{"p": {pk(t, me)}}}, 10)
+	wraps, _ := me.n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{1059}, Tags: nostr.TagMap{"p": {pk(t, me)}}}, 10)
 	for _, w := range wraps {
 		me.openWrap(ctx, "me", w)
 	}
@@ -272,9 +234,9 @@ func TestNoPlaintextAtRest(t *testing.T) {
 	if got := chat(t, c, pk(t, a)); len(got) != 1 {
 		t.Fatal("not delivered")
 	}
-	for _, n := range []*Node{a, c} {
+	for _, n := range []*Service{a, c} {
 		for _, f := range []string{"events.db", "events.db-wal"} {
-			b, _ := os.ReadFile(filepath.Join(n.Dir, f))
+			b, _ := os.ReadFile(filepath.Join(n.n.Dir, f))
 			for _, word := range []string{secret, "Chingiz-the-medic"} {
 				if bytes.Contains(b, []byte(word)) {
 					t.Fatalf("%q is readable in %s", word, f)

@@ -1,14 +1,11 @@
-package node
+package mesh
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -26,20 +23,6 @@ import (
 // that find each other, the one with the smaller id connects, so each pair
 // holds one session.
 const lanService = "_caravan._tcp"
-
-// nodeID returns this data directory's random node id, creating it.
-func nodeID(dir string, rnd io.Reader) (string, error) {
-	path := filepath.Join(dir, "node-id")
-	b, err := os.ReadFile(path)
-	if err == nil && len(strings.TrimSpace(string(b))) == 16 {
-		return strings.TrimSpace(string(b)), nil
-	}
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return "", err
-	}
-	id := randHex(rnd, 8)
-	return id, os.WriteFile(path, []byte(id+"\n"), 0o600)
-}
 
 // lanAddrs lists this host's non-loopback IPv4 addresses.
 func lanAddrs() []net.IP {
@@ -59,11 +42,19 @@ func lanAddrs() []net.IP {
 	return out
 }
 
-// runLAN announces this node on the local network and reports the peers
-// it should connect to (as ws:// URLs) on out, until ctx ends.
-func (n *Node) runLAN(ctx context.Context, port int, out chan<- map[string]bool) error {
-	id := n.id
+// MDNS is LAN discovery by mDNS (DNS-SD): it announces this node on the
+// local network and finds the others that do.
+type MDNS struct{}
+
+// Discover implements Discoverer.
+func (MDNS) Discover(ctx context.Context, self Self, out chan<- []Found) error {
+	id := self.ID
 	quiet := log.New(io.Discard, "", 0)
+	a, ok := self.Relay.(*net.TCPAddr)
+	if !ok || a.Port == 0 {
+		return fmt.Errorf("the relay endpoint has no TCP port to announce")
+	}
+	port := a.Port
 	ips := lanAddrs()
 	if len(ips) == 0 {
 		return fmt.Errorf("no network interface with an IPv4 address to announce on")
@@ -77,7 +68,7 @@ func (n *Node) runLAN(ctx context.Context, port int, out chan<- map[string]bool)
 		return fmt.Errorf("mDNS announce: %w", err)
 	}
 	defer srv.Shutdown()
-	n.logf("announcing this node on the local network (mDNS %s, port %d)", lanService, port)
+	self.Logf("announcing this node on the local network (mDNS %s, port %d)", lanService, port)
 
 	seen := map[string]time.Time{} // url -> last seen
 	last := ""
@@ -96,19 +87,21 @@ func (n *Node) runLAN(ctx context.Context, port int, out chan<- map[string]bool)
 				seen[u] = time.Now()
 			}
 		}
-		set := map[string]bool{}
+		var set []Found
 		var keys []string
 		for u, t := range seen {
 			if time.Since(t) > 2*time.Minute {
 				delete(seen, u)
 				continue
 			}
-			set[u] = true
 			keys = append(keys, u)
 		}
 		if k := strings.Join(sortStrings(keys), " "); k != last {
 			last = k
-			n.logf("LAN peers: %v", keys)
+			self.Logf("LAN peers: %v", keys)
+			for _, u := range keys {
+				set = append(set, Found{URL: u})
+			}
 			select {
 			case out <- set:
 			case <-ctx.Done():
