@@ -393,3 +393,25 @@ func (s *Service) announce(name string, m Message) {
 func (s *Service) OnMessage(f func(identity string, m Message)) (cancel func()) {
 	return s.listeners.add(f)
 }
+
+// PutFile encrypts a file for a private message (msg.EncryptFile, with a
+// fresh key) and keeps the sealed bytes as a blob, which syncs like any
+// other: only its recipients can read it. The File it returns goes with
+// Send.
+func (s *Service) PutFile(ctx context.Context, data []byte, mime, name string) (msg.File, error) {
+	enc, f, err := msg.EncryptFile(data, mime, name, s.p.Rand)
+	if err != nil {
+		return msg.File{}, &FileError{Err: err}
+	}
+	if _, err := s.p.Store.PutBlob(ctx, enc, "application/octet-stream"); err != nil {
+		return msg.File{}, err
+	}
+	return f, nil
+}
+
+// FileError is a file that cannot be sent as it is (too large, an
+// unknown type).
+type FileError struct{ Err error }
+
+func (e *FileError) Error() string { return e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }

@@ -270,10 +270,10 @@ type (
 
 func (h *Handler) status(r *http.Request) (any, error) { return h.n.Status(r.Context()) }
 
-func (h *Handler) identities(r *http.Request) (any, error) { return h.n.Keys.List() }
+func (h *Handler) identities(r *http.Request) (any, error) { return h.n.Identities() }
 
 func (h *Handler) identity(r *http.Request) (any, error) {
-	id, err := h.n.Keys.Get(r.URL.Query().Get("name"))
+	id, err := h.n.Identity(r.URL.Query().Get("name"))
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +292,7 @@ func (h *Handler) newIdentity(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return h.n.Keys.New(req.Name, req.Passphrase, req.NoPassphrase)
+	return h.n.NewIdentity(req.Name, req.Passphrase, req.NoPassphrase)
 }
 
 func (h *Handler) importIdentity(r *http.Request) (any, error) {
@@ -300,7 +300,7 @@ func (h *Handler) importIdentity(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return h.n.Keys.Import(req.Name, req.Secret, req.Passphrase, req.NoPassphrase)
+	return h.n.ImportIdentity(req.Name, req.Secret, req.Passphrase, req.NoPassphrase)
 }
 
 func (h *Handler) setDefault(r *http.Request) (any, error) {
@@ -308,10 +308,10 @@ func (h *Handler) setDefault(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	if err := h.n.Keys.SetDefault(req.Name); err != nil {
+	if err := h.n.SetDefaultIdentity(req.Name); err != nil {
 		return nil, err
 	}
-	return h.n.Keys.Get(req.Name)
+	return h.n.Identity(req.Name)
 }
 
 func (h *Handler) unlock(r *http.Request) (any, error) {
@@ -332,9 +332,9 @@ func (h *Handler) export(r *http.Request) (any, error) {
 		err error
 	)
 	if req.NSec {
-		s, err = h.n.Keys.ExportNSec(req.Name, req.Passphrase)
+		s, err = h.n.ExportIdentityNSec(req.Name, req.Passphrase)
 	} else {
-		s, err = h.n.Keys.Export(req.Name)
+		s, err = h.n.ExportIdentity(req.Name)
 	}
 	return ExportResponse{Secret: s}, err
 }
@@ -344,13 +344,12 @@ func (h *Handler) passphrase(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return h.n.Keys.ChangePassphrase(req.Name, req.Old, req.New, req.NoPassphrase)
+	return h.n.ChangePassphrase(req.Name, req.Old, req.New, req.NoPassphrase)
 }
 
 func (h *Handler) lock(r *http.Request) (any, error) {
-	h.n.Keys.Lock()
-	h.n.KeysChanged()
-	return h.n.Keys.List()
+	h.n.Lock()
+	return h.n.Identities()
 }
 
 func (h *Handler) post(r *http.Request) (any, error) {
@@ -394,7 +393,7 @@ func (h *Handler) query(r *http.Request) (any, error) {
 		if err != nil {
 			return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("filter %d: %v", i+1, err)}
 		}
-		raws, err := h.n.Store.Query(r.Context(), f, max)
+		raws, err := h.n.Query(r.Context(), f, max)
 		if err != nil {
 			return nil, err
 		}
@@ -413,7 +412,7 @@ func (h *Handler) event(r *http.Request) (any, error) {
 	if !event.IsHexID(id) {
 		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("id %q is not 64 lowercase hex characters", id)}
 	}
-	raw, err := h.n.Store.GetRaw(r.Context(), id)
+	raw, err := h.n.Event(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}

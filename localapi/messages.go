@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -137,14 +138,12 @@ func (h *Handler) files(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, &Error{Code: CodeInvalid, Msg: "X-File-Name must be the file's name, percent-encoded"}
 	}
-	enc, f, err := msg.EncryptFile(data, r.Header.Get("Content-Type"), name, h.n.Rand())
-	if err != nil {
-		return nil, &Error{Code: CodeInvalid, Msg: err.Error()}
+	f, err := h.msgs.PutFile(r.Context(), data, r.Header.Get("Content-Type"), name)
+	var fe *chat.FileError
+	if errors.As(err, &fe) {
+		return nil, &Error{Code: CodeInvalid, Msg: fe.Error()}
 	}
-	if _, err := h.n.Store.PutBlob(r.Context(), enc, "application/octet-stream"); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return f, err
 }
 
 func (h *Handler) inbox(r *http.Request) (any, error) {
@@ -169,7 +168,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	updates := make(chan chat.Message, 64)
-	id, err := h.n.Keys.Get(as)
+	id, err := h.n.Identity(as)
 	if err != nil {
 		writeError(w, toAPIError(err))
 		return

@@ -112,14 +112,13 @@ func (h *Handler) removePeer(r *http.Request) (any, error) {
 
 func (h *Handler) policy(r *http.Request) (any, error) {
 	wants := h.n.Wants(r.Context())
-	g := h.n.Policy.Graph()
-	info := PolicyInfo{Config: h.n.Policy.Config(), Usage: h.n.Policy.Usage(), Own: len(g.Own), Contacts: len(g.Hop1), Network: len(g.Hop2),
-		StoreQuota: h.n.StoreQuota(), Evicted: h.n.Counts().Evicted.Load()}
-	used, err := h.n.Store.SizeInUse(r.Context())
+	ps, err := h.n.PolicyState(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	info.StoreUsed = used
+	g := ps.Graph
+	info := PolicyInfo{Config: ps.Config, Usage: ps.Usage, Own: len(g.Own), Contacts: len(g.Hop1), Network: len(g.Hop2),
+		StoreUsed: ps.StoreUsed, StoreQuota: ps.StoreQuota, Evicted: h.n.Counts().Evicted.Load()}
 	for _, w := range wants {
 		f, _ := w.Filter.MarshalJSON()
 		info.Wants = append(info.Wants, WantInfo{Class: w.Class.String(), Filter: f, Pull: w.Pull, Push: w.Push})

@@ -186,7 +186,7 @@ func (h *Handler) blob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Code: CodeInvalid, Msg: "sha256 must be 64 hex characters"})
 		return
 	}
-	meta, ok, err := h.n.Store.BlobInfo(r.Context(), sum)
+	meta, ok, err := h.n.BlobInfo(r.Context(), sum)
 	if err != nil {
 		writeError(w, toAPIError(err))
 		return
@@ -195,7 +195,7 @@ func (h *Handler) blob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Code: CodeNotFound, Msg: "this node does not hold that file yet", Hint: "it arrives with a sync from a node that has it"})
 		return
 	}
-	data, err := h.n.Store.BlobRange(r.Context(), sum, 0, meta.Size)
+	data, err := h.n.BlobRange(r.Context(), sum, 0, meta.Size)
 	if err != nil {
 		writeError(w, toAPIError(err))
 		return

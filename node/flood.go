@@ -146,3 +146,24 @@ func (n *Node) storeFull() error {
 	return event.Reject(event.Blocked, "this node's store is full (%d MiB, its quota) with data it keeps for its people and their contacts; raise policy.max_store in %s or free disk space",
 		n.StoreQuota()>>20, filepath.Join(n.Dir, ConfigFile))
 }
+
+// PolicyState is what the node carries and holds now, for `caravan
+// policy` and the settings screen.
+type PolicyState struct {
+	Config policy.Config
+	Usage  policy.Usage
+	Graph  policy.Graph
+	// StoreUsed is the bytes the store uses; StoreQuota what it may grow to.
+	StoreUsed, StoreQuota int64
+}
+
+// PolicyState reads the policy's settings and counters, the follow graph
+// and the store's size against its quota.
+func (n *Node) PolicyState(ctx context.Context) (PolicyState, error) {
+	used, err := n.Store.SizeInUse(ctx)
+	if err != nil {
+		return PolicyState{}, err
+	}
+	return PolicyState{Config: n.Policy.Config(), Usage: n.Policy.Usage(), Graph: n.Policy.Graph(),
+		StoreUsed: used, StoreQuota: n.StoreQuota()}, nil
+}

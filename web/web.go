@@ -227,7 +227,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		localapi.WriteError(w, &localapi.Error{Code: localapi.CodeInvalid, Msg: "enter your passphrase"})
 		return
 	}
-	err := s.node.Keys.CheckPassphrase("", req.Passphrase)
+	err := s.node.CheckPassphrase("", req.Passphrase)
 	if err == nil {
 		_, err = s.node.Unlock("", req.Passphrase)
 	}
