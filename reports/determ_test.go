@@ -20,7 +20,7 @@ func TestSameSeedSameReports(t *testing.T) {
 		var s [32]byte
 		s[0] = seed
 		n := nodetest.Open(t, node.Options{Now: func() time.Time { return t0 }, Rand: rand.NewChaCha8(s)})
-		if _, err := n.Keys.New("me", "", true); err != nil {
+		if _, err := n.NewIdentity("me", "", true); err != nil {
 			t.Fatal(err)
 		}
 		r, err := New(n).Publish(context.Background(), "me", Input{Title: "Bridge", Markdown: "Closed since noon.", Lang: "en"})

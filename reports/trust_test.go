@@ -30,7 +30,7 @@ func newTrustWorld(t *testing.T) *trustWorld {
 	w := &trustWorld{n: nodetest.Open(t, node.Options{Now: func() time.Time { return t0 }, Config: &node.Config{}})}
 	w.r = New(w.n)
 	ctx := context.Background()
-	if _, err := w.n.Keys.New("me", "", true); err != nil {
+	if _, err := w.n.NewIdentity("me", "", true); err != nil {
 		t.Fatal(err)
 	}
 	w.ann, w.bob, w.x, w.y, w.s = evtest.NewKey("ann"), evtest.NewKey("bob"), evtest.NewKey("x"), evtest.NewKey("y"), evtest.NewKey("s")
