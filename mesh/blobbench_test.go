@@ -32,7 +32,7 @@ func BenchmarkBlobTransfer(b *testing.B) {
 		b.StopTimer()
 		alice, bob := nodetest.Person(b, "alice", ""), nodetest.Person(b, "bob", "")
 		data[0] = byte(i) // a new blob each round
-		sum, err := alice.Store.PutBlob(ctx, data, "application/octet-stream")
+		sum, err := nodetest.Store(alice).PutBlob(ctx, data, "application/octet-stream")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -64,7 +64,7 @@ func TestBlobsFollowReportsAndResume(t *testing.T) {
 	bob := nodetest.Person(t, "bob", "")
 	photo := make([]byte, 700_000)
 	rand.Read(photo)
-	sum, err := alice.Store.PutBlob(ctx, photo, "image/jpeg")
+	sum, err := nodetest.Store(alice).PutBlob(ctx, photo, "image/jpeg")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,10 +75,10 @@ func TestBlobsFollowReportsAndResume(t *testing.T) {
 	var lastHave int64
 	for limit := int64(150_000); ; limit += 150_000 {
 		meetCut(t, alice, bob, limit)
-		if _, held, _ := bob.Store.BlobInfo(ctx, x); held {
+		if _, held, _ := nodetest.Store(bob).BlobInfo(ctx, x); held {
 			break
 		}
-		ws, _ := bob.Store.WantedBlobs(ctx, 10)
+		ws, _ := nodetest.Store(bob).WantedBlobs(ctx, 10)
 		if len(ws) == 1 {
 			if ws[0].Have < lastHave {
 				t.Fatalf("the transfer went back from %d to %d bytes", lastHave, ws[0].Have)
@@ -92,7 +92,7 @@ func TestBlobsFollowReportsAndResume(t *testing.T) {
 	if lastHave == 0 {
 		t.Error("no cut fell inside the blob transfer; the test proves nothing about resuming")
 	}
-	got, _ := bob.Store.Blob(ctx, sum[:])
+	got, _ := nodetest.Store(bob).Blob(ctx, sum[:])
 	if !bytes.Equal(got, photo) {
 		t.Fatal("the blob arrived damaged")
 	}

@@ -24,7 +24,7 @@ func TestSameSeedSameEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer n.Close()
-		id, err := n.Keys.New("me", "", true)
+		id, err := n.kr.New("me", "", true)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,10 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nbd-wtf/go-nostr"
+
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/policy"
-	"github.com/nbd-wtf/go-nostr"
 )
 
 // trustWorld is a node whose identity "me" follows ann and bob; ann
@@ -25,7 +26,7 @@ func newTrustWorld(t *testing.T) *trustWorld {
 	t.Helper()
 	w := &trustWorld{n: openTest(t, Config{})}
 	ctx := context.Background()
-	id, err := w.n.Keys.New("me", "", true)
+	id, err := w.n.kr.New("me", "", true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -227,7 +227,7 @@ func TestBrowserCrossOrigin(t *testing.T) {
 	if evs, err := tn.API.Query(ctx, nostr.Filter{Kinds: []int{1}}); err != nil || len(evs) != 0 {
 		t.Errorf("notes after the other site's posts: %d %v", len(evs), err)
 	}
-	if id, err := tn.Node.Keys.Get(""); err != nil || !id.Unlocked {
+	if id, err := tn.Node.Identity(""); err != nil || !id.Unlocked {
 		t.Errorf("identity after the other site's panic: %+v %v", id, err)
 	}
 	// The code the other site tried is still good: refused requests
