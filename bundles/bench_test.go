@@ -4,44 +4,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/internal/nodehost"
 	"github.com/caravan-mesh/caravan/node"
-	"github.com/nbd-wtf/go-nostr"
 )
-
-// signed makes n notes by 100 authors, signed on all cores (as the
-// core's ingest benchmark does).
-func signed(n int) []*nostr.Event {
-	evs := make([]*nostr.Event, n)
-	ks := make([]evtest.Key, 100)
-	for i := range ks {
-		ks[i] = evtest.NewKey(fmt.Sprint("bench", i))
-	}
-	now := time.Now().Unix()
-	var wg sync.WaitGroup
-	w := runtime.GOMAXPROCS(0)
-	for g := 0; g < w; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for i := g; i < n; i += w {
-				evs[i] = ks[i%100].Event(1, now-int64(i%86400), fmt.Sprintf("benchmark note %d with some words in it", i),
-					nostr.Tag{"t", fmt.Sprint("topic", i%50)}, nostr.Tag{"p", ks[(i+1)%100].Public})
-			}
-		}(g)
-	}
-	wg.Wait()
-	return evs
-}
 
 // strangerNode opens a node whose policy carries any number of strangers'
 // events (the benchmark's authors are strangers).
@@ -69,7 +40,7 @@ func strangerNode(b *testing.B) *node.Node {
 // and against gzip of the raw JSON.
 func BenchmarkBundle100k(b *testing.B) {
 	ctx := context.Background()
-	evs := signed(b.N)
+	evs := evtest.Notes(b.N)
 	src := strangerNode(b)
 	for i := 0; i < len(evs); i += 1000 {
 		for _, r := range src.Ingest(ctx, evs[i:min(i+1000, len(evs))]...) {

@@ -95,27 +95,6 @@ func pipe() (a, b net.Conn) { return net.Pipe() }
 
 func stream(c net.Conn, name string) link.Conn { return link.Stream(c, c, c, 4<<20, name) }
 
-// syncStream runs both ends of a stream sync and waits for both.
-func syncStream(t testing.TB, a, b *node.Node, ca, cb net.Conn) (errA, errB error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	ma, err := mesh.New(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mb, err := mesh.New(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _, _, errA = ma.SyncStream(ctx, stream(ca, "b"), mesh.SyncOptions{}) }()
-	go func() { defer wg.Done(); _, _, errB = mb.SyncStream(ctx, stream(cb, "a"), mesh.SyncOptions{}) }()
-	wg.Wait()
-	return
-}
-
 // world fills two nodes with events of every class the policy knows.
 func world(t testing.TB, a, b *node.Node) {
 	ctx := context.Background()
@@ -142,7 +121,7 @@ func TestStreamSyncConverges(t *testing.T) {
 	a, b := newNode(t, "a"), newNode(t, "b")
 	world(t, a, b)
 	ca, cb := pipe()
-	if errA, errB := syncStream(t, a, b, ca, cb); errA != nil || errB != nil {
+	if errA, errB := nodetest.SyncOver(t, a, b, ca, cb, time.Minute); errA != nil || errB != nil {
 		t.Fatalf("sync: %v / %v", errA, errB)
 	}
 	ia, ib := ids(t, a), ids(t, b)
@@ -163,7 +142,7 @@ func TestStreamSyncConverges(t *testing.T) {
 	// A second encounter moves nothing.
 	before := a.Counts().Stored.Load() + b.Counts().Stored.Load()
 	ca, cb = pipe()
-	syncStream(t, a, b, ca, cb)
+	nodetest.SyncOver(t, a, b, ca, cb, time.Minute)
 	if after := a.Counts().Stored.Load() + b.Counts().Stored.Load(); after != before {
 		t.Fatalf("second sync stored %d more events", after-before)
 	}
@@ -202,10 +181,10 @@ func TestCutAtAnyByte(t *testing.T) {
 		budget := &atomic.Int64{}
 		budget.Store(n)
 		ca, cb := pipe()
-		syncStream(t, a, b, cutConn{ca, budget}, cutConn{cb, budget})
+		nodetest.SyncOver(t, a, b, cutConn{ca, budget}, cutConn{cb, budget}, time.Minute)
 	}
 	ca, cb := pipe()
-	if errA, errB := syncStream(t, a, b, ca, cb); errA != nil || errB != nil {
+	if errA, errB := nodetest.SyncOver(t, a, b, ca, cb, time.Minute); errA != nil || errB != nil {
 		t.Fatalf("final sync: %v / %v", errA, errB)
 	}
 	ia, ib := ids(t, a), ids(t, b)

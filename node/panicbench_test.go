@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/msg"
 )
 
@@ -36,7 +37,7 @@ func BenchmarkPanic(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		evs := signed(events)
+		evs := evtest.Notes(events)
 		for j := 0; j < len(evs); j += 1000 {
 			n.Ingest(ctx, evs[j:j+1000]...)
 		}

@@ -73,6 +73,15 @@ func Meet(t testing.TB, a, b *node.Node) {
 func MeetWithin(t testing.TB, a, b *node.Node, guard time.Duration) {
 	t.Helper()
 	ca, cb := net.Pipe()
+	if errA, errB := SyncOver(t, a, b, ca, cb, guard); errA != nil || errB != nil {
+		t.Fatalf("sync: %v / %v", errA, errB)
+	}
+}
+
+// SyncOver runs a stream sync between a, over ca, and b, over cb (two ends
+// of one connection, which tests may cut short), and waits for both ends.
+func SyncOver(t testing.TB, a, b *node.Node, ca, cb net.Conn, guard time.Duration) (errA, errB error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), guard)
 	defer cancel()
 	ma, err := mesh.New(a)
@@ -84,7 +93,6 @@ func MeetWithin(t testing.TB, a, b *node.Node, guard time.Duration) {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
-	var errA, errB error
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
@@ -95,7 +103,5 @@ func MeetWithin(t testing.TB, a, b *node.Node, guard time.Duration) {
 		_, _, errB = mb.SyncStream(ctx, link.Stream(cb, cb, cb, 4<<20, "a"), mesh.SyncOptions{})
 	}()
 	wg.Wait()
-	if errA != nil || errB != nil {
-		t.Fatalf("sync: %v / %v", errA, errB)
-	}
+	return errA, errB
 }
