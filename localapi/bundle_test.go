@@ -112,7 +112,7 @@ func TestBadBundleSameCode(t *testing.T) {
 	}
 
 	// Across the API, the client's error is still bundles.ErrNotABundle.
-	_, err := InProcess(a).ImportBundle(context.Background(), bundles.Import{Paths: []string{writeTemp(t, noise)}})
+	_, err := Call(context.Background(), InProcess(a), ImportBundle, bundles.Import{Paths: []string{writeTemp(t, noise)}})
 	if !errors.Is(err, bundles.ErrNotABundle) {
 		t.Fatalf("client: %v", err)
 	}

@@ -63,7 +63,7 @@ func TestBrowserBadInput(t *testing.T) {
 
 	// A key that is not a key.
 	want = apiSays(func() error {
-		_, err := ann.API.AddPerson(ctx, localapi.PersonRequest{Who: "npub1notakey", Name: "x"})
+		_, err := localapi.Call(ctx, ann.API, localapi.AddPerson, localapi.PersonRequest{Who: "npub1notakey", Name: "x"})
 		return err
 	})
 	b.show("#/contacts")
@@ -75,7 +75,7 @@ func TestBrowserBadInput(t *testing.T) {
 
 	// A peer at an address no node answers on.
 	want = apiSays(func() error {
-		_, err := ann.API.AddPeer(ctx, localapi.PeerRequest{URL: "http://example.org"})
+		_, err := localapi.Call(ctx, ann.API, localapi.AddPeer, localapi.PeerRequest{URL: "http://example.org"})
 		return err
 	})
 	b.show("#/links")

@@ -124,7 +124,7 @@ func TestBrowserFlow(t *testing.T) {
 	b.waitVisible(`#chat-messages .msg-out[data-state="delivered"]`)
 	b.shot("chat-delivered")
 	b.shotPhone("chat-delivered")
-	convs, err := bob.API.Inbox(context.Background(), "")
+	convs, err := localapi.Call(context.Background(), bob.API, localapi.Inbox, localapi.AsRequest{As: ""})
 	if err != nil || len(convs) != 1 || convs[0].Last.Text != "Are you safe? Salem from Ann." {
 		t.Fatalf("Bob's inbox: %+v, %v", convs, err)
 	}
@@ -148,7 +148,7 @@ func TestBrowserFlow(t *testing.T) {
 	// key (a passphrase works too, and is tested in localapi; its scrypt
 	// takes most of a minute under the race detector).
 	carolID, _ := carol.Node.Keys.Get("")
-	if _, err := ann.API.AddPerson(context.Background(), localapi.PersonRequest{Who: carolID.NPub, Name: "Carol"}); err != nil {
+	if _, err := localapi.Call(context.Background(), ann.API, localapi.AddPerson, localapi.PersonRequest{Who: carolID.NPub, Name: "Carol"}); err != nil {
 		t.Fatal(err)
 	}
 	dl := t.TempDir()
@@ -188,11 +188,11 @@ func TestBrowserFlow(t *testing.T) {
 	// Carol follows Bob, and Bob's follow list, which names Ann, reaches
 	// her: Ann is now followed by one of Carol's contacts.
 	annID, _ := ann.Node.Keys.Get("")
-	bobList, err := bob.API.Follow(context.Background(), localapi.FollowRequest{PubKey: annID.NPub})
+	bobList, err := localapi.Call(context.Background(), bob.API, localapi.Follow, localapi.FollowRequest{PubKey: annID.NPub})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := carol.API.Follow(context.Background(), localapi.FollowRequest{PubKey: bobID.NPub, Petname: "Bob"}); err != nil {
+	if _, err := localapi.Call(context.Background(), carol.API, localapi.Follow, localapi.FollowRequest{PubKey: bobID.NPub, Petname: "Bob"}); err != nil {
 		t.Fatal(err)
 	}
 	if r := carol.Node.Ingest(context.Background(), bobList)[0]; !r.OK() {
