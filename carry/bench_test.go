@@ -25,6 +25,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/link"
 	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
@@ -106,7 +107,7 @@ func signed(b *testing.B, name string, n, size int, at func(i int) int64) []*nos
 // only skips re-verifying them while building fixtures).
 func load(b *testing.B, n *node.Node, evs []*nostr.Event) {
 	for i := 0; i < len(evs); i += 4096 {
-		if _, err := n.Store.Save(context.Background(), evs[i:min(i+4096, len(evs))]...); err != nil {
+		if _, err := nodetest.Store(n).Save(context.Background(), evs[i:min(i+4096, len(evs))]...); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -114,11 +115,10 @@ func load(b *testing.B, n *node.Node, evs []*nostr.Event) {
 
 func openNode(b *testing.B, dir string) *node.Node {
 	cfg := generous
-	n, err := node.Open(dir, node.Options{Config: &cfg})
+	n, err := node.Open(dir, node.Options{Config: &cfg, KeyLogN: 4})
 	if err != nil {
 		b.Fatal(err)
 	}
-	n.Keys.LogN = 4
 	return n
 }
 
@@ -272,7 +272,7 @@ func naiveExchange(b *testing.B, x, y *node.Node) (int64, time.Duration) {
 	defer ln.Close()
 	start := time.Now()
 	side := func(n *node.Node, c net.Conn) (sent int64, missing int) {
-		items, err := n.Store.Items(context.Background(), nostr.Filter{}, 0)
+		items, err := nodetest.Store(n).Items(context.Background(), nostr.Filter{}, 0)
 		if err != nil {
 			b.Error(err)
 			return
@@ -418,7 +418,7 @@ func BenchmarkSlowLinkMessage(b *testing.B) {
 				b.StopTimer()
 				tmp := b.TempDir()
 				recv, send := openNode(b, filepath.Join(tmp, "recv")), openNode(b, filepath.Join(tmp, "send"))
-				me, _ := recv.Keys.New("me", "", true)
+				me, _ := recv.NewIdentity("me", "", true)
 				load(b, send, backlog)
 				ca, cb := net.Pipe()
 				slowA := &throttled{Conn: ca, rate: 8000}
@@ -446,7 +446,7 @@ func BenchmarkSlowLinkMessage(b *testing.B) {
 				start := time.Now()
 				send.Ingest(context.Background(), wrap)
 				for {
-					if ev, _ := recv.Store.Get(context.Background(), wrap.ID); ev != nil {
+					if ev, _ := nodetest.Store(recv).Get(context.Background(), wrap.ID); ev != nil {
 						break
 					}
 					if time.Since(start) > 2*time.Minute {

@@ -16,10 +16,11 @@ import (
 
 	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/link"
-	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/mesh"
+	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/relay"
@@ -34,12 +35,14 @@ func newNode(t testing.TB, name string) *node.Node {
 // newNodeWith opens a node in a fresh directory with one identity, name.
 func newNodeWith(t testing.TB, name string, o node.Options) *node.Node {
 	t.Helper()
+	if o.KeyLogN == 0 {
+		o.KeyLogN = 4
+	}
 	n, err := node.Open(t.TempDir(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.Keys.LogN = 4
-	if _, err := n.Keys.New(name, "", true); err != nil {
+	if _, err := n.NewIdentity(name, "", true); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
@@ -47,7 +50,7 @@ func newNodeWith(t testing.TB, name string, o node.Options) *node.Node {
 }
 
 func pubkey(t testing.TB, n *node.Node) string {
-	id, err := n.Keys.Get("")
+	id, err := n.Identity("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +78,7 @@ func put(t testing.TB, n *node.Node, evs ...*nostr.Event) {
 // ids lists every event a node holds.
 func ids(t testing.TB, n *node.Node) []string {
 	t.Helper()
-	items, err := n.Store.Items(context.Background(), nostr.Filter{}, 0)
+	items, err := nodetest.Store(n).Items(context.Background(), nostr.Filter{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +150,7 @@ func TestStreamSyncConverges(t *testing.T) {
 	if len(ia) != len(ib)+1 {
 		t.Fatalf("a holds %d events, b %d; want b = a - 1 (the draft)", len(ia), len(ib))
 	}
-	drafts, err := b.Store.Items(context.Background(), nostr.Filter{Kinds: []int{30024}}, 0)
+	drafts, err := nodetest.Store(b).Items(context.Background(), nostr.Filter{Kinds: []int{30024}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +216,7 @@ func TestCutAtAnyByte(t *testing.T) {
 		t.Fatalf("%d events arrived twice across the cut sessions", d)
 	}
 	for _, n := range []*node.Node{a, b} {
-		if v, _ := n.Store.IntegrityCheck(context.Background()); v != "ok" {
+		if v, _ := nodetest.Store(n).IntegrityCheck(context.Background()); v != "ok" {
 			t.Fatalf("integrity: %s", v)
 		}
 	}
@@ -237,7 +240,7 @@ func TestPriorityOrder(t *testing.T) {
 	)
 	b.OnStored(func(ev *nostr.Event, raw []byte) {
 		mu.Lock()
-		order = append(order, a.Policy.Classify(ev))
+		order = append(order, nodetest.Policy(a).Classify(ev))
 		mu.Unlock()
 	})
 	// a initiates over a websocket to b's relay endpoint.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/nbd-wtf/go-nostr"
@@ -63,7 +64,7 @@ func TestPeerClockAhead(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sync with a peer whose clock ran ahead: %v", err)
 	}
-	have, _ := b.Store.Has(ctx, append(onTime, ahead...))
+	have, _ := nodetest.Store(b).Has(ctx, append(onTime, ahead...))
 	for _, id := range onTime {
 		if !have[id] {
 			t.Fatalf("b lacks %s, written on time: %+v", id, p)
@@ -79,7 +80,7 @@ func TestPeerClockAhead(t *testing.T) {
 	if _, err := carry.Run(ctx, serveOver(t, a), localOf(b), carry.Options{Wants: b.Wants(ctx), Now: b.Now}); err != nil {
 		t.Fatal(err)
 	}
-	if have, _ := b.Store.Has(ctx, ahead); len(have) != len(ahead) {
+	if have, _ := nodetest.Store(b).Has(ctx, ahead); len(have) != len(ahead) {
 		t.Fatalf("once b's clock reached them, b holds %d of the %d notes", len(have), len(ahead))
 	}
 }

@@ -61,7 +61,7 @@ func TestStoreAndForwardThroughAStranger(t *testing.T) {
 		t.Fatalf("after A met B, A sees %+v; want carried", got)
 	}
 	// B holds the wraps, and can read nothing in them.
-	wraps, _ := b.n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{1059}}, 100)
+	wraps, _ := nodetest.Store(b.n).QueryEvents(ctx, nostr.Filter{Kinds: []int{1059}}, 100)
 	if len(wraps) == 0 {
 		t.Fatal("B carries nothing")
 	}
@@ -94,7 +94,7 @@ func TestStoreAndForwardThroughAStranger(t *testing.T) {
 func TestLockedNodeCarriesThenReadsOnUnlock(t *testing.T) {
 	ctx := context.Background()
 	a, c := person(t, "a", ""), person(t, "c", "the passphrase")
-	c.n.Keys.Lock()
+	c.n.Lock()
 	a.Send(ctx, "", []string{pk(t, c)}, "hello while you sleep", "", nil)
 	meet(t, a, c)
 	if _, err := c.Inbox(ctx, ""); !errors.Is(err, keys.ErrLocked) {
@@ -211,7 +211,7 @@ func TestHostileWrapsAreDropped(t *testing.T) {
 	a := person(t, "a", "")
 	a.Send(ctx, "", []string{pk(t, me)}, "once", "", nil)
 	meet(t, a, me)
-	wraps, _ := me.n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{1059}, Tags: nostr.TagMap{"p": {pk(t, me)}}}, 10)
+	wraps, _ := nodetest.Store(me.n).QueryEvents(ctx, nostr.Filter{Kinds: []int{1059}, Tags: nostr.TagMap{"p": {pk(t, me)}}}, 10)
 	for _, w := range wraps {
 		me.openWrap(ctx, "me", w)
 	}

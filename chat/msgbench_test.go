@@ -59,7 +59,7 @@ func BenchmarkMessages(b *testing.B) {
 				b.Fatal(err)
 			}
 			if i == 0 {
-				ws, _ := n.n.Store.RawMany(ctx, m.Wraps[:1])
+				ws, _ := nodetest.Store(n.n).RawMany(ctx, m.Wraps[:1])
 				bytes = len(`["EVENT",]`) + len(ws[m.Wraps[0]])
 			}
 		}
@@ -68,7 +68,7 @@ func BenchmarkMessages(b *testing.B) {
 
 	b.Run("open-dm", func(b *testing.B) {
 		n := benchNode(b, "me")
-		me, _ := n.n.Keys.Get("")
+		me, _ := n.n.Identity("")
 		from := evtest.NewKey("sender")
 		wraps := make([]*nostr.Event, b.N)
 		for i := range wraps {
@@ -101,7 +101,7 @@ func BenchmarkMessages(b *testing.B) {
 				b.Fatal(err)
 			}
 			if i == 0 {
-				ws, _ := n.n.Store.RawMany(ctx, m.Wraps)
+				ws, _ := nodetest.Store(n.n).RawMany(ctx, m.Wraps)
 				for _, w := range ws {
 					total += len(`["EVENT",]`) + len(w)
 				}
@@ -112,7 +112,7 @@ func BenchmarkMessages(b *testing.B) {
 
 	b.Run("find-mine-among-100k", func(b *testing.B) {
 		n := benchNode(b, "me")
-		me, _ := n.n.Keys.Get("")
+		me, _ := n.n.Identity("")
 		r := rand.New(rand.NewSource(1))
 		hexs := func(k int) string {
 			buf := make([]byte, k)
@@ -128,11 +128,11 @@ func BenchmarkMessages(b *testing.B) {
 				CreatedAt: nostr.Timestamp(now - int64(r.Intn(172800))), Content: strings.Repeat("A", 1200),
 				Tags: nostr.Tags{{"p", hexs(32)}}})
 			if len(batch) == cap(batch) {
-				n.n.Store.Save(ctx, batch...)
+				nodetest.Store(n.n).Save(ctx, batch...)
 				batch = batch[:0]
 			}
 		}
-		n.n.Store.Save(ctx, batch...)
+		nodetest.Store(n.n).Save(ctx, batch...)
 		from := evtest.NewKey("sender")
 		var mine []*nostr.Event
 		for i := 0; i < 100; i++ {
@@ -140,7 +140,7 @@ func BenchmarkMessages(b *testing.B) {
 			w, _ := msg.Wrap(rm, me.PubKey.Hex(), from, msg.Options{})
 			mine = append(mine, w)
 		}
-		n.n.Store.Save(ctx, mine...)
+		nodetest.Store(n.n).Save(ctx, mine...)
 		n.SetReceipts(ctx, "", false)
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {

@@ -92,7 +92,7 @@ func TestSameSeedSameEvents(t *testing.T) {
 		var seq [32]byte
 		seq[0] = seed
 		n := nodetest.Open(t, node.Options{Now: func() time.Time { return t0 }, Rand: rand.NewChaCha8(seq)})
-		if _, err := n.Keys.New("me", "", true); err != nil {
+		if _, err := n.NewIdentity("me", "", true); err != nil {
 			t.Fatal(err)
 		}
 		s := New(n)

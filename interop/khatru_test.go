@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
@@ -45,13 +46,12 @@ func TestPublicRelayKhatru(t *testing.T) {
 			defer srv.Close()
 			url := "ws" + strings.TrimPrefix(srv.URL, "http")
 
-			n, err := node.Open(t.TempDir(), node.Options{})
+			n, err := node.Open(t.TempDir(), node.Options{KeyLogN: 4})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer n.Close()
-			n.Keys.LogN = 4
-			me, _ := n.Keys.New("me", "", true)
+			me, _ := n.NewIdentity("me", "", true)
 			friend, stranger := evtest.NewKey("friend"), evtest.NewKey("stranger")
 			if _, err := n.Follow(ctx, "", keys.PublicKey(friend.Public), "", ""); err != nil {
 				t.Fatal(err)
@@ -98,14 +98,14 @@ func TestPublicRelayKhatru(t *testing.T) {
 				t.Fatalf("NIP-77 used: %v, relay supports it: %v", p.NIP77, neg)
 			}
 			for _, ev := range want {
-				if got, _ := n.Store.Get(ctx, ev.ID); got == nil {
+				if got, _ := nodetest.Store(n).Get(ctx, ev.ID); got == nil {
 					t.Errorf("did not pull %q", ev.Content)
 				}
 			}
-			if got, _ := n.Store.Get(ctx, noise.ID); got != nil {
+			if got, _ := nodetest.Store(n).Get(ctx, noise.ID); got != nil {
 				t.Error("pulled an unrelated stranger's event")
 			}
-			if got, _ := n.Store.Get(ctx, theirReport.ID); got != nil {
+			if got, _ := nodetest.Store(n).Get(ctx, theirReport.ID); got != nil {
 				t.Error("pulled the relay's reports: reports only go out")
 			}
 			onRelay := func(id string) bool {

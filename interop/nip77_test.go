@@ -15,6 +15,7 @@ import (
 	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/internal/interoptest"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/link"
 	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
@@ -123,7 +124,7 @@ func TestNIP77NostrToolsServer(t *testing.T) {
 	if len(held) != 300 {
 		t.Fatalf("nostr-tools side holds %d events, want all 300", len(held))
 	}
-	items, _ := n.Store.Items(context.Background(), nostr.Filter{}, 0)
+	items, _ := nodetest.Store(n).Items(context.Background(), nostr.Filter{}, 0)
 	if items.Size() != 300 {
 		t.Fatalf("our node holds %d events, want all 300", items.Size())
 	}

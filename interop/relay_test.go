@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/caravan-mesh/caravan/internal/interoptest"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -25,7 +26,7 @@ func TestNostrToolsAgainstRelay(t *testing.T) {
 	}
 	// What nostr-tools published is durably in our store.
 	for _, id := range res.Published {
-		if ev, err := n.Store.Get(context.Background(), id); err != nil || ev == nil {
+		if ev, err := nodetest.Store(n).Get(context.Background(), id); err != nil || ev == nil {
 			t.Errorf("event %s published by nostr-tools is not stored: %v", id, err)
 		}
 	}

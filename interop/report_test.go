@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/caravan-mesh/caravan/internal/interoptest"
-	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/reports"
 )
 
 // TestNostrToolsReadsReportsAndTranslates: nostr-tools finds a Caravan
@@ -15,11 +15,11 @@ import (
 func TestNostrToolsReadsReportsAndTranslates(t *testing.T) {
 	ctx := context.Background()
 	n, _ := interoptest.NewNode(t)
-	a, err := n.Attach(ctx, "", node.AttachInput{Data: []byte("a document\n"), Name: "doc.txt"})
+	a, err := reports.New(n).Attach(ctx, "", reports.AttachInput{Data: []byte("a document\n"), Name: "doc.txt"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := n.PublishReport(ctx, "", node.ReportInput{Title: "Protesta en Almaty", Lang: "es", Markdown: "La policía cerró las calles.", Attachments: []node.Attachment{a}})
+	r, err := reports.New(n).Publish(ctx, "", reports.Input{Title: "Protesta en Almaty", Lang: "es", Markdown: "La policía cerró las calles.", Attachments: []reports.Attachment{a}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestNostrToolsReadsReportsAndTranslates(t *testing.T) {
 	if err := json.Unmarshal(out, &res); err != nil || res.Translation == "" {
 		t.Fatalf("script output %q: %v", out, err)
 	}
-	got, err := n.ReadReport(ctx, r.Naddr, "en", "")
+	got, err := reports.New(n).Read(ctx, r.Naddr, "en", "")
 	if err != nil || got.ID != res.Translation || got.Outdated || got.Of == nil || got.Of.Version != r.ID {
 		t.Fatalf("the nostr-tools translation as Caravan reads it: %+v %v", got, err)
 	}

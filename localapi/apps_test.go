@@ -41,10 +41,10 @@ func TestAppsEndpoints(t *testing.T) {
 	}
 
 	// Locked: the error says so, as for posting.
-	if _, err := n.Keys.New("me", "pass", false); err != nil {
+	if _, err := n.NewIdentity("me", "pass", false); err != nil {
 		t.Fatal(err)
 	}
-	n.Keys.Lock()
+	n.Lock()
 	if _, err := Call(ctx, c, PublishApps, AppsPublishRequest{Dir: dir}); !errors.Is(err, keys.ErrLocked) {
 		t.Fatalf("locked: %v", err)
 	}
@@ -55,7 +55,7 @@ func TestAppsEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	me, _ := n.Keys.Get("")
+	me, _ := n.Identity("")
 	if len(set.Files) != 1 || set.Signer != me.PubKey.Hex() || set.NPub != me.NPub {
 		t.Errorf("published: %+v", set)
 	}

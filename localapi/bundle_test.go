@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/caravan-mesh/caravan/bundles"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -22,7 +23,7 @@ func TestBundleDownloadUpload(t *testing.T) {
 	a, srvA := serveTest(t)
 	b, srvB := serveTest(t)
 	ctx := context.Background()
-	if _, err := a.Keys.New("me", "", true); err != nil {
+	if _, err := a.NewIdentity("me", "", true); err != nil {
 		t.Fatal(err)
 	}
 	note, err := a.Publish(ctx, "", &nostr.Event{Kind: 1, Content: "carried by hand"})
@@ -53,7 +54,7 @@ func TestBundleDownloadUpload(t *testing.T) {
 	if err := json.NewDecoder(ok.Body).Decode(&read); err != nil || ok.StatusCode != 200 {
 		t.Fatalf("upload: %d %v", ok.StatusCode, err)
 	}
-	if raw, _ := b.Store.GetRaw(ctx, note.ID); raw == nil {
+	if raw, _ := nodetest.Store(b).GetRaw(ctx, note.ID); raw == nil {
 		t.Fatal("the note did not arrive")
 	}
 	gone(t, filepath.Join(b.Dir, "bundle-upload-*"))
@@ -69,7 +70,7 @@ func TestBundleDownloadUpload(t *testing.T) {
 func TestBadBundleSameCode(t *testing.T) {
 	a, srvA := serveTest(t)
 	_, srvB := serveTest(t)
-	if _, err := a.Keys.New("me", "", true); err != nil {
+	if _, err := a.NewIdentity("me", "", true); err != nil {
 		t.Fatal(err)
 	}
 	body, _ := json.Marshal(bundles.Export{Passphrase: "right"})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/chat"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/nbd-wtf/go-nostr"
@@ -18,11 +19,10 @@ import (
 
 func serveTest(t *testing.T) (*node.Node, *httptest.Server) {
 	t.Helper()
-	n, err := node.Open(t.TempDir(), node.Options{})
+	n, err := node.Open(t.TempDir(), node.Options{KeyLogN: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.Keys.LogN = 4
 	srv := httptest.NewServer(NewHandler(n, "secret-token"))
 	t.Cleanup(func() { srv.Close(); n.Close() })
 	return n, srv
@@ -120,7 +120,7 @@ func TestPublishSignedEvent(t *testing.T) {
 	if err != nil || !r.OK {
 		t.Fatalf("publish: %+v %v", r, err)
 	}
-	if got, _ := n.Store.Get(ctx, ev.ID); got == nil {
+	if got, _ := nodetest.Store(n).Get(ctx, ev.ID); got == nil {
 		t.Fatal("published event not stored")
 	}
 	ev.Content = "tampered"
@@ -134,7 +134,7 @@ func TestFollowChatStreams(t *testing.T) {
 	c := NewClient(srv.URL, "secret-token")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if _, err := n.Keys.New("me", "", true); err != nil {
+	if _, err := n.NewIdentity("me", "", true); err != nil {
 		t.Fatal(err)
 	}
 	friend := nostr.GeneratePrivateKey()

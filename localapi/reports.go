@@ -10,42 +10,43 @@ import (
 	"strconv"
 
 	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/reports"
 	"github.com/caravan-mesh/caravan/store"
 )
 
 // Report endpoints, under /api/v1:
 //
-//	POST reports                 ReportRequest -> node.Report
-//	POST reports/translate       TranslateRequest -> node.Report
-//	GET  reports?lang=&author=&limit=&order=   []node.Report (no texts)
-//	GET  reports/read?addr=&lang=&version=   node.Report
-//	GET  reports/status?addr=    node.ReportStatus
-//	GET  drafts?as=              []node.Draft
-//	POST drafts                  DraftRequest -> node.Draft
-//	POST drafts/publish          DraftRequest -> node.Report
+//	POST reports                 ReportRequest -> reports.Report
+//	POST reports/translate       TranslateRequest -> reports.Report
+//	GET  reports?lang=&author=&limit=&order=   []reports.Report (no texts)
+//	GET  reports/read?addr=&lang=&version=   reports.Report
+//	GET  reports/status?addr=    reports.Status
+//	GET  drafts?as=              []reports.Draft
+//	POST drafts                  DraftRequest -> reports.Draft
+//	POST drafts/publish          DraftRequest -> reports.Report
 //	POST drafts/delete           DraftRequest
-//	POST import?as=&name=        the file's bytes -> node.Draft (saved)
-//	POST attachments?as=&name=&keep_metadata=1   the file's bytes -> node.Attachment
-//	GET  search?q=&kind=&limit=&order=   []node.SearchHit
-//	POST site                    SiteRequest -> node.SiteResult
+//	POST import?as=&name=        the file's bytes -> reports.Draft (saved)
+//	POST attachments?as=&name=&keep_metadata=1   the file's bytes -> reports.Attachment
+//	GET  search?q=&kind=&limit=&order=   []reports.SearchHit
+//	POST site                    SiteRequest -> reports.SiteResult
 
 // Request bodies.
 type (
 	ReportRequest struct {
-		As    string           `json:"as,omitempty"`
-		Input node.ReportInput `json:"report"`
+		As    string        `json:"as,omitempty"`
+		Input reports.Input `json:"report"`
 	}
 	TranslateRequest struct {
-		As    string           `json:"as,omitempty"`
-		Addr  string           `json:"addr"` // naddr of the original
-		Input node.ReportInput `json:"translation"`
+		As    string        `json:"as,omitempty"`
+		Addr  string        `json:"addr"` // naddr of the original
+		Input reports.Input `json:"translation"`
 	}
 	DraftRequest struct {
-		As    string     `json:"as,omitempty"`
-		D     string     `json:"d,omitempty"`
-		Draft node.Draft `json:"draft,omitempty"`
+		As    string        `json:"as,omitempty"`
+		D     string        `json:"d,omitempty"`
+		Draft reports.Draft `json:"draft,omitempty"`
 		// Publish: fields that override the draft's.
-		Input node.ReportInput `json:"report,omitempty"`
+		Input reports.Input `json:"report,omitempty"`
 	}
 	SiteRequest struct {
 		Dir   string `json:"dir"`
@@ -53,6 +54,9 @@ type (
 		Base  string `json:"base_url,omitempty"`
 	}
 )
+
+// rep is the node's reports feature.
+func (h *Handler) rep() *reports.Service { return reports.New(h.n) }
 
 // MaxUpload bounds imports and attachments sent to the local API.
 const MaxUpload = 64 << 20
@@ -80,7 +84,7 @@ func (h *Handler) publishReport(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return h.n.PublishReport(r.Context(), req.As, req.Input)
+	return h.rep().Publish(r.Context(), req.As, req.Input)
 }
 
 func (h *Handler) translate(r *http.Request) (any, error) {
@@ -88,12 +92,12 @@ func (h *Handler) translate(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return h.n.Translate(r.Context(), req.As, req.Addr, req.Input)
+	return h.rep().Translate(r.Context(), req.As, req.Addr, req.Input)
 }
 
 func (h *Handler) reports(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	f := node.ReportFilter{Lang: q.Get("lang")}
+	f := reports.Filter{Lang: q.Get("lang")}
 	if a := q.Get("author"); a != "" {
 		pk, err := h.n.Resolve(r.Context(), q.Get("as"), a)
 		if err != nil {
@@ -109,7 +113,7 @@ func (h *Handler) reports(r *http.Request) (any, error) {
 	if f.Order, err = orderParam(q.Get("order")); err != nil {
 		return nil, err
 	}
-	return list(h.n.Reports(r.Context(), f))
+	return list(h.rep().List(r.Context(), f))
 }
 
 // limitParam reads the optional "limit" parameter (0 when absent), from 1
@@ -131,15 +135,15 @@ func limitParam(q url.Values, max int) (int, error) {
 
 func (h *Handler) readReport(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	return h.n.ReadReport(r.Context(), q.Get("addr"), q.Get("lang"), q.Get("version"))
+	return h.rep().Read(r.Context(), q.Get("addr"), q.Get("lang"), q.Get("version"))
 }
 
 func (h *Handler) reportStatus(r *http.Request) (any, error) {
-	return h.n.ReportStatus(r.Context(), r.URL.Query().Get("addr"))
+	return h.rep().Status(r.Context(), r.URL.Query().Get("addr"))
 }
 
 func (h *Handler) drafts(r *http.Request) (any, error) {
-	return list(h.n.Drafts(r.Context(), r.URL.Query().Get("as")))
+	return list(h.rep().Drafts(r.Context(), r.URL.Query().Get("as")))
 }
 
 func (h *Handler) saveDraft(r *http.Request) (any, error) {
@@ -147,7 +151,7 @@ func (h *Handler) saveDraft(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return h.n.SaveDraft(r.Context(), req.As, req.Draft)
+	return h.rep().SaveDraft(r.Context(), req.As, req.Draft)
 }
 
 func (h *Handler) publishDraft(r *http.Request) (any, error) {
@@ -155,7 +159,7 @@ func (h *Handler) publishDraft(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return h.n.PublishDraft(r.Context(), req.As, req.D, req.Input)
+	return h.rep().PublishDraft(r.Context(), req.As, req.D, req.Input)
 }
 
 func (h *Handler) deleteDraft(r *http.Request) (any, error) {
@@ -163,7 +167,7 @@ func (h *Handler) deleteDraft(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return struct{}{}, h.n.DeleteDraft(r.Context(), req.As, req.D)
+	return struct{}{}, h.rep().DeleteDraft(r.Context(), req.As, req.D)
 }
 
 // body reads an uploaded file, refusing one over limit.
@@ -181,7 +185,7 @@ func (h *Handler) importFile(r *http.Request) (any, error) {
 		return nil, err
 	}
 	q := r.URL.Query()
-	return h.n.ImportDraft(r.Context(), q.Get("as"), q.Get("name"), data)
+	return h.rep().ImportDraft(r.Context(), q.Get("as"), q.Get("name"), data)
 }
 
 func (h *Handler) attach(r *http.Request) (any, error) {
@@ -190,7 +194,7 @@ func (h *Handler) attach(r *http.Request) (any, error) {
 		return nil, err
 	}
 	q := r.URL.Query()
-	return h.n.Attach(r.Context(), q.Get("as"), node.AttachInput{
+	return h.rep().Attach(r.Context(), q.Get("as"), reports.AttachInput{
 		Data: data, Name: q.Get("name"), Alt: q.Get("alt"), MIME: r.Header.Get("Content-Type"),
 		KeepMetadata: q.Get("keep_metadata") == "1",
 	})
@@ -215,7 +219,7 @@ func (h *Handler) search(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return list(h.n.Search(r.Context(), q.Get("q"), o, order))
+	return list(h.rep().Search(r.Context(), q.Get("q"), o, order))
 }
 
 func (h *Handler) buildSite(r *http.Request) (any, error) {
@@ -223,26 +227,26 @@ func (h *Handler) buildSite(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	return h.n.BuildSite(r.Context(), req.Dir, node.SiteOptions{Title: req.Title, BaseURL: req.Base})
+	return h.rep().BuildSite(r.Context(), req.Dir, reports.SiteOptions{Title: req.Title, BaseURL: req.Base})
 }
 
 // Client methods.
 
 // PublishReport publishes a new report, or a new version of one.
-func (c *Client) PublishReport(ctx context.Context, as string, in node.ReportInput) (*node.Report, error) {
-	var r node.Report
+func (c *Client) PublishReport(ctx context.Context, as string, in reports.Input) (*reports.Report, error) {
+	var r reports.Report
 	return &r, c.do(ctx, "POST", "/api/v1/reports", ReportRequest{As: as, Input: in}, &r)
 }
 
 // Translate publishes a translation of the report at addr.
-func (c *Client) Translate(ctx context.Context, as, addr string, in node.ReportInput) (*node.Report, error) {
-	var r node.Report
+func (c *Client) Translate(ctx context.Context, as, addr string, in reports.Input) (*reports.Report, error) {
+	var r reports.Report
 	return &r, c.do(ctx, "POST", "/api/v1/reports/translate", TranslateRequest{As: as, Addr: addr, Input: in}, &r)
 }
 
 // Reports lists reports, in order o (node.Reports).
-func (c *Client) Reports(ctx context.Context, lang, author string, limit int, o node.Order) ([]node.Report, error) {
-	var rs []node.Report
+func (c *Client) Reports(ctx context.Context, lang, author string, limit int, o node.Order) ([]reports.Report, error) {
+	var rs []reports.Report
 	v := url.Values{"lang": {lang}, "author": {author}}
 	if limit > 0 {
 		v.Set("limit", strconv.Itoa(limit))
@@ -252,33 +256,33 @@ func (c *Client) Reports(ctx context.Context, lang, author string, limit int, o 
 }
 
 // ReadReport returns a report's text, in lang if translated.
-func (c *Client) ReadReport(ctx context.Context, addr, lang, version string) (*node.Report, error) {
-	var r node.Report
+func (c *Client) ReadReport(ctx context.Context, addr, lang, version string) (*reports.Report, error) {
+	var r reports.Report
 	v := url.Values{"addr": {addr}, "lang": {lang}, "version": {version}}
 	return &r, c.do(ctx, "GET", "/api/v1/reports/read?"+v.Encode(), nil, &r)
 }
 
 // ReportStatus says where a report is held.
-func (c *Client) ReportStatus(ctx context.Context, addr string) (*node.ReportStatus, error) {
-	var s node.ReportStatus
+func (c *Client) ReportStatus(ctx context.Context, addr string) (*reports.Status, error) {
+	var s reports.Status
 	return &s, c.do(ctx, "GET", "/api/v1/reports/status?addr="+url.QueryEscape(addr), nil, &s)
 }
 
 // Drafts lists drafts.
-func (c *Client) Drafts(ctx context.Context, as string) ([]node.Draft, error) {
-	var ds []node.Draft
+func (c *Client) Drafts(ctx context.Context, as string) ([]reports.Draft, error) {
+	var ds []reports.Draft
 	return ds, c.do(ctx, "GET", "/api/v1/drafts?as="+url.QueryEscape(as), nil, &ds)
 }
 
 // SaveDraft saves a draft.
-func (c *Client) SaveDraft(ctx context.Context, as string, d node.Draft) (node.Draft, error) {
-	var out node.Draft
+func (c *Client) SaveDraft(ctx context.Context, as string, d reports.Draft) (reports.Draft, error) {
+	var out reports.Draft
 	return out, c.do(ctx, "POST", "/api/v1/drafts", DraftRequest{As: as, Draft: d}, &out)
 }
 
 // PublishDraft publishes a draft, with overrides.
-func (c *Client) PublishDraft(ctx context.Context, as, d string, over node.ReportInput) (*node.Report, error) {
-	var r node.Report
+func (c *Client) PublishDraft(ctx context.Context, as, d string, over reports.Input) (*reports.Report, error) {
+	var r reports.Report
 	return &r, c.do(ctx, "POST", "/api/v1/drafts/publish", DraftRequest{As: as, D: d, Input: over}, &r)
 }
 
@@ -297,16 +301,16 @@ func (c *Client) upload(ctx context.Context, path string, data []byte, header ht
 }
 
 // Import turns a file into a saved draft.
-func (c *Client) Import(ctx context.Context, as, name string, data []byte) (node.Draft, error) {
-	var d node.Draft
+func (c *Client) Import(ctx context.Context, as, name string, data []byte) (reports.Draft, error) {
+	var d reports.Draft
 	v := url.Values{"as": {as}, "name": {name}}
 	return d, c.upload(ctx, "/api/v1/import?"+v.Encode(), data, http.Header{"Content-Type": {"application/octet-stream"}}, &d)
 }
 
 // Attach stores a file for a report (photos lose their metadata unless
 // keep is set).
-func (c *Client) Attach(ctx context.Context, as, name, alt, mime string, data []byte, keep bool) (node.Attachment, error) {
-	var a node.Attachment
+func (c *Client) Attach(ctx context.Context, as, name, alt, mime string, data []byte, keep bool) (reports.Attachment, error) {
+	var a reports.Attachment
 	v := url.Values{"as": {as}, "name": {name}, "alt": {alt}}
 	if keep {
 		v.Set("keep_metadata", "1")
@@ -316,8 +320,8 @@ func (c *Client) Attach(ctx context.Context, as, name, alt, mime string, data []
 
 // Search finds notes and reports, the best matches first unless o says
 // otherwise (node.Search).
-func (c *Client) Search(ctx context.Context, words string, kinds []int, limit int, open, close string, o node.Order) ([]node.SearchHit, error) {
-	var hs []node.SearchHit
+func (c *Client) Search(ctx context.Context, words string, kinds []int, limit int, open, close string, o node.Order) ([]reports.SearchHit, error) {
+	var hs []reports.SearchHit
 	v := url.Values{"q": {words}, "open": {open}, "close": {close}}
 	orderValue(v, o)
 	for _, k := range kinds {
@@ -330,7 +334,7 @@ func (c *Client) Search(ctx context.Context, words string, kinds []int, limit in
 }
 
 // BuildSite writes the static site.
-func (c *Client) BuildSite(ctx context.Context, req SiteRequest) (node.SiteResult, error) {
-	var s node.SiteResult
+func (c *Client) BuildSite(ctx context.Context, req SiteRequest) (reports.SiteResult, error) {
+	var s reports.SiteResult
 	return s, c.do(ctx, "POST", "/api/v1/site", req, &s)
 }

@@ -18,7 +18,7 @@ import (
 //	POST trust     TrustRequest -> {"<hex key>": node.Trust, ...}
 //
 // GET reports and GET search take order=time|trust too, and every
-// node.Report and node.SearchHit carries its author's "trust".
+// reports.Report and reports.SearchHit carries its author's "trust".
 
 // Request bodies.
 type (

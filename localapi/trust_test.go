@@ -21,7 +21,7 @@ func TestTrustJSON(t *testing.T) {
 	n, srv := serveTest(t)
 	c := NewClient(srv.URL, "secret-token")
 	ctx := context.Background()
-	if _, err := n.Keys.New("me", "", true); err != nil {
+	if _, err := n.NewIdentity("me", "", true); err != nil {
 		t.Fatal(err)
 	}
 	ann, bob, x, s := evtest.NewKey("ann"), evtest.NewKey("bob"), evtest.NewKey("x"), evtest.NewKey("s")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/qr"
+	"github.com/caravan-mesh/caravan/reports"
 	"github.com/caravan-mesh/caravan/site"
 )
 
@@ -60,7 +61,7 @@ type QRText struct {
 // site's rules: no raw HTML, only http, https, mailto and nostr links;
 // images only from held blobs, as <img data-blob="SHA256">).
 type ReportView struct {
-	*node.Report
+	*reports.Report
 	HTML string `json:"html"`
 }
 
@@ -118,7 +119,7 @@ func (h *Handler) readQR(r *http.Request) (any, error) {
 }
 
 func (h *Handler) viewReport(ctx context.Context, req ReportViewRequest) (ReportView, error) {
-	rep, err := h.n.ReadReport(ctx, req.Addr, req.Lang, req.Version)
+	rep, err := h.rep().Read(ctx, req.Addr, req.Lang, req.Version)
 	if err != nil {
 		return ReportView{}, err
 	}

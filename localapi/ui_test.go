@@ -20,9 +20,11 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/chat"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/qr"
+	"github.com/caravan-mesh/caravan/reports"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -46,7 +48,7 @@ func authed(t *testing.T, method, u string, body io.Reader, header http.Header) 
 
 func TestLiveStreamsActivity(t *testing.T) {
 	n, srv := serveTest(t)
-	if _, err := n.Keys.New("me", "", true); err != nil {
+	if _, err := n.NewIdentity("me", "", true); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -105,7 +107,7 @@ func TestSettingsChangeAndPersist(t *testing.T) {
 	if s, err = Call(ctx, c, ChangeSettings, node.NodeSettingsChange{LAN: &on, Policy: &pol}); err != nil {
 		t.Fatal(err)
 	}
-	if got := n.Policy.Config(); got.FollowHops != 1 || got.Strangers.Events != 500 {
+	if got := nodetest.Policy(n).Config(); got.FollowHops != 1 || got.Strangers.Events != 500 {
 		t.Fatalf("policy in effect: %+v", got)
 	}
 	cfg, err := node.LoadConfig(n.Dir)
@@ -126,7 +128,7 @@ func TestSettingsChangeAndPersist(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Code != CodeInvalid || !strings.Contains(ae.Msg, "follow_hops") {
 		t.Fatalf("follow_hops 7: %v", err)
 	}
-	if n.Policy.Config().FollowHops != 1 {
+	if nodetest.Policy(n).Config().FollowHops != 1 {
 		t.Fatal("a refused change was applied")
 	}
 	loose := Route[map[string]any, node.NodeSettings]{ChangeSettings.Method, ChangeSettings.Path}
@@ -139,7 +141,7 @@ func TestSettingsChangeAndPersist(t *testing.T) {
 func TestPanicErasesKeysAndPrivateData(t *testing.T) {
 	n, srv := serveTest(t)
 	ctx := context.Background()
-	me, err := n.Keys.New("me", "pass", false)
+	me, err := n.NewIdentity("me", "pass", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +171,7 @@ func TestPanicErasesKeysAndPrivateData(t *testing.T) {
 	if _, err := Call(ctx, c, Panic, PanicRequest{}); !errors.As(err, &ae) || ae.Code != CodeInvalid {
 		t.Fatalf("panic without confirm: %v", err)
 	}
-	if _, err := n.Keys.Get("me"); err != nil {
+	if _, err := n.Identity("me"); err != nil {
 		t.Fatalf("an unconfirmed panic erased the key: %v", err)
 	}
 	res, err := Call(ctx, c, Panic, PanicRequest{Confirm: "erase"})
@@ -179,14 +181,14 @@ func TestPanicErasesKeysAndPrivateData(t *testing.T) {
 	if res.Identities != 1 || res.Private == 0 {
 		t.Fatalf("result %+v", res)
 	}
-	if _, err := n.Keys.Get(""); !errors.Is(err, keys.ErrNoIdentity) {
+	if _, err := n.Identity(""); !errors.Is(err, keys.ErrNoIdentity) {
 		t.Fatalf("identity after panic: %v", err)
 	}
 	entries, _ := os.ReadDir(filepath.Join(n.Dir, "keys"))
 	for _, e := range entries {
 		t.Errorf("left in the keyring: %s", e.Name())
 	}
-	if raw, _ := n.Store.GetRaw(ctx, note.ID); raw == nil {
+	if raw, _ := nodetest.Store(n).GetRaw(ctx, note.ID); raw == nil {
 		t.Error("the public note was erased; panic erases private data only")
 	}
 	if again, err := n.Panic(ctx); err != nil || again.Private != 0 || again.Identities != 0 {
@@ -194,10 +196,10 @@ func TestPanicErasesKeysAndPrivateData(t *testing.T) {
 	}
 	// The same public key cannot be made to read anything any more, and
 	// the node still takes events to carry.
-	if _, err := n.Keys.New("again", "", true); err != nil {
+	if _, err := n.NewIdentity("again", "", true); err != nil {
 		t.Fatal(err)
 	}
-	if id, _ := n.Keys.Get("again"); id.PubKey == me.PubKey {
+	if id, _ := n.Identity("again"); id.PubKey == me.PubKey {
 		t.Fatal("new identity has the old key")
 	}
 	ev := &nostr.Event{Kind: 1, Content: "carried", CreatedAt: nostr.Now()}
@@ -210,8 +212,8 @@ func TestPanicErasesKeysAndPrivateData(t *testing.T) {
 func TestBlobServedSafely(t *testing.T) {
 	n, srv := serveTest(t)
 	ctx := context.Background()
-	pngSum, _ := n.Store.PutBlob(ctx, []byte("\x89PNG\r\n\x1a\nfake"), "image/png", nil)
-	htmlSum, _ := n.Store.PutBlob(ctx, []byte("<script>alert(1)</script>"), "text/html", nil)
+	pngSum, _ := nodetest.Store(n).PutBlob(ctx, []byte("\x89PNG\r\n\x1a\nfake"), "image/png", nil)
+	htmlSum, _ := nodetest.Store(n).PutBlob(ctx, []byte("<script>alert(1)</script>"), "text/html", nil)
 	for _, c := range []struct {
 		sum         [32]byte
 		typ, dispos string
@@ -245,7 +247,7 @@ func hexs(b []byte) string {
 
 func TestQRImageRoundTrip(t *testing.T) {
 	n, srv := serveTest(t)
-	id, err := n.Keys.New("me", "", true)
+	id, err := n.NewIdentity("me", "", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,11 +285,11 @@ func TestQRImageRoundTrip(t *testing.T) {
 
 func TestReportViewIsSafeHTML(t *testing.T) {
 	n, srv := serveTest(t)
-	if _, err := n.Keys.New("me", "", true); err != nil {
+	if _, err := n.NewIdentity("me", "", true); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	rep, err := n.PublishReport(ctx, "", node.ReportInput{Title: "t", Lang: "en",
+	rep, err := reports.New(n).Publish(ctx, "", reports.Input{Title: "t", Lang: "en",
 		Markdown: "**bold** <script>alert(1)</script> [x](javascript:alert(1)) ![i](https://evil.example/t.png) [ok](https://example.org)"})
 	if err != nil {
 		t.Fatal(err)
@@ -328,7 +330,7 @@ func gone(t *testing.T, pattern string) {
 // attachment may be up to MaxUpload.
 func TestLargePhotoAttaches(t *testing.T) {
 	n, srv := serveTest(t)
-	if _, err := n.Keys.New("me", "", true); err != nil {
+	if _, err := n.NewIdentity("me", "", true); err != nil {
 		t.Fatal(err)
 	}
 	photo := bytes.Repeat([]byte{0x42}, 6<<20)

@@ -3,6 +3,7 @@ package mesh_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/mesh"
-	"github.com/caravan-mesh/caravan/node"
 )
 
 // BenchmarkBlobTransfer moves an 8 MB attachment between two nodes over a
@@ -32,13 +32,11 @@ func BenchmarkBlobTransfer(b *testing.B) {
 		b.StopTimer()
 		alice, bob := nodetest.Person(b, "alice", ""), nodetest.Person(b, "bob", "")
 		data[0] = byte(i) // a new blob each round
-		a, err := alice.Attach(ctx, "", node.AttachInput{Data: data, Name: "video.bin"})
+		sum, err := nodetest.Store(alice).PutBlob(ctx, data, "application/octet-stream")
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := alice.PublishReport(ctx, "", node.ReportInput{Title: "Video", Lang: "en", Markdown: "see attachment", Attachments: []node.Attachment{a}}); err != nil {
-			b.Fatal(err)
-		}
+		reportWithBlob(b, alice, "Video", hex.EncodeToString(sum[:]), "application/octet-stream", len(data))
 		srv := httptest.NewServer(alice.NewRelay())
 		url := "ws" + strings.TrimPrefix(srv.URL, "http")
 		b.StartTimer()

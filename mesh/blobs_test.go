@@ -7,15 +7,18 @@ import (
 	"encoding/hex"
 	"io"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/link"
 	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
+	"github.com/nbd-wtf/go-nostr"
 )
 
 // cutConn closes the link after limit bytes have been written through it.
@@ -61,25 +64,21 @@ func TestBlobsFollowReportsAndResume(t *testing.T) {
 	bob := nodetest.Person(t, "bob", "")
 	photo := make([]byte, 700_000)
 	rand.Read(photo)
-	sum, err := alice.Store.PutBlob(ctx, photo, "image/jpeg")
+	sum, err := nodetest.Store(alice).PutBlob(ctx, photo, "image/jpeg")
 	if err != nil {
 		t.Fatal(err)
 	}
 	x := hex.EncodeToString(sum[:])
-	r, err := alice.PublishReport(ctx, "", node.ReportInput{Title: "Photo", Lang: "en", Markdown: "![line](photo.jpg)",
-		Attachments: []node.Attachment{{SHA256: x, MIME: "image/jpeg", Size: int64(len(photo))}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	reportWithBlob(t, alice, "Photo", x, "image/jpeg", len(photo))
 
 	// Sessions cut ever later: each keeps what arrived, none starts over.
 	var lastHave int64
 	for limit := int64(150_000); ; limit += 150_000 {
 		meetCut(t, alice, bob, limit)
-		if _, held, _ := bob.Store.BlobInfo(ctx, x); held {
+		if _, held, _ := nodetest.Store(bob).BlobInfo(ctx, x); held {
 			break
 		}
-		ws, _ := bob.Store.WantedBlobs(ctx, 10)
+		ws, _ := nodetest.Store(bob).WantedBlobs(ctx, 10)
 		if len(ws) == 1 {
 			if ws[0].Have < lastHave {
 				t.Fatalf("the transfer went back from %d to %d bytes", lastHave, ws[0].Have)
@@ -93,14 +92,24 @@ func TestBlobsFollowReportsAndResume(t *testing.T) {
 	if lastHave == 0 {
 		t.Error("no cut fell inside the blob transfer; the test proves nothing about resuming")
 	}
-	got, _ := bob.Store.Blob(ctx, sum[:])
+	got, _ := nodetest.Store(bob).Blob(ctx, sum[:])
 	if !bytes.Equal(got, photo) {
 		t.Fatal("the blob arrived damaged")
 	}
-	read, err := bob.ReadReport(ctx, r.Naddr, "", "")
-	if err != nil || len(read.Attach) != 1 || !read.Attach[0].Held {
-		t.Errorf("bob's view: %+v %v", read, err)
+}
+
+// reportWithBlob publishes, as n's default identity, a report (NIP-23)
+// whose imeta tag names the blob x, as package reports writes it.
+func reportWithBlob(t testing.TB, n *node.Node, title, x, mime string, size int) *nostr.Event {
+	t.Helper()
+	ev, err := n.Publish(context.Background(), "", &nostr.Event{Kind: event.KindReport, Content: "see the attachment", Tags: nostr.Tags{
+		{"d", x[:16]}, {"title", title}, {"L", "ISO-639-1"}, {"l", "en", "ISO-639-1"},
+		{"imeta", "url https://blossom.invalid/" + x, "x " + x, "m " + mime, "size " + strconv.Itoa(size)},
+	}})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return ev
 }
 
 // meshOf is the mesh of n.

@@ -9,8 +9,9 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/caravan-mesh/caravan/apps"
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/caravan-mesh/caravan/apps"
 )
 
 // AppsDir is the folder of the data directory holding the program files
@@ -31,7 +32,7 @@ func (n *Node) PublishApps(ctx context.Context, as, src string) (*apps.Set, erro
 	appsMu.Lock()
 	defer appsMu.Unlock()
 	return apps.Publish(n.appsDir(), src, apps.PublishOptions{
-		Sign: func(ev *nostr.Event) error { return n.Keys.Sign(as, ev) },
+		Sign: func(ev *nostr.Event) error { return n.kr.Sign(as, ev) },
 		Now:  n.now,
 	})
 }

@@ -44,36 +44,36 @@ func relayAndBlobs(rl *relay.Relay, bl *blossom.Server, ap http.Handler) http.Ha
 type blossomBackend struct{ n *Node }
 
 func (b blossomBackend) BlobInfo(ctx context.Context, sum string) (store.BlobMeta, bool, error) {
-	return b.n.Store.BlobInfo(ctx, sum)
+	return b.n.st.BlobInfo(ctx, sum)
 }
 
 func (b blossomBackend) BlobRange(ctx context.Context, sum string, off, n int64) ([]byte, error) {
-	return b.n.Store.BlobRange(ctx, sum, off, n)
+	return b.n.st.BlobRange(ctx, sum, off, n)
 }
 
 func (b blossomBackend) Put(ctx context.Context, data []byte, mime, owner string) (store.BlobMeta, error) {
 	pk, _ := hex.DecodeString(owner)
-	sum, err := b.n.Store.PutBlob(ctx, data, mime, pk)
+	sum, err := b.n.st.PutBlob(ctx, data, mime, pk)
 	if err != nil {
 		return store.BlobMeta{}, err
 	}
-	m, _, err := b.n.Store.BlobInfo(ctx, hex.EncodeToString(sum[:]))
+	m, _, err := b.n.st.BlobInfo(ctx, hex.EncodeToString(sum[:]))
 	return m, err
 }
 
 func (b blossomBackend) BlobsOf(ctx context.Context, owner string, since, until int64) ([]store.BlobMeta, error) {
 	pk, _ := hex.DecodeString(owner)
-	return b.n.Store.BlobsOf(ctx, pk, since, until)
+	return b.n.st.BlobsOf(ctx, pk, since, until)
 }
 
 func (b blossomBackend) Drop(ctx context.Context, sum, owner string) (bool, error) {
 	pk, _ := hex.DecodeString(owner)
-	return b.n.Store.DropBlobOwner(ctx, sum, pk)
+	return b.n.st.DropBlobOwner(ctx, sum, pk)
 }
 
 func (b blossomBackend) MayUpload(ctx context.Context, pubkey string) (bool, string) {
 	b.n.refreshGraph(ctx)
-	g := b.n.Policy.Graph()
+	g := b.n.pol.Graph()
 	if g.Own[pubkey] || g.Hop1[pubkey] {
 		return true, ""
 	}
@@ -91,7 +91,7 @@ func (n *Node) Blobs() carry.Blobs { return syncBlobs{n} }
 type syncBlobs struct{ n *Node }
 
 func (b syncBlobs) WantedBlobs(ctx context.Context, limit int) ([]carry.BlobWant, error) {
-	ws, err := b.n.Store.WantedBlobs(ctx, limit)
+	ws, err := b.n.st.WantedBlobs(ctx, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -103,12 +103,12 @@ func (b syncBlobs) WantedBlobs(ctx context.Context, limit int) ([]carry.BlobWant
 }
 
 func (b syncBlobs) BlobSize(ctx context.Context, sum string) (int64, bool, error) {
-	m, ok, err := b.n.Store.BlobInfo(ctx, sum)
+	m, ok, err := b.n.st.BlobInfo(ctx, sum)
 	return m.Size, ok, err
 }
 
 func (b syncBlobs) BlobRange(ctx context.Context, sum string, off, n int64) ([]byte, error) {
-	return b.n.Store.BlobRange(ctx, sum, off, n)
+	return b.n.st.BlobRange(ctx, sum, off, n)
 }
 
 // PutBlobPart takes only blobs that held events reference (or that were
@@ -118,20 +118,20 @@ func (b syncBlobs) PutBlobPart(ctx context.Context, sum string, off, total int64
 	if total > pol.MaxBlob {
 		return 0, false, fmt.Errorf("blob of %d bytes is over this node's limit of %d (policy max_blob)", total, pol.MaxBlob)
 	}
-	if ok, err := b.n.Store.BlobReferenced(ctx, sum); err != nil {
+	if ok, err := b.n.st.BlobReferenced(ctx, sum); err != nil {
 		return 0, false, err
 	} else if !ok {
-		if m, held, _ := b.n.Store.BlobInfo(ctx, sum); held {
+		if m, held, _ := b.n.st.BlobInfo(ctx, sum); held {
 			return m.Size, true, nil
 		}
 		return 0, false, fmt.Errorf("no event held here references blob %s", sum)
 	}
 	if off == 0 {
-		if used, err := b.n.Store.BlobBytes(ctx); err != nil {
+		if used, err := b.n.st.BlobBytes(ctx); err != nil {
 			return 0, false, err
 		} else if used+total > pol.Blobs {
 			return 0, false, fmt.Errorf("this node's blob space is full (%d of %d bytes; policy blobs)", used, pol.Blobs)
 		}
 	}
-	return b.n.Store.PutBlobPart(ctx, sum, off, total, data)
+	return b.n.st.PutBlobPart(ctx, sum, off, total, data)
 }

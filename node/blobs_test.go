@@ -20,7 +20,7 @@ func TestBlobsNotReferencedAreRefused(t *testing.T) {
 		t.Error("a blob no event references was taken")
 	}
 	n.Config.Policy.MaxBlob = 10
-	n.Store.WantBlob(ctx, hex.EncodeToString(h[:]))
+	n.st.WantBlob(ctx, hex.EncodeToString(h[:]))
 	if _, _, err := b.PutBlobPart(ctx, hex.EncodeToString(h[:]), 0, 11, []byte("x")); err == nil {
 		t.Error("a blob over the cap was taken")
 	}

@@ -8,10 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nbd-wtf/go-nostr"
+
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/keys"
-	"github.com/nbd-wtf/go-nostr"
 )
 
 // clock is a settable clock without a monotonic reading, as a clock that
@@ -34,8 +35,8 @@ func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
 // it was ahead instead of being kept as obsolete.
 func TestClockJumps(t *testing.T) {
 	n, c := clockNode(t)
-	n.Keys.LogN = 4
-	if _, err := n.Keys.New("me", "", true); err != nil {
+	n.kr.LogN = 4
+	if _, err := n.kr.New("me", "", true); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -66,7 +67,7 @@ func TestClockJumps(t *testing.T) {
 	if _, err := n.Follow(ctx, "", keys.PublicKey(other.Public), "", "good clock"); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := n.Store.Get(ctx, soon.ID); got != nil {
+	if got, _ := n.st.Get(ctx, soon.ID); got != nil {
 		t.Error("an event expired by the clock is still served")
 	}
 	if r := ingest(other.Event(1, t0.Unix(), "made on time, arriving late")); !r.OK() {
@@ -74,15 +75,15 @@ func TestClockJumps(t *testing.T) {
 	}
 
 	c.Add(-48 * time.Hour)
-	if gone, err := n.Store.PurgeExpired(ctx); err != nil || len(gone) != 0 {
+	if gone, err := n.st.PurgeExpired(ctx); err != nil || len(gone) != 0 {
 		t.Fatalf("purge after the clock went back: %d %v", len(gone), err)
 	}
 	for _, ev := range []*nostr.Event{before, ahead, soon} {
-		if got, err := n.Store.Get(ctx, ev.ID); err != nil || got == nil {
+		if got, err := n.st.Get(ctx, ev.ID); err != nil || got == nil {
 			t.Fatalf("%q is gone after the clock went back (%v)", ev.Content, err)
 		}
 	}
-	if evs, _ := n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{1}, Authors: []string{ahead.PubKey}}, 10); len(evs) != 2 || evs[0].ID != ahead.ID {
+	if evs, _ := n.st.QueryEvents(ctx, nostr.Filter{Kinds: []int{1}, Authors: []string{ahead.PubKey}}, 10); len(evs) != 2 || evs[0].ID != ahead.ID {
 		t.Fatalf("the own notes, newest first: %v", evs)
 	}
 	// Judged by the clock of the moment: an event dated two days on is
@@ -96,14 +97,14 @@ func TestClockJumps(t *testing.T) {
 		t.Errorf("a note written now is dated %d, want %d", now.CreatedAt, t0.Unix())
 	}
 	publish(0, `{"name":"changed after"}`)
-	if evs, _ := n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{0}, Authors: []string{now.PubKey}}, 1); len(evs) != 1 || evs[0].Content != `{"name":"changed after"}` {
+	if evs, _ := n.st.QueryEvents(ctx, nostr.Filter{Kinds: []int{0}, Authors: []string{now.PubKey}}, 1); len(evs) != 1 || evs[0].Content != `{"name":"changed after"}` {
 		t.Fatalf("the profile changed after the clock went back was not kept: %v", evs)
 	}
 	friend := evtest.NewKey("a friend met after the clock went back")
 	if _, err := n.Follow(ctx, "", keys.PublicKey(friend.Public), "", "friend"); err != nil {
 		t.Fatalf("follow after the clock went back: %v", err)
 	}
-	if evs, _ := n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{3}, Authors: []string{now.PubKey}}, 1); len(evs) != 1 || len(evs[0].Tags) != 2 {
+	if evs, _ := n.st.QueryEvents(ctx, nostr.Filter{Kinds: []int{3}, Authors: []string{now.PubKey}}, 1); len(evs) != 1 || len(evs[0].Tags) != 2 {
 		t.Fatalf("the follow list after the clock went back: %v", evs)
 	}
 	c.Add(48*time.Hour + time.Minute)

@@ -7,9 +7,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/nbd-wtf/go-nostr"
+
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
-	"github.com/nbd-wtf/go-nostr"
 )
 
 // ErrNotFound means what was asked for is not held.
@@ -30,11 +31,11 @@ type Contact struct {
 
 // ContactList returns the newest kind-3 event of identity as, or nil.
 func (n *Node) ContactList(ctx context.Context, as string) (*nostr.Event, error) {
-	id, err := n.Keys.Get(as)
+	id, err := n.kr.Get(as)
 	if err != nil {
 		return nil, err
 	}
-	evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Authors: []string{id.PubKey.Hex()}, Kinds: []int{event.KindFollowList}, Limit: 1}, 1)
+	evs, err := n.st.QueryEvents(ctx, nostr.Filter{Authors: []string{id.PubKey.Hex()}, Kinds: []int{event.KindFollowList}, Limit: 1}, 1)
 	if err != nil || len(evs) == 0 {
 		return nil, err
 	}

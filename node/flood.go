@@ -4,10 +4,11 @@ import (
 	"context"
 	"path/filepath"
 
+	"github.com/nbd-wtf/go-nostr"
+
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/store"
-	"github.com/nbd-wtf/go-nostr"
 )
 
 // minStoreQuota is the smallest default store quota, whatever the disk.
@@ -31,7 +32,7 @@ func band(c policy.Class) int {
 func (n *Node) carry(ev *nostr.Event, a policy.Admission) store.Carry {
 	c := store.Carry{Band: band(a.Class), PoW: a.PoW}
 	if a.Full != nil && c.Band > 0 {
-		c.Room = &store.Room{Events: a.Full.Events, Bytes: a.Full.Bytes, Keep: n.Policy.Protected}
+		c.Room = &store.Room{Events: a.Full.Events, Bytes: a.Full.Bytes, Keep: n.pol.Protected}
 		if a.ByAuthor {
 			c.Room.Author = ev.PubKey
 		}
@@ -57,7 +58,7 @@ func noRoom(a policy.Admission) error {
 // forget counts out events the store removed.
 func (n *Node) forget(gone []store.Evicted) {
 	for _, e := range gone {
-		n.Policy.Return(e.Event, e.Size)
+		n.pol.Return(e.Event, e.Size)
 		if n.removed != nil {
 			n.removed(e.Event.ID)
 		}
@@ -67,7 +68,7 @@ func (n *Node) forget(gone []store.Evicted) {
 
 // purgeExpired removes expired events and counts them out.
 func (n *Node) purgeExpired(ctx context.Context) (int, error) {
-	gone, err := n.Store.PurgeExpired(ctx)
+	gone, err := n.st.PurgeExpired(ctx)
 	n.forget(gone)
 	return len(gone), err
 }
@@ -75,7 +76,7 @@ func (n *Node) purgeExpired(ctx context.Context) (int, error) {
 // StoreQuota is the most the store may hold, in bytes: the policy's
 // max_store, or half of the free space there was at start.
 func (n *Node) StoreQuota() int64 {
-	if q := n.Policy.Config().MaxStore; q > 0 {
+	if q := n.pol.Config().MaxStore; q > 0 {
 		return q
 	}
 	return max(minStoreQuota, n.diskAtOpen/2)
@@ -100,7 +101,7 @@ func (n *Node) makeSpace(ctx context.Context, incoming int64) (bool, error) {
 	if est := n.estimated.Add(overhead * incoming); est <= quota {
 		return true, nil
 	}
-	used, err := n.Store.SizeInUse(ctx)
+	used, err := n.st.SizeInUse(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -111,7 +112,7 @@ func (n *Node) makeSpace(ctx context.Context, incoming int64) (bool, error) {
 	n.spaceMu.Lock()
 	defer n.spaceMu.Unlock()
 	defer func() {
-		if used, err := n.Store.SizeInUse(ctx); err == nil {
+		if used, err := n.st.SizeInUse(ctx); err == nil {
 			n.estimated.Store(used)
 		}
 	}()
@@ -121,14 +122,14 @@ func (n *Node) makeSpace(ctx context.Context, incoming int64) (bool, error) {
 	// Make room down to 90% of the quota, so that a store at its limit
 	// does not evict for every event.
 	for try := 0; try < 4; try++ {
-		if used, err = n.Store.SizeInUse(ctx); err != nil {
+		if used, err = n.st.SizeInUse(ctx); err != nil {
 			return false, err
 		}
 		need := used + overhead*incoming - quota*9/10
 		if need <= 0 {
 			return true, nil
 		}
-		gone, err := n.Store.MakeSpace(ctx, need/overhead+1, n.Policy.Protected)
+		gone, err := n.st.MakeSpace(ctx, need/overhead+1, n.pol.Protected)
 		n.forget(gone)
 		if err != nil {
 			return false, err
@@ -160,10 +161,10 @@ type PolicyState struct {
 // PolicyState reads the policy's settings and counters, the follow graph
 // and the store's size against its quota.
 func (n *Node) PolicyState(ctx context.Context) (PolicyState, error) {
-	used, err := n.Store.SizeInUse(ctx)
+	used, err := n.st.SizeInUse(ctx)
 	if err != nil {
 		return PolicyState{}, err
 	}
-	return PolicyState{Config: n.Policy.Config(), Usage: n.Policy.Usage(), Graph: n.Policy.Graph(),
+	return PolicyState{Config: n.pol.Config(), Usage: n.pol.Usage(), Graph: n.pol.Graph(),
 		StoreUsed: used, StoreQuota: n.StoreQuota()}, nil
 }

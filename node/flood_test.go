@@ -12,12 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nbd-wtf/go-nostr"
+	"github.com/nbd-wtf/go-nostr/nip13"
+
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/relay"
-	"github.com/nbd-wtf/go-nostr"
-	"github.com/nbd-wtf/go-nostr/nip13"
 )
 
 // floodNode is a node whose identity follows friend, with the given policy
@@ -30,8 +31,8 @@ func floodNode(t *testing.T, cfg policy.Config, clock *atomic.Int64) (*Node, str
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	n.Keys.LogN = 4
-	id, err := n.Keys.New("me", "", true)
+	n.kr.LogN = 4
+	id, err := n.kr.New("me", "", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func holdsAll(t *testing.T, n *Node, evs []*nostr.Event) int {
 	for i, ev := range evs {
 		ids[i] = ev.ID
 	}
-	have, err := n.Store.Has(context.Background(), ids)
+	have, err := n.st.Has(context.Background(), ids)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,10 +94,10 @@ func holdsAll(t *testing.T, n *Node, evs []*nostr.Event) int {
 // checkCounts fails unless the policy's counters agree with the store.
 func checkCounts(t *testing.T, n *Node) {
 	t.Helper()
-	want := n.Policy.Usage()
-	fresh := policy.New(n.Policy.Config())
-	fresh.SetGraph(n.Policy.Graph())
-	u, err := n.Store.Usage(context.Background())
+	want := n.pol.Usage()
+	fresh := policy.New(n.pol.Config())
+	fresh.SetGraph(n.pol.Graph())
+	u, err := n.st.Usage(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestFloodKeepsOwnAndContacts(t *testing.T) {
 	if holdsAll(t, n, []*nostr.Event{&worked}) != 1 {
 		t.Fatal("the stranger's note with proof of work was evicted by junk without any")
 	}
-	u := n.Policy.Usage()
+	u := n.pol.Usage()
 	if u.Strangers.Events > 60 || u.Reports.Events > 20 || u.Wraps.Events > 30 {
 		t.Fatalf("caps exceeded: %+v", u)
 	}
@@ -204,7 +205,7 @@ func TestStoreQuotaEvictionOrder(t *testing.T) {
 	cfg := policy.Config{Strangers: big, Reports: big, Wraps: big, PerStranger: big}
 	n, me := floodNode(t, cfg, &clock)
 	ctx := context.Background()
-	base, err := n.Store.SizeInUse(ctx)
+	base, err := n.st.SizeInUse(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,19 +243,19 @@ func TestStoreQuotaEvictionOrder(t *testing.T) {
 			t.Fatalf("set-up: %v", refused)
 		}
 	}
-	used, _ := n.Store.SizeInUse(ctx)
+	used, _ := n.st.SizeInUse(ctx)
 	clock.Add(120) // the expiring note is now expired, not yet purged
 
 	// A quota just below what is held: making room must take the expired
 	// note first, then strangers' notes, and leave reports alone.
 	quota := used - (used-base)/8
-	n.Policy.SetConfig(withStore(cfg, quota))
+	n.pol.SetConfig(withStore(cfg, quota))
 	more := junk("more", 5, 1, clock.Load())
 	ok, refused := ingestAll(t, n, more)
 	if ok != 5 {
 		t.Fatalf("new strangers' notes while the store can make room: %d stored, %v", ok, refused)
 	}
-	if now, _ := n.Store.SizeInUse(ctx); now > quota {
+	if now, _ := n.st.SizeInUse(ctx); now > quota {
 		t.Fatalf("the store holds %d bytes, over its quota of %d", now, quota)
 	}
 	if holdsAll(t, n, []*nostr.Event{expiring}) != 0 {
@@ -275,7 +276,7 @@ func TestStoreQuotaEvictionOrder(t *testing.T) {
 
 	// A quota below what own events alone take: everything carried for
 	// others goes, own events still go in, others are refused with why.
-	n.Policy.SetConfig(withStore(cfg, base))
+	n.pol.SetConfig(withStore(cfg, base))
 	late := n.Ingest(ctx, junk("late", 1, 1, clock.Load())...)[0]
 	if late.OK() || !strings.Contains(late.Message(), "store is full") || !strings.Contains(late.Message(), "max_store") {
 		t.Fatalf("a stranger's note with the store full: %v %q", late.OK(), late.Message())
@@ -366,7 +367,7 @@ func TestFloodOverSync(t *testing.T) {
 	}
 	wg.Wait()
 	for i := 0; i < size; i += 5000 {
-		if _, err := flooder.Store.Save(ctx, evs[i:min(size, i+5000)]...); err != nil {
+		if _, err := flooder.st.Save(ctx, evs[i:min(size, i+5000)]...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -374,18 +375,18 @@ func TestFloodOverSync(t *testing.T) {
 
 	began = time.Now()
 	meetWithin(t, n, flooder, 2*time.Minute+time.Duration(size)*time.Millisecond)
-	used, _ := n.Store.SizeInUse(ctx)
+	used, _ := n.st.SizeInUse(ctx)
 	t.Logf("sync with the flooder: %s; %d stored, %d refused, %d evicted; store %d MiB; usage %+v",
-		time.Since(began).Round(time.Millisecond), n.Counts().Stored.Load(), n.Counts().Refused.Load(), n.Counts().Evicted.Load(), used>>20, n.Policy.Usage())
+		time.Since(began).Round(time.Millisecond), n.Counts().Stored.Load(), n.Counts().Refused.Load(), n.Counts().Evicted.Load(), used>>20, n.pol.Usage())
 	if got := holdsAll(t, n, keep); got != len(keep) {
 		t.Fatalf("the flood evicted own or contacts' data: %d of %d left", got, len(keep))
 	}
-	c := n.Policy.Config()
-	if u := n.Policy.Usage(); u.Strangers.Events > c.Strangers.Events || u.Reports.Events > c.Reports.Events || u.Strangers.Events == 0 {
+	c := n.pol.Config()
+	if u := n.pol.Usage(); u.Strangers.Events > c.Strangers.Events || u.Reports.Events > c.Reports.Events || u.Strangers.Events == 0 {
 		t.Fatalf("usage %+v against caps %+v / %+v", u, c.Strangers, c.Reports)
 	}
 	checkCounts(t, n)
-	if v, err := n.Store.IntegrityCheck(ctx); err != nil || v != "ok" {
+	if v, err := n.st.IntegrityCheck(ctx); err != nil || v != "ok" {
 		t.Fatalf("integrity: %q %v", v, err)
 	}
 }
@@ -403,8 +404,8 @@ func TestSyncPastTheRateLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { n.Close() })
-		n.Keys.LogN = 4
-		if _, err := n.Keys.New(name, "", true); err != nil {
+		n.kr.LogN = 4
+		if _, err := n.kr.New(name, "", true); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -414,14 +415,14 @@ func TestSyncPastTheRateLimit(t *testing.T) {
 	pb, _, _ := keys.ParsePublicKey(pk(t, b))
 	a.Follow(ctx, "", pb, "", "")
 	b.Follow(ctx, "", pa, "", "")
-	ida, _ := a.Keys.Get("")
-	idb, _ := b.Keys.Get("")
+	ida, _ := a.kr.Get("")
+	idb, _ := b.kr.Get("")
 	const each = 1300
 	mine := func(n *Node, as string, name string) []*nostr.Event {
 		evs := make([]*nostr.Event, each)
 		for i := range evs {
 			ev := &nostr.Event{Kind: 1, CreatedAt: nostr.Timestamp(time.Now().Unix() - int64(i)), Content: fmt.Sprint(name, " ", i), Tags: nostr.Tags{}}
-			if err := n.Keys.Sign(as, ev); err != nil {
+			if err := n.kr.Sign(as, ev); err != nil {
 				t.Fatal(err)
 			}
 			evs[i] = ev

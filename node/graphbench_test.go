@@ -10,9 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nbd-wtf/go-nostr"
+
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/policy"
-	"github.com/nbd-wtf/go-nostr"
 )
 
 // BenchmarkComputeGraph measures computing the follow graph (two hops and
@@ -28,9 +29,9 @@ func BenchmarkComputeGraph(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer n.Close()
-	n.Keys.LogN = 4
+	n.kr.LogN = 4
 	ctx := context.Background()
-	if _, err := n.Keys.New("me", "", true); err != nil {
+	if _, err := n.kr.New("me", "", true); err != nil {
 		b.Fatal(err)
 	}
 	person := func(i int) string {
@@ -79,7 +80,7 @@ func BenchmarkComputeGraph(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Authors: authors, Kinds: []int{nostr.KindFollowList}}, contacts)
+		evs, err := n.st.QueryEvents(ctx, nostr.Filter{Authors: authors, Kinds: []int{nostr.KindFollowList}}, contacts)
 		if err != nil || len(evs) != contacts {
 			b.Fatalf("read %d lists: %v", len(evs), err)
 		}

@@ -14,8 +14,8 @@ func person(t *testing.T, name, pass string) *Node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.Keys.LogN = 4
-	if _, err := n.Keys.New(name, pass, pass == ""); err != nil {
+	n.kr.LogN = 4
+	if _, err := n.kr.New(name, pass, pass == ""); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
@@ -23,7 +23,7 @@ func person(t *testing.T, name, pass string) *Node {
 }
 
 func pk(t *testing.T, n *Node) string {
-	id, err := n.Keys.Get("")
+	id, err := n.kr.Get("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,8 +52,8 @@ func benchNode(b *testing.B, name string) *Node {
 	if err != nil {
 		b.Fatal(err)
 	}
-	n.Keys.LogN = 4
-	if _, err := n.Keys.New(name, "", true); err != nil {
+	n.kr.LogN = 4
+	if _, err := n.kr.New(name, "", true); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { n.Close() })

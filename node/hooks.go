@@ -4,9 +4,10 @@ import (
 	"context"
 	"net"
 
+	"github.com/nbd-wtf/go-nostr"
+
 	"github.com/caravan-mesh/caravan/internal/nodehost"
 	"github.com/caravan-mesh/caravan/keys"
-	"github.com/nbd-wtf/go-nostr"
 )
 
 // The core calls no feature. Features (private messages, reports,
@@ -87,7 +88,7 @@ func (n *Node) OnUnlocked(fn func(identity string)) (cancel func()) { return n.h
 // Unlock decrypts an identity's key; features learn of it through
 // OnUnlocked (private messages read what arrived while it was locked).
 func (n *Node) Unlock(name, passphrase string) (keys.Identity, error) {
-	id, err := n.Keys.Unlock(name, passphrase)
+	id, err := n.kr.Unlock(name, passphrase)
 	if err != nil {
 		return id, err
 	}

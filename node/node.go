@@ -31,12 +31,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nbd-wtf/go-nostr"
+
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/nodehost"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/store"
-	"github.com/nbd-wtf/go-nostr"
 )
 
 // Version is the program's version, set at build time with
@@ -75,6 +76,10 @@ type Options struct {
 	// removed to make room or because it expired (the simulator keeps
 	// count of what each node holds with it and Subscribe).
 	Removed func(id string)
+	// KeyLogN is the NIP-49 scrypt cost (log2 of N) for keys encrypted
+	// from now on. If 0, keys.DefaultLogN. Tests lower it for speed;
+	// never lower it for real users.
+	KeyLogN uint8
 	// Rand is the source of everything random the node writes or sends:
 	// new secret keys, gift wraps' one-time keys, NIP-44 nonces and
 	// timestamp jitter, attachment keys, vault nonces, and the ids of
@@ -89,9 +94,12 @@ type Options struct {
 type Node struct {
 	Dir    string
 	Config Config
-	Keys   *keys.Keyring
-	Store  *store.Store
-	Policy *policy.Policy
+
+	// The keyring, the store and the policy are the core's own: clients
+	// use its methods, features reach them through package nodehost.
+	kr  *keys.Keyring
+	st  *store.Store
+	pol *policy.Policy
 
 	now     func() time.Time
 	rand    io.Reader // never nil; safe for concurrent use
@@ -160,6 +168,7 @@ func Open(dir string, opts Options) (*Node, error) {
 		return nil, err
 	}
 	kr.Now = opts.Now
+	kr.LogN = opts.KeyLogN
 	kr.Rand = rnd
 	so := opts.Store
 	so.Now = opts.Now
@@ -183,13 +192,13 @@ func Open(dir string, opts Options) (*Node, error) {
 	}
 	n := &Node{
 		id: id, diskAtOpen: diskRoom(dir, used),
-		Dir: dir, Config: cfg, Keys: kr, Store: st, Policy: policy.New(cfg.Policy),
+		Dir: dir, Config: cfg, kr: kr, st: st, pol: policy.New(cfg.Policy),
 		now: opts.Now, rand: rnd, logf: opts.Logf, lock: lock, started: opts.Now(),
 		removed: opts.Removed, checked: opts.Checked,
 		subs:  map[int]func(*nostr.Event, []byte){},
 		graph: graphState{dirty: true},
 	}
-	n.parts = &nodehost.Parts{Dir: dir, Store: st, Keys: kr, Policy: n.Policy, Now: n.now, Rand: n.rand, Logf: n.logf}
+	n.parts = &nodehost.Parts{Dir: dir, Store: st, Keys: kr, Policy: n.pol, Now: n.now, Rand: n.rand, Logf: n.logf}
 	n.estimated.Store(used)
 	return n, nil
 }
@@ -199,7 +208,7 @@ func (n *Node) Close() error {
 	for _, f := range n.hooks.closed.all() {
 		f()
 	}
-	err := n.Store.Close()
+	err := n.st.Close()
 	n.lock.Close()
 	return err
 }
@@ -307,14 +316,14 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 			res[i].Ephemeral = true
 			continue
 		}
-		if band(n.Policy.Classify(ev)) > 0 {
+		if band(n.pol.Classify(ev)) > 0 {
 			n.countUsage(ctx)
 		}
 		sizes[i] = event.Size(ev)
 		if trusted {
-			n.Policy.Count(ev, sizes[i])
+			n.pol.Count(ev, sizes[i])
 			adm[i] = policy.Admission{Class: policy.Own}
-		} else if adm[i], res[i].Err = n.Policy.Take(ev, sizes[i]); res[i].Err != nil {
+		} else if adm[i], res[i].Err = n.pol.Take(ev, sizes[i]); res[i].Err != nil {
 			continue
 		}
 		keep = append(keep, ev)
@@ -341,13 +350,13 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 					continue
 				}
 				res[i].Err = n.storeFull()
-				n.Policy.Return(evs[i], sizes[i])
+				n.pol.Return(evs[i], sizes[i])
 			}
 			keep, at, carry = keep[:k], at[:k], carry[:k]
 		}
 	}
 	if len(keep) > 0 {
-		out, gone, err := n.Store.SaveCarried(ctx, keep, carry)
+		out, gone, err := n.st.SaveCarried(ctx, keep, carry)
 		err = storeError(err)
 		n.forget(gone)
 		for j, i := range at {
@@ -360,7 +369,7 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 				res[i].Outcome = out[j]
 			}
 			if res[i].Err != nil || res[i].Outcome != store.Stored {
-				n.Policy.Return(evs[i], sizes[i])
+				n.pol.Return(evs[i], sizes[i])
 			}
 		}
 	}
@@ -465,7 +474,7 @@ func (n *Node) Publish(ctx context.Context, as string, ev *nostr.Event) (*nostr.
 			}
 		}
 	}
-	if err := n.Keys.Sign(as, ev); err != nil {
+	if err := n.kr.Sign(as, ev); err != nil {
 		return nil, err
 	}
 	r := n.Ingest(ctx, ev)[0]
@@ -484,7 +493,7 @@ func (n *Node) current(ctx context.Context, as string, ev *nostr.Event) (*nostr.
 	if !event.IsReplaceable(ev.Kind) && !event.IsAddressable(ev.Kind) {
 		return nil, nil
 	}
-	s, err := n.Keys.Signer(as)
+	s, err := n.kr.Signer(as)
 	if err != nil {
 		return nil, err
 	}
@@ -492,7 +501,7 @@ func (n *Node) current(ctx context.Context, as string, ev *nostr.Event) (*nostr.
 	if event.IsAddressable(ev.Kind) {
 		f.Tags = nostr.TagMap{"d": {event.DTag(ev)}}
 	}
-	evs, err := n.Store.QueryEvents(ctx, f, 1)
+	evs, err := n.st.QueryEvents(ctx, f, 1)
 	if err != nil || len(evs) == 0 {
 		return nil, err
 	}

@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nbd-wtf/go-nostr"
+
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/store"
-	"github.com/nbd-wtf/go-nostr"
 )
 
 var t0 = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -24,7 +25,7 @@ func openTest(t *testing.T, cfg Config) *Node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.Keys.LogN = 4
+	n.kr.LogN = 4
 	t.Cleanup(func() { n.Close() })
 	return n
 }
@@ -76,7 +77,7 @@ func TestIngestBatchMixed(t *testing.T) {
 			t.Fatalf("event %d: %v", i, r.Outcome)
 		}
 	}
-	st, _ := n.Store.Stats(context.Background())
+	st, _ := n.st.Stats(context.Background())
 	if st.Events != 90 {
 		t.Fatalf("stored %d, want 90", st.Events)
 	}
@@ -101,14 +102,14 @@ func TestPublishNeedsUnlockedIdentity(t *testing.T) {
 	if _, err := n.Publish(context.Background(), "", &nostr.Event{Kind: 1, Content: "x"}); !errors.Is(err, keys.ErrNoIdentity) {
 		t.Fatalf("publish without identity: %v", err)
 	}
-	if _, err := n.Keys.New("me", "pw", false); err != nil {
+	if _, err := n.kr.New("me", "pw", false); err != nil {
 		t.Fatal(err)
 	}
-	n.Keys.Lock()
+	n.kr.Lock()
 	if _, err := n.Publish(context.Background(), "", &nostr.Event{Kind: 1, Content: "x"}); !errors.Is(err, keys.ErrLocked) {
 		t.Fatalf("publish while locked: %v", err)
 	}
-	n.Keys.Unlock("", "pw")
+	n.kr.Unlock("", "pw")
 	ev, err := n.Publish(context.Background(), "", &nostr.Event{Kind: 1, Content: "x"})
 	if err != nil || ev.CreatedAt != nostr.Timestamp(t0.Unix()) {
 		t.Fatalf("publish: %v %v", ev, err)
@@ -117,7 +118,7 @@ func TestPublishNeedsUnlockedIdentity(t *testing.T) {
 
 func TestFollowUnfollow(t *testing.T) {
 	n := openTest(t, Config{})
-	n.Keys.New("me", "", true)
+	n.kr.New("me", "", true)
 	a, b := keys.PublicKey(evtest.NewKey("a").Public), keys.PublicKey(evtest.NewKey("b").Public)
 	ctx := context.Background()
 	if _, err := n.Follow(ctx, "", a, "", "Aigerim"); err != nil {
@@ -146,7 +147,7 @@ func TestFollowUnfollow(t *testing.T) {
 	}
 	// Only the newest list is kept (kind 3 is replaceable), even though
 	// all were made in the same second.
-	st, _ := n.Store.Stats(ctx)
+	st, _ := n.st.Stats(ctx)
 	if st.ByKind[3] != 1 {
 		t.Fatalf("%d contact lists stored, want 1", st.ByKind[3])
 	}

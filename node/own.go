@@ -4,8 +4,9 @@ import (
 	"context"
 	"sync"
 
-	"github.com/caravan-mesh/caravan/event"
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/caravan-mesh/caravan/event"
 )
 
 // ownKeyCache maps the keyring's public keys to identity names.
@@ -37,8 +38,8 @@ func (n *Node) forMe(ev *nostr.Event) bool {
 func (n *Node) ownKeys() map[string]string {
 	n.own.mu.Lock()
 	defer n.own.mu.Unlock()
-	if v := n.Keys.Version(); n.own.keys == nil || v != n.own.version {
-		ids, err := n.Keys.List()
+	if v := n.kr.Version(); n.own.keys == nil || v != n.own.version {
+		ids, err := n.kr.List()
 		if err != nil {
 			return nil // tried again at the next wrap
 		}

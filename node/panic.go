@@ -19,8 +19,8 @@ type PanicResult struct {
 // node goes on carrying it blindly. A new identity can be made afterwards.
 func (n *Node) Panic(ctx context.Context) (PanicResult, error) {
 	start := time.Now()
-	ids, errKeys := n.Keys.EraseAll()
-	rows, errVault := n.Store.EraseVault(ctx)
+	ids, errKeys := n.kr.EraseAll()
+	rows, errVault := n.st.EraseVault(ctx)
 	for _, f := range n.hooks.panicked.all() {
 		f()
 	}

@@ -31,8 +31,8 @@ func BenchmarkPanic(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		n.Keys.LogN = 4
-		id, err := n.Keys.New("me", "", true)
+		n.kr.LogN = 4
+		id, err := n.kr.New("me", "", true)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -40,8 +40,8 @@ func BenchmarkPanic(b *testing.B) {
 		for j := 0; j < len(evs); j += 1000 {
 			n.Ingest(ctx, evs[j:j+1000]...)
 		}
-		vk, _ := n.Keys.VaultKey("me")
-		v, err := msg.OpenVault(n.Store, id.PubKey.Hex(), vk)
+		vk, _ := n.kr.VaultKey("me")
+		v, err := msg.OpenVault(n.st, id.PubKey.Hex(), vk)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,9 +5,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nbd-wtf/go-nostr"
+
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/policy"
-	"github.com/nbd-wtf/go-nostr"
 )
 
 // graphState tracks when the follow graph must be computed again.
@@ -26,15 +27,15 @@ func (n *Node) refreshGraph(ctx context.Context) {
 	gs := &n.graph
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
-	if v := n.Keys.Version(); v != gs.keyVersion || gs.dirty {
+	if v := n.kr.Version(); v != gs.keyVersion || gs.dirty {
 		gs.keyVersion, gs.dirty = v, false
-		n.Policy.SetGraph(n.computeGraph(ctx))
+		n.pol.SetGraph(n.computeGraph(ctx))
 	}
 }
 
 func (n *Node) computeGraph(ctx context.Context) policy.Graph {
 	g := policy.Graph{Own: map[string]bool{}, Hop1: map[string]bool{}, Hop2: map[string]bool{}, Hidden: map[string]bool{}, FollowedBy: map[string]int{}}
-	ids, err := n.Keys.List()
+	ids, err := n.kr.List()
 	if err != nil {
 		n.logf("follow graph: %v", err)
 		return g
@@ -54,7 +55,7 @@ func (n *Node) computeGraph(ctx context.Context) policy.Graph {
 		for len(list) > 0 {
 			chunk := list[:min(len(list), 500)]
 			list = list[len(chunk):]
-			evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Authors: chunk, Kinds: []int{event.KindFollowList}}, len(chunk))
+			evs, err := n.st.QueryEvents(ctx, nostr.Filter{Authors: chunk, Kinds: []int{event.KindFollowList}}, len(chunk))
 			if err != nil {
 				n.logf("follow graph: %v", err)
 				return
@@ -88,10 +89,10 @@ func (n *Node) computeGraph(ctx context.Context) policy.Graph {
 			}
 		}
 	}
-	if n.Policy.Config().FollowHops >= 2 {
+	if n.pol.Config().FollowHops >= 2 {
 		// Maps the size of the last graph's do not grow while filled; each
 		// name costs one lookup in a big map, each person one more.
-		prev := n.Policy.Graph()
+		prev := n.pol.Graph()
 		g.FollowedBy = make(map[string]int, len(prev.FollowedBy))
 		g.Hop2 = make(map[string]bool, len(prev.Hop2))
 		follows(g.Hop1, func(pk string) { g.FollowedBy[pk]++ })
@@ -119,7 +120,7 @@ func (n *Node) countUsage(ctx context.Context) {
 	}
 	gs.counted = true
 	start := time.Now()
-	u, err := n.Store.Usage(ctx)
+	u, err := n.st.Usage(ctx)
 	if err != nil {
 		n.logf("policy counters: %v", err)
 		return
@@ -132,7 +133,7 @@ func (n *Node) countUsage(ctx context.Context) {
 		return out
 	}
 	c := policy.Counts{WrapsFor: amounts(u.WrapsFor), ByAuthor: amounts(u.ByAuthor), ReportsBy: amounts(u.ReportsBy)}
-	n.Policy.Reset(c)
+	n.pol.Reset(c)
 	if d := time.Since(start); d > time.Second {
 		n.logf("policy counters loaded in %s", d.Round(time.Millisecond))
 	}
@@ -150,7 +151,7 @@ func (n *Node) graphChanged(ev *nostr.Event) {
 	if ev.Kind != event.KindFollowList {
 		return
 	}
-	g := n.Policy.Graph()
+	g := n.pol.Graph()
 	if g.Own[ev.PubKey] || g.Hop1[ev.PubKey] {
 		n.graph.mu.Lock()
 		n.graph.dirty = true
@@ -162,11 +163,11 @@ func (n *Node) graphChanged(ev *nostr.Event) {
 // order (see policy.Policy.Wants).
 func (n *Node) Wants(ctx context.Context) []policy.Want {
 	n.refreshGraph(ctx)
-	return n.Policy.Wants(n.now())
+	return n.pol.Wants(n.now())
 }
 
 // RelayWants lists what this node exchanges with a public relay.
 func (n *Node) RelayWants(ctx context.Context) []policy.Want {
 	n.refreshGraph(ctx)
-	return n.Policy.RelayWants()
+	return n.pol.RelayWants()
 }

@@ -8,10 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nbd-wtf/go-nostr"
+
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/policy"
-	"github.com/nbd-wtf/go-nostr"
 )
 
 func TestPolicyAdmission(t *testing.T) {
@@ -20,7 +21,7 @@ func TestPolicyAdmission(t *testing.T) {
 		Wraps:     policy.Cap{Events: 2, Bytes: 1 << 20},
 	}})
 	ctx := context.Background()
-	me, _ := n.Keys.New("me", "", true)
+	me, _ := n.kr.New("me", "", true)
 	friend, fof, stranger := evtest.NewKey("friend"), evtest.NewKey("fof"), evtest.NewKey("stranger")
 	if _, err := n.Follow(ctx, "", keys.PublicKey(friend.Public), "", "friend"); err != nil {
 		t.Fatal(err)
@@ -77,7 +78,7 @@ func TestPolicyAdmission(t *testing.T) {
 	if got := ok(friend.Event(30024, t0.Unix(), "draft", nostr.Tag{"d", "x"})); !strings.Contains(got, "drafts") {
 		t.Fatalf("someone's draft: %s", got)
 	}
-	u := n.Policy.Usage()
+	u := n.pol.Usage()
 	if u.Strangers.Events != 3 || u.Wraps.Events != 2 {
 		t.Fatalf("usage %+v", u)
 	}
@@ -86,7 +87,7 @@ func TestPolicyAdmission(t *testing.T) {
 func TestWantsFollowPolicy(t *testing.T) {
 	n := openTest(t, Config{})
 	ctx := context.Background()
-	me, _ := n.Keys.New("me", "", true)
+	me, _ := n.kr.New("me", "", true)
 	friend := evtest.NewKey("friend")
 	n.Follow(ctx, "", keys.PublicKey(friend.Public), "", "")
 	ws := n.Wants(ctx)
@@ -122,14 +123,14 @@ func TestWantsFollowPolicy(t *testing.T) {
 	if got := pushes(); !slices.Equal(got, []policy.Class{policy.Own, policy.Report}) {
 		t.Fatalf("would push %v to a public relay", got)
 	}
-	cfg := n.Policy.Config()
+	cfg := n.pol.Config()
 	cfg.NoRelayReports = true
-	n.Policy.SetConfig(cfg)
+	n.pol.SetConfig(cfg)
 	if got := pushes(); !slices.Equal(got, []policy.Class{policy.Own}) {
 		t.Fatalf("with no_relay_reports, would push %v to a public relay", got)
 	}
 	cfg.NoRelayReports = false
-	n.Policy.SetConfig(cfg)
+	n.pol.SetConfig(cfg)
 
 	// A contact kept only in a private address book (a feature's, through
 	// OnHiddenFollows) is carried like any contact, but never named to a
@@ -160,7 +161,7 @@ func TestWantsFollowPolicy(t *testing.T) {
 func TestFollowerCounts(t *testing.T) {
 	n := openTest(t, Config{})
 	ctx := context.Background()
-	me, _ := n.Keys.New("me", "", true)
+	me, _ := n.kr.New("me", "", true)
 	ann, bob, carol := evtest.NewKey("ann"), evtest.NewKey("bob"), evtest.NewKey("carol")
 	x, y, z := evtest.NewKey("x").Public, evtest.NewKey("y").Public, evtest.NewKey("z").Public
 	for _, k := range []evtest.Key{ann, bob} {
@@ -186,7 +187,7 @@ func TestFollowerCounts(t *testing.T) {
 	list(carol, t0.Unix()-100, z)
 	counts := func() map[string]int {
 		n.refreshGraph(ctx)
-		g := n.Policy.Graph()
+		g := n.pol.Graph()
 		out := map[string]int{}
 		for k, name := range map[string]string{x: "x", y: "y", z: "z", ann.Public: "ann", bob.Public: "bob", me.PubKey.Hex(): "me"} {
 			if c := g.FollowedBy[k]; c > 0 {
@@ -217,12 +218,12 @@ func TestFollowerCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(map[string]int{"y": 1, "z": 1, "ann": 1}) // bob follows ann
-	if n.Policy.Graph().Hop1[ann.Public] || !n.Policy.Graph().Hop2[ann.Public] {
+	if n.pol.Graph().Hop1[ann.Public] || !n.pol.Graph().Hop2[ann.Public] {
 		t.Fatal("ann is still a contact")
 	}
 
 	// One hop only: nobody is counted.
-	n.Policy.SetConfig(policy.Config{FollowHops: 1})
+	n.pol.SetConfig(policy.Config{FollowHops: 1})
 	n.graphDirty()
 	check(map[string]int{})
 }

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/caravan-mesh/caravan/event"
-	"github.com/caravan-mesh/caravan/keys"
 	"github.com/nbd-wtf/go-nostr"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/keys"
 )
 
 // ErrUnknownPerson is what Resolve returns for text that is neither a key
@@ -40,7 +41,7 @@ func (n *Node) Resolve(ctx context.Context, as, who string) (keys.PublicKey, err
 // ProfileName is the name someone gives themselves in their kind-0
 // profile, or "".
 func (n *Node) ProfileName(ctx context.Context, pk string) string {
-	evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Authors: []string{pk}, Kinds: []int{event.KindProfile}, Limit: 1}, 1)
+	evs, err := n.st.QueryEvents(ctx, nostr.Filter{Authors: []string{pk}, Kinds: []int{event.KindProfile}, Limit: 1}, 1)
 	if err != nil || len(evs) == 0 {
 		return ""
 	}

@@ -12,12 +12,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nbd-wtf/go-nostr"
+
 	"github.com/caravan-mesh/caravan/carry"
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/atomicfile"
 	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/relay"
-	"github.com/nbd-wtf/go-nostr"
 )
 
 // RuntimeFile is written to the data directory while a node serves. It
@@ -211,13 +212,13 @@ func (b relayBackend) Accept(ctx context.Context, ev *nostr.Event) (bool, string
 }
 
 func (b relayBackend) Query(ctx context.Context, f nostr.Filter, max int) ([]event.Raw, error) {
-	return b.n.Store.Query(ctx, f, max)
+	return b.n.st.Query(ctx, f, max)
 }
 
 func (b relayBackend) Subscribe(fn func(*nostr.Event, []byte)) func() { return b.n.OnStored(fn) }
 
 func (b relayBackend) Items(ctx context.Context, f nostr.Filter, max int) (*negentropy.Set, error) {
-	return b.n.Store.Items(ctx, f, max)
+	return b.n.st.Items(ctx, f, max)
 }
 
 // peerBackend hands over the reports a known peer pushes.

@@ -38,7 +38,7 @@ type NodeSettingsChange struct {
 
 // NodeSettings returns the current settings.
 func (n *Node) NodeSettings() NodeSettings {
-	s := NodeSettings{Policy: n.Policy.Config()}
+	s := NodeSettings{Policy: n.pol.Config()}
 	n.mu.RLock()
 	s.Proxy = n.Config.Proxy
 	if sv := n.serving; sv != nil {
@@ -92,7 +92,7 @@ func (n *Node) ChangeNodeSettings(ctx context.Context, c NodeSettingsChange) (No
 		return n.NodeSettings(), fmt.Errorf("save %s: %w", ConfigFile, err)
 	}
 	if c.Policy != nil {
-		n.Policy.SetConfig(*c.Policy)
+		n.pol.SetConfig(*c.Policy)
 		n.graphDirty()
 	}
 	if c.LAN != nil {

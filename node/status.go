@@ -26,10 +26,10 @@ type Status struct {
 func (n *Node) Status(ctx context.Context) (Status, error) {
 	st := Status{Version: VersionString(), DataDir: n.Dir, Started: n.started}
 	var err error
-	if st.Store, err = n.Store.Stats(ctx); err != nil {
+	if st.Store, err = n.st.Stats(ctx); err != nil {
 		return st, err
 	}
-	if st.Identities, err = n.Keys.List(); err != nil {
+	if st.Identities, err = n.kr.List(); err != nil {
 		return st, err
 	}
 	n.mu.RLock()

@@ -10,8 +10,9 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/caravan-mesh/caravan/policy"
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/caravan-mesh/caravan/policy"
 )
 
 // Level is how close an author is in the follow graph.
@@ -90,7 +91,7 @@ func trustIn(g policy.Graph, pk string) Trust {
 // graphNow is the follow graph, brought up to date first.
 func (n *Node) graphNow(ctx context.Context) policy.Graph {
 	n.refreshGraph(ctx)
-	return n.Policy.Graph()
+	return n.pol.Graph()
 }
 
 // Trust says where the author with hex key pk stands.
@@ -212,7 +213,7 @@ func (n *Node) Feed(ctx context.Context, f nostr.Filter, o Order) ([]FeedItem, e
 	var items []FeedItem
 	seen := map[string]bool{}
 	query := func(q nostr.Filter) error {
-		evs, err := n.Store.QueryEvents(ctx, q, limit)
+		evs, err := n.st.QueryEvents(ctx, q, limit)
 		if err != nil {
 			return err
 		}
@@ -248,4 +249,18 @@ func (n *Node) Feed(ctx context.Context, f nostr.Filter, o Order) ([]FeedItem, e
 		})
 	}
 	return items[:min(len(items), limit)], nil
+}
+
+// CompareTrust orders the more trusted first, as the feed does: own and
+// contacts, then people followed by more contacts, then by fewer, then
+// strangers. Features sort their own lists with it.
+func CompareTrust(a, b Trust) int { return compareTrust(a, b) }
+
+// RankedAuthors lists, for a list ranked by trust as the feed is, the
+// authors to ask the store for before everyone's newest: the node's
+// identities and contacts, then the contacts' contacts most followed
+// first, in groups of at most 500. only, when not empty, limits them to
+// its keys.
+func (n *Node) RankedAuthors(ctx context.Context, only []string) [][]string {
+	return rankedAuthors(n.graphNow(ctx), only)
 }

@@ -7,12 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/caravan-mesh/caravan/event"
+	"github.com/nbd-wtf/go-nostr"
+
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/policy"
-	"github.com/caravan-mesh/caravan/store"
-	"github.com/nbd-wtf/go-nostr"
 )
 
 // trustWorld is a node whose identity "me" follows ann and bob; ann
@@ -27,7 +26,7 @@ func newTrustWorld(t *testing.T) *trustWorld {
 	t.Helper()
 	w := &trustWorld{n: openTest(t, Config{})}
 	ctx := context.Background()
-	id, err := w.n.Keys.New("me", "", true)
+	id, err := w.n.kr.New("me", "", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,94 +121,6 @@ func TestFeedByTrust(t *testing.T) {
 	items, _ := w.n.Feed(ctx, notes, ByTrust)
 	if items[3].Trust != (Trust{Level: TrustFollowed, FollowedBy: 2}) || items[5].Trust.Level != TrustStranger {
 		t.Errorf("marks: %+v", items)
-	}
-}
-
-func report(k evtest.Key, at int64, d, title, lang string, extra ...nostr.Tag) *nostr.Event {
-	tags := append([]nostr.Tag{{"d", d}, {"title", title}, {"L", LangNamespace}, {"l", lang, LangNamespace}}, extra...)
-	return k.Event(event.KindReport, at, "text of "+title, tags...)
-}
-
-// Reports rank as the feed does, and within a language the translation
-// by the more trusted translator comes first, even when older.
-func TestReportsByTrust(t *testing.T) {
-	w := newTrustWorld(t)
-	ctx := context.Background()
-	orig := report(w.ann, t0.Unix()-300, "a", "From ann", "es")
-	addr := fmt.Sprintf("%d:%s:a", event.KindReport, w.ann.Public)
-	of := []nostr.Tag{{"a", addr, "", TranslationMarker}, {"e", orig.ID, "", TranslationMarker}, {"p", w.ann.Public}}
-	w.ingest(t, orig,
-		report(w.s, t0.Unix()-100, "s", "From s", "es"),
-		report(w.x, t0.Unix()-200, "x", "From x", "es"),
-		report(w.s, t0.Unix()-50, "t1", "s ru", "ru", of...),
-		report(w.bob, t0.Unix()-150, "t2", "bob ru", "ru", of...))
-	titles := func(rs []Report) string {
-		var out []string
-		for _, r := range rs {
-			out = append(out, r.Title+" ("+r.Trust.String()+")")
-		}
-		return strings.Join(out, ", ")
-	}
-	for _, c := range []struct {
-		f    ReportFilter
-		want string
-	}{
-		{ReportFilter{}, "From s (stranger), From x (followed by 2 contacts), From ann (contact)"},
-		{ReportFilter{Limit: 1}, "From s (stranger)"},
-		{ReportFilter{Order: ByTrust}, "From ann (contact), From x (followed by 2 contacts), From s (stranger)"},
-		{ReportFilter{Order: ByTrust, Limit: 1}, "From ann (contact)"},
-		{ReportFilter{Order: ByTrust, Lang: "ru"}, "From ann (contact)"},
-		{ReportFilter{Order: ByTrust, Author: w.s.Public}, "From s (stranger)"},
-	} {
-		rs, err := w.n.Reports(ctx, c.f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := titles(rs); got != c.want {
-			t.Errorf("%+v: %s\nwant %s", c.f, got, c.want)
-		}
-		if c.f.Order == ByTrust && c.f.Limit == 0 && c.f.Author == "" {
-			if got := titles(rs[0].Translations); got != "bob ru (contact), s ru (stranger)" {
-				t.Errorf("translations: %s", got)
-			}
-		}
-	}
-	r, err := w.n.ReadReport(ctx, Naddr(w.ann.Public, "a"), "ru", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Title != "bob ru" || r.Trust.Level != TrustContact {
-		t.Errorf("read in Russian: %q by %+v, want bob's translation", r.Title, r.Trust)
-	}
-}
-
-func TestSearchByTrust(t *testing.T) {
-	w := newTrustWorld(t)
-	ctx := context.Background()
-	w.ingest(t, w.s.Event(1, t0.Unix()-10, "water at the square, water everywhere"),
-		w.y.Event(1, t0.Unix()-30, "water at the bridge"),
-		w.ann.Event(1, t0.Unix()-20, "no water at the station"))
-	for _, c := range []struct {
-		order Order
-		limit int
-		want  string
-	}{
-		{ByTrust, 0, "contact followed by 1 contact stranger"},
-		{ByTrust, 1, "contact"}, // chosen from more than the best match
-		{ByTime, 0, "stranger contact followed by 1 contact"},
-		{"", 1, "stranger"}, // "water" twice
-	} {
-		hs, err := w.n.Search(ctx, "water", store.SearchOptions{Limit: c.limit}, c.order)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, h := range hs {
-			got = append(got, h.Trust.String())
-		}
-		if strings.Join(got, " ") != c.want {
-			t.Errorf("%q, limit %d: %q, want %q", c.order, c.limit, got, c.want)
-		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/evtest"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/relay"
@@ -419,7 +420,7 @@ func TestEphemeralEventsAreRelayedNotStored(t *testing.T) {
 		t.Fatal(msg)
 	}
 	sub.expect("EVENT")
-	if got, _ := n.Store.Get(context.Background(), ev.ID); got != nil {
+	if got, _ := nodetest.Store(n).Get(context.Background(), ev.ID); got != nil {
 		t.Fatal("ephemeral event was stored")
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/relay"
+	"github.com/caravan-mesh/caravan/reports"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -159,7 +160,7 @@ func (e *engine) create(i int) (*simNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := n.Keys.Import(identity, secret(e.s.Seed, i), "", true)
+	id, err := n.ImportIdentity(identity, secret(e.s.Seed, i), "", true)
 	if err != nil {
 		return nil, fmt.Errorf("node %d: identity: %w", i, err)
 	}
@@ -356,7 +357,7 @@ func (e *engine) write(ctx context.Context, m *Message) error {
 	}
 	text := filler(m.ID, m.Text)
 	if m.Kind == Report {
-		r, err := n.PublishReport(ctx, identity, node.ReportInput{
+		r, err := reports.New(n).Publish(ctx, identity, reports.Input{
 			Title:    fmt.Sprintf("Report %d", m.ID),
 			Markdown: text,
 			Lang:     "ru",
@@ -385,17 +386,18 @@ func (e *engine) write(ctx context.Context, m *Message) error {
 		return nil
 	}
 	// Which wrap is whose: their p tags say.
-	raws, err := n.Store.RawMany(ctx, sent.Wraps)
+	raws, err := n.Query(ctx, nostr.Filter{IDs: sent.Wraps}, len(sent.Wraps))
 	if err != nil {
 		return err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	sn := e.nodes[m.From]
-	for id, raw := range raws {
+	for _, r := range raws {
+		id := r.ID
 		sn.bytes += int64(m.Attachment) // stored before its attachment was known
 		var ev nostr.Event
-		if err := ev.UnmarshalJSON(raw); err != nil {
+		if err := ev.UnmarshalJSON(r.JSON); err != nil {
 			return fmt.Errorf("message %d: read its wrap: %w", m.ID, err)
 		}
 		e.extra[id] = int64(m.Attachment)

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/caravan-mesh/caravan/localapi"
-	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/reports"
 	"github.com/chromedp/chromedp"
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip19"
@@ -20,7 +20,7 @@ func TestBrowserBadInput(t *testing.T) {
 	t.Parallel()
 	ann := startNode(t, "ann")
 	ctx := context.Background()
-	rep, err := ann.Node.PublishReport(ctx, "", node.ReportInput{Title: "Roads", Lang: "en", Markdown: "The road to Shymkent is open."})
+	rep, err := reports.New(ann.Node).Publish(ctx, "", reports.Input{Title: "Roads", Lang: "en", Markdown: "The road to Shymkent is open."})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestBrowserBadInput(t *testing.T) {
 
 	// A language that is no language.
 	want := apiSays(func() error {
-		_, err := ann.API.Translate(ctx, "", rep.Naddr, node.ReportInput{Title: "x", Lang: "qq", Markdown: "x"})
+		_, err := ann.API.Translate(ctx, "", rep.Naddr, reports.Input{Title: "x", Lang: "qq", Markdown: "x"})
 		return err
 	})
 	b.show("#/translate/" + rep.Naddr)

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/localapi"
-	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/reports"
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip19"
 	"golang.org/x/net/html"
@@ -226,7 +226,7 @@ func TestBrowserCrossOrigin(t *testing.T) {
 	if evs, err := localapi.QueryEvents(ctx, tn.API, nostr.Filter{Kinds: []int{1}}); err != nil || len(evs) != 0 {
 		t.Errorf("notes after the other site's posts: %d %v", len(evs), err)
 	}
-	if id, err := tn.Node.Keys.Get(""); err != nil || !id.Unlocked {
+	if id, err := tn.Node.Identity(""); err != nil || !id.Unlocked {
 		t.Errorf("identity after the other site's panic: %+v %v", id, err)
 	}
 	// The code the other site tried is still good: refused requests
@@ -319,10 +319,10 @@ func TestBrowserXSS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	own, err := tn.Node.PublishReport(ctx, "", node.ReportInput{
+	own, err := reports.New(tn.Node).Publish(ctx, "", reports.Input{
 		Title: hostile[2].full, Summary: hostile[0].full, Lang: "en", Tags: []string{"xss"},
 		Markdown:    strings.ReplaceAll(hostileMarkdown, "{{DOT}}", dot.URL),
-		Attachments: []node.Attachment{dot},
+		Attachments: []reports.Attachment{dot},
 	})
 	if err != nil {
 		t.Fatal(err)

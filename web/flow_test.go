@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/localapi"
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
@@ -48,11 +49,11 @@ func TestBrowserFlow(t *testing.T) {
 	b.typeInto("#welcome-repeat", testPassphrase)
 	b.click("#welcome-submit")
 	b.waitScreen("feed")
-	id, err := ann.Node.Keys.Get("")
+	id, err := ann.Node.Identity("")
 	if err != nil || !id.Encrypted || id.Name != "ann" {
 		t.Fatalf("after the welcome screen: %+v, %v", id, err)
 	}
-	if err := ann.Node.Keys.CheckPassphrase("", testPassphrase); err != nil {
+	if err := ann.Node.CheckPassphrase("", testPassphrase); err != nil {
 		t.Fatalf("the passphrase chosen in the page does not open the key: %v", err)
 	}
 	b.shot("feed-empty")
@@ -99,7 +100,7 @@ func TestBrowserFlow(t *testing.T) {
 	b.shotPhone("feed")
 
 	// Bob as a contact, then a private message to him.
-	bobID, _ := bob.Node.Keys.Get("")
+	bobID, _ := bob.Node.Identity("")
 	b.show("#/contacts")
 	b.waitJS(`document.querySelector('#my-qr')?.src?.startsWith('blob:')`)
 	b.typeInto("#contact-add-who", bobID.NPub)
@@ -147,7 +148,7 @@ func TestBrowserFlow(t *testing.T) {
 	// A bundle for Carol, who has no link to anyone. It is sealed to her
 	// key (a passphrase works too, and is tested in localapi; its scrypt
 	// takes most of a minute under the race detector).
-	carolID, _ := carol.Node.Keys.Get("")
+	carolID, _ := carol.Node.Identity("")
 	if _, err := localapi.Call(context.Background(), ann.API, localapi.AddPerson, localapi.PersonRequest{Who: carolID.NPub, Name: "Carol"}); err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,7 @@ func TestBrowserFlow(t *testing.T) {
 	c.waitVisible("#bundle-read > *")
 	c.shot("bundle-import")
 	c.shotPhone("bundle-import")
-	if raw, _ := carol.Node.Store.GetRaw(context.Background(), original.ID); raw == nil {
+	if raw, _ := nodetest.Store(carol.Node).GetRaw(context.Background(), original.ID); raw == nil {
 		t.Fatal("Ann's report did not reach Carol in the bundle")
 	}
 	// Ann is a stranger to Carol: her report is marked and set apart.
@@ -187,7 +188,7 @@ func TestBrowserFlow(t *testing.T) {
 
 	// Carol follows Bob, and Bob's follow list, which names Ann, reaches
 	// her: Ann is now followed by one of Carol's contacts.
-	annID, _ := ann.Node.Keys.Get("")
+	annID, _ := ann.Node.Identity("")
 	bobList, err := localapi.Call(context.Background(), bob.API, localapi.Follow, localapi.FollowRequest{PubKey: annID.NPub})
 	if err != nil {
 		t.Fatal(err)

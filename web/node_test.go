@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/web"
@@ -82,15 +83,14 @@ func startNode(t *testing.T, name string, opts ...nodeOption) *testNode {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	n, err := node.Open(t.TempDir(), node.Options{})
+	n, err := node.Open(t.TempDir(), node.Options{KeyLogN: 4}) // scrypt's real cost takes a second per unlock
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	n.Keys.LogN = 4 // scrypt's real cost takes a second per unlock
 	tn := &testNode{t: t, Name: name, Node: n, Clock: newClock(), apiAddr: "127.0.0.1:0", relayAddr: "127.0.0.1:0", changed: make(chan struct{})}
 	if cfg.identity {
-		if _, err := n.Keys.New(name, cfg.passphrase, cfg.passphrase == ""); err != nil {
+		if _, err := n.NewIdentity(name, cfg.passphrase, cfg.passphrase == ""); err != nil {
 			t.Fatal(err)
 		}
 		tn.Passphrase = cfg.passphrase
@@ -237,7 +237,7 @@ func (tn *testNode) waitEvent(id string) *nostr.Event {
 	defer cancel()
 	timeout := time.After(waitTime)
 	for {
-		if ev, err := tn.Node.Store.Get(context.Background(), id); err == nil && ev != nil {
+		if ev, err := nodetest.Store(tn.Node).Get(context.Background(), id); err == nil && ev != nil {
 			return ev
 		}
 		select {

@@ -112,7 +112,7 @@ func TestRefusesOtherSites(t *testing.T) {
 	if evs, err := localapi.QueryEvents(context.Background(), tn.API, nostr.Filter{Kinds: []int{1}}); err != nil || len(evs) != 0 {
 		t.Errorf("notes after the refused posts: %v %v", evs, err)
 	}
-	if _, err := tn.Node.Keys.Get(""); err != nil {
+	if _, err := tn.Node.Identity(""); err != nil {
 		t.Errorf("identity after the refused panics: %v", err)
 	}
 	// The node's own pages, and its own CLI, are answered.
@@ -248,7 +248,7 @@ func signin(t *testing.T, tn *testNode, pass string) answer {
 func TestPassphraseSignIn(t *testing.T) {
 	t.Parallel()
 	tn := startNode(t, "ann")
-	tn.Node.Keys.Lock()
+	tn.Node.Lock()
 
 	a := signin(t, tn, "wrong")
 	if a.Status != 403 || a.str("code") != localapi.CodeBadPassphrase || a.str("token") != "" {
@@ -268,7 +268,7 @@ func TestPassphraseSignIn(t *testing.T) {
 	if a.Status != 200 || a.str("token") != tn.Token {
 		t.Fatalf("right passphrase a second later: %d %v", a.Status, a.JSON)
 	}
-	if id, err := tn.Node.Keys.Get(""); err != nil || !id.Unlocked {
+	if id, err := tn.Node.Identity(""); err != nil || !id.Unlocked {
 		t.Errorf("signing in did not unlock the identity: %+v %v", id, err)
 	}
 	tn.Clock.Advance(time.Second)

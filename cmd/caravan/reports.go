@@ -15,6 +15,7 @@ import (
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/reports"
 	"github.com/nbd-wtf/go-nostr/nip19"
 )
 
@@ -87,7 +88,7 @@ func runReport(c *cli, args []string) error {
 		}
 		return rest[i], nil
 	}
-	show := func(r *node.Report, what string) error {
+	show := func(r *reports.Report, what string) error {
 		if *asJSON {
 			return printJSON(c.stdout, r)
 		}
@@ -118,7 +119,7 @@ func runReport(c *cli, args []string) error {
 		if err != nil {
 			return err
 		}
-		in := node.ReportInput{Title: *rf.title, Summary: *rf.summary, Lang: *rf.lang, Tags: rf.tags}
+		in := reports.Input{Title: *rf.title, Summary: *rf.summary, Lang: *rf.lang, Tags: rf.tags}
 		if verb == "edit" {
 			cur, err := cl.ReadReport(c.ctx, target, "", "")
 			if err != nil {
@@ -148,7 +149,7 @@ func runReport(c *cli, args []string) error {
 		if verb == "new" && in.Title == "" && !*draft {
 			return usagef("report new needs --title")
 		}
-		var r *node.Report
+		var r *reports.Report
 		err = run(func() error {
 			md2, atts, err := c.attachAll(cl, *as, md, dir, rf)
 			if err != nil {
@@ -158,7 +159,7 @@ func runReport(c *cli, args []string) error {
 			in.Attachments = append(in.Attachments, atts...)
 			switch {
 			case verb == "new" && *draft:
-				d, err := cl.SaveDraft(c.ctx, *as, node.Draft{ReportInput: in})
+				d, err := cl.SaveDraft(c.ctx, *as, reports.Draft{Input: in})
 				if err != nil {
 					return err
 				}
@@ -205,7 +206,7 @@ func runReport(c *cli, args []string) error {
 		}
 		return nil
 	case "drafts":
-		var ds []node.Draft
+		var ds []reports.Draft
 		if err := run(func() error { ds, err = cl.Drafts(c.ctx, *as); return err }); err != nil {
 			return err
 		}
@@ -228,9 +229,9 @@ func runReport(c *cli, args []string) error {
 		if err != nil {
 			return err
 		}
-		var r *node.Report
+		var r *reports.Report
 		if err := run(func() error {
-			r, err = cl.PublishDraft(c.ctx, *as, d, node.ReportInput{Title: *rf.title, Summary: *rf.summary, Lang: *rf.lang, Tags: rf.tags})
+			r, err = cl.PublishDraft(c.ctx, *as, d, reports.Input{Title: *rf.title, Summary: *rf.summary, Lang: *rf.lang, Tags: rf.tags})
 			return err
 		}); err != nil {
 			return err
@@ -288,16 +289,16 @@ var localLink = regexp.MustCompile(`(!?\[[^\]\n]*\]\()([^)\s]+)((?:\s+"[^"\n]*")
 
 // attachAll attaches the files the markdown links to by relative path and
 // the --attach files, and points the links at the stored blobs.
-func (c *cli) attachAll(cl *localapi.Client, as, md, dir string, rf reportFlags) (string, []node.Attachment, error) {
-	var atts []node.Attachment
-	byPath := map[string]node.Attachment{}
-	attach := func(path string) (node.Attachment, error) {
+func (c *cli) attachAll(cl *localapi.Client, as, md, dir string, rf reportFlags) (string, []reports.Attachment, error) {
+	var atts []reports.Attachment
+	byPath := map[string]reports.Attachment{}
+	attach := func(path string) (reports.Attachment, error) {
 		if a, ok := byPath[path]; ok {
 			return a, nil
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return node.Attachment{}, fmt.Errorf("attach %s: %w", path, err)
+			return reports.Attachment{}, fmt.Errorf("attach %s: %w", path, err)
 		}
 		mt := mime.TypeByExtension(filepath.Ext(path))
 		if mt == "" {
@@ -448,7 +449,7 @@ func runRead(c *cli, args []string) error {
 	if r.Updated > r.Published+60 {
 		fmt.Fprintf(w, " (updated %s)", time.Unix(r.Updated, 0).Format("2 January 2006 15:04"))
 	}
-	fmt.Fprintf(w, "  [%s]\n", node.LangName(r.Lang))
+	fmt.Fprintf(w, "  [%s]\n", reports.LangName(r.Lang))
 	if r.Of != nil {
 		fmt.Fprintf(w, "A translation of %s\n", r.Of.Naddr)
 		if r.Outdated {
@@ -618,7 +619,7 @@ func runImport(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	var d node.Draft
+	var d reports.Draft
 	if err := c.withUnlock(ps, *as, func() error {
 		d, err = cl.Import(c.ctx, *as, filepath.Base(args[0]), data)
 		return err

@@ -146,7 +146,7 @@ func checkLoopback(addr string) error {
 // firstIdentity makes sure the node has an identity, creating one on first
 // run, and tries to unlock the default one.
 func (c *cli) firstIdentity(n *node.Node, ps *passSource) (keys.Identity, error) {
-	id, err := n.Keys.Get("")
+	id, err := n.Identity("")
 	if errors.Is(err, keys.ErrNoIdentity) {
 		return c.createFirst(n, ps)
 	}
@@ -161,7 +161,7 @@ func (c *cli) firstIdentity(n *node.Node, ps *passSource) (keys.Identity, error)
 		return id, err
 	}
 	for {
-		unlocked, err := n.Keys.Unlock(id.Name, p)
+		unlocked, err := n.Unlock(id.Name, p)
 		if err == nil {
 			return unlocked, nil
 		}
@@ -196,7 +196,7 @@ func (c *cli) createFirst(n *node.Node, ps *passSource) (keys.Identity, error) {
 			return keys.Identity{}, err
 		}
 	}
-	id, err := n.Keys.New("me", p, none)
+	id, err := n.NewIdentity("me", p, none)
 	if err != nil {
 		return id, err
 	}

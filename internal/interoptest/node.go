@@ -13,13 +13,12 @@ import (
 // kept without a passphrase, and closes it when the test ends.
 func NewNode(t *testing.T) (*node.Node, keys.Identity) {
 	t.Helper()
-	n, err := node.Open(t.TempDir(), node.Options{})
+	n, err := node.Open(t.TempDir(), node.Options{KeyLogN: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	n.Keys.LogN = 4
-	me, err := n.Keys.New("me", "", true)
+	me, err := n.NewIdentity("me", "", true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,30 +9,42 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/internal/nodehost"
 	"github.com/caravan-mesh/caravan/link"
 	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/policy"
+	"github.com/caravan-mesh/caravan/store"
 )
 
 // Open opens a node in a new temporary directory, closed when the test
 // ends. Its keys are protected with the weakest scrypt cost, for speed.
 func Open(t testing.TB, opts node.Options) *node.Node {
 	t.Helper()
+	if opts.KeyLogN == 0 {
+		opts.KeyLogN = 4
+	}
 	n, err := node.Open(t.TempDir(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.Keys.LogN = 4
 	t.Cleanup(func() { n.Close() })
 	return n
 }
+
+// Store is n's event store, for tests that look inside it or fill it
+// faster than ingest would.
+func Store(n *node.Node) *store.Store { return nodehost.Of(n).Store }
+
+// Policy is n's policy, for tests that ask how it classifies events.
+func Policy(n *node.Node) *policy.Policy { return nodehost.Of(n).Policy }
 
 // Person opens a node with one identity, name, protected by pass (none
 // if pass is empty).
 func Person(t testing.TB, name, pass string) *node.Node {
 	t.Helper()
 	n := Open(t, node.Options{})
-	if _, err := n.Keys.New(name, pass, pass == ""); err != nil {
+	if _, err := n.NewIdentity(name, pass, pass == ""); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -41,7 +53,7 @@ func Person(t testing.TB, name, pass string) *node.Node {
 // PubKey is the hex public key of n's default identity.
 func PubKey(t testing.TB, n *node.Node) string {
 	t.Helper()
-	id, err := n.Keys.Get("")
+	id, err := n.Identity("")
 	if err != nil {
 		t.Fatal(err)
 	}

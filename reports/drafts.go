@@ -1,4 +1,4 @@
-package node
+package reports
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/msg"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -17,9 +19,28 @@ import (
 
 const vaultDraft = "draft"
 
+// vault opens identity as's vault, where its drafts are kept; it fails
+// with keys.ErrLocked when the identity's key is not in memory.
+func (s *Service) vault(as string) (*keys.Signer, *msg.Vault, error) {
+	sg, err := s.p.Keys.Signer(as)
+	if err != nil {
+		return nil, nil, err
+	}
+	vk, err := s.p.Keys.VaultKey(sg.Name())
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := msg.OpenVault(s.p.Store, sg.PubKey(), vk)
+	if err != nil {
+		return nil, nil, err
+	}
+	v.Rand = s.p.Rand
+	return sg, v, nil
+}
+
 // Draft is a report draft.
 type Draft struct {
-	ReportInput
+	Input
 	Updated int64 `json:"updated_at"`
 	// Import notes what was done to an imported text (repairs, decoding).
 	Import []string `json:"import,omitempty"`
@@ -27,8 +48,8 @@ type Draft struct {
 
 // SaveDraft stores a draft for identity as; with in.D naming an existing
 // draft, it replaces it. It returns the draft with its identifier.
-func (n *Node) SaveDraft(ctx context.Context, as string, d Draft) (Draft, error) {
-	m, err := n.messenger(as)
+func (s *Service) SaveDraft(ctx context.Context, as string, d Draft) (Draft, error) {
+	sg, vault, err := s.vault(as)
 	if err != nil {
 		return Draft{}, err
 	}
@@ -41,9 +62,9 @@ func (n *Node) SaveDraft(ctx context.Context, as string, d Draft) (Draft, error)
 		return Draft{}, event.Reject(event.Invalid, "the draft has no text")
 	}
 	if d.D == "" {
-		d.D = n.newD()
+		d.D = s.newD()
 	}
-	d.Updated = n.now().Unix()
+	d.Updated = s.p.Now().Unix()
 	// The draft is kept as NIP-23 says, a signed kind-30024 event, with
 	// the import notes beside it.
 	tags := nostr.Tags{{"d", d.D}, {"title", d.Title}}
@@ -57,13 +78,13 @@ func (n *Node) SaveDraft(ctx context.Context, as string, d Draft) (Draft, error)
 		tags = append(tags, nostr.Tag{"L", LangNamespace}, nostr.Tag{"l", d.Lang, LangNamespace})
 	}
 	for _, a := range d.Attachments {
-		tags = append(tags, imeta(a, n.Config.MediaURL))
+		tags = append(tags, imeta(a, s.n.Config.MediaURL))
 	}
 	ev := &nostr.Event{Kind: event.KindDraft, Content: d.Markdown, Tags: tags, CreatedAt: nostr.Timestamp(d.Updated)}
-	if err := m.id.Sign(ev); err != nil {
+	if err := sg.Sign(ev); err != nil {
 		return Draft{}, err
 	}
-	if err := m.vault.Put(ctx, vaultDraft, d.D, storedDraft{Event: ev, Import: d.Import, Attach: d.Attachments}); err != nil {
+	if err := vault.Put(ctx, vaultDraft, d.D, storedDraft{Event: ev, Import: d.Import, Attach: d.Attachments}); err != nil {
 		return Draft{}, err
 	}
 	return d, nil
@@ -75,15 +96,15 @@ type storedDraft struct {
 	Attach []Attachment `json:"attachments,omitempty"`
 }
 
-func (s storedDraft) draft() Draft {
-	ev := s.Event
-	d := Draft{Updated: int64(ev.CreatedAt), Import: s.Import}
+func (sd storedDraft) draft() Draft {
+	ev := sd.Event
+	d := Draft{Updated: int64(ev.CreatedAt), Import: sd.Import}
 	d.D = tagValue(ev, "d")
 	d.Title = tagValue(ev, "title")
 	d.Summary = tagValue(ev, "summary")
 	d.Lang = reportLang(ev)
 	d.Markdown = ev.Content
-	d.Attachments = s.Attach
+	d.Attachments = sd.Attach
 	for _, t := range ev.Tags {
 		if len(t) >= 2 && t[0] == "t" {
 			d.Tags = append(d.Tags, t[1])
@@ -93,18 +114,18 @@ func (s storedDraft) draft() Draft {
 }
 
 // Drafts lists identity as's drafts, newest first.
-func (n *Node) Drafts(ctx context.Context, as string) ([]Draft, error) {
-	m, err := n.messenger(as)
+func (s *Service) Drafts(ctx context.Context, as string) ([]Draft, error) {
+	_, vault, err := s.vault(as)
 	if err != nil {
 		return nil, err
 	}
 	var out []Draft
-	err = m.vault.List(ctx, vaultDraft, func(raw json.RawMessage) error {
-		var s storedDraft
-		if err := json.Unmarshal(raw, &s); err != nil || s.Event == nil {
+	err = vault.List(ctx, vaultDraft, func(raw json.RawMessage) error {
+		var sd storedDraft
+		if err := json.Unmarshal(raw, &sd); err != nil || sd.Event == nil {
 			return fmt.Errorf("a draft in the vault is damaged: %v", err)
 		}
-		out = append(out, s.draft())
+		out = append(out, sd.draft())
 		return nil
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Updated > out[j].Updated })
@@ -112,30 +133,30 @@ func (n *Node) Drafts(ctx context.Context, as string) ([]Draft, error) {
 }
 
 // GetDraft returns one draft by its identifier.
-func (n *Node) GetDraft(ctx context.Context, as, d string) (Draft, error) {
-	m, err := n.messenger(as)
+func (s *Service) GetDraft(ctx context.Context, as, d string) (Draft, error) {
+	_, vault, err := s.vault(as)
 	if err != nil {
 		return Draft{}, err
 	}
-	var s storedDraft
-	ok, err := m.vault.Get(ctx, vaultDraft, d, &s)
+	var sd storedDraft
+	ok, err := vault.Get(ctx, vaultDraft, d, &sd)
 	if err != nil {
 		return Draft{}, err
 	}
-	if !ok || s.Event == nil {
+	if !ok || sd.Event == nil {
 		return Draft{}, fmt.Errorf("%w: no draft %q; 'caravan report drafts' lists them", ErrNoReport, clipStr(d))
 	}
-	return s.draft(), nil
+	return sd.draft(), nil
 }
 
 // PublishDraft publishes a draft as a report, with changes (non-empty
 // fields of over replace the draft's), and removes the draft.
-func (n *Node) PublishDraft(ctx context.Context, as, d string, over ReportInput) (*Report, error) {
-	dr, err := n.GetDraft(ctx, as, d)
+func (s *Service) PublishDraft(ctx context.Context, as, d string, over Input) (*Report, error) {
+	dr, err := s.GetDraft(ctx, as, d)
 	if err != nil {
 		return nil, err
 	}
-	in := dr.ReportInput
+	in := dr.Input
 	if over.Title != "" {
 		in.Title = over.Title
 	}
@@ -155,21 +176,21 @@ func (n *Node) PublishDraft(ctx context.Context, as, d string, over ReportInput)
 	if in.Lang == "" {
 		return nil, event.Reject(event.Invalid, "the draft has no language; give one with --lang")
 	}
-	r, err := n.PublishReport(ctx, as, in)
+	r, err := s.Publish(ctx, as, in)
 	if err != nil {
 		return nil, err
 	}
-	if err := n.DeleteDraft(ctx, as, d); err != nil {
-		n.logf("published draft %s, but could not remove it: %v", d, err)
+	if err := s.DeleteDraft(ctx, as, d); err != nil {
+		s.p.Logf("published draft %s, but could not remove it: %v", d, err)
 	}
 	return r, nil
 }
 
 // DeleteDraft removes a draft.
-func (n *Node) DeleteDraft(ctx context.Context, as, d string) error {
-	m, err := n.messenger(as)
+func (s *Service) DeleteDraft(ctx context.Context, as, d string) error {
+	_, vault, err := s.vault(as)
 	if err != nil {
 		return err
 	}
-	return m.vault.Delete(ctx, vaultDraft, d)
+	return vault.Delete(ctx, vaultDraft, d)
 }

@@ -1,5 +1,6 @@
-package node
-
+// Package reports is the reports feature of a node: NIP-23 reports and
+// their translations, drafts, attachments, search and the static site.
+//
 // Reports are NIP-23 long-form events (kind 30023): markdown content and
 // the tags d, title, summary, published_at and t, with the language as a
 // NIP-32 label (["L", "ISO-639-1"], ["l", "es", "ISO-639-1"]).
@@ -14,6 +15,7 @@ package node
 // It is outdated when the original's current version is no longer the one
 // its "e" tag names. Drafts (kind 30024) are kept only in the author's
 // vault, encrypted, and never leave the node until published.
+package reports
 
 import (
 	"cmp"
@@ -21,6 +23,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -29,11 +32,24 @@ import (
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/nip19safe"
+	"github.com/caravan-mesh/caravan/internal/nodehost"
+	"github.com/caravan-mesh/caravan/node"
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip19"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 )
+
+// Service is the reports feature of one node. It keeps no state of its
+// own (everything is in the node's store and vaults) and registers no
+// hooks, so any number of them may be made for a node.
+type Service struct {
+	n *node.Node
+	p *nodehost.Parts
+}
+
+// New returns the reports feature of node n.
+func New(n *node.Node) *Service { return &Service{n: n, p: nodehost.Of(n)} }
 
 // TranslationMarker marks the "a" and "e" tags of a translation.
 const TranslationMarker = "translation-of"
@@ -50,10 +66,10 @@ const (
 
 // ErrNoReport means a report (or the version a translation names) is not
 // held here. It is an ErrNotFound.
-var ErrNoReport = fmt.Errorf("report %w", ErrNotFound)
+var ErrNoReport = fmt.Errorf("report %w", node.ErrNotFound)
 
-// ReportInput is what the author writes.
-type ReportInput struct {
+// Input is what the author writes.
+type Input struct {
 	// D identifies the report among its author's; empty for a new report.
 	D           string       `json:"d,omitempty"`
 	Title       string       `json:"title"`
@@ -99,7 +115,7 @@ type Report struct {
 	Updated    int64        `json:"updated_at"`
 	Attach     []Attachment `json:"attachments,omitempty"`
 	Versions   int          `json:"versions"` // held versions, this one included
-	Trust      Trust        `json:"trust"`    // where the author (or translator) stands
+	Trust      node.Trust   `json:"trust"`    // where the author (or translator) stands
 	// For a translation: what it translates and whether that changed.
 	Of       *TranslationRef `json:"translation_of,omitempty"`
 	Outdated bool            `json:"outdated,omitempty"`
@@ -143,7 +159,7 @@ func LangName(code string) string {
 	return en + " (" + self + ")"
 }
 
-func checkInput(in *ReportInput) error {
+func checkInput(in *Input) error {
 	in.Title = strings.TrimSpace(in.Title)
 	in.Summary = strings.TrimSpace(in.Summary)
 	switch {
@@ -198,7 +214,7 @@ func checkInput(in *ReportInput) error {
 }
 
 // reportTags builds a report's tags (without d and published_at).
-func reportTags(in ReportInput, blobBase string) nostr.Tags {
+func reportTags(in Input, blobBase string) nostr.Tags {
 	tags := nostr.Tags{{"title", in.Title}}
 	if in.Summary != "" {
 		tags = append(tags, nostr.Tag{"summary", in.Summary})
@@ -272,23 +288,31 @@ func imeta(a Attachment, base string) nostr.Tag {
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // newD is a fresh d tag: a report's (or draft's) name among its author's.
-func (n *Node) newD() string { return n.randHex(9) }
+func (s *Service) newD() string {
+	b := make([]byte, 9)
+	if _, err := io.ReadFull(s.p.Rand, b); err != nil {
+		// As the core's own ids: a random source that fails is a broken
+		// simulation or test, and names must not silently repeat.
+		panic(fmt.Sprintf("reports: the random source failed: %v", err))
+	}
+	return hex.EncodeToString(b)
+}
 
-// PublishReport signs and stores a report as identity as. With in.D naming
+// Publish signs and stores a report as identity as. With in.D naming
 // one of the author's reports, it is an edit: a new version replaces the
 // old, which stays readable here by its id, and published_at is kept.
-func (n *Node) PublishReport(ctx context.Context, as string, in ReportInput) (*Report, error) {
+func (s *Service) Publish(ctx context.Context, as string, in Input) (*Report, error) {
 	if err := checkInput(&in); err != nil {
 		return nil, err
 	}
-	s, err := n.Keys.Signer(as)
+	sg, err := s.p.Keys.Signer(as)
 	if err != nil {
 		return nil, err
 	}
-	published := n.now().Unix()
+	published := s.p.Now().Unix()
 	if in.D == "" {
-		in.D = n.newD()
-	} else if cur, err := n.currentReport(ctx, s.PubKey(), in.D); err != nil {
+		in.D = s.newD()
+	} else if cur, err := s.currentReport(ctx, sg.PubKey(), in.D); err != nil {
 		return nil, err
 	} else if cur != nil {
 		if of := translationOf(cur); of != nil {
@@ -300,41 +324,41 @@ func (n *Node) PublishReport(ctx context.Context, as string, in ReportInput) (*R
 			}
 		}
 	}
-	return n.publishReport(ctx, as, in, published, nil)
+	return s.publishReport(ctx, as, in, published, nil)
 }
 
-func (n *Node) publishReport(ctx context.Context, as string, in ReportInput, published int64, extra nostr.Tags) (*Report, error) {
+func (s *Service) publishReport(ctx context.Context, as string, in Input, published int64, extra nostr.Tags) (*Report, error) {
 	for _, a := range in.Attachments {
-		if _, ok, err := n.Store.BlobInfo(ctx, a.SHA256); err != nil {
+		if _, ok, err := s.p.Store.BlobInfo(ctx, a.SHA256); err != nil {
 			return nil, err
 		} else if !ok {
 			return nil, event.Reject(event.Invalid, "attachment %s is not stored on this node; add it first (caravan report attach)", a.SHA256)
 		}
 	}
 	tags := nostr.Tags{{"d", in.D}}
-	tags = append(tags, reportTags(in, n.Config.MediaURL)...)
+	tags = append(tags, reportTags(in, s.n.Config.MediaURL)...)
 	tags = append(tags, nostr.Tag{"published_at", strconv.FormatInt(published, 10)})
 	tags = append(tags, extra...)
 	// Publish makes a new version sort after the one it replaces.
 	ev := &nostr.Event{Kind: event.KindReport, Content: in.Markdown, Tags: tags}
-	ev, err := n.Publish(ctx, as, ev)
+	ev, err := s.n.Publish(ctx, as, ev)
 	if err != nil {
 		return nil, err
 	}
-	return n.reportView(ctx, ev, true)
+	return s.reportView(ctx, ev, true)
 }
 
-func (n *Node) currentReport(ctx context.Context, pk, d string) (*nostr.Event, error) {
-	evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{event.KindReport}, Authors: []string{pk}, Tags: nostr.TagMap{"d": {d}}}, 1)
+func (s *Service) currentReport(ctx context.Context, pk, d string) (*nostr.Event, error) {
+	evs, err := s.p.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{event.KindReport}, Authors: []string{pk}, Tags: nostr.TagMap{"d": {d}}}, 1)
 	if err != nil || len(evs) == 0 {
 		return nil, err
 	}
 	return evs[0], nil
 }
 
-// ParseReportAddress reads a report's address: an naddr (with or without
+// ParseAddress reads a report's address: an naddr (with or without
 // "nostr:"), or "30023:<pubkey hex>:<d>".
-func ParseReportAddress(s string) (pk, d string, err error) {
+func ParseAddress(s string) (pk, d string, err error) {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, strconv.Itoa(event.KindReport)+":") {
 		parts := strings.SplitN(s, ":", 3)
@@ -371,12 +395,12 @@ func Naddr(pk, d string) string {
 }
 
 // findReport returns the current version of the report at addr.
-func (n *Node) findReport(ctx context.Context, addr string) (*nostr.Event, error) {
-	pk, d, err := ParseReportAddress(addr)
+func (s *Service) findReport(ctx context.Context, addr string) (*nostr.Event, error) {
+	pk, d, err := ParseAddress(addr)
 	if err != nil {
 		return nil, event.Reject(event.Invalid, "%v", err)
 	}
-	ev, err := n.currentReport(ctx, pk, d)
+	ev, err := s.currentReport(ctx, pk, d)
 	if err != nil {
 		return nil, err
 	}
@@ -389,8 +413,8 @@ func (n *Node) findReport(ctx context.Context, addr string) (*nostr.Event, error
 // Translate publishes, as identity as, a translation of the current
 // version of the report at addr. Translating the same report into the
 // same language again replaces the translator's earlier translation.
-func (n *Node) Translate(ctx context.Context, as, addr string, in ReportInput) (*Report, error) {
-	orig, err := n.findReport(ctx, addr)
+func (s *Service) Translate(ctx context.Context, as, addr string, in Input) (*Report, error) {
+	orig, err := s.findReport(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -418,8 +442,8 @@ func (n *Node) Translate(ctx context.Context, as, addr string, in ReportInput) (
 		{"e", orig.ID, "", TranslationMarker},
 		{"p", orig.PubKey},
 	}
-	published := n.now().Unix()
-	return n.publishReport(ctx, as, in, published, extra)
+	published := s.p.Now().Unix()
+	return s.publishReport(ctx, as, in, published, extra)
 }
 
 func shortHash(s string) string {
@@ -459,7 +483,7 @@ func translationOf(ev *nostr.Event) *TranslationRef {
 	if ref.Address == "" {
 		return nil
 	}
-	if pk, d, err := ParseReportAddress(ref.Address); err == nil {
+	if pk, d, err := ParseAddress(ref.Address); err == nil {
 		ref.Naddr = Naddr(pk, d)
 	}
 	return &ref
@@ -502,7 +526,7 @@ func attachments(ev *nostr.Event) []Attachment {
 
 // reportView turns a stored report event into what readers see; with
 // full, the text and the translations too.
-func (n *Node) reportView(ctx context.Context, ev *nostr.Event, full bool) (*Report, error) {
+func (s *Service) reportView(ctx context.Context, ev *nostr.Event, full bool) (*Report, error) {
 	d := tagValue(ev, "d")
 	r := &Report{
 		Naddr:   Naddr(ev.PubKey, d),
@@ -516,8 +540,8 @@ func (n *Node) reportView(ctx context.Context, ev *nostr.Event, full bool) (*Rep
 		Updated: int64(ev.CreatedAt),
 		Of:      translationOf(ev),
 	}
-	r.AuthorName = n.ProfileName(ctx, ev.PubKey)
-	r.Trust = n.Trust(ctx, ev.PubKey)
+	r.AuthorName = s.n.ProfileName(ctx, ev.PubKey)
+	r.Trust = s.n.Trust(ctx, ev.PubKey)
 	r.Published, _ = strconv.ParseInt(tagValue(ev, "published_at"), 10, 64)
 	if r.Published == 0 {
 		r.Published = r.Updated
@@ -528,12 +552,12 @@ func (n *Node) reportView(ctx context.Context, ev *nostr.Event, full bool) (*Rep
 		}
 	}
 	for _, a := range attachments(ev) {
-		_, a.Held, _ = n.Store.BlobInfo(ctx, a.SHA256)
+		_, a.Held, _ = s.p.Store.BlobInfo(ctx, a.SHA256)
 		r.Attach = append(r.Attach, a)
 	}
 	if r.Of != nil {
-		if pk, d, err := ParseReportAddress(r.Of.Address); err == nil {
-			cur, err := n.currentReport(ctx, pk, d)
+		if pk, d, err := ParseAddress(r.Of.Address); err == nil {
+			cur, err := s.currentReport(ctx, pk, d)
 			if err != nil {
 				return nil, err
 			}
@@ -544,11 +568,11 @@ func (n *Node) reportView(ctx context.Context, ev *nostr.Event, full bool) (*Rep
 		return r, nil
 	}
 	r.Markdown = ev.Content
-	if vs, err := n.Store.Versions(ctx, r.Address); err == nil {
+	if vs, err := s.p.Store.Versions(ctx, r.Address); err == nil {
 		r.Versions = len(vs)
 	}
 	if r.Of == nil {
-		trs, err := n.translations(ctx, []string{r.Address})
+		trs, err := s.translations(ctx, []string{r.Address})
 		if err != nil {
 			return nil, err
 		}
@@ -560,12 +584,12 @@ func (n *Node) reportView(ctx context.Context, ev *nostr.Event, full bool) (*Rep
 }
 
 // translations finds the translations of the reports at these addresses.
-func (n *Node) translations(ctx context.Context, addresses []string) (map[string][]*Report, error) {
+func (s *Service) translations(ctx context.Context, addresses []string) (map[string][]*Report, error) {
 	out := map[string][]*Report{}
 	for len(addresses) > 0 {
 		batch := addresses[:min(len(addresses), 200)]
 		addresses = addresses[len(batch):]
-		evs, err := n.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{event.KindReport}, Tags: nostr.TagMap{"a": batch}}, 100000)
+		evs, err := s.p.Store.QueryEvents(ctx, nostr.Filter{Kinds: []int{event.KindReport}, Tags: nostr.TagMap{"a": batch}}, 100000)
 		if err != nil {
 			return nil, err
 		}
@@ -574,7 +598,7 @@ func (n *Node) translations(ctx context.Context, addresses []string) (map[string
 			if of == nil {
 				continue // a report that only mentions another
 			}
-			v, err := n.reportView(ctx, ev, false)
+			v, err := s.reportView(ctx, ev, false)
 			if err != nil {
 				return nil, err
 			}
@@ -586,7 +610,7 @@ func (n *Node) translations(ctx context.Context, addresses []string) (map[string
 			if l[i].Lang != l[j].Lang {
 				return l[i].Lang < l[j].Lang
 			}
-			if c := compareTrust(l[i].Trust, l[j].Trust); c != 0 {
+			if c := node.CompareTrust(l[i].Trust, l[j].Trust); c != 0 {
 				return c < 0
 			}
 			return l[i].Updated > l[j].Updated
@@ -595,17 +619,17 @@ func (n *Node) translations(ctx context.Context, addresses []string) (map[string
 	return out, nil
 }
 
-// ReportFilter narrows Reports.
-type ReportFilter struct {
-	Lang   string // only reports readable in this language (original or translation)
-	Author string // hex public key
-	Limit  int    // if zero, 100
-	Order  Order  // ByTime (the default) or ByTrust, as Feed
+// Filter narrows List.
+type Filter struct {
+	Lang   string     // only reports readable in this language (original or translation)
+	Author string     // hex public key
+	Limit  int        // if zero, 100
+	Order  node.Order // node.ByTime (the default) or node.ByTrust, as the feed
 }
 
-// Reports lists the original reports held here, newest first or by
-// trust (as Feed), each with its translations (without texts).
-func (n *Node) Reports(ctx context.Context, f ReportFilter) ([]Report, error) {
+// List lists the original reports held here, newest first or by
+// trust (as the node's Feed), each with its translations (without texts).
+func (s *Service) List(ctx context.Context, f Filter) ([]Report, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
@@ -613,16 +637,16 @@ func (n *Node) Reports(ctx context.Context, f ReportFilter) ([]Report, error) {
 	if f.Author != "" {
 		only = []string{f.Author}
 	}
-	out, err := n.reports(ctx, f, only)
-	if err != nil || f.Order != ByTrust {
+	out, err := s.reports(ctx, f, only)
+	if err != nil || f.Order != node.ByTrust {
 		return out, err
 	}
 	seen := map[string]bool{}
 	for _, r := range out {
 		seen[r.Address] = true
 	}
-	for _, authors := range rankedAuthors(n.graphNow(ctx), only) {
-		more, err := n.reports(ctx, f, authors)
+	for _, authors := range s.n.RankedAuthors(ctx, only) {
+		more, err := s.reports(ctx, f, authors)
 		if err != nil {
 			return nil, err
 		}
@@ -634,7 +658,7 @@ func (n *Node) Reports(ctx context.Context, f ReportFilter) ([]Report, error) {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Report) int {
-		if c := compareTrust(a.Trust, b.Trust); c != 0 {
+		if c := node.CompareTrust(a.Trust, b.Trust); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(b.Updated, a.Updated); c != 0 {
@@ -647,7 +671,7 @@ func (n *Node) Reports(ctx context.Context, f ReportFilter) ([]Report, error) {
 
 // reports lists the newest original reports by authors (by anyone if
 // empty).
-func (n *Node) reports(ctx context.Context, f ReportFilter, authors []string) ([]Report, error) {
+func (s *Service) reports(ctx context.Context, f Filter, authors []string) ([]Report, error) {
 	filter := nostr.Filter{Kinds: []int{event.KindReport}, Authors: authors}
 	var out []Report
 	until := nostr.Timestamp(0)
@@ -656,7 +680,7 @@ func (n *Node) reports(ctx context.Context, f ReportFilter, authors []string) ([
 		if until != 0 {
 			q.Until = &until
 		}
-		evs, err := n.Store.QueryEvents(ctx, q, 500)
+		evs, err := s.p.Store.QueryEvents(ctx, q, 500)
 		if err != nil {
 			return nil, err
 		}
@@ -666,14 +690,14 @@ func (n *Node) reports(ctx context.Context, f ReportFilter, authors []string) ([
 			if translationOf(ev) != nil {
 				continue
 			}
-			v, err := n.reportView(ctx, ev, false)
+			v, err := s.reportView(ctx, ev, false)
 			if err != nil {
 				return nil, err
 			}
 			page = append(page, v)
 			addrs = append(addrs, v.Address)
 		}
-		trs, err := n.translations(ctx, addrs)
+		trs, err := s.translations(ctx, addrs)
 		if err != nil {
 			return nil, err
 		}
@@ -709,18 +733,18 @@ func (r *Report) readableIn(lang string) bool {
 	return false
 }
 
-// ReadReport returns a report with its text, in lang if a translation
+// Read returns a report with its text, in lang if a translation
 // into it exists (one that is up to date if any, then the one by the most
 // trusted translator, then the newest), else
 // the original. addr may also name a translation, or with version an
 // earlier version by its event id.
-func (n *Node) ReadReport(ctx context.Context, addr, lang, version string) (*Report, error) {
-	ev, err := n.findReport(ctx, addr)
+func (s *Service) Read(ctx context.Context, addr, lang, version string) (*Report, error) {
+	ev, err := s.findReport(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
 	if version != "" {
-		old, err := n.Store.Get(ctx, version)
+		old, err := s.p.Store.Get(ctx, version)
 		if err != nil {
 			return nil, event.Reject(event.Invalid, "%v", err)
 		}
@@ -729,7 +753,7 @@ func (n *Node) ReadReport(ctx context.Context, addr, lang, version string) (*Rep
 		}
 		ev = old
 	}
-	r, err := n.reportView(ctx, ev, true)
+	r, err := s.reportView(ctx, ev, true)
 	if err != nil {
 		return nil, err
 	}
@@ -752,11 +776,11 @@ func (n *Node) ReadReport(ctx context.Context, addr, lang, version string) (*Rep
 		}
 		return nil, fmt.Errorf("%w: no %s translation of this report is held here (it is in %s%s)", ErrNoReport, LangName(lang), r.Lang, prefixed(", translations: ", strings.Join(have, ", ")))
 	}
-	tev, err := n.findReport(ctx, best.Naddr)
+	tev, err := s.findReport(ctx, best.Naddr)
 	if err != nil {
 		return nil, err
 	}
-	t, err := n.reportView(ctx, tev, true)
+	t, err := s.reportView(ctx, tev, true)
 	if err != nil {
 		return nil, err
 	}
@@ -771,43 +795,43 @@ func prefixed(p, s string) string {
 	return p + s
 }
 
-// ReportStatus is where a report is known to be held.
-type ReportStatus struct {
-	Report  Report         `json:"report"`
-	Holders []HolderStatus `json:"holders"`
+// Status is where a report is known to be held.
+type Status struct {
+	Report  Report   `json:"report"`
+	Holders []Holder `json:"holders"`
 }
 
-// HolderStatus is one peer or relay that holds a version of the report.
-type HolderStatus struct {
+// Holder is one peer or relay that holds a version of the report.
+type Holder struct {
 	Peer    string `json:"peer"`
 	Kind    string `json:"kind,omitempty"` // peer, relay, lan, stdio
 	At      int64  `json:"at"`
 	Current bool   `json:"current"` // holds the current version (else an earlier one)
 }
 
-// ReportStatus lists the peers and relays known to hold the report: those
+// Status lists the peers and relays known to hold the report: those
 // that accepted it from this node or sent it here.
-func (n *Node) ReportStatus(ctx context.Context, addr string) (*ReportStatus, error) {
-	ev, err := n.findReport(ctx, addr)
+func (s *Service) Status(ctx context.Context, addr string) (*Status, error) {
+	ev, err := s.findReport(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
-	r, err := n.reportView(ctx, ev, false)
+	r, err := s.reportView(ctx, ev, false)
 	if err != nil {
 		return nil, err
 	}
-	st := &ReportStatus{Report: *r, Holders: []HolderStatus{}}
-	vs, err := n.Store.Versions(ctx, r.Address)
+	st := &Status{Report: *r, Holders: []Holder{}}
+	vs, err := s.p.Store.Versions(ctx, r.Address)
 	if err != nil {
 		return nil, err
 	}
 	kinds := map[string]string{}
-	for _, p := range n.KnownPeers() {
+	for _, p := range s.n.KnownPeers() {
 		kinds[p.URL] = p.Kind
 	}
 	seen := map[string]int{}
 	for _, v := range vs {
-		hs, err := n.Store.Holders(ctx, v.ID)
+		hs, err := s.p.Store.Holders(ctx, v.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -819,7 +843,7 @@ func (n *Node) ReportStatus(ctx context.Context, addr string) (*ReportStatus, er
 				continue
 			}
 			seen[h.Peer] = len(st.Holders)
-			st.Holders = append(st.Holders, HolderStatus{Peer: h.Peer, Kind: kinds[h.Peer], At: h.At, Current: v.ID == ev.ID})
+			st.Holders = append(st.Holders, Holder{Peer: h.Peer, Kind: kinds[h.Peer], At: h.At, Current: v.ID == ev.ID})
 		}
 	}
 	return st, nil

@@ -1,4 +1,4 @@
-package node
+package reports
 
 import (
 	"bytes"
@@ -25,14 +25,14 @@ type SiteResult struct {
 
 // BuildSite writes every report held here, with its translations and
 // attachments, as a static website in dir (package site).
-func (n *Node) BuildSite(ctx context.Context, dir string, o SiteOptions) (SiteResult, error) {
-	list, err := n.Reports(ctx, ReportFilter{Limit: 1 << 30})
+func (s *Service) BuildSite(ctx context.Context, dir string, o SiteOptions) (SiteResult, error) {
+	list, err := s.List(ctx, Filter{Limit: 1 << 30})
 	if err != nil {
 		return SiteResult{}, err
 	}
-	s := site.Site{Title: o.Title, BaseURL: o.BaseURL, Generated: n.now()}
+	out := site.Site{Title: o.Title, BaseURL: o.BaseURL, Generated: s.p.Now()}
 	for _, r := range list {
-		full, err := n.ReadReport(ctx, r.Naddr, "", "")
+		full, err := s.Read(ctx, r.Naddr, "", "")
 		if err != nil {
 			return SiteResult{}, err
 		}
@@ -42,10 +42,10 @@ func (n *Node) BuildSite(ctx context.Context, dir string, o SiteOptions) (SiteRe
 			Published: time.Unix(full.Published, 0).UTC(), Updated: time.Unix(full.Updated, 0).UTC(),
 		}
 		for _, a := range full.Attach {
-			sr.Attachments = append(sr.Attachments, n.siteAttachment(ctx, a))
+			sr.Attachments = append(sr.Attachments, s.siteAttachment(ctx, a))
 		}
 		for _, t := range full.Translations {
-			tr, err := n.ReadReport(ctx, t.Naddr, "", "")
+			tr, err := s.Read(ctx, t.Naddr, "", "")
 			if err != nil {
 				return SiteResult{}, err
 			}
@@ -59,18 +59,18 @@ func (n *Node) BuildSite(ctx context.Context, dir string, o SiteOptions) (SiteRe
 				Outdated: tr.Outdated, Published: time.Unix(tr.Updated, 0).UTC(),
 			})
 		}
-		s.Reports = append(s.Reports, sr)
+		out.Reports = append(out.Reports, sr)
 	}
-	st, err := site.Build(dir, s)
+	st, err := site.Build(dir, out)
 	return SiteResult{Dir: dir, Stats: st}, err
 }
 
-func (n *Node) siteAttachment(ctx context.Context, a Attachment) site.Attachment {
+func (s *Service) siteAttachment(ctx context.Context, a Attachment) site.Attachment {
 	sa := site.Attachment{SHA256: a.SHA256, MIME: a.MIME, Name: a.Name, Size: a.Size, Alt: a.Alt}
 	if a.Held {
 		sum, _ := hex.DecodeString(a.SHA256)
 		sa.Open = func() (io.ReadCloser, error) {
-			b, err := n.Store.Blob(ctx, sum)
+			b, err := s.p.Store.Blob(ctx, sum)
 			if err != nil {
 				return nil, err
 			}

@@ -1,4 +1,4 @@
-package node
+package reports
 
 import (
 	"context"
@@ -29,15 +29,15 @@ type AttachInput struct {
 // unless in.KeepMetadata; what was removed is listed in the result.
 // Images that do not decode are refused, as are files over the policy's
 // blob limit.
-func (n *Node) Attach(ctx context.Context, as string, in AttachInput) (Attachment, error) {
-	s, err := n.Keys.Signer(as)
+func (s *Service) Attach(ctx context.Context, as string, in AttachInput) (Attachment, error) {
+	sg, err := s.p.Keys.Signer(as)
 	if err != nil {
 		return Attachment{}, err
 	}
 	if len(in.Data) == 0 {
 		return Attachment{}, event.Reject(event.Invalid, "the file %q is empty", in.Name)
 	}
-	if max := n.Config.Policy.MaxBlob; int64(len(in.Data)) > max {
+	if max := s.n.Config.Policy.MaxBlob; int64(len(in.Data)) > max {
 		return Attachment{}, event.Reject(event.Invalid, "the file %q is %d bytes; attachments may be at most %d (policy max_blob)", in.Name, len(in.Data), max)
 	}
 	data := in.Data
@@ -60,14 +60,14 @@ func (n *Node) Attach(ctx context.Context, as string, in AttachInput) (Attachmen
 		a.Width, a.Height, a.Removed, a.HadGPS = info.Width, info.Height, info.Removed, info.HadGPS
 		a.KeptMetadata = in.KeepMetadata && media.IsPhoto(a.MIME)
 	}
-	pk, _ := hex.DecodeString(s.PubKey())
-	sum, err := n.Store.PutBlob(ctx, data, a.MIME, pk)
+	pk, _ := hex.DecodeString(sg.PubKey())
+	sum, err := s.p.Store.PutBlob(ctx, data, a.MIME, pk)
 	if err != nil {
 		return Attachment{}, err
 	}
 	a.SHA256 = hex.EncodeToString(sum[:])
 	a.Size = int64(len(data))
-	a.URL = BlobURL(n.Config.MediaURL, a.SHA256, a.MIME)
+	a.URL = BlobURL(s.n.Config.MediaURL, a.SHA256, a.MIME)
 	a.Held = true
 	return a, nil
 }
@@ -83,7 +83,7 @@ func baseName(name string) string {
 // ImportDraft turns an existing article (.txt, .md, .html) into a draft
 // of identity as: decoded, converted to markdown, normalised, with
 // mojibake repaired. What was changed is in the draft's Import notes.
-func (n *Node) ImportDraft(ctx context.Context, as, name string, data []byte) (Draft, error) {
+func (s *Service) ImportDraft(ctx context.Context, as, name string, data []byte) (Draft, error) {
 	d, err := publish.Import(name, data)
 	if err != nil {
 		var ie *publish.ImportError
@@ -92,7 +92,7 @@ func (n *Node) ImportDraft(ctx context.Context, as, name string, data []byte) (D
 		}
 		return Draft{}, event.Reject(event.Invalid, "%v", err)
 	}
-	dr := Draft{ReportInput: ReportInput{Title: d.Title, Summary: d.Summary, Markdown: d.Markdown, Tags: d.Tags}}
+	dr := Draft{Input: Input{Title: d.Title, Summary: d.Summary, Markdown: d.Markdown, Tags: d.Tags}}
 	if d.Lang != "" {
 		if l, err := CheckLang(d.Lang); err == nil {
 			dr.Lang = l
@@ -106,5 +106,5 @@ func (n *Node) ImportDraft(ctx context.Context, as, name string, data []byte) (D
 		}
 		dr.Import = append(dr.Import, fmt.Sprintf("%s: repaired %q to %q (UTF-8 read as %s)", where, r.Before, r.After, r.Charset))
 	}
-	return n.SaveDraft(ctx, as, dr)
+	return s.SaveDraft(ctx, as, dr)
 }

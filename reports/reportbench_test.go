@@ -1,4 +1,4 @@
-package node
+package reports
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 )
 
 // article30KB is a news article of about 30 KB as HTML, with scripts,
@@ -26,10 +28,10 @@ func article30KB() []byte {
 // it, against publishing the same amount of ready markdown directly in
 // the same run.
 //
-//	go test ./node -run '^$' -bench ImportPublish30KB -benchtime 50x
+//	go test ./reports -run '^$' -bench ImportPublish30KB -benchtime 50x
 func BenchmarkImportPublish30KB(b *testing.B) {
 	ctx := context.Background()
-	n := benchNode(b, "alice")
+	n := New(nodetest.Person(b, "alice", ""))
 	html := article30KB()
 	md := strings.Repeat("La policía cerró las calles del centro. ", 750)
 	var imp, direct time.Duration
@@ -39,12 +41,12 @@ func BenchmarkImportPublish30KB(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := n.PublishDraft(ctx, "", d.D, ReportInput{Lang: "es"}); err != nil {
+		if _, err := n.PublishDraft(ctx, "", d.D, Input{Lang: "es"}); err != nil {
 			b.Fatal(err)
 		}
 		imp += time.Since(start)
 		start = time.Now()
-		if _, err := n.PublishReport(ctx, "", ReportInput{Title: "Direct", Lang: "es", Markdown: md}); err != nil {
+		if _, err := n.Publish(ctx, "", Input{Title: "Direct", Lang: "es", Markdown: md}); err != nil {
 			b.Fatal(err)
 		}
 		direct += time.Since(start)
