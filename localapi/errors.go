@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"github.com/caravan-mesh/caravan/apps"
+	"github.com/caravan-mesh/caravan/reports"
 	"net/http"
 	"sort"
 	"syscall"
@@ -27,6 +28,7 @@ const (
 	CodeUnknownIdentity  = "unknown_identity"  // no identity of that name
 	CodeUnknownPerson    = "unknown_person"    // neither a key nor the name of a contact
 	CodeUnknownPeer      = "unknown_peer"      // a bundle for a peer this node has never synced with
+	CodeUnknownDraft     = "unknown_draft"     // the identity has no draft of that name
 	CodeNothingPublished = "nothing_published" // the node hands out no program files
 	CodeExists           = "exists"            // an identity, peer or contact with that name or key exists
 	CodeLocked           = "locked"            // the identity must be unlocked first
@@ -57,6 +59,7 @@ var codeSentinels = map[string][]error{
 	CodeUnknownIdentity:  {keys.ErrNotFound},
 	CodeUnknownPerson:    {node.ErrUnknownPerson, node.ErrNotFound},
 	CodeUnknownPeer:      {bundles.ErrUnknownPeer},
+	CodeUnknownDraft:     {reports.ErrNoDraft, reports.ErrNoReport, node.ErrNotFound},
 	CodeNothingPublished: {apps.ErrNothingPublished, node.ErrNotFound},
 	CodeExists:           {keys.ErrExists},
 	CodeLocked:           {keys.ErrLocked},
@@ -108,6 +111,8 @@ func toAPIError(err error) *Error {
 		code = CodeUnknownPerson
 	case errors.Is(err, bundles.ErrUnknownPeer):
 		code = CodeUnknownPeer
+	case errors.Is(err, reports.ErrNoDraft):
+		code = CodeUnknownDraft
 	case errors.Is(err, apps.ErrNothingPublished):
 		code = CodeNothingPublished
 	case errors.Is(err, node.ErrNotFound):
@@ -134,6 +139,7 @@ var codeStatus = map[string]int{
 	CodeUnknownPerson:    http.StatusNotFound,
 	CodeUnknownPeer:      http.StatusNotFound,
 	CodeNothingPublished: http.StatusNotFound,
+	CodeUnknownDraft:     http.StatusNotFound,
 	CodeInvalid:          http.StatusBadRequest,
 	CodeUnauthorized:     http.StatusUnauthorized,
 	CodeForbidden:        http.StatusForbidden,

@@ -67,9 +67,7 @@ func NewHandler(n *node.Node, token string) *Handler {
 	h.routesIdentities()
 	h.routesSync()
 	h.routesMessages()
-	for p, f := range h.routesReports() {
-		h.legacy(p, f)
-	}
+	h.routesReports()
 	h.routesBundle()
 	h.routesApps()
 	h.routesUI()

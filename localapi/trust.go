@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
@@ -88,11 +87,4 @@ func orderParam(s string) (node.Order, error) {
 func FeedOf(f nostr.Filter, o node.Order) FeedRequest {
 	b, _ := f.MarshalJSON()
 	return FeedRequest{Filter: b, Order: o}
-}
-
-// orderValue adds order to v when it is not the default.
-func orderValue(v url.Values, o node.Order) {
-	if o != "" {
-		v.Set("order", string(o))
-	}
 }

@@ -107,8 +107,14 @@ func TestTrustJSON(t *testing.T) {
 	var ae *Error
 	for _, bad := range []func() error{
 		func() error { _, err := Call(ctx, c, Feed, FeedOf(nostr.Filter{}, "rank")); return err },
-		func() error { _, err := c.Reports(ctx, "", "", 0, "best"); return err },
-		func() error { _, err := c.Search(ctx, "water", nil, 0, "", "", "newest"); return err },
+		func() error {
+			_, err := Call(ctx, c, Reports, ReportsRequest{Lang: "", Author: "", Limit: 0, Order: "best"})
+			return err
+		},
+		func() error {
+			_, err := Call(ctx, c, Search, SearchRequest{Q: "water", Kinds: nil, Limit: 0, Open: "", Close: "", Order: "newest"})
+			return err
+		},
 		func() error { _, err := Call(ctx, c, Trust, TrustRequest{PubKeys: []string{"npub1nope"}}); return err },
 	} {
 		if err := bad(); !errors.As(err, &ae) || ae.Code != CodeInvalid {

@@ -49,7 +49,7 @@ func TestBrowserBadInput(t *testing.T) {
 
 	// A language that is no language.
 	want := apiSays(func() error {
-		_, err := ann.API.Translate(ctx, "", rep.Naddr, reports.Input{Title: "x", Lang: "qq", Markdown: "x"})
+		_, err := localapi.Call(ctx, ann.API, localapi.Translate, localapi.TranslateRequest{As: "", Addr: rep.Naddr, Input: reports.Input{Title: "x", Lang: "qq", Markdown: "x"}})
 		return err
 	})
 	b.show("#/translate/" + rep.Naddr)

@@ -73,7 +73,7 @@ func TestBrowserFlow(t *testing.T) {
 	b.waitJS(`document.querySelector('#report-attachments img[src^="blob:"]')?.complete`)
 	b.shot("report")
 	b.shotPhone("report")
-	reps, err := ann.API.Reports(context.Background(), "", "", 0, "")
+	reps, err := localapi.Call(context.Background(), ann.API, localapi.Reports, localapi.ReportsRequest{Lang: "", Author: "", Limit: 0, Order: ""})
 	if err != nil || len(reps) != 1 || len(reps[0].Attach) != 1 || !reps[0].Attach[0].Held {
 		t.Fatalf("reports on Ann's node: %+v, %v", reps, err)
 	}

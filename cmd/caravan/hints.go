@@ -9,6 +9,7 @@ import (
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/reports"
 	"github.com/caravan-mesh/caravan/store"
 )
 
@@ -29,6 +30,7 @@ var sentinelHints = []struct {
 	{keys.ErrNeedPassphrase, "choose one, or pass --no-passphrase to store the key unencrypted"},
 	{node.ErrUnknownPerson, "add them first with 'caravan contact add NPUB --name NAME'"},
 	{bundles.ErrUnknownPeer, "'caravan peers' lists the peers this node has met"},
+	{reports.ErrNoDraft, "'caravan report drafts' lists them"},
 	{apps.ErrNothingPublished, "build the binaries with 'scripts/release DIR', then publish them with 'caravan apps publish DIR'"},
 }
 
