@@ -89,6 +89,7 @@ func toAPIError(err error) *Error {
 		rej  *event.Rejection
 		full *store.DiskFullError
 		ae2  *apps.Error
+		bad  *node.SettingError
 	)
 	code := CodeInternal
 	switch {
@@ -96,6 +97,8 @@ func toAPIError(err error) *Error {
 		return &Error{Code: CodeDiskFull, Msg: full.Error(), Hint: DiskFullHint}
 	case errors.Is(err, syscall.ENOSPC):
 		return &Error{Code: CodeDiskFull, Msg: err.Error(), Hint: DiskFullHint}
+	case errors.As(err, &bad):
+		code = CodeInvalid
 	case errors.As(err, &ae2):
 		// What is wrong with a folder, and what to do about it.
 		return &Error{Code: CodeInvalid, Msg: ae2.Error(), Hint: ae2.Hint}

@@ -127,7 +127,7 @@ func (h *Handler) resolveAll(ctx context.Context, as string, who []string) ([]st
 	for _, w := range who {
 		pk, err := h.n.Resolve(ctx, as, w)
 		if err != nil {
-			return nil, &Error{Code: CodeUnknownPerson, Msg: err.Error()}
+			return nil, err
 		}
 		out = append(out, pk.Hex())
 	}

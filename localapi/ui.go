@@ -83,7 +83,7 @@ func (h *Handler) routesUI() {
 func (h *Handler) changeSettings(ctx context.Context, req node.NodeSettingsChange) (node.NodeSettings, error) {
 	s, err := h.n.ChangeNodeSettings(ctx, req)
 	if err != nil {
-		return node.NodeSettings{}, &Error{Code: CodeInvalid, Msg: err.Error()}
+		return node.NodeSettings{}, err
 	}
 	return s, nil
 }
