@@ -15,6 +15,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/caravan-mesh/caravan/internal/listeners"
 	"github.com/caravan-mesh/caravan/internal/nodehost"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/msg"
@@ -29,7 +30,7 @@ type Service struct {
 
 	mu        sync.Mutex
 	wrapOwner map[string][2]string // wrap id -> identity name, message id
-	listeners listeners[func(name string, m Message)]
+	listeners listeners.Set[func(name string, m Message)]
 	work      chan work // wraps to open
 }
 
@@ -123,40 +124,4 @@ func randHex(r io.Reader, nbytes int) string {
 		panic(fmt.Sprintf("chat: the random source failed: %v", err))
 	}
 	return hex.EncodeToString(b)
-}
-
-// listeners is a set of callbacks of type F. Callbacks are called on a
-// copy of the set, outside its lock, so they may add or cancel listeners.
-type listeners[F any] struct {
-	mu   sync.Mutex
-	next int
-	fns  map[int]F
-}
-
-// add registers f until the returned cancel is called.
-func (l *listeners[F]) add(f F) (cancel func()) {
-	l.mu.Lock()
-	if l.fns == nil {
-		l.fns = map[int]F{}
-	}
-	id := l.next
-	l.next++
-	l.fns[id] = f
-	l.mu.Unlock()
-	return func() {
-		l.mu.Lock()
-		delete(l.fns, id)
-		l.mu.Unlock()
-	}
-}
-
-// all returns the callbacks registered now.
-func (l *listeners[F]) all() []F {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := make([]F, 0, len(l.fns))
-	for _, f := range l.fns {
-		out = append(out, f)
-	}
-	return out
 }

@@ -383,7 +383,7 @@ func (s *Service) impersonation(ctx context.Context, m *messenger, from string) 
 
 // announce tells listeners (chat --follow, the web UI) about a message.
 func (s *Service) announce(name string, m Message) {
-	for _, l := range s.listeners.all() {
+	for _, l := range s.listeners.All() {
 		l(name, m)
 	}
 	s.n.Emit(node.Activity{Type: "message", Identity: name, Message: &m})
@@ -391,7 +391,7 @@ func (s *Service) announce(name string, m Message) {
 
 // OnMessage calls f for each new or changed message, until cancel.
 func (s *Service) OnMessage(f func(identity string, m Message)) (cancel func()) {
-	return s.listeners.add(f)
+	return s.listeners.Add(f)
 }
 
 // PutFile encrypts a file for a private message (msg.EncryptFile, with a

@@ -29,7 +29,7 @@ func DecodeEvent(raw []byte) (*nostr.Event, error) {
 	// decoding; this path carries every event a sync pulls).
 	if !gjson.ValidBytes(raw) {
 		var v any
-		return nil, fmt.Errorf("event: %s", jsonErr(json.Unmarshal(raw, &v)))
+		return nil, fmt.Errorf("event: %s", JSONError(json.Unmarshal(raw, &v)))
 	}
 	fields := gjson.GetManyBytes(raw, eventFields...)
 	for i, f := range fields {
@@ -42,7 +42,7 @@ func DecodeEvent(raw []byte) (*nostr.Event, error) {
 			return nil, fmt.Errorf("event has no %s", name)
 		case name == "created_at" || name == "kind":
 			if f.Type != gjson.Number || strings.ContainsAny(f.Raw, ".eE") {
-				return nil, fmt.Errorf("%s must be an integer, got %s", name, clip(f.Raw))
+				return nil, fmt.Errorf("%s must be an integer, got %s", name, Clip(f.Raw))
 			}
 		case name == "tags":
 			if !f.IsArray() {
@@ -50,7 +50,7 @@ func DecodeEvent(raw []byte) (*nostr.Event, error) {
 			}
 		default:
 			if f.Type != gjson.String {
-				return nil, fmt.Errorf("%s must be a string, got %s", name, clip(f.Raw))
+				return nil, fmt.Errorf("%s must be a string, got %s", name, Clip(f.Raw))
 			}
 		}
 	}
@@ -70,7 +70,7 @@ func DecodeFilter(raw []byte) (nostr.Filter, error) {
 	}
 	var shape map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &shape); err != nil {
-		return f, fmt.Errorf("%s", jsonErr(err))
+		return f, fmt.Errorf("%s", JSONError(err))
 	}
 	for k, v := range shape {
 		var err error
@@ -92,7 +92,7 @@ func DecodeFilter(raw []byte) (nostr.Filter, error) {
 			err = json.Unmarshal(v, &s)
 		}
 		if err != nil {
-			return f, fmt.Errorf("%q has the wrong type: %s", clip(k), jsonErr(err))
+			return f, fmt.Errorf("%q has the wrong type: %s", Clip(k), JSONError(err))
 		}
 	}
 	if err := easyjson.Unmarshal(raw, &f); err != nil {
@@ -101,7 +101,9 @@ func DecodeFilter(raw []byte) (nostr.Filter, error) {
 	return f, nil
 }
 
-func jsonErr(err error) string {
+// JSONError says what is wrong with JSON that failed to decode, and
+// where, in words for the sender of a refused message.
+func JSONError(err error) string {
 	if err == nil {
 		return "invalid JSON"
 	}
@@ -114,7 +116,8 @@ func jsonErr(err error) string {
 	return err.Error()
 }
 
-func clip(s string) string {
+// Clip shortens text quoted back in an error to 60 bytes.
+func Clip(s string) string {
 	if len(s) > 60 {
 		return s[:60] + "..."
 	}

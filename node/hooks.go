@@ -6,6 +6,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/caravan-mesh/caravan/internal/listeners"
 	"github.com/caravan-mesh/caravan/internal/nodehost"
 	"github.com/caravan-mesh/caravan/keys"
 )
@@ -36,20 +37,20 @@ type Handover struct {
 
 // hooks are the callbacks features registered.
 type hooks struct {
-	handover  listeners[func(Handover)]
-	unlocked  listeners[func(identity string)]
-	serveWork listeners[func(ctx context.Context)]
-	panicked  listeners[func()]
+	handover  listeners.Set[func(Handover)]
+	unlocked  listeners.Set[func(identity string)]
+	serveWork listeners.Set[func(ctx context.Context)]
+	panicked  listeners.Set[func()]
 	// hiddenFollows are OnHiddenFollows's.
-	hiddenFollows listeners[func(ctx context.Context) []string]
-	closed        listeners[func()]
-	resolve       listeners[func(ctx context.Context, as, name string) (keys.PublicKey, bool)]
+	hiddenFollows listeners.Set[func(ctx context.Context) []string]
+	closed        listeners.Set[func()]
+	resolve       listeners.Set[func(ctx context.Context, as, name string) (keys.PublicKey, bool)]
 	// status, settings, settingsChanged and knownPeers: see OnStatus,
 	// OnNodeSettings, OnSettingsChanged and OnKnownPeers.
-	status          listeners[func(*Status)]
-	settings        listeners[func(*NodeSettings)]
-	settingsChanged listeners[func(NodeSettingsChange)]
-	knownPeers      listeners[func() []KnownPeer]
+	status          listeners.Set[func(*Status)]
+	settings        listeners.Set[func(*NodeSettings)]
+	settingsChanged listeners.Set[func(NodeSettingsChange)]
+	knownPeers      listeners.Set[func() []KnownPeer]
 }
 
 // OnStored calls fn with every event newly stored (or, for ephemeral
@@ -71,19 +72,19 @@ func (n *Node) OnStored(fn func(ev *nostr.Event, raw []byte)) (cancel func()) {
 
 // OnHandover calls fn for each event that passes between this node and a
 // peer, until cancel. fn runs on the session's goroutine and must not block.
-func (n *Node) OnHandover(fn func(Handover)) (cancel func()) { return n.hooks.handover.add(fn) }
+func (n *Node) OnHandover(fn func(Handover)) (cancel func()) { return n.hooks.handover.Add(fn) }
 
 // Handed tells the hooks that an event passed between this node and a
 // peer (see Handover). The relay endpoint and sync sessions call it.
 func (n *Node) Handed(h Handover) {
-	for _, f := range n.hooks.handover.all() {
+	for _, f := range n.hooks.handover.All() {
 		f(h)
 	}
 }
 
 // OnUnlocked calls fn with the name of each identity unlocked, until
 // cancel. fn runs on the unlocking goroutine and must not block.
-func (n *Node) OnUnlocked(fn func(identity string)) (cancel func()) { return n.hooks.unlocked.add(fn) }
+func (n *Node) OnUnlocked(fn func(identity string)) (cancel func()) { return n.hooks.unlocked.Add(fn) }
 
 // Unlock decrypts an identity's key; features learn of it through
 // OnUnlocked (private messages read what arrived while it was locked).
@@ -94,7 +95,7 @@ func (n *Node) Unlock(name, passphrase string) (keys.Identity, error) {
 	}
 	n.graphDirty()
 	n.KeysChanged()
-	for _, f := range n.hooks.unlocked.all() {
+	for _, f := range n.hooks.unlocked.All() {
 		f(id.Name)
 	}
 	return id, nil
@@ -106,7 +107,7 @@ func (n *Node) Unlock(name, passphrase string) (keys.Identity, error) {
 // directory after Serve. Work registered while serving starts with the
 // next Serve.
 func (n *Node) OnServe(fn func(ctx context.Context)) (cancel func()) {
-	return n.hooks.serveWork.add(fn)
+	return n.hooks.serveWork.Add(fn)
 }
 
 // PutBlobPart stores a piece of a blob that arrived from elsewhere (a
@@ -121,7 +122,7 @@ func (n *Node) PutBlobPart(ctx context.Context, sum string, off, total int64, da
 // OnPanic calls fn after Panic erased the keys and the vault, until
 // cancel, so that features drop what they keep in memory about private
 // data. fn runs on the goroutine that called Panic.
-func (n *Node) OnPanic(fn func()) (cancel func()) { return n.hooks.panicked.add(fn) }
+func (n *Node) OnPanic(fn func()) (cancel func()) { return n.hooks.panicked.Add(fn) }
 
 // OnHiddenFollows registers fn, which the follow graph asks each time it
 // is built for keys the node's identities know privately (such as the
@@ -129,7 +130,7 @@ func (n *Node) OnPanic(fn func()) (cancel func()) { return n.hooks.panicked.add(
 // count as followed (hop 1) but are never named to public relays. fn may
 // read the store; call GraphChanged when what it would return changes.
 func (n *Node) OnHiddenFollows(fn func(ctx context.Context) []string) (cancel func()) {
-	c := n.hooks.hiddenFollows.add(fn)
+	c := n.hooks.hiddenFollows.Add(fn)
 	n.graphDirty()
 	return func() {
 		c()
@@ -169,20 +170,20 @@ func (n *Node) Serving() (Serving, bool) {
 
 // OnStatus calls fn with the Status being gathered, for features to fill
 // in their part (the mesh: LAN discovery), until cancel. fn must not block.
-func (n *Node) OnStatus(fn func(*Status)) (cancel func()) { return n.hooks.status.add(fn) }
+func (n *Node) OnStatus(fn func(*Status)) (cancel func()) { return n.hooks.status.Add(fn) }
 
 // OnNodeSettings calls fn with the NodeSettings being read, for features
 // to fill in their live state (the mesh: whether LAN discovery runs),
 // until cancel. fn must not block.
 func (n *Node) OnNodeSettings(fn func(*NodeSettings)) (cancel func()) {
-	return n.hooks.settings.add(fn)
+	return n.hooks.settings.Add(fn)
 }
 
 // OnSettingsChanged calls fn with each change ChangeNodeSettings saved
 // and applied to Config, for features to apply it to what runs (the
 // mesh: LAN discovery on or off), until cancel.
 func (n *Node) OnSettingsChanged(fn func(NodeSettingsChange)) (cancel func()) {
-	return n.hooks.settingsChanged.add(fn)
+	return n.hooks.settingsChanged.Add(fn)
 }
 
 // A KnownPeer is a peer or relay this node knows by address.
@@ -194,7 +195,7 @@ type KnownPeer struct {
 // OnKnownPeers registers a source of the peers this node knows (the
 // mesh's peer book), which KnownPeers lists, until cancel.
 func (n *Node) OnKnownPeers(fn func() []KnownPeer) (cancel func()) {
-	return n.hooks.knownPeers.add(fn)
+	return n.hooks.knownPeers.Add(fn)
 }
 
 // KnownPeers lists the peers and relays the sources registered with
@@ -202,7 +203,7 @@ func (n *Node) OnKnownPeers(fn func() []KnownPeer) (cancel func()) {
 // be made for.
 func (n *Node) KnownPeers() []KnownPeer {
 	var out []KnownPeer
-	for _, f := range n.hooks.knownPeers.all() {
+	for _, f := range n.hooks.knownPeers.All() {
 		out = append(out, f()...)
 	}
 	return out
@@ -210,12 +211,12 @@ func (n *Node) KnownPeers() []KnownPeer {
 
 // OnClose calls fn when the node is closed, before its store is, until
 // cancel: features forget the node.
-func (n *Node) OnClose(fn func()) (cancel func()) { return n.hooks.closed.add(fn) }
+func (n *Node) OnClose(fn func()) (cancel func()) { return n.hooks.closed.Add(fn) }
 
 // OnResolve registers fn, which Resolve asks, after trying what it was
 // given as a key and before the follow list, for the key of a name
 // identity as knows privately (such as a contact's name in its encrypted
 // address book), until cancel. fn reports whether it knew the name.
 func (n *Node) OnResolve(fn func(ctx context.Context, as, name string) (keys.PublicKey, bool)) (cancel func()) {
-	return n.hooks.resolve.add(fn)
+	return n.hooks.resolve.Add(fn)
 }

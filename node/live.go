@@ -1,8 +1,6 @@
 package node
 
 import (
-	"sync"
-
 	"github.com/caravan-mesh/caravan/carry"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -30,52 +28,16 @@ type EventNote struct {
 	PubKey string `json:"pubkey"`
 }
 
-// listeners is a set of callbacks of type F. Callbacks are called on a
-// copy of the set, outside its lock, so they may add or cancel listeners.
-type listeners[F any] struct {
-	mu   sync.Mutex
-	next int
-	fns  map[int]F
-}
-
-// add registers f until the returned cancel is called.
-func (l *listeners[F]) add(f F) (cancel func()) {
-	l.mu.Lock()
-	if l.fns == nil {
-		l.fns = map[int]F{}
-	}
-	id := l.next
-	l.next++
-	l.fns[id] = f
-	l.mu.Unlock()
-	return func() {
-		l.mu.Lock()
-		delete(l.fns, id)
-		l.mu.Unlock()
-	}
-}
-
-// all returns the callbacks registered now.
-func (l *listeners[F]) all() []F {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := make([]F, 0, len(l.fns))
-	for _, f := range l.fns {
-		out = append(out, f)
-	}
-	return out
-}
-
 // OnActivity calls f for each Activity until cancel is called. f runs on
 // the goroutine that made the change and must not block.
-func (n *Node) OnActivity(f func(Activity)) (cancel func()) { return n.activity.add(f) }
+func (n *Node) OnActivity(f func(Activity)) (cancel func()) { return n.activity.Add(f) }
 
 // Emit tells OnActivity's listeners about a change a feature made (such
 // as a private message new or changed).
 func (n *Node) Emit(a Activity) { n.emit(a) }
 
 func (n *Node) emit(a Activity) {
-	for _, f := range n.activity.all() {
+	for _, f := range n.activity.All() {
 		f(a)
 	}
 }

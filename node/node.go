@@ -34,6 +34,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/internal/listeners"
 	"github.com/caravan-mesh/caravan/internal/nodehost"
 	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/policy"
@@ -119,7 +120,7 @@ type Node struct {
 	id       string // random node id (NodeID)
 	mu       sync.RWMutex
 	serving  *serving // nil unless Serve is running
-	activity listeners[func(Activity)]
+	activity listeners.Set[func(Activity)]
 	// settingsMu serialises changes to config.json.
 	settingsMu sync.Mutex
 	// diskAtOpen is what the store could grow to when the node opened
@@ -205,7 +206,7 @@ func Open(dir string, opts Options) (*Node, error) {
 
 // Close closes the store and releases the data directory.
 func (n *Node) Close() error {
-	for _, f := range n.hooks.closed.all() {
+	for _, f := range n.hooks.closed.All() {
 		f()
 	}
 	err := n.st.Close()

@@ -21,7 +21,7 @@ func (n *Node) Panic(ctx context.Context) (PanicResult, error) {
 	start := time.Now()
 	ids, errKeys := n.kr.EraseAll()
 	rows, errVault := n.st.EraseVault(ctx)
-	for _, f := range n.hooks.panicked.all() {
+	for _, f := range n.hooks.panicked.All() {
 		f()
 	}
 	n.graphDirty()

@@ -81,7 +81,7 @@ func (n *Node) computeGraph(ctx context.Context) policy.Graph {
 			g.Hop1[pk] = true
 		}
 	})
-	for _, hidden := range n.hooks.hiddenFollows.all() {
+	for _, hidden := range n.hooks.hiddenFollows.All() {
 		for _, k := range hidden(ctx) {
 			if !g.Own[k] && !g.Hop1[k] {
 				g.Hop1[k] = true

@@ -24,7 +24,7 @@ func (n *Node) Resolve(ctx context.Context, as, who string) (keys.PublicKey, err
 	if pk, _, err := keys.ParsePublicKey(who); err == nil {
 		return pk, nil
 	}
-	for _, f := range n.hooks.resolve.all() {
+	for _, f := range n.hooks.resolve.All() {
 		if pk, ok := f(ctx, as, who); ok {
 			return pk, nil
 		}

@@ -162,7 +162,7 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	go func() { errc <- apiSrv.Serve(o.API) }()
 	work.Go(func() { n.purgeLoop(ctx) })
 	work.Go(func() { n.countUsage(ctx) })
-	for _, f := range n.hooks.serveWork.all() {
+	for _, f := range n.hooks.serveWork.All() {
 		work.Go(func() { f(ctx) })
 	}
 	if o.Ready != nil {

@@ -47,7 +47,7 @@ func (n *Node) NodeSettings() NodeSettings {
 		s.LAN = *n.Config.LAN
 	}
 	n.mu.RUnlock()
-	for _, f := range n.hooks.settings.all() {
+	for _, f := range n.hooks.settings.All() {
 		f(&s)
 	}
 	return s
@@ -113,7 +113,7 @@ func (n *Node) ChangeNodeSettings(ctx context.Context, c NodeSettingsChange) (No
 		n.Config.Proxy = *c.Proxy
 		n.mu.Unlock()
 	}
-	for _, f := range n.hooks.settingsChanged.all() {
+	for _, f := range n.hooks.settingsChanged.All() {
 		f(c)
 	}
 	return n.NodeSettings(), nil

@@ -40,7 +40,7 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 		st.Connections = s.relay.Connections()
 	}
 	n.mu.RUnlock()
-	for _, f := range n.hooks.status.all() {
+	for _, f := range n.hooks.status.All() {
 		f(&st)
 	}
 	return st, nil

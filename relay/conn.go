@@ -138,7 +138,7 @@ func (c *Conn) handle(b []byte) {
 			h(c, m)
 			return
 		}
-		c.Notice(fmt.Sprintf("invalid: unknown message type %q; this node speaks EVENT, REQ and CLOSE (NIP-01)", clip(m.Label)))
+		c.Notice(fmt.Sprintf("invalid: unknown message type %q; this node speaks EVENT, REQ and CLOSE (NIP-01)", event.Clip(m.Label)))
 	}
 }
 

@@ -48,7 +48,7 @@ func ParseMessage(b []byte, maxFilters int) (*Message, error) {
 	}
 	var parts []json.RawMessage
 	if err := json.Unmarshal(b, &parts); err != nil {
-		return nil, &ParseError{Msg: "message is not valid JSON: " + jsonErr(err)}
+		return nil, &ParseError{Msg: "message is not valid JSON: " + event.JSONError(err)}
 	}
 	if len(parts) == 0 {
 		return nil, &ParseError{Msg: "empty array; the first element must be the message type"}
@@ -151,24 +151,4 @@ func peekID(raw []byte) string {
 		return v.ID
 	}
 	return ""
-}
-
-func jsonErr(err error) string {
-	if err == nil {
-		return "invalid JSON"
-	}
-	if se, ok := err.(*json.SyntaxError); ok {
-		return fmt.Sprintf("%v at byte %d", se, se.Offset)
-	}
-	if te, ok := err.(*json.UnmarshalTypeError); ok {
-		return fmt.Sprintf("expected %s for %q, got %s", te.Type, te.Field, te.Value)
-	}
-	return err.Error()
-}
-
-func clip(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "..."
-	}
-	return s
 }
