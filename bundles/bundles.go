@@ -38,6 +38,14 @@ func New(n *node.Node) *Service {
 // so the first two cannot be told apart. Every *Error is ErrNotABundle.
 var ErrNotABundle = errors.New("not a bundle this node can open")
 
+// ErrUnknownPeer means an export was asked for a peer (by address) this
+// node has never synced with, so it cannot know what that peer lacks.
+var ErrUnknownPeer = errors.New("not a peer this node has met")
+
+// LockedNote is in the message of an ErrNotABundle when identities that
+// might have opened the bundle were locked (and so not tried).
+const LockedNote = "locked identities were not tried"
+
 // Error says why files given to Import cannot be opened as a bundle, in
 // words that name the file. Err is the cause from package bundle: it is
 // bundle.ErrNoKey when nothing given opens it, a *bundle.VersionError for

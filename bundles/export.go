@@ -172,7 +172,7 @@ func (s *Service) bundlePeer(ctx context.Context, who string, resend bool) (stri
 			}
 		}
 		if !known {
-			return "", o, fmt.Errorf("%s is not a peer this node has met (see 'caravan peers'); give the person's npub instead", u)
+			return "", o, fmt.Errorf("%s is %w; give the person's npub instead", u, ErrUnknownPeer)
 		}
 		eid, err := s.p.Store.PeerSynced(ctx, u)
 		if err != nil {

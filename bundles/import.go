@@ -288,7 +288,7 @@ func openError(err error, withPassphrase bool, locked []string) error {
 		msg = "the passphrase is wrong, or it is not a bundle, or it was made for someone else"
 	}
 	if len(locked) > 0 {
-		msg += fmt.Sprintf(" (locked identities were not tried: %s; unlock with 'caravan unlock')", strings.Join(locked, ", "))
+		msg += fmt.Sprintf(" (%s: %s)", LockedNote, strings.Join(locked, ", "))
 	}
 	return &Error{Msg: fmt.Sprintf("cannot open the bundle %s: %s; a bundle looks like random bytes, so these cannot be told apart", be.Name, msg), Err: err}
 }

@@ -2,9 +2,7 @@ package localapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"path/filepath"
 
 	"github.com/caravan-mesh/caravan/apps"
@@ -22,73 +20,30 @@ type AppsPublishRequest struct {
 	Dir string `json:"dir"` // absolute path
 }
 
-func (h *Handler) routesApps() map[string]func(*http.Request) (any, error) {
-	return map[string]func(*http.Request) (any, error){
-		"GET /api/v1/apps":          h.apps,
-		"POST /api/v1/apps/publish": h.publishApps,
-		"POST /api/v1/apps/remove":  h.removeApps,
-	}
+// Handing out the program.
+var (
+	Apps        = Route[Empty, *apps.Set]{"GET", "/api/v1/apps"}
+	PublishApps = Route[AppsPublishRequest, *apps.Set]{"POST", "/api/v1/apps/publish"}
+	RemoveApps  = Route[Empty, Empty]{"POST", "/api/v1/apps/remove"}
+)
+
+func (h *Handler) routesApps() {
+	handle(h, Apps, h.apps)
+	handle(h, PublishApps, h.publishApps)
+	handle(h, RemoveApps, h.removeApps)
 }
 
-// appsError carries the what, where and what-to-do of package apps to the
-// client.
-func appsError(err error) error {
-	var e *apps.Error
-	switch {
-	case errors.As(err, &e):
-		return &Error{Code: CodeInvalid, Msg: e.Error(), Hint: e.Hint}
-	case errors.Is(err, apps.ErrNothingPublished):
-		return &Error{Code: CodeNotFound, Msg: err.Error(),
-			Hint: "build the binaries with 'scripts/release DIR', then publish them with 'caravan apps publish DIR'"}
-	}
-	return err
-}
+func (h *Handler) apps(ctx context.Context, _ Empty) (*apps.Set, error) { return h.n.Apps(ctx) }
 
-func (h *Handler) apps(r *http.Request) (any, error) {
-	set, err := h.n.Apps(r.Context())
-	if err != nil {
-		return nil, appsError(err)
-	}
-	return set, nil
-}
-
-func (h *Handler) publishApps(r *http.Request) (any, error) {
-	var req AppsPublishRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
+func (h *Handler) publishApps(ctx context.Context, req AppsPublishRequest) (*apps.Set, error) {
 	if !filepath.IsAbs(req.Dir) {
 		// Relative to what? The node may run in another directory.
 		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("folder %q is not an absolute path", req.Dir),
 			Hint: "give the full path of the folder that scripts/release wrote"}
 	}
-	set, err := h.n.PublishApps(r.Context(), req.As, req.Dir)
-	if err != nil {
-		return nil, appsError(err)
-	}
-	return set, nil
+	return h.n.PublishApps(ctx, req.As, req.Dir)
 }
 
-func (h *Handler) removeApps(r *http.Request) (any, error) {
-	if err := h.n.RemoveApps(r.Context()); err != nil {
-		return nil, appsError(err)
-	}
-	return struct{}{}, nil
-}
-
-// Apps describes the published program files.
-func (c *Client) Apps(ctx context.Context) (*apps.Set, error) {
-	set := new(apps.Set)
-	return set, c.do(ctx, "GET", "/api/v1/apps", nil, set)
-}
-
-// PublishApps publishes the binaries of a folder, signing their sums.
-func (c *Client) PublishApps(ctx context.Context, req AppsPublishRequest) (*apps.Set, error) {
-	set := new(apps.Set)
-	return set, c.do(ctx, "POST", "/api/v1/apps/publish", req, set)
-}
-
-// RemoveApps stops handing out the program.
-func (c *Client) RemoveApps(ctx context.Context) error {
-	return c.do(ctx, "POST", "/api/v1/apps/remove", struct{}{}, nil)
+func (h *Handler) removeApps(ctx context.Context, _ Empty) (Empty, error) {
+	return Empty{}, h.n.RemoveApps(ctx)
 }

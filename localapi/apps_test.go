@@ -18,7 +18,7 @@ func TestAppsEndpoints(t *testing.T) {
 	n, srv := serveTest(t)
 	c := NewClient(srv.URL, "secret-token")
 	ctx := context.Background()
-	if _, err := c.Apps(ctx); !errors.Is(err, node.ErrNotFound) {
+	if _, err := Call(ctx, c, Apps, Empty{}); !errors.Is(err, node.ErrNotFound) {
 		t.Fatalf("nothing published: %v", err)
 	}
 
@@ -33,7 +33,7 @@ func TestAppsEndpoints(t *testing.T) {
 		{"rel", `folder "rel" is not an absolute path`, "full path"},
 		{filepath.Join(dir, "nope"), "is not a folder; nothing was published", "SHA256SUMS"},
 	} {
-		_, err := NewClient(srv.URL, "secret-token").PublishApps(ctx, AppsPublishRequest{Dir: c.dir})
+		_, err := Call(ctx, NewClient(srv.URL, "secret-token"), PublishApps, AppsPublishRequest{Dir: c.dir})
 		var ae *Error
 		if !errors.As(err, &ae) || ae.Code != CodeInvalid || !strings.Contains(ae.Msg, c.msg) || !strings.Contains(ae.Hint, c.hint) {
 			t.Errorf("%q: %#v", c.dir, err)
@@ -45,13 +45,13 @@ func TestAppsEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.Lock()
-	if _, err := c.PublishApps(ctx, AppsPublishRequest{Dir: dir}); !errors.Is(err, keys.ErrLocked) {
+	if _, err := Call(ctx, c, PublishApps, AppsPublishRequest{Dir: dir}); !errors.Is(err, keys.ErrLocked) {
 		t.Fatalf("locked: %v", err)
 	}
-	if _, err := c.Unlock(ctx, "me", "pass"); err != nil {
+	if _, err := Call(ctx, c, Unlock, UnlockRequest{Name: "me", Passphrase: "pass"}); err != nil {
 		t.Fatal(err)
 	}
-	set, err := c.PublishApps(ctx, AppsPublishRequest{Dir: dir})
+	set, err := Call(ctx, c, PublishApps, AppsPublishRequest{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,13 +59,13 @@ func TestAppsEndpoints(t *testing.T) {
 	if len(set.Files) != 1 || set.Signer != me.PubKey.Hex() || set.NPub != me.NPub {
 		t.Errorf("published: %+v", set)
 	}
-	if got, err := c.Apps(ctx); err != nil || got.Files[0].SHA256 != hex.EncodeToString(h[:]) {
+	if got, err := Call(ctx, c, Apps, Empty{}); err != nil || got.Files[0].SHA256 != hex.EncodeToString(h[:]) {
 		t.Errorf("list: %+v %v", got, err)
 	}
-	if err := c.RemoveApps(ctx); err != nil {
+	if _, err := Call(ctx, c, RemoveApps, Empty{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.RemoveApps(ctx); !errors.Is(err, node.ErrNotFound) {
+	if _, err := Call(ctx, c, RemoveApps, Empty{}); !errors.Is(err, node.ErrNotFound) {
 		t.Errorf("remove twice: %v", err)
 	}
 }

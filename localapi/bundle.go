@@ -28,27 +28,22 @@ import (
 // Download and upload are for the web UI, whose files are the browser's.
 // Files that are not a bundle this node can open give the code
 // not_a_bundle from import and upload alike.
-func (h *Handler) routesBundle() map[string]func(*http.Request) (any, error) {
-	return map[string]func(*http.Request) (any, error){
-		"POST /api/v1/bundle/export": h.exportBundle,
-		"POST /api/v1/bundle/import": h.importBundle,
-	}
-}
+// Bundles. Download and upload are hand-written: they carry the bundle's
+// bytes.
+var (
+	ExportBundle = Route[bundles.Export, bundles.Made]{"POST", "/api/v1/bundle/export"}
+	ImportBundle = Route[bundles.Import, bundles.Read]{"POST", "/api/v1/bundle/import"}
+)
 
-func (h *Handler) exportBundle(r *http.Request) (any, error) {
-	var req bundles.Export
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	return bundles.New(h.n).Export(r.Context(), req)
-}
-
-func (h *Handler) importBundle(r *http.Request) (any, error) {
-	var req bundles.Import
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	return bundles.New(h.n).Import(r.Context(), req)
+func (h *Handler) routesBundle() {
+	handle(h, ExportBundle, func(ctx context.Context, req bundles.Export) (bundles.Made, error) {
+		return bundles.New(h.n).Export(ctx, req)
+	})
+	handle(h, ImportBundle, func(ctx context.Context, req bundles.Import) (bundles.Read, error) {
+		return bundles.New(h.n).Import(ctx, req)
+	})
+	h.serve("POST /api/v1/bundle/download", h.downloadBundle)
+	h.serve("POST /api/v1/bundle/upload", h.uploadBundle)
 }
 
 // downloadBundle writes a bundle into the data directory, streams it to
@@ -72,7 +67,8 @@ func (h *Handler) downloadBundle(w http.ResponseWriter, r *http.Request) {
 	req.Path = filepath.Join(dir, "caravan.bundle")
 	made, err := bundles.New(h.n).Export(r.Context(), req)
 	if err != nil {
-		writeError(w, &Error{Code: CodeInvalid, Msg: err.Error()})
+		// The same codes as export's.
+		writeError(w, toAPIError(err))
 		return
 	}
 	f, err := os.Open(req.Path)
@@ -119,8 +115,7 @@ func (h *Handler) uploadBundle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res.Files = nil
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(res)
+	writeJSON(w, res)
 }
 
 func saveUpload(path string, r io.Reader) error {
@@ -133,16 +128,4 @@ func saveUpload(path string, r io.Reader) error {
 		return err
 	}
 	return f.Close()
-}
-
-// ExportBundle writes a bundle file.
-func (c *Client) ExportBundle(ctx context.Context, req bundles.Export) (bundles.Made, error) {
-	var m bundles.Made
-	return m, c.do(ctx, "POST", "/api/v1/bundle/export", req, &m)
-}
-
-// ImportBundle reads a bundle file.
-func (c *Client) ImportBundle(ctx context.Context, req bundles.Import) (bundles.Read, error) {
-	var m bundles.Read
-	return m, c.do(ctx, "POST", "/api/v1/bundle/import", req, &m)
 }

@@ -113,7 +113,7 @@ func TestBadBundleSameCode(t *testing.T) {
 	}
 
 	// Across the API, the client's error is still bundles.ErrNotABundle.
-	_, err := InProcess(a).ImportBundle(context.Background(), bundles.Import{Paths: []string{writeTemp(t, noise)}})
+	_, err := Call(context.Background(), InProcess(a), ImportBundle, bundles.Import{Paths: []string{writeTemp(t, noise)}})
 	if !errors.Is(err, bundles.ErrNotABundle) {
 		t.Fatalf("client: %v", err)
 	}
@@ -125,4 +125,28 @@ func writeTemp(t *testing.T, b []byte) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// Export and download map their failures the same way: a bundle for a
+// peer never met is unknown_peer from both, not invalid from one.
+func TestBundleExportDownloadSameCode(t *testing.T) {
+	a, srv := serveTest(t)
+	if _, err := a.NewIdentity("me", "", true); err != nil {
+		t.Fatal(err)
+	}
+	req := bundles.Export{For: "ws://192.0.2.1:7447", Passphrase: "p"}
+	dir := t.TempDir()
+	ex := req
+	ex.Path = filepath.Join(dir, "x.bundle")
+	var ae *Error
+	if _, err := Call(context.Background(), NewClient(srv.URL, "secret-token"), ExportBundle, ex); !errors.As(err, &ae) || ae.Code != CodeUnknownPeer {
+		t.Fatalf("export: %v", err)
+	}
+	body, _ := json.Marshal(req)
+	resp := authed(t, "POST", srv.URL+"/api/v1/bundle/download", bytes.NewReader(body), nil)
+	var e Error
+	json.NewDecoder(resp.Body).Decode(&e)
+	if resp.StatusCode != 404 || e.Code != CodeUnknownPeer {
+		t.Fatalf("download: %d %+v", resp.StatusCode, e)
+	}
 }

@@ -10,13 +10,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"time"
 
-	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
-	"github.com/nbd-wtf/go-nostr"
 )
 
 // Client talks to a node's local API.
@@ -49,7 +46,7 @@ func Dial(ctx context.Context, dataDir string, opts DialOptions) (*Client, error
 		if rt, err := node.ReadRuntime(dataDir); err == nil {
 			c := NewClient(rt.API, rt.Token)
 			pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-			_, err := c.Status(pctx)
+			_, err := Call(pctx, c, Status, Empty{})
 			cancel()
 			if err == nil {
 				return c, nil
@@ -145,21 +142,6 @@ func (c *Client) send(ctx context.Context, method, path string, body io.Reader, 
 	return resp, nil
 }
 
-func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	if method == "GET" && in != nil {
-		return fmt.Errorf("GET with a body")
-	}
-	if method == "POST" && in == nil {
-		in = struct{}{}
-	}
-	resp, err := c.stream(ctx, path, in)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	return decodeResponse(resp, out)
-}
-
 // decodeResponse reads a JSON answer into out (nil: ignore it).
 func decodeResponse(resp *http.Response, out any) error {
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
@@ -173,131 +155,4 @@ func decodeResponse(resp *http.Response, out any) error {
 		return fmt.Errorf("local API: unreadable answer to %s: %v", resp.Request.URL.Path, err)
 	}
 	return nil
-}
-
-// Status returns the node's status.
-func (c *Client) Status(ctx context.Context) (node.Status, error) {
-	var st node.Status
-	return st, c.do(ctx, "GET", "/api/v1/status", nil, &st)
-}
-
-// Identities lists the node's identities.
-func (c *Client) Identities(ctx context.Context) ([]keys.Identity, error) {
-	var ids []keys.Identity
-	return ids, c.do(ctx, "GET", "/api/v1/identities", nil, &ids)
-}
-
-// Identity describes one identity; name "" is the default.
-func (c *Client) Identity(ctx context.Context, name string) (IdentityInfo, error) {
-	var id IdentityInfo
-	return id, c.do(ctx, "GET", "/api/v1/identity?name="+url.QueryEscape(name), nil, &id)
-}
-
-// NewIdentity creates an identity.
-func (c *Client) NewIdentity(ctx context.Context, req NewIdentityRequest) (keys.Identity, error) {
-	var id keys.Identity
-	return id, c.do(ctx, "POST", "/api/v1/identities", req, &id)
-}
-
-// ImportIdentity adds an existing key.
-func (c *Client) ImportIdentity(ctx context.Context, req ImportRequest) (keys.Identity, error) {
-	var id keys.Identity
-	return id, c.do(ctx, "POST", "/api/v1/identities/import", req, &id)
-}
-
-// SetDefault makes name the default identity.
-func (c *Client) SetDefault(ctx context.Context, name string) (keys.Identity, error) {
-	var id keys.Identity
-	return id, c.do(ctx, "POST", "/api/v1/identity/default", NameRequest{Name: name}, &id)
-}
-
-// Unlock decrypts an identity's key in the node.
-func (c *Client) Unlock(ctx context.Context, name, passphrase string) (keys.Identity, error) {
-	var id keys.Identity
-	return id, c.do(ctx, "POST", "/api/v1/identity/unlock", UnlockRequest{Name: name, Passphrase: passphrase}, &id)
-}
-
-// Export returns an identity's key (see ExportRequest).
-func (c *Client) Export(ctx context.Context, req ExportRequest) (string, error) {
-	var r ExportResponse
-	err := c.do(ctx, "POST", "/api/v1/identity/export", req, &r)
-	return r.Secret, err
-}
-
-// ChangePassphrase re-encrypts an identity's key.
-func (c *Client) ChangePassphrase(ctx context.Context, req PassphraseRequest) (keys.Identity, error) {
-	var id keys.Identity
-	return id, c.do(ctx, "POST", "/api/v1/identity/passphrase", req, &id)
-}
-
-// Lock makes the node forget every decrypted key.
-func (c *Client) Lock(ctx context.Context) error {
-	return c.do(ctx, "POST", "/api/v1/lock", struct{}{}, nil)
-}
-
-// Post signs and stores a new event.
-func (c *Client) Post(ctx context.Context, req PostRequest) (*nostr.Event, error) {
-	ev := new(nostr.Event)
-	return ev, c.do(ctx, "POST", "/api/v1/post", req, ev)
-}
-
-// Publish offers an already signed event.
-func (c *Client) Publish(ctx context.Context, ev *nostr.Event) (PublishResponse, error) {
-	var r PublishResponse
-	return r, c.do(ctx, "POST", "/api/v1/publish", ev, &r)
-}
-
-// Query returns stored events matching any of the filters.
-func (c *Client) Query(ctx context.Context, filters ...nostr.Filter) ([]*nostr.Event, error) {
-	req := QueryRequest{}
-	for _, f := range filters {
-		b, err := f.MarshalJSON()
-		if err != nil {
-			return nil, err
-		}
-		req.Filters = append(req.Filters, b)
-	}
-	var r QueryResponse
-	if err := c.do(ctx, "POST", "/api/v1/query", req, &r); err != nil {
-		return nil, err
-	}
-	evs := make([]*nostr.Event, 0, len(r.Events))
-	for _, raw := range r.Events {
-		ev := new(nostr.Event)
-		if err := ev.UnmarshalJSON(raw); err != nil {
-			return nil, err
-		}
-		evs = append(evs, ev)
-	}
-	return evs, nil
-}
-
-// Event returns one event by hex id.
-func (c *Client) Event(ctx context.Context, id string) (*nostr.Event, error) {
-	ev := new(nostr.Event)
-	return ev, c.do(ctx, "GET", "/api/v1/event?id="+url.QueryEscape(id), nil, ev)
-}
-
-// Contacts lists whom identity as follows.
-func (c *Client) Contacts(ctx context.Context, as string) ([]node.Contact, error) {
-	var cs []node.Contact
-	return cs, c.do(ctx, "GET", "/api/v1/contacts?as="+url.QueryEscape(as), nil, &cs)
-}
-
-// Follow adds a contact and publishes the new list.
-func (c *Client) Follow(ctx context.Context, req FollowRequest) (*nostr.Event, error) {
-	ev := new(nostr.Event)
-	return ev, c.do(ctx, "POST", "/api/v1/follow", req, ev)
-}
-
-// Unfollow removes a contact and publishes the new list.
-func (c *Client) Unfollow(ctx context.Context, req FollowRequest) (*nostr.Event, error) {
-	ev := new(nostr.Event)
-	return ev, c.do(ctx, "POST", "/api/v1/unfollow", req, ev)
-}
-
-// Call makes one JSON call: in (if not nil) is the request body, out (if
-// not nil) receives the response.
-func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
-	return c.do(ctx, method, path, in, out)
 }

@@ -83,29 +83,29 @@ func TestClientErrorsMapToSentinels(t *testing.T) {
 	_, srv := serveTest(t)
 	c := NewClient(srv.URL, "secret-token")
 	ctx := context.Background()
-	if _, err := c.Post(ctx, PostRequest{Kind: 1, Content: "x"}); !errors.Is(err, keys.ErrNoIdentity) {
+	if _, err := Call(ctx, c, Post, PostRequest{Kind: 1, Content: "x"}); !errors.Is(err, keys.ErrNoIdentity) {
 		t.Fatalf("post without identity: %v", err)
 	}
-	if _, err := c.NewIdentity(ctx, NewIdentityRequest{Name: "me"}); !errors.Is(err, keys.ErrNeedPassphrase) {
+	if _, err := Call(ctx, c, NewIdentity, NewIdentityRequest{Name: "me"}); !errors.Is(err, keys.ErrNeedPassphrase) {
 		t.Fatalf("identity without passphrase: %v", err)
 	}
-	if _, err := c.NewIdentity(ctx, NewIdentityRequest{Name: "me", Passphrase: "pw"}); err != nil {
+	if _, err := Call(ctx, c, NewIdentity, NewIdentityRequest{Name: "me", Passphrase: "pw"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Lock(ctx); err != nil {
+	if _, err := Call(ctx, c, Lock, Empty{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Post(ctx, PostRequest{Kind: 1, Content: "x"}); !errors.Is(err, keys.ErrLocked) {
+	if _, err := Call(ctx, c, Post, PostRequest{Kind: 1, Content: "x"}); !errors.Is(err, keys.ErrLocked) {
 		t.Fatalf("post while locked: %v", err)
 	}
-	if _, err := c.Unlock(ctx, "", "bad"); !errors.Is(err, keys.ErrBadPassphrase) {
+	if _, err := Call(ctx, c, Unlock, UnlockRequest{Name: "", Passphrase: "bad"}); !errors.Is(err, keys.ErrBadPassphrase) {
 		t.Fatalf("bad unlock: %v", err)
 	}
-	if _, err := c.Event(ctx, strings.Repeat("0", 64)); !errors.Is(err, node.ErrNotFound) {
+	if _, err := Call(ctx, c, Event, EventRequest{ID: strings.Repeat("0", 64)}); !errors.Is(err, node.ErrNotFound) {
 		t.Fatalf("missing event: %v", err)
 	}
 	var ae *Error
-	if _, err := c.Query(ctx, nostr.Filter{Authors: []string{"zz"}}); !errors.As(err, &ae) || ae.Code != CodeInvalid && ae.Code != CodeRefused {
+	if _, err := QueryEvents(ctx, c, nostr.Filter{Authors: []string{"zz"}}); !errors.As(err, &ae) || ae.Code != CodeInvalid && ae.Code != CodeRefused {
 		t.Fatalf("bad filter: %v", err)
 	}
 }
@@ -116,7 +116,7 @@ func TestPublishSignedEvent(t *testing.T) {
 	ctx := context.Background()
 	ev := &nostr.Event{Kind: 1, CreatedAt: nostr.Now(), Content: "from elsewhere", Tags: nostr.Tags{}}
 	ev.Sign(nostr.GeneratePrivateKey())
-	r, err := c.Publish(ctx, ev)
+	r, err := Call(ctx, c, Publish, EventJSON(ev))
 	if err != nil || !r.OK {
 		t.Fatalf("publish: %+v %v", r, err)
 	}
@@ -124,7 +124,7 @@ func TestPublishSignedEvent(t *testing.T) {
 		t.Fatal("published event not stored")
 	}
 	ev.Content = "tampered"
-	if r, _ := c.Publish(ctx, ev); r.OK || !strings.HasPrefix(r.Message, "invalid:") {
+	if r, _ := Call(ctx, c, Publish, EventJSON(ev)); r.OK || !strings.HasPrefix(r.Message, "invalid:") {
 		t.Fatalf("tampered event: %+v", r)
 	}
 }
@@ -144,7 +144,7 @@ func TestFollowChatStreams(t *testing.T) {
 	// The stream is open before we write; wait until it is registered.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if _, err := c.DM(ctx, DMRequest{To: []string{fpk}, Text: "first"}); err != nil {
+		if _, err := Call(ctx, c, DM, DMRequest{To: []string{fpk}, Text: "first"}); err != nil {
 			t.Fatal(err)
 		}
 		select {

@@ -74,25 +74,51 @@ type (
 		As string `json:"as,omitempty"`
 		On bool   `json:"on"`
 	}
+	ChatRequest struct {
+		As   string `query:"as"`
+		With string `query:"with"` // a key, a contact's name, or a group's
+	}
+	SafetyRequest struct {
+		As  string `query:"as"`
+		Who string `query:"who"` // a key, or a contact's name
+	}
 )
 
-func (h *Handler) routesMessages() map[string]func(*http.Request) (any, error) {
-	return map[string]func(*http.Request) (any, error){
-		"POST /api/v1/dm":            h.dm,
-		"POST /api/v1/files":         h.files,
-		"GET /api/v1/inbox":          h.inbox,
-		"GET /api/v1/people":         h.people,
-		"POST /api/v1/people":        h.addPerson,
-		"POST /api/v1/people/remove": h.removePerson,
-		"GET /api/v1/people/safety":  h.safety,
-		"POST /api/v1/people/verify": h.verify,
-		"GET /api/v1/groups":         h.groups,
-		"POST /api/v1/groups":        h.newGroup,
-		"POST /api/v1/groups/change": h.changeGroup,
-		"POST /api/v1/groups/leave":  h.leaveGroup,
-		"POST /api/v1/receipts":      h.receipts,
-		"GET /api/v1/receipts":       h.getReceipts,
-	}
+// Private messages, people and groups. GET chat with follow=1 and POST
+// files are hand-written (FollowChat, UploadFile).
+var (
+	DM           = Route[DMRequest, chat.Message]{"POST", "/api/v1/dm"}
+	Inbox        = Route[AsRequest, []chat.Conversation]{"GET", "/api/v1/inbox"}
+	Chat         = Route[ChatRequest, ChatResponse]{"GET", "/api/v1/chat"} // marks it read
+	People       = Route[AsRequest, []node.Contact]{"GET", "/api/v1/people"}
+	AddPerson    = Route[PersonRequest, node.Contact]{"POST", "/api/v1/people"}
+	RemovePerson = Route[PersonRequest, Empty]{"POST", "/api/v1/people/remove"}
+	Safety       = Route[SafetyRequest, SafetyResponse]{"GET", "/api/v1/people/safety"}
+	Verify       = Route[PersonRequest, node.Contact]{"POST", "/api/v1/people/verify"}
+	Groups       = Route[AsRequest, []chat.Group]{"GET", "/api/v1/groups"}
+	NewGroup     = Route[GroupRequest, chat.Group]{"POST", "/api/v1/groups"}
+	ChangeGroup  = Route[GroupRequest, chat.Group]{"POST", "/api/v1/groups/change"}
+	LeaveGroup   = Route[GroupRequest, Empty]{"POST", "/api/v1/groups/leave"}
+	Receipts     = Route[AsRequest, ReceiptsRequest]{"GET", "/api/v1/receipts"}
+	SetReceipts  = Route[ReceiptsRequest, Empty]{"POST", "/api/v1/receipts"}
+)
+
+func (h *Handler) routesMessages() {
+	handle(h, DM, h.dm)
+	h.upload("POST /api/v1/files", h.files)
+	h.serve("GET /api/v1/chat", h.chat)
+	handle(h, Inbox, h.inbox)
+	handle(h, People, h.people)
+	handle(h, AddPerson, h.addPerson)
+	handle(h, RemovePerson, h.removePerson)
+	handle(h, Safety, h.safety)
+	handle(h, Verify, h.verify)
+	handle(h, Groups, h.groups)
+	handle(h, NewGroup, h.newGroup)
+	handle(h, ChangeGroup, h.changeGroup)
+	handle(h, LeaveGroup, h.leaveGroup)
+	handle(h, SetReceipts, h.receipts)
+	handle(h, Receipts, h.getReceipts)
 }
 
 // resolveAll turns names and keys into hex keys.
@@ -101,30 +127,25 @@ func (h *Handler) resolveAll(ctx context.Context, as string, who []string) ([]st
 	for _, w := range who {
 		pk, err := h.n.Resolve(ctx, as, w)
 		if err != nil {
-			return nil, &Error{Code: CodeNotFound, Msg: err.Error(), Hint: "add them first with 'caravan contact add NPUB --name NAME'"}
+			return nil, err
 		}
 		out = append(out, pk.Hex())
 	}
 	return out, nil
 }
 
-func (h *Handler) dm(r *http.Request) (any, error) {
-	var req DMRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	ctx := r.Context()
+func (h *Handler) dm(ctx context.Context, req DMRequest) (chat.Message, error) {
 	to, subject := req.To, req.Subject
 	if req.Group != "" {
 		g, err := h.msgs.FindGroup(ctx, req.As, req.Group)
 		if err != nil {
-			return nil, err
+			return chat.Message{}, err
 		}
 		to, subject = g.Members, g.Name
 	}
 	keys, err := h.resolveAll(ctx, req.As, to)
 	if err != nil {
-		return nil, err
+		return chat.Message{}, err
 	}
 	return h.msgs.Send(ctx, req.As, keys, req.Text, subject, req.File)
 }
@@ -146,15 +167,16 @@ func (h *Handler) files(r *http.Request) (any, error) {
 	return f, err
 }
 
-func (h *Handler) inbox(r *http.Request) (any, error) {
-	return list(h.msgs.Inbox(r.Context(), r.URL.Query().Get("as")))
+func (h *Handler) inbox(ctx context.Context, req AsRequest) ([]chat.Conversation, error) {
+	return h.msgs.Inbox(ctx, req.As)
 }
 
 // chat answers with the conversation, or streams it with follow=1.
 func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	as, with := q.Get("as"), q.Get("with")
-	if q.Get("follow") != "1" {
+	var req ChatRequest
+	decodeQuery(r.URL.Query(), &req)
+	as, with := req.As, req.With
+	if r.URL.Query().Get("follow") != "1" {
 		room, ms, err := h.msgs.Chat(r.Context(), as, with, true)
 		if err != nil {
 			writeError(w, toAPIError(err))
@@ -163,8 +185,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 		if ms == nil {
 			ms = []chat.Message{}
 		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(ChatResponse{Room: room, Messages: ms})
+		writeJSON(w, ChatResponse{Room: room, Messages: ms})
 		return
 	}
 	updates := make(chan chat.Message, 64)
@@ -212,65 +233,50 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *Handler) people(r *http.Request) (any, error) {
-	return list(h.msgs.People(r.Context(), r.URL.Query().Get("as")))
+func (h *Handler) people(ctx context.Context, req AsRequest) ([]node.Contact, error) {
+	return h.msgs.People(ctx, req.As)
 }
 
-func (h *Handler) addPerson(r *http.Request) (any, error) {
-	var req PersonRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
+func (h *Handler) addPerson(ctx context.Context, req PersonRequest) (node.Contact, error) {
 	pk, relays, err := keys.ParsePublicKey(req.Who)
 	if err != nil {
-		return nil, &Error{Code: CodeInvalid, Msg: err.Error()}
+		return node.Contact{}, &Error{Code: CodeInvalid, Msg: err.Error()}
 	}
 	if req.Relay == "" && len(relays) > 0 {
 		req.Relay = relays[0]
 	}
-	c, err := h.msgs.AddContact(r.Context(), req.As, pk, req.Name, req.Relay)
+	c, err := h.msgs.AddContact(ctx, req.As, pk, req.Name, req.Relay)
 	if err != nil {
-		return nil, err
+		return node.Contact{}, err
 	}
 	if req.Follow {
-		if _, err := h.n.Follow(r.Context(), req.As, pk, req.Relay, req.Name); err != nil {
-			return nil, err
+		if _, err := h.n.Follow(ctx, req.As, pk, req.Relay, req.Name); err != nil {
+			return node.Contact{}, err
 		}
 		c.Followed = true
 	}
 	return c, nil
 }
 
-func (h *Handler) removePerson(r *http.Request) (any, error) {
-	req, pk, err := h.person(r)
+func (h *Handler) removePerson(ctx context.Context, req PersonRequest) (Empty, error) {
+	pk, err := h.n.Resolve(ctx, req.As, req.Who)
 	if err != nil {
-		return nil, err
+		return Empty{}, err
 	}
-	return struct{}{}, h.msgs.RemoveContact(r.Context(), req.As, pk)
+	return Empty{}, h.msgs.RemoveContact(ctx, req.As, pk)
 }
 
-// person reads a PersonRequest and resolves who it is about.
-func (h *Handler) person(r *http.Request) (PersonRequest, keys.PublicKey, error) {
-	var req PersonRequest
-	if err := decodeBody(r, &req); err != nil {
-		return req, "", err
-	}
-	pk, err := h.n.Resolve(r.Context(), req.As, req.Who)
-	return req, pk, err
-}
-
-func (h *Handler) safety(r *http.Request) (any, error) {
-	q := r.URL.Query()
-	pk, err := h.n.Resolve(r.Context(), q.Get("as"), q.Get("who"))
+func (h *Handler) safety(ctx context.Context, req SafetyRequest) (SafetyResponse, error) {
+	pk, err := h.n.Resolve(ctx, req.As, req.Who)
 	if err != nil {
-		return nil, err
+		return SafetyResponse{}, err
 	}
-	num, err := h.msgs.SafetyNumber(q.Get("as"), pk)
+	num, err := h.msgs.SafetyNumber(req.As, pk)
 	if err != nil {
-		return nil, err
+		return SafetyResponse{}, err
 	}
 	resp := SafetyResponse{Number: num, NPub: pk.NPub()}
-	if ps, err := h.msgs.People(r.Context(), q.Get("as")); err == nil {
+	if ps, err := h.msgs.People(ctx, req.As); err == nil {
 		for _, p := range ps {
 			if p.PubKey == pk {
 				resp.Verified = p.Verified
@@ -280,83 +286,52 @@ func (h *Handler) safety(r *http.Request) (any, error) {
 	return resp, nil
 }
 
-func (h *Handler) verify(r *http.Request) (any, error) {
-	req, pk, err := h.person(r)
+func (h *Handler) verify(ctx context.Context, req PersonRequest) (node.Contact, error) {
+	pk, err := h.n.Resolve(ctx, req.As, req.Who)
 	if err != nil {
-		return nil, err
+		return node.Contact{}, err
 	}
-	return h.msgs.VerifyContact(r.Context(), req.As, pk)
+	return h.msgs.VerifyContact(ctx, req.As, pk)
 }
 
-func (h *Handler) groups(r *http.Request) (any, error) {
-	return list(h.msgs.Groups(r.Context(), r.URL.Query().Get("as")))
+func (h *Handler) groups(ctx context.Context, req AsRequest) ([]chat.Group, error) {
+	return h.msgs.Groups(ctx, req.As)
 }
 
-func (h *Handler) newGroup(r *http.Request) (any, error) {
-	var req GroupRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	members, err := h.resolveAll(r.Context(), req.As, req.Members)
+func (h *Handler) newGroup(ctx context.Context, req GroupRequest) (chat.Group, error) {
+	members, err := h.resolveAll(ctx, req.As, req.Members)
 	if err != nil {
-		return nil, err
+		return chat.Group{}, err
 	}
-	return h.msgs.NewGroup(r.Context(), req.As, req.Name, members)
+	return h.msgs.NewGroup(ctx, req.As, req.Name, members)
 }
 
-func (h *Handler) changeGroup(r *http.Request) (any, error) {
-	var req GroupRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	add, err := h.resolveAll(r.Context(), req.As, req.Add)
+func (h *Handler) changeGroup(ctx context.Context, req GroupRequest) (chat.Group, error) {
+	add, err := h.resolveAll(ctx, req.As, req.Add)
 	if err != nil {
-		return nil, err
+		return chat.Group{}, err
 	}
-	remove, err := h.resolveAll(r.Context(), req.As, req.Remove)
+	remove, err := h.resolveAll(ctx, req.As, req.Remove)
 	if err != nil {
-		return nil, err
+		return chat.Group{}, err
 	}
-	return h.msgs.ChangeGroup(r.Context(), req.As, req.Group, add, remove)
+	return h.msgs.ChangeGroup(ctx, req.As, req.Group, add, remove)
 }
 
-func (h *Handler) leaveGroup(r *http.Request) (any, error) {
-	var req GroupRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	return struct{}{}, h.msgs.LeaveGroup(r.Context(), req.As, req.Group)
+func (h *Handler) leaveGroup(ctx context.Context, req GroupRequest) (Empty, error) {
+	return Empty{}, h.msgs.LeaveGroup(ctx, req.As, req.Group)
 }
 
-func (h *Handler) receipts(r *http.Request) (any, error) {
-	var req ReceiptsRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	return struct{}{}, h.msgs.SetReceipts(r.Context(), req.As, req.On)
+func (h *Handler) receipts(ctx context.Context, req ReceiptsRequest) (Empty, error) {
+	return Empty{}, h.msgs.SetReceipts(ctx, req.As, req.On)
 }
 
-func (h *Handler) getReceipts(r *http.Request) (any, error) {
-	as := r.URL.Query().Get("as")
-	on, err := h.msgs.Receipts(r.Context(), as)
-	return ReceiptsRequest{As: as, On: on}, err
+func (h *Handler) getReceipts(ctx context.Context, req AsRequest) (ReceiptsRequest, error) {
+	on, err := h.msgs.Receipts(ctx, req.As)
+	return ReceiptsRequest{As: req.As, On: on}, err
 }
 
-// list answers with a list, as [] rather than null when it is empty.
-func list[T any](xs []T, err error) (any, error) {
-	if xs == nil {
-		xs = []T{}
-	}
-	return xs, err
-}
-
-// Client methods.
-
-// DM sends a private message.
-func (c *Client) DM(ctx context.Context, req DMRequest) (chat.Message, error) {
-	var m chat.Message
-	return m, c.do(ctx, "POST", "/api/v1/dm", req, &m)
-}
+// Client methods for the hand-written endpoints.
 
 // UploadFile encrypts and stores a file for a message.
 func (c *Client) UploadFile(ctx context.Context, data []byte, mime, name string) (msg.File, error) {
@@ -364,22 +339,12 @@ func (c *Client) UploadFile(ctx context.Context, data []byte, mime, name string)
 	return f, c.upload(ctx, "/api/v1/files", data, http.Header{"Content-Type": {mime}, "X-File-Name": {url.PathEscape(name)}}, &f)
 }
 
-// Inbox lists conversations.
-func (c *Client) Inbox(ctx context.Context, as string) ([]chat.Conversation, error) {
-	var cs []chat.Conversation
-	return cs, c.do(ctx, "GET", "/api/v1/inbox?as="+url.QueryEscape(as), nil, &cs)
-}
-
-// Chat returns one conversation and marks it read.
-func (c *Client) Chat(ctx context.Context, as, with string) (ChatResponse, error) {
-	var r ChatResponse
-	return r, c.do(ctx, "GET", "/api/v1/chat?as="+url.QueryEscape(as)+"&with="+url.QueryEscape(with), nil, &r)
-}
-
 // FollowChat streams a conversation: the messages so far, then new and
 // changed ones, until ctx ends.
 func (c *Client) FollowChat(ctx context.Context, as, with string, each func(chat.Message)) error {
-	resp, err := c.stream(ctx, "/api/v1/chat?follow=1&as="+url.QueryEscape(as)+"&with="+url.QueryEscape(with), nil)
+	q := encodeQuery(ChatRequest{As: as, With: with})
+	q.Set("follow", "1")
+	resp, err := c.stream(ctx, "/api/v1/chat?"+q.Encode(), nil)
 	if err != nil {
 		return err
 	}
@@ -396,61 +361,4 @@ func (c *Client) FollowChat(ctx context.Context, as, with string, each func(chat
 		return nil
 	}
 	return sc.Err()
-}
-
-// People lists contacts and follows.
-func (c *Client) People(ctx context.Context, as string) ([]node.Contact, error) {
-	var ps []node.Contact
-	return ps, c.do(ctx, "GET", "/api/v1/people?as="+url.QueryEscape(as), nil, &ps)
-}
-
-// AddPerson adds a private contact.
-func (c *Client) AddPerson(ctx context.Context, req PersonRequest) (node.Contact, error) {
-	var p node.Contact
-	return p, c.do(ctx, "POST", "/api/v1/people", req, &p)
-}
-
-// RemovePerson removes a private contact.
-func (c *Client) RemovePerson(ctx context.Context, as, who string) error {
-	return c.do(ctx, "POST", "/api/v1/people/remove", PersonRequest{As: as, Who: who}, nil)
-}
-
-// Safety returns the safety number with someone.
-func (c *Client) Safety(ctx context.Context, as, who string) (SafetyResponse, error) {
-	var s SafetyResponse
-	return s, c.do(ctx, "GET", "/api/v1/people/safety?as="+url.QueryEscape(as)+"&who="+url.QueryEscape(who), nil, &s)
-}
-
-// Verify marks a contact verified.
-func (c *Client) Verify(ctx context.Context, as, who string) (node.Contact, error) {
-	var p node.Contact
-	return p, c.do(ctx, "POST", "/api/v1/people/verify", PersonRequest{As: as, Who: who}, &p)
-}
-
-// Groups lists groups.
-func (c *Client) Groups(ctx context.Context, as string) ([]chat.Group, error) {
-	var gs []chat.Group
-	return gs, c.do(ctx, "GET", "/api/v1/groups?as="+url.QueryEscape(as), nil, &gs)
-}
-
-// NewGroup creates a group.
-func (c *Client) NewGroup(ctx context.Context, req GroupRequest) (chat.Group, error) {
-	var g chat.Group
-	return g, c.do(ctx, "POST", "/api/v1/groups", req, &g)
-}
-
-// ChangeGroup adds or removes members.
-func (c *Client) ChangeGroup(ctx context.Context, req GroupRequest) (chat.Group, error) {
-	var g chat.Group
-	return g, c.do(ctx, "POST", "/api/v1/groups/change", req, &g)
-}
-
-// LeaveGroup leaves a group.
-func (c *Client) LeaveGroup(ctx context.Context, as, group string) error {
-	return c.do(ctx, "POST", "/api/v1/groups/leave", GroupRequest{As: as, Group: group}, nil)
-}
-
-// SetReceipts turns delivery receipts on or off.
-func (c *Client) SetReceipts(ctx context.Context, as string, on bool) error {
-	return c.do(ctx, "POST", "/api/v1/receipts", ReceiptsRequest{As: as, On: on}, nil)
 }

@@ -14,22 +14,6 @@ import (
 	"github.com/caravan-mesh/caravan/store"
 )
 
-// Report endpoints, under /api/v1:
-//
-//	POST reports                 ReportRequest -> reports.Report
-//	POST reports/translate       TranslateRequest -> reports.Report
-//	GET  reports?lang=&author=&limit=&order=   []reports.Report (no texts)
-//	GET  reports/read?addr=&lang=&version=   reports.Report
-//	GET  reports/status?addr=    reports.Status
-//	GET  drafts?as=              []reports.Draft
-//	POST drafts                  DraftRequest -> reports.Draft
-//	POST drafts/publish          DraftRequest -> reports.Report
-//	POST drafts/delete           DraftRequest
-//	POST import?as=&name=        the file's bytes -> reports.Draft (saved)
-//	POST attachments?as=&name=&keep_metadata=1   the file's bytes -> reports.Attachment
-//	GET  search?q=&kind=&limit=&order=   []reports.SearchHit
-//	POST site                    SiteRequest -> reports.SiteResult
-
 // Request bodies.
 type (
 	ReportRequest struct {
@@ -53,6 +37,45 @@ type (
 		Title string `json:"title,omitempty"`
 		Base  string `json:"base_url,omitempty"`
 	}
+	ReportsRequest struct {
+		Lang   string     `query:"lang"`
+		Author string     `query:"author"` // a key, or a contact's name
+		As     string     `query:"as"`     // whose contacts' names Author may be
+		Limit  int        `query:"limit"`  // 1 to 10000; 0, no limit
+		Order  node.Order `query:"order"`
+	}
+	ReadReportRequest struct {
+		Addr    string `query:"addr"` // naddr
+		Lang    string `query:"lang"`
+		Version string `query:"version"`
+	}
+	ReportStatusRequest struct {
+		Addr string `query:"addr"`
+	}
+	SearchRequest struct {
+		Q     string     `query:"q"`
+		Kinds []int      `query:"kind"`
+		Limit int        `query:"limit"` // 0, no limit
+		Open  string     `query:"open"`  // marks around the matched words
+		Close string     `query:"close"`
+		Order node.Order `query:"order"`
+	}
+)
+
+// Reports, drafts, search and the site. POST import and POST attachments
+// are hand-written (Client.Import, Client.Attach): they carry a file.
+var (
+	PublishReport = Route[ReportRequest, *reports.Report]{"POST", "/api/v1/reports"}
+	Translate     = Route[TranslateRequest, *reports.Report]{"POST", "/api/v1/reports/translate"}
+	Reports       = Route[ReportsRequest, []reports.Report]{"GET", "/api/v1/reports"} // without their texts
+	ReadReport    = Route[ReadReportRequest, *reports.Report]{"GET", "/api/v1/reports/read"}
+	ReportStatus  = Route[ReportStatusRequest, *reports.Status]{"GET", "/api/v1/reports/status"}
+	Drafts        = Route[AsRequest, []reports.Draft]{"GET", "/api/v1/drafts"}
+	SaveDraft     = Route[DraftRequest, reports.Draft]{"POST", "/api/v1/drafts"}
+	PublishDraft  = Route[DraftRequest, *reports.Report]{"POST", "/api/v1/drafts/publish"}
+	DeleteDraft   = Route[DraftRequest, Empty]{"POST", "/api/v1/drafts/delete"}
+	Search        = Route[SearchRequest, []reports.SearchHit]{"GET", "/api/v1/search"}
+	BuildSite     = Route[SiteRequest, reports.SiteResult]{"POST", "/api/v1/site"}
 )
 
 // rep is the node's reports feature.
@@ -61,70 +84,63 @@ func (h *Handler) rep() *reports.Service { return reports.New(h.n) }
 // MaxUpload bounds imports and attachments sent to the local API.
 const MaxUpload = 64 << 20
 
-func (h *Handler) routesReports() map[string]func(*http.Request) (any, error) {
-	return map[string]func(*http.Request) (any, error){
-		"POST /api/v1/reports":           h.publishReport,
-		"POST /api/v1/reports/translate": h.translate,
-		"GET /api/v1/reports":            h.reports,
-		"GET /api/v1/reports/read":       h.readReport,
-		"GET /api/v1/reports/status":     h.reportStatus,
-		"GET /api/v1/drafts":             h.drafts,
-		"POST /api/v1/drafts":            h.saveDraft,
-		"POST /api/v1/drafts/publish":    h.publishDraft,
-		"POST /api/v1/drafts/delete":     h.deleteDraft,
-		"POST /api/v1/import":            h.importFile,
-		"POST /api/v1/attachments":       h.attach,
-		"GET /api/v1/search":             h.search,
-		"POST /api/v1/site":              h.buildSite,
-	}
+func (h *Handler) routesReports() {
+	handle(h, PublishReport, func(ctx context.Context, req ReportRequest) (*reports.Report, error) {
+		return h.rep().Publish(ctx, req.As, req.Input)
+	})
+	handle(h, Translate, func(ctx context.Context, req TranslateRequest) (*reports.Report, error) {
+		return h.rep().Translate(ctx, req.As, req.Addr, req.Input)
+	})
+	handle(h, Reports, h.reports)
+	handle(h, ReadReport, func(ctx context.Context, req ReadReportRequest) (*reports.Report, error) {
+		return h.rep().Read(ctx, req.Addr, req.Lang, req.Version)
+	})
+	handle(h, ReportStatus, func(ctx context.Context, req ReportStatusRequest) (*reports.Status, error) {
+		return h.rep().Status(ctx, req.Addr)
+	})
+	handle(h, Drafts, func(ctx context.Context, req AsRequest) ([]reports.Draft, error) {
+		return h.rep().Drafts(ctx, req.As)
+	})
+	handle(h, SaveDraft, func(ctx context.Context, req DraftRequest) (reports.Draft, error) {
+		return h.rep().SaveDraft(ctx, req.As, req.Draft)
+	})
+	handle(h, PublishDraft, func(ctx context.Context, req DraftRequest) (*reports.Report, error) {
+		return h.rep().PublishDraft(ctx, req.As, req.D, req.Input)
+	})
+	handle(h, DeleteDraft, func(ctx context.Context, req DraftRequest) (Empty, error) {
+		return Empty{}, h.rep().DeleteDraft(ctx, req.As, req.D)
+	})
+	handle(h, Search, h.search)
+	handle(h, BuildSite, func(ctx context.Context, req SiteRequest) (reports.SiteResult, error) {
+		return h.rep().BuildSite(ctx, req.Dir, reports.SiteOptions{Title: req.Title, BaseURL: req.Base})
+	})
+	h.upload("POST /api/v1/import", h.importFile)
+	h.upload("POST /api/v1/attachments", h.attach)
 }
 
-func (h *Handler) publishReport(r *http.Request) (any, error) {
-	var req ReportRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	return h.rep().Publish(r.Context(), req.As, req.Input)
-}
-
-func (h *Handler) translate(r *http.Request) (any, error) {
-	var req TranslateRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	return h.rep().Translate(r.Context(), req.As, req.Addr, req.Input)
-}
-
-func (h *Handler) reports(r *http.Request) (any, error) {
-	q := r.URL.Query()
-	f := reports.Filter{Lang: q.Get("lang")}
-	if a := q.Get("author"); a != "" {
-		pk, err := h.n.Resolve(r.Context(), q.Get("as"), a)
+func (h *Handler) reports(ctx context.Context, req ReportsRequest) ([]reports.Report, error) {
+	f := reports.Filter{Lang: req.Lang}
+	if req.Author != "" {
+		pk, err := h.n.Resolve(ctx, req.As, req.Author)
 		if err != nil {
-			return nil, &Error{Code: CodeInvalid, Msg: err.Error()}
+			return nil, err
 		}
 		f.Author = pk.Hex()
 	}
-	n, err := limitParam(q, 10000)
-	if err != nil {
+	var err error
+	if f.Limit, err = checkLimit(req.Limit, 10000); err != nil {
 		return nil, err
 	}
-	f.Limit = n
-	if f.Order, err = orderParam(q.Get("order")); err != nil {
+	if f.Order, err = orderParam(string(req.Order)); err != nil {
 		return nil, err
 	}
-	return list(h.rep().List(r.Context(), f))
+	return h.rep().List(ctx, f)
 }
 
-// limitParam reads the optional "limit" parameter (0 when absent), from 1
-// to max (no bound when max is 0).
-func limitParam(q url.Values, max int) (int, error) {
-	l := q.Get("limit")
-	if l == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(l)
-	if err != nil || n < 1 || max > 0 && n > max {
+// checkLimit checks a "limit" parameter (0 when absent): from 1 to max
+// (no bound when max is 0).
+func checkLimit(n, max int) (int, error) {
+	if n < 0 || max > 0 && n > max {
 		if max > 0 {
 			return 0, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("limit must be a number from 1 to %d", max)}
 		}
@@ -133,41 +149,17 @@ func limitParam(q url.Values, max int) (int, error) {
 	return n, nil
 }
 
-func (h *Handler) readReport(r *http.Request) (any, error) {
-	q := r.URL.Query()
-	return h.rep().Read(r.Context(), q.Get("addr"), q.Get("lang"), q.Get("version"))
-}
-
-func (h *Handler) reportStatus(r *http.Request) (any, error) {
-	return h.rep().Status(r.Context(), r.URL.Query().Get("addr"))
-}
-
-func (h *Handler) drafts(r *http.Request) (any, error) {
-	return list(h.rep().Drafts(r.Context(), r.URL.Query().Get("as")))
-}
-
-func (h *Handler) saveDraft(r *http.Request) (any, error) {
-	var req DraftRequest
-	if err := decodeBody(r, &req); err != nil {
+func (h *Handler) search(ctx context.Context, req SearchRequest) ([]reports.SearchHit, error) {
+	o := store.SearchOptions{Open: req.Open, Close: req.Close, Kinds: req.Kinds}
+	var err error
+	if o.Limit, err = checkLimit(req.Limit, 0); err != nil {
 		return nil, err
 	}
-	return h.rep().SaveDraft(r.Context(), req.As, req.Draft)
-}
-
-func (h *Handler) publishDraft(r *http.Request) (any, error) {
-	var req DraftRequest
-	if err := decodeBody(r, &req); err != nil {
+	order, err := orderParam(string(req.Order))
+	if err != nil {
 		return nil, err
 	}
-	return h.rep().PublishDraft(r.Context(), req.As, req.D, req.Input)
-}
-
-func (h *Handler) deleteDraft(r *http.Request) (any, error) {
-	var req DraftRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	return struct{}{}, h.rep().DeleteDraft(r.Context(), req.As, req.D)
+	return h.rep().Search(ctx, req.Q, o, order)
 }
 
 // body reads an uploaded file, refusing one over limit.
@@ -200,96 +192,7 @@ func (h *Handler) attach(r *http.Request) (any, error) {
 	})
 }
 
-func (h *Handler) search(r *http.Request) (any, error) {
-	q := r.URL.Query()
-	o := store.SearchOptions{Open: q.Get("open"), Close: q.Get("close")}
-	for _, k := range q["kind"] {
-		n, err := strconv.Atoi(k)
-		if err != nil {
-			return nil, &Error{Code: CodeInvalid, Msg: "kind must be a number"}
-		}
-		o.Kinds = append(o.Kinds, n)
-	}
-	n, err := limitParam(q, 0)
-	if err != nil {
-		return nil, err
-	}
-	o.Limit = n
-	order, err := orderParam(q.Get("order"))
-	if err != nil {
-		return nil, err
-	}
-	return list(h.rep().Search(r.Context(), q.Get("q"), o, order))
-}
-
-func (h *Handler) buildSite(r *http.Request) (any, error) {
-	var req SiteRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	return h.rep().BuildSite(r.Context(), req.Dir, reports.SiteOptions{Title: req.Title, BaseURL: req.Base})
-}
-
-// Client methods.
-
-// PublishReport publishes a new report, or a new version of one.
-func (c *Client) PublishReport(ctx context.Context, as string, in reports.Input) (*reports.Report, error) {
-	var r reports.Report
-	return &r, c.do(ctx, "POST", "/api/v1/reports", ReportRequest{As: as, Input: in}, &r)
-}
-
-// Translate publishes a translation of the report at addr.
-func (c *Client) Translate(ctx context.Context, as, addr string, in reports.Input) (*reports.Report, error) {
-	var r reports.Report
-	return &r, c.do(ctx, "POST", "/api/v1/reports/translate", TranslateRequest{As: as, Addr: addr, Input: in}, &r)
-}
-
-// Reports lists reports, in order o (node.Reports).
-func (c *Client) Reports(ctx context.Context, lang, author string, limit int, o node.Order) ([]reports.Report, error) {
-	var rs []reports.Report
-	v := url.Values{"lang": {lang}, "author": {author}}
-	if limit > 0 {
-		v.Set("limit", strconv.Itoa(limit))
-	}
-	orderValue(v, o)
-	return rs, c.do(ctx, "GET", "/api/v1/reports?"+v.Encode(), nil, &rs)
-}
-
-// ReadReport returns a report's text, in lang if translated.
-func (c *Client) ReadReport(ctx context.Context, addr, lang, version string) (*reports.Report, error) {
-	var r reports.Report
-	v := url.Values{"addr": {addr}, "lang": {lang}, "version": {version}}
-	return &r, c.do(ctx, "GET", "/api/v1/reports/read?"+v.Encode(), nil, &r)
-}
-
-// ReportStatus says where a report is held.
-func (c *Client) ReportStatus(ctx context.Context, addr string) (*reports.Status, error) {
-	var s reports.Status
-	return &s, c.do(ctx, "GET", "/api/v1/reports/status?addr="+url.QueryEscape(addr), nil, &s)
-}
-
-// Drafts lists drafts.
-func (c *Client) Drafts(ctx context.Context, as string) ([]reports.Draft, error) {
-	var ds []reports.Draft
-	return ds, c.do(ctx, "GET", "/api/v1/drafts?as="+url.QueryEscape(as), nil, &ds)
-}
-
-// SaveDraft saves a draft.
-func (c *Client) SaveDraft(ctx context.Context, as string, d reports.Draft) (reports.Draft, error) {
-	var out reports.Draft
-	return out, c.do(ctx, "POST", "/api/v1/drafts", DraftRequest{As: as, Draft: d}, &out)
-}
-
-// PublishDraft publishes a draft, with overrides.
-func (c *Client) PublishDraft(ctx context.Context, as, d string, over reports.Input) (*reports.Report, error) {
-	var r reports.Report
-	return &r, c.do(ctx, "POST", "/api/v1/drafts/publish", DraftRequest{As: as, D: d, Input: over}, &r)
-}
-
-// DeleteDraft removes a draft.
-func (c *Client) DeleteDraft(ctx context.Context, as, d string) error {
-	return c.do(ctx, "POST", "/api/v1/drafts/delete", DraftRequest{As: as, D: d}, nil)
-}
+// Client methods for the uploads.
 
 func (c *Client) upload(ctx context.Context, path string, data []byte, header http.Header, out any) error {
 	resp, err := c.send(ctx, "POST", path, bytes.NewReader(data), header)
@@ -316,25 +219,4 @@ func (c *Client) Attach(ctx context.Context, as, name, alt, mime string, data []
 		v.Set("keep_metadata", "1")
 	}
 	return a, c.upload(ctx, "/api/v1/attachments?"+v.Encode(), data, http.Header{"Content-Type": {mime}}, &a)
-}
-
-// Search finds notes and reports, the best matches first unless o says
-// otherwise (node.Search).
-func (c *Client) Search(ctx context.Context, words string, kinds []int, limit int, open, close string, o node.Order) ([]reports.SearchHit, error) {
-	var hs []reports.SearchHit
-	v := url.Values{"q": {words}, "open": {open}, "close": {close}}
-	orderValue(v, o)
-	for _, k := range kinds {
-		v.Add("kind", strconv.Itoa(k))
-	}
-	if limit > 0 {
-		v.Set("limit", strconv.Itoa(limit))
-	}
-	return hs, c.do(ctx, "GET", "/api/v1/search?"+v.Encode(), nil, &hs)
-}
-
-// BuildSite writes the static site.
-func (c *Client) BuildSite(ctx context.Context, req SiteRequest) (reports.SiteResult, error) {
-	var s reports.SiteResult
-	return s, c.do(ctx, "POST", "/api/v1/site", req, &s)
 }

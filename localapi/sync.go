@@ -63,19 +63,28 @@ type WantInfo struct {
 	Push   bool            `json:"push"`
 }
 
-func (h *Handler) routesSync() map[string]func(*http.Request) (any, error) {
-	return map[string]func(*http.Request) (any, error){
-		"GET /api/v1/peers":         h.peers,
-		"POST /api/v1/peers":        h.addPeer,
-		"POST /api/v1/peers/remove": h.removePeer,
-		"GET /api/v1/policy":        h.policy,
-	}
+// The mesh. POST sync and GET link are hand-written (Client.Sync,
+// Client.Link).
+var (
+	Peers      = Route[Empty, []mesh.Peer]{"GET", "/api/v1/peers"}
+	AddPeer    = Route[PeerRequest, mesh.Peer]{"POST", "/api/v1/peers"}
+	RemovePeer = Route[PeerRequest, Empty]{"POST", "/api/v1/peers/remove"}
+	Policy     = Route[Empty, PolicyInfo]{"GET", "/api/v1/policy"}
+)
+
+func (h *Handler) routesSync() {
+	handle(h, Peers, h.peers)
+	handle(h, AddPeer, h.addPeer)
+	handle(h, RemovePeer, h.removePeer)
+	handle(h, Policy, h.policy)
+	h.serve("POST /api/v1/sync", h.sync)
+	h.serve("GET /api/v1/link", h.link)
 }
 
 // meshOf is the node's mesh, or why there is none.
 func (h *Handler) meshOf() (*mesh.Service, error) { return h.mesh, h.meshErr }
 
-func (h *Handler) peers(r *http.Request) (any, error) {
+func (h *Handler) peers(ctx context.Context, _ Empty) ([]mesh.Peer, error) {
 	m, err := h.meshOf()
 	if err != nil {
 		return nil, err
@@ -83,38 +92,30 @@ func (h *Handler) peers(r *http.Request) (any, error) {
 	return m.Peers(), nil
 }
 
-func (h *Handler) addPeer(r *http.Request) (any, error) {
-	var req PeerRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
+func (h *Handler) addPeer(ctx context.Context, req PeerRequest) (mesh.Peer, error) {
 	if _, err := node.CheckPeerURL(req.URL); err != nil {
-		return nil, &Error{Code: CodeInvalid, Msg: err.Error()}
+		return mesh.Peer{}, &Error{Code: CodeInvalid, Msg: err.Error()}
 	}
 	m, err := h.meshOf()
 	if err != nil {
-		return nil, err
+		return mesh.Peer{}, err
 	}
 	return m.AddPeer(req.URL, req.Relay)
 }
 
-func (h *Handler) removePeer(r *http.Request) (any, error) {
-	var req PeerRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
+func (h *Handler) removePeer(ctx context.Context, req PeerRequest) (Empty, error) {
 	m, err := h.meshOf()
 	if err != nil {
-		return nil, err
+		return Empty{}, err
 	}
-	return struct{}{}, m.RemovePeer(req.URL)
+	return Empty{}, m.RemovePeer(req.URL)
 }
 
-func (h *Handler) policy(r *http.Request) (any, error) {
-	wants := h.n.Wants(r.Context())
-	ps, err := h.n.PolicyState(r.Context())
+func (h *Handler) policy(ctx context.Context, _ Empty) (PolicyInfo, error) {
+	wants := h.n.Wants(ctx)
+	ps, err := h.n.PolicyState(ctx)
 	if err != nil {
-		return nil, err
+		return PolicyInfo{}, err
 	}
 	g := ps.Graph
 	info := PolicyInfo{Config: ps.Config, Usage: ps.Usage, Own: len(g.Own), Contacts: len(g.Hop1), Network: len(g.Hop2),
@@ -215,27 +216,4 @@ func (c *Client) Link(ctx context.Context) (link.Conn, error) {
 		return nil, fmt.Errorf("open a link through the node: %w", err)
 	}
 	return link.WebSocket(ws, 4<<20, "node"), nil
-}
-
-// Peers lists known peers and relays.
-func (c *Client) Peers(ctx context.Context) ([]mesh.Peer, error) {
-	var ps []mesh.Peer
-	return ps, c.do(ctx, "GET", "/api/v1/peers", nil, &ps)
-}
-
-// AddPeer configures a peer or relay.
-func (c *Client) AddPeer(ctx context.Context, req PeerRequest) (mesh.Peer, error) {
-	var p mesh.Peer
-	return p, c.do(ctx, "POST", "/api/v1/peers", req, &p)
-}
-
-// RemovePeer removes a configured peer or relay.
-func (c *Client) RemovePeer(ctx context.Context, u string) error {
-	return c.do(ctx, "POST", "/api/v1/peers/remove", PeerRequest{URL: u}, nil)
-}
-
-// Policy describes what the node carries.
-func (c *Client) Policy(ctx context.Context) (PolicyInfo, error) {
-	var p PolicyInfo
-	return p, c.do(ctx, "GET", "/api/v1/policy", nil, &p)
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/keys"
@@ -36,18 +34,18 @@ type (
 // and a page of events fewer authors.
 const maxTrustKeys = 1000
 
-func (h *Handler) routesTrust() map[string]func(*http.Request) (any, error) {
-	return map[string]func(*http.Request) (any, error){
-		"POST /api/v1/feed":  h.feed,
-		"POST /api/v1/trust": h.trust,
-	}
+// The web of trust.
+var (
+	Feed  = Route[FeedRequest, []node.FeedItem]{"POST", "/api/v1/feed"}
+	Trust = Route[TrustRequest, map[string]node.Trust]{"POST", "/api/v1/trust"} // by hex key
+)
+
+func (h *Handler) routesTrust() {
+	handle(h, Feed, h.feed)
+	handle(h, Trust, h.trust)
 }
 
-func (h *Handler) feed(r *http.Request) (any, error) {
-	var req FeedRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
+func (h *Handler) feed(ctx context.Context, req FeedRequest) ([]node.FeedItem, error) {
 	o, err := orderParam(string(req.Order))
 	if err != nil {
 		return nil, err
@@ -59,14 +57,10 @@ func (h *Handler) feed(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, &Error{Code: CodeInvalid, Msg: "filter: " + err.Error()}
 	}
-	return list(h.n.Feed(r.Context(), f, o))
+	return h.n.Feed(ctx, f, o)
 }
 
-func (h *Handler) trust(r *http.Request) (any, error) {
-	var req TrustRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
+func (h *Handler) trust(ctx context.Context, req TrustRequest) (map[string]node.Trust, error) {
 	if len(req.PubKeys) > maxTrustKeys {
 		return nil, &Error{Code: CodeInvalid, Msg: fmt.Sprintf("%d keys; at most %d in one request", len(req.PubKeys), maxTrustKeys)}
 	}
@@ -78,7 +72,7 @@ func (h *Handler) trust(r *http.Request) (any, error) {
 		}
 		hex = append(hex, pk.Hex())
 	}
-	return h.n.TrustOf(r.Context(), hex), nil
+	return h.n.TrustOf(ctx, hex), nil
 }
 
 func orderParam(s string) (node.Order, error) {
@@ -89,28 +83,8 @@ func orderParam(s string) (node.Order, error) {
 	return o, nil
 }
 
-// Client methods.
-
-// Feed returns the events f matches with their authors' standing, in
-// order o (node.Feed).
-func (c *Client) Feed(ctx context.Context, f nostr.Filter, o node.Order) ([]node.FeedItem, error) {
-	b, err := f.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	var items []node.FeedItem
-	return items, c.do(ctx, "POST", "/api/v1/feed", FeedRequest{Filter: b, Order: o}, &items)
-}
-
-// Trust says where each key (hex, npub or nprofile) stands, by hex key.
-func (c *Client) Trust(ctx context.Context, pubkeys []string) (map[string]node.Trust, error) {
-	var out map[string]node.Trust
-	return out, c.do(ctx, "POST", "/api/v1/trust", TrustRequest{PubKeys: pubkeys}, &out)
-}
-
-// orderValue adds order to v when it is not the default.
-func orderValue(v url.Values, o node.Order) {
-	if o != "" {
-		v.Set("order", string(o))
-	}
+// FeedOf is the request for the events f matches, in order o.
+func FeedOf(f nostr.Filter, o node.Order) FeedRequest {
+	b, _ := f.MarshalJSON()
+	return FeedRequest{Filter: b, Order: o}
 }

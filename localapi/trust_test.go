@@ -94,11 +94,11 @@ func TestTrustJSON(t *testing.T) {
 	}
 
 	// The client decodes the same.
-	items, err := c.Feed(ctx, nostr.Filter{Kinds: []int{1}}, node.ByTrust)
+	items, err := Call(ctx, c, Feed, FeedOf(nostr.Filter{Kinds: []int{1}}, node.ByTrust))
 	if err != nil || len(items) != 3 || items[0].Event.PubKey != ann.Public || items[1].Trust != (node.Trust{Level: node.TrustFollowed, FollowedBy: 2}) {
 		t.Fatalf("client feed: %+v %v", items, err)
 	}
-	ts, err := c.Trust(ctx, []string{x.Public})
+	ts, err := Call(ctx, c, Trust, TrustRequest{PubKeys: []string{x.Public}})
 	if err != nil || ts[x.Public].String() != "followed by 2 contacts" {
 		t.Fatalf("client trust: %+v %v", ts, err)
 	}
@@ -106,10 +106,16 @@ func TestTrustJSON(t *testing.T) {
 	// Mistakes are the caller's.
 	var ae *Error
 	for _, bad := range []func() error{
-		func() error { _, err := c.Feed(ctx, nostr.Filter{}, "rank"); return err },
-		func() error { _, err := c.Reports(ctx, "", "", 0, "best"); return err },
-		func() error { _, err := c.Search(ctx, "water", nil, 0, "", "", "newest"); return err },
-		func() error { _, err := c.Trust(ctx, []string{"npub1nope"}); return err },
+		func() error { _, err := Call(ctx, c, Feed, FeedOf(nostr.Filter{}, "rank")); return err },
+		func() error {
+			_, err := Call(ctx, c, Reports, ReportsRequest{Lang: "", Author: "", Limit: 0, Order: "best"})
+			return err
+		},
+		func() error {
+			_, err := Call(ctx, c, Search, SearchRequest{Q: "water", Kinds: nil, Limit: 0, Open: "", Close: "", Order: "newest"})
+			return err
+		},
+		func() error { _, err := Call(ctx, c, Trust, TrustRequest{PubKeys: []string{"npub1nope"}}); return err },
 	} {
 		if err := bad(); !errors.As(err, &ae) || ae.Code != CodeInvalid {
 			t.Errorf("want an invalid request, got %v", err)

@@ -1,6 +1,7 @@
 package localapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -27,9 +28,25 @@ import (
 
 // PanicRequest must say "erase": the one call that destroys keys is
 // never made by accident.
-type PanicRequest struct {
-	Confirm string `json:"confirm"`
-}
+type (
+	PanicRequest struct {
+		Confirm string `json:"confirm"`
+	}
+	ReportViewRequest struct {
+		Addr    string `query:"addr"` // naddr
+		Lang    string `query:"lang"`
+		Version string `query:"version"`
+	}
+)
+
+// The web UI's own endpoints. GET live, blob and qr, and POST qr/read,
+// are hand-written.
+var (
+	Settings       = Route[Empty, node.NodeSettings]{"GET", "/api/v1/settings"}
+	ChangeSettings = Route[node.NodeSettingsChange, node.NodeSettings]{"POST", "/api/v1/settings"}
+	Panic          = Route[PanicRequest, node.PanicResult]{"POST", "/api/v1/panic"}
+	ViewReport     = Route[ReportViewRequest, ReportView]{"GET", "/api/v1/reports/view"}
+)
 
 // QRText is what a QR code said, and what kind of thing it is.
 type QRText struct {
@@ -52,37 +69,30 @@ type ReportView struct {
 // client can tell a quiet node from a lost one.
 const livePing = 15 * time.Second
 
-func (h *Handler) routesUI() map[string]func(*http.Request) (any, error) {
-	return map[string]func(*http.Request) (any, error){
-		"GET /api/v1/settings":     func(r *http.Request) (any, error) { return h.n.NodeSettings(), nil },
-		"POST /api/v1/settings":    h.changeSettings,
-		"POST /api/v1/panic":       h.panic,
-		"POST /api/v1/qr/read":     h.readQR,
-		"GET /api/v1/reports/view": h.viewReport,
-	}
+func (h *Handler) routesUI() {
+	handle(h, Settings, func(context.Context, Empty) (node.NodeSettings, error) { return h.n.NodeSettings(), nil })
+	handle(h, ChangeSettings, h.changeSettings)
+	handle(h, Panic, h.panic)
+	handle(h, ViewReport, h.viewReport)
+	h.upload("POST /api/v1/qr/read", h.readQR)
+	h.serve("GET /api/v1/live", h.live)
+	h.serve("GET /api/v1/blob", h.blob)
+	h.serve("GET /api/v1/qr", h.qrImage)
 }
 
-func (h *Handler) changeSettings(r *http.Request) (any, error) {
-	var req node.NodeSettingsChange
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	s, err := h.n.ChangeNodeSettings(r.Context(), req)
+func (h *Handler) changeSettings(ctx context.Context, req node.NodeSettingsChange) (node.NodeSettings, error) {
+	s, err := h.n.ChangeNodeSettings(ctx, req)
 	if err != nil {
-		return nil, &Error{Code: CodeInvalid, Msg: err.Error()}
+		return node.NodeSettings{}, err
 	}
 	return s, nil
 }
 
-func (h *Handler) panic(r *http.Request) (any, error) {
-	var req PanicRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
+func (h *Handler) panic(ctx context.Context, req PanicRequest) (node.PanicResult, error) {
 	if req.Confirm != "erase" {
-		return nil, &Error{Code: CodeInvalid, Msg: `panic erases every key and all private messages; send {"confirm":"erase"} to do it`}
+		return node.PanicResult{}, &Error{Code: CodeInvalid, Msg: `panic erases every key and all private messages; send {"confirm":"erase"} to do it`}
 	}
-	return h.n.Panic(r.Context())
+	return h.n.Panic(ctx)
 }
 
 func (h *Handler) readQR(r *http.Request) (any, error) {
@@ -108,11 +118,10 @@ func (h *Handler) readQR(r *http.Request) (any, error) {
 	return out, nil
 }
 
-func (h *Handler) viewReport(r *http.Request) (any, error) {
-	q := r.URL.Query()
-	rep, err := h.rep().Read(r.Context(), q.Get("addr"), q.Get("lang"), q.Get("version"))
+func (h *Handler) viewReport(ctx context.Context, req ReportViewRequest) (ReportView, error) {
+	rep, err := h.rep().Read(ctx, req.Addr, req.Lang, req.Version)
 	if err != nil {
-		return nil, err
+		return ReportView{}, err
 	}
 	held := map[string]bool{}
 	for _, a := range rep.Attach {
@@ -122,7 +131,7 @@ func (h *Handler) viewReport(r *http.Request) (any, error) {
 	}
 	html, err := site.RenderForUI(rep.Markdown, held)
 	if err != nil {
-		return nil, err
+		return ReportView{}, err
 	}
 	return ReportView{Report: rep, HTML: html}, nil
 }

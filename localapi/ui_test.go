@@ -93,8 +93,8 @@ func TestSettingsChangeAndPersist(t *testing.T) {
 	n, srv := serveTest(t)
 	c := NewClient(srv.URL, "secret-token")
 	ctx := context.Background()
-	var s node.NodeSettings
-	if err := c.Call(ctx, "GET", "/api/v1/settings", nil, &s); err != nil {
+	s, err := Call(ctx, c, Settings, Empty{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if s.Policy.FollowHops != 2 || s.LAN {
@@ -104,7 +104,7 @@ func TestSettingsChangeAndPersist(t *testing.T) {
 	pol.FollowHops = 1
 	pol.Strangers.Events = 500
 	on := true
-	if err := c.Call(ctx, "POST", "/api/v1/settings", node.NodeSettingsChange{LAN: &on, Policy: &pol}, &s); err != nil {
+	if s, err = Call(ctx, c, ChangeSettings, node.NodeSettingsChange{LAN: &on, Policy: &pol}); err != nil {
 		t.Fatal(err)
 	}
 	if got := nodetest.Policy(n).Config(); got.FollowHops != 1 || got.Strangers.Events != 500 {
@@ -123,7 +123,7 @@ func TestSettingsChangeAndPersist(t *testing.T) {
 
 	bad := pol
 	bad.FollowHops = 7
-	err = c.Call(ctx, "POST", "/api/v1/settings", node.NodeSettingsChange{Policy: &bad}, nil)
+	_, err = Call(ctx, c, ChangeSettings, node.NodeSettingsChange{Policy: &bad})
 	var ae *Error
 	if !errors.As(err, &ae) || ae.Code != CodeInvalid || !strings.Contains(ae.Msg, "follow_hops") {
 		t.Fatalf("follow_hops 7: %v", err)
@@ -131,7 +131,8 @@ func TestSettingsChangeAndPersist(t *testing.T) {
 	if nodetest.Policy(n).Config().FollowHops != 1 {
 		t.Fatal("a refused change was applied")
 	}
-	err = c.Call(ctx, "POST", "/api/v1/settings", map[string]any{"lan": "yes"}, nil)
+	loose := Route[map[string]any, node.NodeSettings]{ChangeSettings.Method, ChangeSettings.Path}
+	_, err = Call(ctx, c, loose, map[string]any{"lan": "yes"})
 	if !errors.As(err, &ae) || ae.Code != CodeInvalid {
 		t.Fatalf("lan as a string: %v", err)
 	}
@@ -167,14 +168,14 @@ func TestPanicErasesKeysAndPrivateData(t *testing.T) {
 
 	c := NewClient(srv.URL, "secret-token")
 	var ae *Error
-	if err := c.Call(ctx, "POST", "/api/v1/panic", PanicRequest{}, nil); !errors.As(err, &ae) || ae.Code != CodeInvalid {
+	if _, err := Call(ctx, c, Panic, PanicRequest{}); !errors.As(err, &ae) || ae.Code != CodeInvalid {
 		t.Fatalf("panic without confirm: %v", err)
 	}
 	if _, err := n.Identity("me"); err != nil {
 		t.Fatalf("an unconfirmed panic erased the key: %v", err)
 	}
-	var res node.PanicResult
-	if err := c.Call(ctx, "POST", "/api/v1/panic", PanicRequest{Confirm: "erase"}, &res); err != nil {
+	res, err := Call(ctx, c, Panic, PanicRequest{Confirm: "erase"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Identities != 1 || res.Private == 0 {
@@ -293,8 +294,8 @@ func TestReportViewIsSafeHTML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v ReportView
-	if err := NewClient(srv.URL, "secret-token").Call(ctx, "GET", "/api/v1/reports/view?addr="+url.QueryEscape(rep.Naddr), nil, &v); err != nil {
+	v, err := Call(ctx, NewClient(srv.URL, "secret-token"), ViewReport, ReportViewRequest{Addr: rep.Naddr})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if v.Title != "t" || !strings.Contains(v.HTML, "<strong>bold</strong>") || !strings.Contains(v.HTML, `href="https://example.org"`) {

@@ -13,6 +13,10 @@ import (
 	"github.com/caravan-mesh/caravan/keys"
 )
 
+// ErrUnknownPerson is what Resolve returns for text that is neither a key
+// nor a contact's name. It is an ErrNotFound.
+var ErrUnknownPerson = fmt.Errorf("%w", ErrNotFound)
+
 // Resolve turns what a person typed into a key: an npub, nprofile or hex
 // key, or the name of a contact (private first, as OnResolve's functions
 // know them, then the follow list).
@@ -31,7 +35,7 @@ func (n *Node) Resolve(ctx context.Context, as, who string) (keys.PublicKey, err
 			return c.PubKey, nil
 		}
 	}
-	return "", fmt.Errorf("%q is neither a key nor the name of one of your contacts: %w", who, ErrNotFound)
+	return "", fmt.Errorf("%q is neither a key nor the name of one of your contacts: %w", who, ErrUnknownPerson)
 }
 
 // ProfileName is the name someone gives themselves in their kind-0

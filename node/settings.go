@@ -53,6 +53,13 @@ func (n *Node) NodeSettings() NodeSettings {
 	return s
 }
 
+// SettingError is a change ChangeNodeSettings refuses to apply, as
+// opposed to one it could not save.
+type SettingError struct{ Err error }
+
+func (e *SettingError) Error() string { return e.Err.Error() }
+func (e *SettingError) Unwrap() error { return e.Err }
+
 // ChangeNodeSettings checks, applies and saves a change to config.json. A
 // policy change applies at once to what arrives from now on; turning LAN
 // discovery on or off takes effect at once while serving; a proxy applies
@@ -60,12 +67,12 @@ func (n *Node) NodeSettings() NodeSettings {
 func (n *Node) ChangeNodeSettings(ctx context.Context, c NodeSettingsChange) (NodeSettings, error) {
 	if c.Policy != nil {
 		if err := checkPolicy(*c.Policy); err != nil {
-			return n.NodeSettings(), err
+			return n.NodeSettings(), &SettingError{err}
 		}
 	}
 	if c.Proxy != nil {
 		if err := CheckProxy(*c.Proxy); err != nil {
-			return n.NodeSettings(), err
+			return n.NodeSettings(), &SettingError{err}
 		}
 	}
 	n.settingsMu.Lock()

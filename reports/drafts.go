@@ -144,7 +144,7 @@ func (s *Service) GetDraft(ctx context.Context, as, d string) (Draft, error) {
 		return Draft{}, err
 	}
 	if !ok || sd.Event == nil {
-		return Draft{}, fmt.Errorf("%w: no draft %q; 'caravan report drafts' lists them", ErrNoReport, clipStr(d))
+		return Draft{}, fmt.Errorf("%w: no draft %q", ErrNoDraft, clipStr(d))
 	}
 	return sd.draft(), nil
 }

@@ -68,6 +68,10 @@ const (
 // held here. It is an ErrNotFound.
 var ErrNoReport = fmt.Errorf("report %w", node.ErrNotFound)
 
+// ErrNoDraft means an identity has no draft of that name. It is an
+// ErrNoReport, and reads as one.
+var ErrNoDraft = fmt.Errorf("%w", ErrNoReport)
+
 // Input is what the author writes.
 type Input struct {
 	// D identifies the report among its author's; empty for a new report.

@@ -49,7 +49,7 @@ func TestBrowserBadInput(t *testing.T) {
 
 	// A language that is no language.
 	want := apiSays(func() error {
-		_, err := ann.API.Translate(ctx, "", rep.Naddr, reports.Input{Title: "x", Lang: "qq", Markdown: "x"})
+		_, err := localapi.Call(ctx, ann.API, localapi.Translate, localapi.TranslateRequest{As: "", Addr: rep.Naddr, Input: reports.Input{Title: "x", Lang: "qq", Markdown: "x"}})
 		return err
 	})
 	b.show("#/translate/" + rep.Naddr)
@@ -63,7 +63,7 @@ func TestBrowserBadInput(t *testing.T) {
 
 	// A key that is not a key.
 	want = apiSays(func() error {
-		_, err := ann.API.AddPerson(ctx, localapi.PersonRequest{Who: "npub1notakey", Name: "x"})
+		_, err := localapi.Call(ctx, ann.API, localapi.AddPerson, localapi.PersonRequest{Who: "npub1notakey", Name: "x"})
 		return err
 	})
 	b.show("#/contacts")
@@ -75,7 +75,7 @@ func TestBrowserBadInput(t *testing.T) {
 
 	// A peer at an address no node answers on.
 	want = apiSays(func() error {
-		_, err := ann.API.AddPeer(ctx, localapi.PeerRequest{URL: "http://example.org"})
+		_, err := localapi.Call(ctx, ann.API, localapi.AddPeer, localapi.PeerRequest{URL: "http://example.org"})
 		return err
 	})
 	b.show("#/links")

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -224,7 +223,7 @@ func TestBrowserCrossOrigin(t *testing.T) {
 			}
 		}
 	}
-	if evs, err := tn.API.Query(ctx, nostr.Filter{Kinds: []int{1}}); err != nil || len(evs) != 0 {
+	if evs, err := localapi.QueryEvents(ctx, tn.API, nostr.Filter{Kinds: []int{1}}); err != nil || len(evs) != 0 {
 		t.Errorf("notes after the other site's posts: %d %v", len(evs), err)
 	}
 	if id, err := tn.Node.Identity(""); err != nil || !id.Unlocked {
@@ -360,14 +359,14 @@ func TestBrowserXSS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tn.API.AddPerson(ctx, localapi.PersonRequest{Who: npub, Name: hostile[0].full}); err != nil {
+	if _, err := localapi.Call(ctx, tn.API, localapi.AddPerson, localapi.PersonRequest{Who: npub, Name: hostile[0].full}); err != nil {
 		t.Logf("the hostile contact name was refused (fine): %v", err)
 	}
 
 	// What the report screen will insert as HTML: the renderer's output.
 	for _, addr := range []string{own.Naddr, theirs} {
-		var view localapi.ReportView
-		if err := tn.API.Call(ctx, "GET", "/api/v1/reports/view?addr="+url.QueryEscape(addr), nil, &view); err != nil {
+		view, err := localapi.Call(ctx, tn.API, localapi.ViewReport, localapi.ReportViewRequest{Addr: addr})
+		if err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range unsafeHTML(t, view.HTML) {

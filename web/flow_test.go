@@ -73,7 +73,7 @@ func TestBrowserFlow(t *testing.T) {
 	b.waitJS(`document.querySelector('#report-attachments img[src^="blob:"]')?.complete`)
 	b.shot("report")
 	b.shotPhone("report")
-	reps, err := ann.API.Reports(context.Background(), "", "", 0, "")
+	reps, err := localapi.Call(context.Background(), ann.API, localapi.Reports, localapi.ReportsRequest{Lang: "", Author: "", Limit: 0, Order: ""})
 	if err != nil || len(reps) != 1 || len(reps[0].Attach) != 1 || !reps[0].Attach[0].Held {
 		t.Fatalf("reports on Ann's node: %+v, %v", reps, err)
 	}
@@ -125,7 +125,7 @@ func TestBrowserFlow(t *testing.T) {
 	b.waitVisible(`#chat-messages .msg-out[data-state="delivered"]`)
 	b.shot("chat-delivered")
 	b.shotPhone("chat-delivered")
-	convs, err := bob.API.Inbox(context.Background(), "")
+	convs, err := localapi.Call(context.Background(), bob.API, localapi.Inbox, localapi.AsRequest{As: ""})
 	if err != nil || len(convs) != 1 || convs[0].Last.Text != "Are you safe? Salem from Ann." {
 		t.Fatalf("Bob's inbox: %+v, %v", convs, err)
 	}
@@ -149,7 +149,7 @@ func TestBrowserFlow(t *testing.T) {
 	// key (a passphrase works too, and is tested in localapi; its scrypt
 	// takes most of a minute under the race detector).
 	carolID, _ := carol.Node.Identity("")
-	if _, err := ann.API.AddPerson(context.Background(), localapi.PersonRequest{Who: carolID.NPub, Name: "Carol"}); err != nil {
+	if _, err := localapi.Call(context.Background(), ann.API, localapi.AddPerson, localapi.PersonRequest{Who: carolID.NPub, Name: "Carol"}); err != nil {
 		t.Fatal(err)
 	}
 	dl := t.TempDir()
@@ -189,11 +189,11 @@ func TestBrowserFlow(t *testing.T) {
 	// Carol follows Bob, and Bob's follow list, which names Ann, reaches
 	// her: Ann is now followed by one of Carol's contacts.
 	annID, _ := ann.Node.Identity("")
-	bobList, err := bob.API.Follow(context.Background(), localapi.FollowRequest{PubKey: annID.NPub})
+	bobList, err := localapi.Call(context.Background(), bob.API, localapi.Follow, localapi.FollowRequest{PubKey: annID.NPub})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := carol.API.Follow(context.Background(), localapi.FollowRequest{PubKey: bobID.NPub, Petname: "Bob"}); err != nil {
+	if _, err := localapi.Call(context.Background(), carol.API, localapi.Follow, localapi.FollowRequest{PubKey: bobID.NPub, Petname: "Bob"}); err != nil {
 		t.Fatal(err)
 	}
 	if r := carol.Node.Ingest(context.Background(), bobList)[0]; !r.OK() {

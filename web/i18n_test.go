@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"github.com/caravan-mesh/caravan/localapi"
 	"io/fs"
 	"regexp"
 	"sort"
@@ -158,6 +159,19 @@ func TestCataloguesComplete(t *testing.T) {
 		sort.Strings(missing)
 		if len(missing) > 0 {
 			t.Errorf("%s lacks %d strings: %v", l, len(missing), missing)
+		}
+	}
+}
+
+// Every error code of the local API has words in every language, which
+// errorText (ui.js) shows instead of the node's English.
+func TestCodesInCatalogues(t *testing.T) {
+	for _, l := range langs {
+		c := catalogue(t, l)
+		for _, code := range localapi.Codes() {
+			if strings.TrimSpace(c["error.code."+code]) == "" {
+				t.Errorf("%s: no words for the API's code %q (error.code.%s)", l, code, code)
+			}
 		}
 	}
 }

@@ -213,10 +213,10 @@ func (tn *testNode) requests(path string) []request {
 func peer(t *testing.T, a, b *testNode) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := a.API.AddPeer(ctx, localapi.PeerRequest{URL: b.Relay}); err != nil {
+	if _, err := localapi.Call(ctx, a.API, localapi.AddPeer, localapi.PeerRequest{URL: b.Relay}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.API.AddPeer(ctx, localapi.PeerRequest{URL: a.Relay}); err != nil {
+	if _, err := localapi.Call(ctx, b.API, localapi.AddPeer, localapi.PeerRequest{URL: a.Relay}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -344,7 +344,7 @@ func TestTwoNodesSync(t *testing.T) {
 	a := startNode(t, "ann")
 	b := startNode(t, "bob")
 	peer(t, a, b)
-	ev, err := a.API.Post(context.Background(), localapi.PostRequest{Kind: 1, Content: "hello from ann"})
+	ev, err := localapi.Call(context.Background(), a.API, localapi.Post, localapi.PostRequest{Kind: 1, Content: "hello from ann"})
 	if err != nil {
 		t.Fatal(err)
 	}

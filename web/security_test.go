@@ -109,7 +109,7 @@ func TestRefusesOtherSites(t *testing.T) {
 		}
 	}
 	// Nothing was done: no note, the identity is still there.
-	if evs, err := tn.API.Query(context.Background(), nostr.Filter{Kinds: []int{1}}); err != nil || len(evs) != 0 {
+	if evs, err := localapi.QueryEvents(context.Background(), tn.API, nostr.Filter{Kinds: []int{1}}); err != nil || len(evs) != 0 {
 		t.Errorf("notes after the refused posts: %v %v", evs, err)
 	}
 	if _, err := tn.Node.Identity(""); err != nil {

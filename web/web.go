@@ -147,6 +147,10 @@ func (s *Server) MintCode() string {
 	return c
 }
 
+// UICode is the route that gives a one-time sign-in code (served here,
+// not by package localapi, as only the web UI's server has codes).
+var UICode = localapi.Route[localapi.Empty, CodeResponse]{Method: "POST", Path: "/api/v1/ui/code"}
+
 // CodeResponse is what POST /api/v1/ui/code returns.
 type CodeResponse struct {
 	Code string `json:"code"`

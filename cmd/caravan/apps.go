@@ -76,7 +76,7 @@ func runApps(c *cli, args []string) error {
 		}
 		var set *apps.Set
 		if err := c.withUnlock(ps, *as, func() error {
-			set, err = cl.PublishApps(c.ctx, localapi.AppsPublishRequest{As: *as, Dir: dir})
+			set, err = localapi.Call(c.ctx, cl, localapi.PublishApps, localapi.AppsPublishRequest{As: *as, Dir: dir})
 			return err
 		}); err != nil {
 			return err
@@ -92,15 +92,14 @@ func runApps(c *cli, args []string) error {
 		c.whereServed(cl)
 		return nil
 	case "remove":
-		if err := cl.RemoveApps(c.ctx); err != nil {
+		if _, err := localapi.Call(c.ctx, cl, localapi.RemoveApps, localapi.Empty{}); err != nil {
 			return err
 		}
 		fmt.Fprintln(c.stdout, "Removed: this node no longer hands out the program.")
 		return nil
 	}
-	set, err := cl.Apps(c.ctx)
-	var ae *localapi.Error
-	if errors.As(err, &ae) && ae.Code == localapi.CodeNotFound {
+	set, err := localapi.Call(c.ctx, cl, localapi.Apps, localapi.Empty{})
+	if errors.Is(err, apps.ErrNothingPublished) {
 		if *asJSON {
 			return printJSON(c.stdout, struct{}{})
 		}
@@ -139,7 +138,7 @@ func printAppFiles(c *cli, set *apps.Set, sums bool) {
 // signerName is "me (npub1...)" for this node's identities, else the npub.
 func (c *cli) signerName(cl *localapi.Client, hexKey string) string {
 	np := keys.PublicKey(hexKey).NPub()
-	ids, err := cl.Identities(c.ctx)
+	ids, err := localapi.Call(c.ctx, cl, localapi.Identities, localapi.Empty{})
 	if err != nil {
 		return np
 	}
@@ -153,7 +152,7 @@ func (c *cli) signerName(cl *localapi.Client, hexKey string) string {
 
 // whereServed says at which address people can download.
 func (c *cli) whereServed(cl *localapi.Client) {
-	st, err := cl.Status(c.ctx)
+	st, err := localapi.Call(c.ctx, cl, localapi.Status, localapi.Empty{})
 	if err != nil {
 		return
 	}

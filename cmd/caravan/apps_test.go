@@ -189,7 +189,7 @@ func serveAppsNode(t *testing.T, data string) (string, localapi.IdentityInfo) {
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
 	}
-	me, err := localapi.NewClient(rt.API, rt.Token).Identity(ctx, "")
+	me, err := localapi.Call(ctx, localapi.NewClient(rt.API, rt.Token), localapi.Identity, localapi.NameRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,7 +108,7 @@ func TestKillDuringBlobWrites(t *testing.T) {
 	for i, sum := range sums {
 		tags = append(tags, nostr.Tag{"imeta", "x " + sum, "m application/octet-stream", fmt.Sprint("size ", len(blobs[i]))})
 	}
-	if _, err := node.client().Post(context.Background(), localapi.PostRequest{Kind: 1, Content: "photos from the square", Tags: tags}); err != nil {
+	if _, err := localapi.Call(context.Background(), node.client(), localapi.Post, localapi.PostRequest{Kind: 1, Content: "photos from the square", Tags: tags}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/caravan-mesh/caravan/localapi"
 	"os"
 	"path/filepath"
 	"sort"
@@ -101,7 +102,7 @@ func runBundle(c *cli, args []string) error {
 			}
 			o.Filter = &f
 		}
-		made, err := cl.ExportBundle(c.ctx, o)
+		made, err := localapi.Call(c.ctx, cl, localapi.ExportBundle, o)
 		if err != nil {
 			return err
 		}
@@ -119,15 +120,7 @@ func runBundle(c *cli, args []string) error {
 			}
 			paths = append(paths, p)
 		}
-		res, err := cl.ImportBundle(c.ctx, bundles.Import{Paths: paths, Passphrase: pass})
-		// One code for every bundle that does not open; the words tell
-		// which hint helps.
-		if errors.Is(err, bundles.ErrNotABundle) && strings.Contains(err.Error(), "cannot open the bundle") {
-			return hint(err, "check the passphrase (--passphrase), or that the bundle was made --to one of your identities")
-		}
-		if errors.Is(err, bundles.ErrNotABundle) && strings.Contains(err.Error(), "format version") {
-			return hint(err, "this bundle was made by a newer Caravan; update this one (a node that has it offers it for download at its address, /apps/)")
-		}
+		res, err := localapi.Call(c.ctx, cl, localapi.ImportBundle, bundles.Import{Paths: paths, Passphrase: pass})
 		if err != nil {
 			return err
 		}

@@ -40,16 +40,16 @@ func follow(c *cli, name string, args []string) error {
 	}
 	err = c.withUnlock(ps, *as, func() error {
 		if name == "follow" {
-			_, err = cl.Follow(c.ctx, req)
+			_, err = localapi.Call(c.ctx, cl, localapi.Follow, req)
 		} else {
-			_, err = cl.Unfollow(c.ctx, req)
+			_, err = localapi.Call(c.ctx, cl, localapi.Unfollow, req)
 		}
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	cs, err := cl.Contacts(c.ctx, *as)
+	cs, err := localapi.Call(c.ctx, cl, localapi.Contacts, localapi.AsRequest{As: *as})
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func runContacts(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	ps, err := cl.People(c.ctx, *as)
+	ps, err := localapi.Call(c.ctx, cl, localapi.People, localapi.AsRequest{As: *as})
 	if err != nil {
 		return err
 	}

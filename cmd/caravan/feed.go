@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/caravan-mesh/caravan/localapi"
 	"io"
 	"strconv"
 	"strings"
@@ -71,7 +72,7 @@ func runFeed(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	items, err := cl.Feed(c.ctx, f, o)
+	items, err := localapi.Call(c.ctx, cl, localapi.Feed, localapi.FeedOf(f, o))
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ func runGet(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	ev, err := cl.Event(c.ctx, id)
+	ev, err := localapi.Call(c.ctx, cl, localapi.Event, localapi.EventRequest{ID: id})
 	if err != nil {
 		return err
 	}
@@ -123,7 +124,7 @@ func runGet(c *cli, args []string) error {
 		return nil
 	}
 	var tr node.Trust
-	if ts, err := cl.Trust(c.ctx, []string{ev.PubKey}); err == nil {
+	if ts, err := localapi.Call(c.ctx, cl, localapi.Trust, localapi.TrustRequest{PubKeys: []string{ev.PubKey}}); err == nil {
 		tr = ts[ev.PubKey]
 	}
 	printEvent(c.stdout, ev, c.names(), tr)
@@ -158,14 +159,14 @@ func (c *cli) names() map[string]string {
 	if err != nil {
 		return names
 	}
-	if cs, err := cl.Contacts(c.ctx, ""); err == nil {
+	if cs, err := localapi.Call(c.ctx, cl, localapi.Contacts, localapi.AsRequest{As: ""}); err == nil {
 		for _, ct := range cs {
 			if ct.Petname != "" {
 				names[ct.PubKey.Hex()] = ct.Petname
 			}
 		}
 	}
-	if ids, err := cl.Identities(c.ctx); err == nil {
+	if ids, err := localapi.Call(c.ctx, cl, localapi.Identities, localapi.Empty{}); err == nil {
 		for _, id := range ids {
 			names[id.PubKey.Hex()] = id.Name + " (you)"
 		}

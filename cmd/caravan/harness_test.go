@@ -158,7 +158,7 @@ func postNotes(t *testing.T, s *served, n int, text func(i int) string) []string
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < n; i += workers {
-				ev, err := cl.Post(context.Background(), localapi.PostRequest{Kind: nostr.KindTextNote, Content: text(i)})
+				ev, err := localapi.Call(context.Background(), cl, localapi.Post, localapi.PostRequest{Kind: nostr.KindTextNote, Content: text(i)})
 				if err != nil {
 					errs <- fmt.Errorf("post %d: %w", i, err)
 					return

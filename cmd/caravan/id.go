@@ -91,12 +91,12 @@ func runIDNew(c *cli, args []string) error {
 			return hint(err, "or pass --no-passphrase to store the key unencrypted (not recommended)")
 		}
 	}
-	id, err := cl.NewIdentity(c.ctx, req)
+	id, err := localapi.Call(c.ctx, cl, localapi.NewIdentity, req)
 	if err != nil {
 		return err
 	}
 	if *makeDefault && !id.Default {
-		if id, err = cl.SetDefault(c.ctx, id.Name); err != nil {
+		if id, err = localapi.Call(c.ctx, cl, localapi.SetDefault, localapi.NameRequest{Name: id.Name}); err != nil {
 			return err
 		}
 	}
@@ -122,7 +122,7 @@ func runIDList(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	ids, err := cl.Identities(c.ctx)
+	ids, err := localapi.Call(c.ctx, cl, localapi.Identities, localapi.Empty{})
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func runIDShow(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	info, err := cl.Identity(c.ctx, name)
+	info, err := localapi.Call(c.ctx, cl, localapi.Identity, localapi.NameRequest{Name: name})
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func runIDExport(c *cli, args []string) error {
 		return err
 	}
 	if *nsec {
-		id, err := cl.Identity(c.ctx, req.Name)
+		id, err := localapi.Call(c.ctx, cl, localapi.Identity, localapi.NameRequest{Name: req.Name})
 		if err != nil {
 			return err
 		}
@@ -207,11 +207,11 @@ func runIDExport(c *cli, args []string) error {
 		}
 		fmt.Fprintln(c.stderr, "WARNING: this is your bare secret key. Anyone who sees it can write as you; store it offline.")
 	}
-	s, err := cl.Export(c.ctx, req)
+	s, err := localapi.Call(c.ctx, cl, localapi.Export, req)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(c.stdout, s)
+	fmt.Fprintln(c.stdout, s.Secret)
 	return nil
 }
 
@@ -255,7 +255,7 @@ func runIDImport(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := cl.ImportIdentity(c.ctx, req)
+	id, err := localapi.Call(c.ctx, cl, localapi.ImportIdentity, req)
 	if err != nil {
 		return err
 	}
@@ -273,7 +273,7 @@ func runIDUse(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := cl.SetDefault(c.ctx, args[0])
+	id, err := localapi.Call(c.ctx, cl, localapi.SetDefault, localapi.NameRequest{Name: args[0]})
 	if err != nil {
 		return err
 	}
@@ -298,7 +298,7 @@ func runIDPasswd(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := cl.Identity(c.ctx, req.Name)
+	id, err := localapi.Call(c.ctx, cl, localapi.Identity, localapi.NameRequest{Name: req.Name})
 	if err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func runIDPasswd(c *cli, args []string) error {
 			return err
 		}
 	}
-	if _, err := cl.ChangePassphrase(c.ctx, req); err != nil {
+	if _, err := localapi.Call(c.ctx, cl, localapi.ChangePassphrase, req); err != nil {
 		return err
 	}
 	if ps.none {

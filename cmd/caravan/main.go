@@ -19,7 +19,6 @@ import (
 
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
-	"github.com/caravan-mesh/caravan/store"
 )
 
 func main() {
@@ -106,16 +105,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fmt.Fprintf(stderr, "caravan: error: %s\n", err)
-	var h *hinted
-	var ae *localapi.Error
-	var full *store.DiskFullError
-	switch {
-	case errors.As(err, &h):
-		fmt.Fprintf(stderr, "caravan: hint: %s\n", h.hint)
-	case errors.As(err, &ae) && ae.Hint != "":
-		fmt.Fprintf(stderr, "caravan: hint: %s\n", ae.Hint)
-	case errors.As(err, &full):
-		fmt.Fprintf(stderr, "caravan: hint: %s\n", localapi.DiskFullHint)
+	if h := hintFor(err); h != "" {
+		fmt.Fprintf(stderr, "caravan: hint: %s\n", h)
 	}
 	return 1
 }

@@ -60,7 +60,7 @@ func runDM(c *cli, args []string) error {
 		return usagef("with --file, dm takes only WHO")
 	}
 	// A group by that name, else a person.
-	if gs, err := cl.Groups(c.ctx, *as); err == nil {
+	if gs, err := localapi.Call(c.ctx, cl, localapi.Groups, localapi.AsRequest{As: *as}); err == nil {
 		for _, g := range gs {
 			if strings.EqualFold(g.Name, args[0]) || g.ID == args[0] {
 				req.Group = g.Name
@@ -87,7 +87,7 @@ func runDM(c *cli, args []string) error {
 			}
 			req.File = &f
 		}
-		m, err = cl.DM(c.ctx, req)
+		m, err = localapi.Call(c.ctx, cl, localapi.DM, req)
 		return err
 	})
 	if err != nil {
@@ -129,7 +129,7 @@ func runInbox(c *cli, args []string) error {
 	}
 	var convs []chat.Conversation
 	if err := c.withUnlock(ps, *as, func() error {
-		convs, err = cl.Inbox(c.ctx, *as)
+		convs, err = localapi.Call(c.ctx, cl, localapi.Inbox, localapi.AsRequest{As: *as})
 		return err
 	}); err != nil {
 		return err
@@ -151,7 +151,7 @@ func runInbox(c *cli, args []string) error {
 	}
 	trust := map[string]node.Trust{}
 	if len(pair) > 0 {
-		trust, _ = cl.Trust(c.ctx, pair)
+		trust, _ = localapi.Call(c.ctx, cl, localapi.Trust, localapi.TrustRequest{PubKeys: pair})
 	}
 	for _, cv := range convs {
 		unread := ""
@@ -202,7 +202,7 @@ func runChat(c *cli, args []string) error {
 	}
 	var r localapi.ChatResponse
 	if err := c.withUnlock(ps, *as, func() error {
-		r, err = cl.Chat(c.ctx, *as, args[0])
+		r, err = localapi.Call(c.ctx, cl, localapi.Chat, localapi.ChatRequest{As: *as, With: args[0]})
 		return err
 	}); err != nil {
 		return err
@@ -242,7 +242,7 @@ func printMessage(c *cli, m chat.Message, names func(string) string) {
 // peopleNames maps keys to petnames for display.
 func (c *cli) peopleNames(cl *localapi.Client, as string) func(string) string {
 	names := map[string]string{}
-	if ps, err := cl.People(c.ctx, as); err == nil {
+	if ps, err := localapi.Call(c.ctx, cl, localapi.People, localapi.AsRequest{As: as}); err == nil {
 		for _, p := range ps {
 			if p.Petname != "" {
 				n := p.Petname
@@ -274,7 +274,10 @@ func runReceipts(c *cli, args []string) error {
 	if !on && args[0] != "off" {
 		return usagef("receipts takes on or off")
 	}
-	if err := c.withUnlock(ps, *as, func() error { return cl.SetReceipts(c.ctx, *as, on) }); err != nil {
+	if err := c.withUnlock(ps, *as, func() error {
+		_, err := localapi.Call(c.ctx, cl, localapi.SetReceipts, localapi.ReceiptsRequest{As: *as, On: on})
+		return err
+	}); err != nil {
 		return err
 	}
 	if on {

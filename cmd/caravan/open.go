@@ -39,8 +39,7 @@ func runOpen(c *cli, args []string) error {
 	if err == nil {
 		ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
 		defer cancel()
-		var code web.CodeResponse
-		err = localapi.NewClient(rt.API, rt.Token).Call(ctx, "POST", "/api/v1/ui/code", nil, &code)
+		code, err := localapi.Call(ctx, localapi.NewClient(rt.API, rt.Token), web.UICode, localapi.Empty{})
 		if err == nil {
 			if len(args) > 0 {
 				fmt.Fprintln(c.stderr, "The node is already running; its flags are left as they are.")

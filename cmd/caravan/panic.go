@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/caravan-mesh/caravan/localapi"
-	"github.com/caravan-mesh/caravan/node"
 )
 
 func init() {
@@ -38,8 +37,8 @@ func runPanic(c *cli, args []string) error {
 			return nil
 		}
 	}
-	var res node.PanicResult
-	if err := cl.Call(c.ctx, "POST", "/api/v1/panic", localapi.PanicRequest{Confirm: "erase"}, &res); err != nil {
+	res, err := localapi.Call(c.ctx, cl, localapi.Panic, localapi.PanicRequest{Confirm: "erase"})
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "Erased: identities %d, private records %d (in %d ms).\n", res.Identities, res.Private, res.Millis)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/caravan-mesh/caravan/localapi"
 	"os"
 	"strings"
 
@@ -129,7 +130,7 @@ func (c *cli) withUnlock(ps *passSource, as string, f func() error) error {
 		return hint(err, "unlock it with 'caravan unlock', or give the passphrase with --passphrase-file or %s", PassphraseEnv)
 	}
 	cl, _ := c.api()
-	if _, err := cl.Unlock(c.ctx, as, p); err != nil {
+	if _, err := localapi.Call(c.ctx, cl, localapi.Unlock, localapi.UnlockRequest{Name: as, Passphrase: p}); err != nil {
 		return err
 	}
 	return f()

@@ -44,7 +44,7 @@ func runPeerList(c *cli, name string, relays bool, args []string) error {
 			return usagef("%s %s needs an address", name, verb)
 		}
 		if verb == "remove" {
-			if err := cl.RemovePeer(c.ctx, args[1]); err != nil {
+			if _, err := localapi.Call(c.ctx, cl, localapi.RemovePeer, localapi.PeerRequest{URL: args[1]}); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.stdout, "Removed %s.\n", args[1])
@@ -53,7 +53,7 @@ func runPeerList(c *cli, name string, relays bool, args []string) error {
 		if _, err := node.CheckPeerURL(args[1]); err != nil {
 			return usagef("%v", err)
 		}
-		p, err := cl.AddPeer(c.ctx, localapi.PeerRequest{URL: args[1], Relay: relays})
+		p, err := localapi.Call(c.ctx, cl, localapi.AddPeer, localapi.PeerRequest{URL: args[1], Relay: relays})
 		if err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func runPeerList(c *cli, name string, relays bool, args []string) error {
 	default:
 		return usagef("unknown subcommand %q; use add, list or remove", verb)
 	}
-	ps, err := cl.Peers(c.ctx)
+	ps, err := localapi.Call(c.ctx, cl, localapi.Peers, localapi.Empty{})
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func runPolicy(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := cl.Policy(c.ctx)
+	p, err := localapi.Call(c.ctx, cl, localapi.Policy, localapi.Empty{})
 	if err != nil {
 		return err
 	}
@@ -187,10 +187,10 @@ func runLAN(c *cli, args []string) error {
 	var s node.NodeSettings
 	switch optArg(args) {
 	case "":
-		err = cl.Call(c.ctx, "GET", "/api/v1/settings", nil, &s)
+		s, err = localapi.Call(c.ctx, cl, localapi.Settings, localapi.Empty{})
 	case "on", "off":
 		on := args[0] == "on"
-		err = cl.Call(c.ctx, "POST", "/api/v1/settings", node.NodeSettingsChange{LAN: &on}, &s)
+		s, err = localapi.Call(c.ctx, cl, localapi.ChangeSettings, node.NodeSettingsChange{LAN: &on})
 	default:
 		return usagef("lan takes on or off, not %q", args[0])
 	}

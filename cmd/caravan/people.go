@@ -71,7 +71,7 @@ func runContact(c *cli, args []string) error {
 		}
 		var p node.Contact
 		if err := run(func() error {
-			p, err = cl.AddPerson(c.ctx, localapi.PersonRequest{As: *as, Who: who, Name: *name, Follow: *follow})
+			p, err = localapi.Call(c.ctx, cl, localapi.AddPerson, localapi.PersonRequest{As: *as, Who: who, Name: *name, Follow: *follow})
 			return err
 		}); err != nil {
 			return err
@@ -85,7 +85,7 @@ func runContact(c *cli, args []string) error {
 	case "list":
 		var ps []node.Contact
 		if err := run(func() error {
-			ps, err = cl.People(c.ctx, *as)
+			ps, err = localapi.Call(c.ctx, cl, localapi.People, localapi.AsRequest{As: *as})
 			return err
 		}); err != nil {
 			return err
@@ -101,7 +101,7 @@ func runContact(c *cli, args []string) error {
 		}
 		var s localapi.SafetyResponse
 		if err := run(func() error {
-			s, err = cl.Safety(c.ctx, *as, arg)
+			s, err = localapi.Call(c.ctx, cl, localapi.Safety, localapi.SafetyRequest{As: *as, Who: arg})
 			return err
 		}); err != nil {
 			return err
@@ -129,7 +129,7 @@ func runContact(c *cli, args []string) error {
 			}
 		}
 		if err := run(func() error {
-			_, err = cl.Verify(c.ctx, *as, arg)
+			_, err = localapi.Call(c.ctx, cl, localapi.Verify, localapi.PersonRequest{As: *as, Who: arg})
 			return err
 		}); err != nil {
 			return err
@@ -140,7 +140,10 @@ func runContact(c *cli, args []string) error {
 		if arg == "" {
 			return usagef("contact remove needs a name or key")
 		}
-		if err := run(func() error { return cl.RemovePerson(c.ctx, *as, arg) }); err != nil {
+		if err := run(func() error {
+			_, err := localapi.Call(c.ctx, cl, localapi.RemovePerson, localapi.PersonRequest{As: *as, Who: arg})
+			return err
+		}); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "Removed %s from your contacts.\n", sanitize(arg))
@@ -219,7 +222,7 @@ func runGroup(c *cli, args []string) error {
 	case "list":
 		var gs []chat.Group
 		if err := run(func() error {
-			gs, err = cl.Groups(c.ctx, *as)
+			gs, err = localapi.Call(c.ctx, cl, localapi.Groups, localapi.AsRequest{As: *as})
 			return err
 		}); err != nil {
 			return err
@@ -245,7 +248,7 @@ func runGroup(c *cli, args []string) error {
 		}
 		var g chat.Group
 		if err := run(func() error {
-			g, err = cl.NewGroup(c.ctx, localapi.GroupRequest{As: *as, Name: args[1], Members: args[2:]})
+			g, err = localapi.Call(c.ctx, cl, localapi.NewGroup, localapi.GroupRequest{As: *as, Name: args[1], Members: args[2:]})
 			return err
 		}); err != nil {
 			return err
@@ -264,7 +267,7 @@ func runGroup(c *cli, args []string) error {
 		}
 		var g chat.Group
 		if err := run(func() error {
-			g, err = cl.ChangeGroup(c.ctx, req)
+			g, err = localapi.Call(c.ctx, cl, localapi.ChangeGroup, req)
 			return err
 		}); err != nil {
 			return err
@@ -276,7 +279,7 @@ func runGroup(c *cli, args []string) error {
 			return err
 		}
 		return run(func() error {
-			_, err := cl.DM(c.ctx, localapi.DMRequest{As: *as, Group: args[1], Text: strings.Join(args[2:], " ")})
+			_, err := localapi.Call(c.ctx, cl, localapi.DM, localapi.DMRequest{As: *as, Group: args[1], Text: strings.Join(args[2:], " ")})
 			if err == nil {
 				fmt.Fprintln(c.stdout, "Sealed for every member and queued.")
 			}
@@ -286,7 +289,10 @@ func runGroup(c *cli, args []string) error {
 		if err := need(2, "a group"); err != nil {
 			return err
 		}
-		if err := run(func() error { return cl.LeaveGroup(c.ctx, *as, args[1]) }); err != nil {
+		if err := run(func() error {
+			_, err := localapi.Call(c.ctx, cl, localapi.LeaveGroup, localapi.GroupRequest{As: *as, Group: args[1]})
+			return err
+		}); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "You left %s; the others are told with the next sync.\n", sanitize(args[1]))

@@ -49,7 +49,7 @@ func runPost(c *cli, args []string) error {
 	}
 	var ev *nostr.Event
 	err = c.withUnlock(ps, *as, func() error {
-		ev, err = cl.Post(c.ctx, req)
+		ev, err = localapi.Call(c.ctx, cl, localapi.Post, req)
 		return err
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"github.com/caravan-mesh/caravan/localapi"
 	"io"
 	"os"
 	"strings"
@@ -54,7 +55,7 @@ func runPublish(c *cli, args []string) error {
 			refused++
 			continue
 		}
-		res, err := cl.Publish(c.ctx, ev)
+		res, err := localapi.Call(c.ctx, cl, localapi.Publish, localapi.EventJSON(ev))
 		if err != nil {
 			return fmt.Errorf("line %d: %w", line, err)
 		}

@@ -74,7 +74,7 @@ func qrShow(c *cli, as, ref, pngFile string, asText bool) error {
 	}
 	var content, label string
 	if ref == "" {
-		info, err := cl.Identity(c.ctx, as)
+		info, err := localapi.Call(c.ctx, cl, localapi.Identity, localapi.NameRequest{Name: as})
 		if err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func qrShow(c *cli, as, ref, pngFile string, asText bool) error {
 			}
 			return usagef("%v", err)
 		}
-		ev, err := cl.Event(c.ctx, id)
+		ev, err := localapi.Call(c.ctx, cl, localapi.Event, localapi.EventRequest{ID: id})
 		if err != nil {
 			return err
 		}
@@ -149,7 +149,7 @@ func qrRead(c *cli, path, as, name string, follow bool, ps *passSource) error {
 	if name != "" {
 		fmt.Fprintf(c.stderr, "(--name is for contact cards; %s holds an event)\n", path)
 	}
-	res, err := cl.Publish(c.ctx, ev)
+	res, err := localapi.Call(c.ctx, cl, localapi.Publish, localapi.EventJSON(ev))
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func qrContact(c *cli, cl *localapi.Client, path string, ct *qr.Contact, as, nam
 	var added node.Contact
 	err := c.withUnlock(ps, as, func() error {
 		var err error
-		added, err = cl.AddPerson(c.ctx, localapi.PersonRequest{As: as, Who: who, Name: name, Follow: follow})
+		added, err = localapi.Call(c.ctx, cl, localapi.AddPerson, localapi.PersonRequest{As: as, Who: who, Name: name, Follow: follow})
 		return err
 	})
 	if err != nil {
@@ -216,14 +216,14 @@ func terminalQR(text string) (string, error) {
 // contact of identity as; "" when neither (or when a locked vault cannot
 // tell).
 func knownAs(c *cli, cl *localapi.Client, as string, pk keys.PublicKey) string {
-	if ids, err := cl.Identities(c.ctx); err == nil {
+	if ids, err := localapi.Call(c.ctx, cl, localapi.Identities, localapi.Empty{}); err == nil {
 		for _, id := range ids {
 			if id.PubKey == pk {
 				return fmt.Sprintf("That is you: your identity %s", id.Name)
 			}
 		}
 	}
-	people, err := cl.People(c.ctx, as)
+	people, err := localapi.Call(c.ctx, cl, localapi.People, localapi.AsRequest{As: as})
 	if err != nil {
 		return ""
 	}

@@ -121,7 +121,7 @@ func runReport(c *cli, args []string) error {
 		}
 		in := reports.Input{Title: *rf.title, Summary: *rf.summary, Lang: *rf.lang, Tags: rf.tags}
 		if verb == "edit" {
-			cur, err := cl.ReadReport(c.ctx, target, "", "")
+			cur, err := localapi.Call(c.ctx, cl, localapi.ReadReport, localapi.ReadReportRequest{Addr: target, Lang: "", Version: ""})
 			if err != nil {
 				return err
 			}
@@ -159,16 +159,16 @@ func runReport(c *cli, args []string) error {
 			in.Attachments = append(in.Attachments, atts...)
 			switch {
 			case verb == "new" && *draft:
-				d, err := cl.SaveDraft(c.ctx, *as, reports.Draft{Input: in})
+				d, err := localapi.Call(c.ctx, cl, localapi.SaveDraft, localapi.DraftRequest{As: *as, Draft: reports.Draft{Input: in}})
 				if err != nil {
 					return err
 				}
 				fmt.Fprintf(c.stdout, "Saved draft %s (on this device only). Publish it with 'caravan report publish %s'.\n", d.D, d.D)
 				return nil
 			case verb == "translate":
-				r, err = cl.Translate(c.ctx, *as, target, in)
+				r, err = localapi.Call(c.ctx, cl, localapi.Translate, localapi.TranslateRequest{As: *as, Addr: target, Input: in})
 			default:
-				r, err = cl.PublishReport(c.ctx, *as, in)
+				r, err = localapi.Call(c.ctx, cl, localapi.PublishReport, localapi.ReportRequest{As: *as, Input: in})
 			}
 			return err
 		})
@@ -181,7 +181,7 @@ func runReport(c *cli, args []string) error {
 		if err != nil {
 			return err
 		}
-		st, err := cl.ReportStatus(c.ctx, target)
+		st, err := localapi.Call(c.ctx, cl, localapi.ReportStatus, localapi.ReportStatusRequest{Addr: target})
 		if err != nil {
 			return err
 		}
@@ -207,7 +207,10 @@ func runReport(c *cli, args []string) error {
 		return nil
 	case "drafts":
 		var ds []reports.Draft
-		if err := run(func() error { ds, err = cl.Drafts(c.ctx, *as); return err }); err != nil {
+		if err := run(func() error {
+			ds, err = localapi.Call(c.ctx, cl, localapi.Drafts, localapi.AsRequest{As: *as})
+			return err
+		}); err != nil {
 			return err
 		}
 		if *asJSON {
@@ -231,7 +234,7 @@ func runReport(c *cli, args []string) error {
 		}
 		var r *reports.Report
 		if err := run(func() error {
-			r, err = cl.PublishDraft(c.ctx, *as, d, reports.Input{Title: *rf.title, Summary: *rf.summary, Lang: *rf.lang, Tags: rf.tags})
+			r, err = localapi.Call(c.ctx, cl, localapi.PublishDraft, localapi.DraftRequest{As: *as, D: d, Input: reports.Input{Title: *rf.title, Summary: *rf.summary, Lang: *rf.lang, Tags: rf.tags}})
 			return err
 		}); err != nil {
 			return err
@@ -242,7 +245,10 @@ func runReport(c *cli, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := run(func() error { return cl.DeleteDraft(c.ctx, *as, d) }); err != nil {
+		if err := run(func() error {
+			_, err := localapi.Call(c.ctx, cl, localapi.DeleteDraft, localapi.DraftRequest{As: *as, D: d})
+			return err
+		}); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "Discarded draft %s.\n", d)
@@ -383,7 +389,7 @@ func runReports(c *cli, args []string) error {
 	if err != nil {
 		return usagef("--order: %v", err)
 	}
-	rs, err := cl.Reports(c.ctx, *lang, *author, *limit, o)
+	rs, err := localapi.Call(c.ctx, cl, localapi.Reports, localapi.ReportsRequest{Lang: *lang, Author: *author, Limit: *limit, Order: o})
 	if err != nil {
 		return err
 	}
@@ -432,7 +438,7 @@ func runRead(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := cl.ReadReport(c.ctx, args[0], *lang, *version)
+	r, err := localapi.Call(c.ctx, cl, localapi.ReadReport, localapi.ReadReportRequest{Addr: args[0], Lang: *lang, Version: *version})
 	if err != nil {
 		return err
 	}
@@ -550,7 +556,7 @@ func runSearch(c *cli, args []string) error {
 	if isTerminal(c.stdout) {
 		open, close = "\x1b[1m", "\x1b[0m"
 	}
-	hs, err := cl.Search(c.ctx, strings.Join(args, " "), kinds, *limit, "\x02", "\x03", o)
+	hs, err := localapi.Call(c.ctx, cl, localapi.Search, localapi.SearchRequest{Q: strings.Join(args, " "), Kinds: kinds, Limit: *limit, Open: "\x02", Close: "\x03", Order: o})
 	if err != nil {
 		return err
 	}
@@ -666,7 +672,7 @@ func runSite(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := cl.BuildSite(c.ctx, localapi.SiteRequest{Dir: dir, Title: *title, Base: *base})
+	res, err := localapi.Call(c.ctx, cl, localapi.BuildSite, localapi.SiteRequest{Dir: dir, Title: *title, Base: *base})
 	if err != nil {
 		return err
 	}

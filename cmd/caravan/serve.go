@@ -238,6 +238,6 @@ func serving(ctx context.Context, dir string) bool {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	_, err = localapi.NewClient(rt.API, rt.Token).Status(ctx)
+	_, err = localapi.Call(ctx, localapi.NewClient(rt.API, rt.Token), localapi.Status, localapi.Empty{})
 	return err == nil
 }

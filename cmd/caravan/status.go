@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/caravan-mesh/caravan/localapi"
 	"sort"
 
 	"github.com/caravan-mesh/caravan/node"
@@ -23,7 +24,7 @@ func runStatus(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := cl.Status(c.ctx)
+	st, err := localapi.Call(c.ctx, cl, localapi.Status, localapi.Empty{})
 	if err != nil {
 		return err
 	}
@@ -58,11 +59,11 @@ func runStatus(c *cli, args []string) error {
 	for _, k := range kinds {
 		fmt.Fprintf(w, "  kind %-6d %8d\n", k, st.Store.ByKind[k])
 	}
-	if p, err := cl.Policy(c.ctx); err == nil {
+	if p, err := localapi.Call(c.ctx, cl, localapi.Policy, localapi.Empty{}); err == nil {
 		fmt.Fprintf(w, "Carries:        own events, %d contacts and %d of their contacts, reports; others' sealed messages %d/%d, strangers' events %d/%d ('caravan policy')\n",
 			p.Contacts, p.Network, p.Usage.Wraps.Events, p.Config.Wraps.Events, p.Usage.Strangers.Events, p.Config.Strangers.Events)
 	}
-	if ps, err := cl.Peers(c.ctx); err == nil && len(ps) > 0 {
+	if ps, err := localapi.Call(c.ctx, cl, localapi.Peers, localapi.Empty{}); err == nil && len(ps) > 0 {
 		fmt.Fprintf(w, "Peers:\n")
 		for _, p := range ps {
 			fmt.Fprintf(w, "  %s\n", peerLine(p))

@@ -1,6 +1,10 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/caravan-mesh/caravan/localapi"
+)
 
 func init() {
 	register(&command{name: "unlock", args: "[NAME]", short: "unlock an identity in the running node so it can sign", run: runUnlock})
@@ -20,7 +24,7 @@ func runUnlock(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := cl.Identity(c.ctx, name)
+	id, err := localapi.Call(c.ctx, cl, localapi.Identity, localapi.NameRequest{Name: name})
 	if err != nil {
 		return err
 	}
@@ -32,7 +36,7 @@ func runUnlock(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := cl.Unlock(c.ctx, id.Name, p); err != nil {
+	if _, err := localapi.Call(c.ctx, cl, localapi.Unlock, localapi.UnlockRequest{Name: id.Name, Passphrase: p}); err != nil {
 		return err
 	}
 	if cl.Node != nil {
@@ -50,7 +54,7 @@ func runLock(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := cl.Lock(c.ctx); err != nil {
+	if _, err := localapi.Call(c.ctx, cl, localapi.Lock, localapi.Empty{}); err != nil {
 		return err
 	}
 	fmt.Fprintln(c.stdout, "Locked: identities with a passphrase need it again to sign.")

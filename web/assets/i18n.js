@@ -55,6 +55,9 @@ export function t(key, vars) {
   return s;
 }
 
+// has reports whether the catalogue has key (in this language or English).
+export function has(key) { return key in strings || key in english; }
+
 // plural returns the text for a count n: the form the language's plural
 // rules choose for n (key.one, key.few, key.many...; Intl.PluralRules), or
 // key.other when the catalogue has no such form, with {n} and vars filled

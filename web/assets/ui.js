@@ -1,6 +1,6 @@
 // DOM helpers. Content is always set as text: el() has no way to set
 // innerHTML, and refuses event-handler attributes.
-import { t, lang } from './i18n.js';
+import { t, lang, has } from './i18n.js';
 import { ApiError, objectURL } from './api.js';
 
 // el(tag, attrs, ...children): attrs are attributes, except "on" (an
@@ -64,11 +64,22 @@ export function clearErrors(form) {
   for (const e of form.querySelectorAll('[aria-invalid]')) e.removeAttribute('aria-invalid');
 }
 
-// errorText is what a person reads for an error: the API's message and
-// hint, or a plain sentence when the node is not answering.
+// detailCodes are the API's codes whose meaning depends on the node's
+// message: the catalogue's sentence introduces it.
+const detailCodes = new Set(['invalid', 'refused', 'internal']);
+
+// errorText is what a person reads for an error: the catalogue's words
+// for the API's code (docs/api.md), with the node's message where the
+// code alone does not say enough; the API's message and hint for a code
+// the catalogue does not know; a plain sentence when the node is not
+// answering.
 export function errorText(err) {
   if (err instanceof ApiError) {
     if (err.code === 'down') return t('error.down');
+    if (err.code && has('error.code.' + err.code)) {
+      const s = t('error.code.' + err.code);
+      return detailCodes.has(err.code) ? `${s} ${err.message}` : s;
+    }
     return err.hint ? `${err.message}. ${err.hint}` : err.message;
   }
   return String(err?.message || err);
