@@ -1,6 +1,15 @@
-// Package node is a Caravan node: identities, the event store, validation of
-// everything that enters, live notification of new events, and the relay
-// endpoint, wired together over one data directory.
+// Package node is the core of a Caravan node: one data directory and its
+// lock, the configuration, the identities, validation and durable storage
+// of everything that enters (Ingest, Publish), flood control and the
+// store's quota, the follow graph and trust, the relay and Blossom
+// endpoints, and the settings.
+//
+// Features are packages on top of the core (chat, reports, bundles, mesh).
+// The core never calls them: they register hooks (OnStored, OnHandover,
+// OnUnlocked, OnServe and the others in hooks.go) and reach the store,
+// keyring and policy through internal/nodehost. The core does not give
+// those parts to anyone else: the local API, the CLI and the web UI use
+// the core's and the features' methods.
 //
 // A data directory is used by one process at a time (a lock file guards
 // it). Its layout:
@@ -8,6 +17,7 @@
 //	config.json   optional configuration (see Config)
 //	keys/         one file per identity, the secret as a NIP-49 ncryptsec
 //	events.db     the SQLite event store (with -wal and -shm beside it)
+//	peers.json    the peers the mesh syncs with
 //	api.json      while serving: the local API address and its token (0600)
 //	lock          held while a process uses the directory
 //
