@@ -135,3 +135,12 @@ func (b syncBlobs) PutBlobPart(ctx context.Context, sum string, off, total int64
 	}
 	return b.n.st.PutBlobPart(ctx, sum, off, total, data)
 }
+
+// PutBlobPart stores a piece of a blob that arrived from elsewhere (a
+// sync, a bundle), under the same rules as from a peer: only a blob that
+// an event held here references (or that was asked for), within the
+// policy's caps (max_blob, blobs). It returns how many bytes of the blob
+// are held and whether it is whole.
+func (n *Node) PutBlobPart(ctx context.Context, sum string, off, total int64, data []byte) (have int64, done bool, err error) {
+	return syncBlobs{n}.PutBlobPart(ctx, sum, off, total, data)
+}

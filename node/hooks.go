@@ -110,15 +110,6 @@ func (n *Node) OnServe(fn func(ctx context.Context)) (cancel func()) {
 	return n.hooks.serveWork.Add(fn)
 }
 
-// PutBlobPart stores a piece of a blob that arrived from elsewhere (a
-// sync, a bundle), under the same rules as from a peer: only a blob that
-// an event held here references (or that was asked for), within the
-// policy's caps (max_blob, blobs). It returns how many bytes of the blob
-// are held and whether it is whole.
-func (n *Node) PutBlobPart(ctx context.Context, sum string, off, total int64, data []byte) (have int64, done bool, err error) {
-	return syncBlobs{n}.PutBlobPart(ctx, sum, off, total, data)
-}
-
 // OnPanic calls fn after Panic erased the keys and the vault, until
 // cancel, so that features drop what they keep in memory about private
 // data. fn runs on the goroutine that called Panic.
