@@ -336,7 +336,7 @@ func (s *Service) publishReport(ctx context.Context, as string, in Input, publis
 		if _, ok, err := s.p.Store.BlobInfo(ctx, a.SHA256); err != nil {
 			return nil, err
 		} else if !ok {
-			return nil, event.Reject(event.Invalid, "attachment %s is not stored on this node; add it first (caravan report attach)", a.SHA256)
+			return nil, event.Reject(event.Invalid, "attachment %s is not stored on this node; attach the file to this node first", a.SHA256)
 		}
 	}
 	tags := nostr.Tags{{"d", in.D}}
