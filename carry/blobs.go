@@ -227,13 +227,21 @@ func (s *session) syncBlobs(ctx context.Context) error {
 	return nil
 }
 
-func (s *session) pullBlob(ctx context.Context, x string, off, size int64) error {
+func (s *session) pullBlob(ctx context.Context, x string, off, size int64) (err error) {
 	ck := newChunker()
 	var queue []pending
 	next := off // where the next request starts
 	var buf []byte
 	bufAt := off // where buf starts
 	defer s.forgetAll(&queue)
+	defer func() {
+		// The link broke, or the peer failed, with parts received but not
+		// yet stored: keep them, so that the next session resumes after
+		// them. A cut link has ended ctx; the store still takes them.
+		if err != nil && len(buf) > 0 {
+			s.o.Blobs.PutBlobPart(context.WithoutCancel(ctx), x, bufAt, size, buf)
+		}
+	}()
 	store := func() error {
 		if len(buf) == 0 {
 			return nil
