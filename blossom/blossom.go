@@ -17,6 +17,14 @@
 //
 // Every byte served is from a blob stored under its hash; nothing is
 // served that does not match it. Errors carry an X-Reason header.
+//
+// A blob is served as the media type its first bytes confirm, from the
+// allow-list of media.Servable (images, common audio and video, PDF), and
+// anything else as application/octet-stream with Content-Disposition:
+// attachment, whatever type it was stored with. Every answer says
+// X-Content-Type-Options: nosniff and Content-Security-Policy:
+// default-src 'none'; sandbox, so that no blob runs as a page in the
+// node's origin.
 package blossom
 
 import (
@@ -35,6 +43,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/media"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -120,6 +129,10 @@ func fail(w http.ResponseWriter, code int, format string, args ...any) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
+	// Nothing here is a page: no answer, not even an error, is sniffed
+	// or runs as one.
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", media.ServeCSP)
 	if r.Method == http.MethodOptions {
 		h.Set("Access-Control-Allow-Headers", "Authorization, *")
 		h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, DELETE")
@@ -168,11 +181,17 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, sum string) {
 		fail(w, http.StatusNotFound, "this node does not hold blob %s", sum)
 		return
 	}
-	typ := m.Type
-	if typ == "" {
-		typ = "application/octet-stream"
+	// The bytes decide how a browser may take the blob, not the type it
+	// was stored with (media.Servable): a page declared image/png must
+	// not run in this origin, which also serves the download page.
+	var head []byte
+	if m.Size > 0 {
+		if head, err = s.b.BlobRange(r.Context(), sum, 0, min(m.Size, media.SniffLen)); err != nil {
+			fail(w, http.StatusInternalServerError, "reading the blob failed: %v", err)
+			return
+		}
 	}
-	w.Header().Set("Content-Type", typ)
+	media.ServeHeaders(w.Header(), head, m.Type)
 	w.Header().Set("ETag", `"`+sum+`"`)
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	http.ServeContent(w, r, "", time.Time{}, &blobReader{ctx: r.Context(), b: s.b, sum: sum, size: m.Size})
