@@ -166,7 +166,7 @@ func newCanary(t *testing.T) *canary {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if r.URL.Path == "/favicon.ico" {
-			http.NotFound(w, r) // asked by the browser for any page
+			w.WriteHeader(http.StatusNoContent) // the browser asks for it, not a script
 			return
 		}
 		if p, ok := c.pages[r.URL.Path]; ok {
@@ -203,7 +203,7 @@ func TestBrowserPlantedPageNeverRuns(t *testing.T) {
 	relay := relayHTTP(tn)
 	planted, photo := relay+"/"+sums[0]+".png", relay+"/"+sums[1]+".png"
 	can.mu.Lock()
-	can.pages["/embed"] = `<!doctype html><title>another site</title>` +
+	can.pages["/embed"] = `<!doctype html><title>another site</title><link rel="icon" href="data:,">` +
 		`<img id="photo" src="` + photo + `" alt="photo"><img id="planted" src="` + planted + `" alt="planted">`
 	can.mu.Unlock()
 
