@@ -295,3 +295,74 @@ func TestServedAsTheBytesSay(t *testing.T) {
 		check(c.method+" "+c.path, resp, "")
 	}
 }
+
+// BenchmarkGet: a whole GET of a stored 64 KiB PNG over loopback, with
+// the first bytes read once more to confirm its type.
+func BenchmarkGet(b *testing.B) {
+	st, err := store.Open(filepath.Join(b.TempDir(), "c.db"), store.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	srv := httptest.NewServer(New(storeBackend{st, nil}, Options{Now: func() time.Time { return now }}))
+	defer srv.Close()
+	data := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64<<10-8)...)
+	sum, err := st.PutBlob(context.Background(), data, "image/png")
+	if err != nil {
+		b.Fatal(err)
+	}
+	u := srv.URL + "/" + hex.EncodeToString(sum[:]) + ".png"
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		resp, err := http.Get(u)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatal(resp.Status)
+		}
+	}
+}
+
+// TestRangesAcrossPieces: ranges that start, end and span the store's
+// 64 KiB pieces give exactly the bytes asked for.
+func TestRangesAcrossPieces(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv := httptest.NewServer(New(storeBackend{st, nil}, Options{Now: func() time.Time { return now }}))
+	t.Cleanup(srv.Close)
+	data := make([]byte, 200_000)
+	for i := range data {
+		data[i] = byte(i * 7 / 3)
+	}
+	copy(data, "\x89PNG\r\n\x1a\n")
+	sum, err := st.PutBlob(context.Background(), data, "image/png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := srv.URL + "/" + hex.EncodeToString(sum[:])
+	if resp, body := do(t, "GET", u, "", nil); resp.StatusCode != 200 || !bytes.Equal(body, data) {
+		t.Errorf("whole: %d, %d bytes, equal %v", resp.StatusCode, len(body), bytes.Equal(body, data))
+	}
+	for _, c := range []struct {
+		spec   string
+		lo, hi int // data[lo:hi]
+	}{
+		{"bytes=0-0", 0, 1},
+		{"bytes=65530-65545", 65530, 65546},
+		{"bytes=65536-131071", 65536, 131072},
+		{"bytes=1000-199999", 1000, 200000},
+		{"bytes=199990-", 199990, 200000},
+		{"bytes=-10", 199990, 200000},
+	} {
+		resp, body := do(t, "GET", u, "", nil, "Range", c.spec)
+		if resp.StatusCode != 206 || !bytes.Equal(body, data[c.lo:c.hi]) || resp.Header.Get("Content-Type") != "image/png" {
+			t.Errorf("%s: %d %s, %d bytes, want %d", c.spec, resp.StatusCode, resp.Header.Get("Content-Type"), len(body), c.hi-c.lo)
+		}
+	}
+}
