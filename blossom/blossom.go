@@ -17,6 +17,14 @@
 //
 // Every byte served is from a blob stored under its hash; nothing is
 // served that does not match it. Errors carry an X-Reason header.
+//
+// A blob is served as the media type its first bytes confirm, from the
+// allow-list of media.Servable (images, common audio and video, PDF), and
+// anything else as application/octet-stream with Content-Disposition:
+// attachment, whatever type it was stored with. Every answer says
+// X-Content-Type-Options: nosniff and Content-Security-Policy:
+// default-src 'none'; sandbox, so that no blob runs as a page in the
+// node's origin.
 package blossom
 
 import (
@@ -35,6 +43,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/media"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -120,6 +129,10 @@ func fail(w http.ResponseWriter, code int, format string, args ...any) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
+	// Nothing here is a page: no answer, not even an error, is sniffed
+	// or runs as one.
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", media.ServeCSP)
 	if r.Method == http.MethodOptions {
 		h.Set("Access-Control-Allow-Headers", "Authorization, *")
 		h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, DELETE")
@@ -168,41 +181,82 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, sum string) {
 		fail(w, http.StatusNotFound, "this node does not hold blob %s", sum)
 		return
 	}
-	typ := m.Type
-	if typ == "" {
-		typ = "application/octet-stream"
+	// The bytes decide how a browser may take the blob, not the type it
+	// was stored with (media.Servable): a page declared image/png must
+	// not run in this origin, which also serves the download page.
+	br := &blobReader{ctx: r.Context(), b: s.b, sum: sum, size: m.Size}
+	head, err := br.head(media.SniffLen)
+	if err != nil {
+		fail(w, http.StatusInternalServerError, "reading the blob failed: %v", err)
+		return
 	}
-	w.Header().Set("Content-Type", typ)
+	media.ServeHeaders(w.Header(), head, m.Type)
 	w.Header().Set("ETag", `"`+sum+`"`)
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	http.ServeContent(w, r, "", time.Time{}, &blobReader{ctx: r.Context(), b: s.b, sum: sum, size: m.Size})
+	http.ServeContent(w, r, "", time.Time{}, br)
 }
 
-// blobReader reads a stored blob piece by piece, for ServeContent (which
-// answers Range requests with it).
+// readAhead is how much of a blob one read from the backend asks for at
+// least: the store keeps blobs in pieces of this size, and reads a whole
+// piece for any part of it.
+const readAhead = 64 << 10
+
+// blobReader reads a stored blob for ServeContent (which answers Range
+// requests with it), a piece at a time, keeping the last piece read.
 type blobReader struct {
 	ctx  context.Context
 	b    Backend
 	sum  string
 	size int64
 	off  int64
+
+	buf   []byte // bytes of the blob from bufAt
+	bufAt int64
+}
+
+// head returns the blob's first n bytes (fewer if it is shorter), and
+// keeps them (and what else the read brought) for Read.
+func (br *blobReader) head(n int64) ([]byte, error) {
+	if err := br.fill(0, n); err != nil {
+		return nil, err
+	}
+	return br.buf[:min(int64(len(br.buf)), n)], nil
+}
+
+// fill makes buf hold the blob from off, at least n bytes of it if the
+// blob has them.
+func (br *blobReader) fill(off, n int64) error {
+	if off >= br.bufAt && off+n <= br.bufAt+int64(len(br.buf)) {
+		return nil
+	}
+	n = min(max(n, readAhead), br.size-off, 1<<20)
+	if n <= 0 {
+		br.buf, br.bufAt = nil, off
+		return nil
+	}
+	data, err := br.b.BlobRange(br.ctx, br.sum, off, n)
+	if err != nil {
+		return err
+	}
+	if len(data) == 0 {
+		return io.ErrUnexpectedEOF
+	}
+	br.buf, br.bufAt = data, off
+	return nil
 }
 
 func (br *blobReader) Read(p []byte) (int, error) {
 	if br.off >= br.size {
 		return 0, io.EOF
 	}
-	n := min(int64(len(p)), br.size-br.off, 1<<20)
-	data, err := br.b.BlobRange(br.ctx, br.sum, br.off, n)
-	if err != nil {
-		return 0, err
+	if br.off < br.bufAt || br.off >= br.bufAt+int64(len(br.buf)) {
+		if err := br.fill(br.off, int64(len(p))); err != nil {
+			return 0, err
+		}
 	}
-	if len(data) == 0 {
-		return 0, io.ErrUnexpectedEOF
-	}
-	copy(p, data)
-	br.off += int64(len(data))
-	return len(data), nil
+	k := copy(p, br.buf[br.off-br.bufAt:])
+	br.off += int64(k)
+	return k, nil
 }
 
 func (br *blobReader) Seek(offset int64, whence int) (int64, error) {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/caravan-mesh/caravan/media"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/qr"
 	"github.com/caravan-mesh/caravan/reports"
@@ -21,7 +22,7 @@ import (
 //	GET  settings              node.NodeSettings
 //	POST settings              node.NodeSettingsChange -> node.NodeSettings
 //	POST panic                 PanicRequest -> node.PanicResult
-//	GET  blob?sha256=HEX       the blob's bytes (media inline, anything else as a download)
+//	GET  blob?sha256=HEX       the blob's bytes (media its bytes confirm inline, anything else as a download)
 //	GET  qr?text=T             a PNG of the QR code for T
 //	POST qr/read               a PNG or JPEG -> QRText
 //	GET  reports/view?addr=&lang=&version=   ReportView: the report with its markdown rendered
@@ -187,8 +188,10 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// blob serves a held blob to the UI. Media types a browser shows safely
-// are served inline; anything else only as a download, and never sniffed.
+// blob serves a held blob to the UI: as the media type its bytes confirm
+// (media.Servable), anything else only as a download; never sniffed, and
+// sandboxed, so that no attachment runs as a page in the UI's origin,
+// which holds the session.
 func (h *Handler) blob(w http.ResponseWriter, r *http.Request) {
 	sum := strings.ToLower(r.URL.Query().Get("sha256"))
 	if len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "" {
@@ -209,23 +212,8 @@ func (h *Handler) blob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, toAPIError(err))
 		return
 	}
-	typ := meta.Type
-	if !inlineType(typ) {
-		typ = "application/octet-stream"
-		w.Header().Set("Content-Disposition", "attachment")
-	}
-	w.Header().Set("Content-Type", typ)
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	media.ServeHeaders(w.Header(), data, meta.Type)
 	w.Write(data)
-}
-
-func inlineType(t string) bool {
-	switch t {
-	case "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif",
-		"video/mp4", "video/webm", "audio/mpeg", "audio/ogg", "audio/mp4", "audio/webm":
-		return true
-	}
-	return false
 }
 
 // qrImage draws a QR code.

@@ -212,21 +212,30 @@ func TestPanicErasesKeysAndPrivateData(t *testing.T) {
 func TestBlobServedSafely(t *testing.T) {
 	n, srv := serveTest(t)
 	ctx := context.Background()
-	pngSum, _ := nodetest.Store(n).PutBlob(ctx, []byte("\x89PNG\r\n\x1a\nfake"), "image/png", nil)
-	htmlSum, _ := nodetest.Store(n).PutBlob(ctx, []byte("<script>alert(1)</script>"), "text/html", nil)
+	put := func(data, typ string) [32]byte {
+		sum, err := nodetest.Store(n).PutBlob(ctx, []byte(data), typ, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum
+	}
 	for _, c := range []struct {
+		name        string
 		sum         [32]byte
 		typ, dispos string
 	}{
-		{pngSum, "image/png", ""},
-		{htmlSum, "application/octet-stream", "attachment"},
+		{"PNG", put("\x89PNG\r\n\x1a\nfake", "image/png"), "image/png", ""},
+		{"PNG declared JPEG", put("\x89PNG\r\n\x1a\nother", "image/jpeg"), "image/png", ""},
+		{"HTML", put("<script>alert(1)</script>", "text/html"), "application/octet-stream", "attachment"},
+		{"HTML declared PNG", put("<html><script>alert(2)</script>", "image/png"), "application/octet-stream", "attachment"},
+		{"SVG", put(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(3)</script></svg>`, "image/svg+xml"), "application/octet-stream", "attachment"},
 	} {
 		resp := authed(t, "GET", srv.URL+"/api/v1/blob?sha256="+hexs(c.sum[:]), nil, nil)
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != c.typ || resp.Header.Get("Content-Disposition") != c.dispos {
-			t.Errorf("blob %s: %d %q %q", c.typ, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
+			t.Errorf("blob %s: %d %q %q", c.name, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
 		}
-		if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") {
-			t.Errorf("blob %s served without a sandbox CSP", c.typ)
+		if resp.Header.Get("Content-Security-Policy") != "default-src 'none'; sandbox" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("blob %s served without nosniff and a sandbox CSP: %v", c.name, resp.Header)
 		}
 	}
 	for q, want := range map[string]int{"sha256=nothex": 400, "sha256=" + strings.Repeat("a", 64): 404, "": 400} {

@@ -176,3 +176,31 @@ func FuzzInspect(f *testing.F) {
 		}
 	})
 }
+
+// FuzzServable: Servable never panics, answers only types on the
+// allow-list, looks at no more than SniffLen bytes, and never confirms a
+// file that starts like markup.
+func FuzzServable(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s, "image/png")
+	}
+	f.Add([]byte(hostilePage), "image/png")
+	f.Add([]byte("OggS\x00"), "video/ogg")
+	f.Fuzz(func(t *testing.T, data []byte, declared string) {
+		typ, ok := Servable(data, declared)
+		if ok != (typ != "") {
+			t.Fatalf("%q, %v", typ, ok)
+		}
+		if _, listed := servable[typ]; ok && !listed {
+			t.Fatalf("%q is not on the allow-list", typ)
+		}
+		if len(data) > SniffLen {
+			if again, _ := Servable(data[:SniffLen], declared); again != typ {
+				t.Fatalf("%q with the whole file, %q with its first %d bytes", typ, again, SniffLen)
+			}
+		}
+		if ok && len(bytes.TrimLeft(data, " \t\r\n")) > 0 && bytes.TrimLeft(data, " \t\r\n")[0] == '<' {
+			t.Fatalf("markup confirmed as %s", typ)
+		}
+	})
+}

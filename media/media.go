@@ -58,6 +58,21 @@
 // published with their GPS position; so too BMP, ICO and other images it
 // cannot decode.
 //
+// # Serving files to a browser
+//
+// A blob's declared type is whatever its uploader, or the event that
+// names it, said; its bytes can be anything. A page of HTML with a script,
+// declared image/png and served as text/html (or sniffed as HTML by the
+// browser), would run in the origin that served it: the node's, which
+// also serves the web UI and the download page. So every path that gives
+// a stored file to a browser (Blossom on the relay port, the local API,
+// the static site) asks Servable: a file is shown as itself only when its
+// first bytes confirm a media type on a short allow-list of images, audio,
+// video and PDF; anything else is a download of bytes
+// (application/octet-stream, Content-Disposition: attachment, or a .bin
+// file). SVG is not on the list: it is a document that can carry script.
+// ServeHeaders sets the response headers that go with it.
+//
 // # Damaged and hostile files
 //
 // A file whose structure is damaged (cut short, a segment longer than the

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -8,13 +9,15 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/caravan-mesh/caravan/media"
 )
 
 // blob is one file for blobs/, shared by every attachment with its hash.
 type blob struct {
 	hash  string
-	ext   string
-	name  string // <hash>.<ext>
+	mime  string // as the first reference declared it
+	name  string // <hash>.<extension>
 	file  string // blobs/<name>
 	image bool   // shown inline with <img>
 	opens []func() (io.ReadCloser, error)
@@ -31,24 +34,7 @@ const (
 	blobOK
 )
 
-// exts maps the MIME types a site may serve as themselves to file
-// extensions. Anything else is written as .bin, so that a web host serves
-// it as a download: an HTML or SVG attachment must never become a page
-// that runs in the site's origin.
-var exts = map[string]string{
-	"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp", "image/avif": "avif",
-	"application/pdf": "pdf", "text/plain": "txt", "text/csv": "csv", "application/json": "json",
-	"audio/mpeg": "mp3", "audio/ogg": "ogg", "audio/opus": "opus", "audio/mp4": "m4a", "audio/wav": "wav",
-	"video/mp4": "mp4", "video/webm": "webm", "video/ogg": "ogv",
-	"application/zip": "zip", "application/epub+zip": "epub",
-	"application/vnd.oasis.opendocument.text":                                 "odt",
-	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-}
-
-var images = map[string]bool{"png": true, "jpg": true, "gif": true, "webp": true, "avif": true}
-
-// addBlob links a to the blob for its hash, creating it on first use. The
-// first reference (in site order) decides the file's extension.
+// addBlob links a to the blob for its hash, creating it on first use.
 func (m *model) addBlob(a *attachment) {
 	if len(a.hash) != sha256.Size*2 || !isHex(a.hash) {
 		m.invalid++
@@ -56,13 +42,8 @@ func (m *model) addBlob(a *attachment) {
 	}
 	b := m.byHash[a.hash]
 	if b == nil {
-		mt, _, _ := strings.Cut(strings.ToLower(a.mime), ";")
-		ext, ok := exts[strings.TrimSpace(mt)]
-		if !ok {
-			ext = "bin"
-		}
-		name := a.hash + "." + ext
-		b = &blob{hash: a.hash, ext: ext, name: name, file: "blobs/" + name, image: images[ext]}
+		b = &blob{hash: a.hash, mime: a.mime}
+		b.named("")
 		m.byHash[a.hash] = b
 		m.blobs = append(m.blobs, b)
 	}
@@ -70,6 +51,13 @@ func (m *model) addBlob(a *attachment) {
 		b.opens = append(b.opens, a.open)
 	}
 	a.b = b
+}
+
+// named gives b its file name for its media type typ, as media.Servable
+// confirmed it ("" when it confirmed none).
+func (b *blob) named(typ string) {
+	b.name = b.hash + "." + media.Ext(typ)
+	b.file, b.image = "blobs/"+b.name, strings.HasPrefix(typ, "image/")
 }
 
 // copyBlobs writes every blob that some source can provide with the
@@ -105,14 +93,31 @@ func (m *model) copyBlobs(root *os.Root) error {
 // errSource marks a failure of the blob's source rather than of the site.
 var errSource = errors.New("source failed")
 
-// copy writes b into dir (blobs/) from one source.
+// copy writes b into dir (blobs/) from one source. The file's extension
+// is the one for the media type its first bytes confirm (media.Servable),
+// and .bin for anything else, so that a web host serves it as a download:
+// an HTML or SVG attachment, whatever type it claims, must never become a
+// page that runs in the site's origin.
 func (b *blob) copy(dir *os.Root, open func() (io.ReadCloser, error)) (blobState, error) {
+	rc, err := open()
+	if err != nil {
+		return blobUnreadable, nil
+	}
+	defer rc.Close()
+	head := make([]byte, media.SniffLen)
+	k, err := io.ReadFull(rc, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return blobUnreadable, nil
+	}
+	head = head[:k]
+	typ, _ := media.Servable(head, b.mime)
+	b.named(typ)
 	f, err := dir.OpenFile(b.name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return 0, err
 	}
 	h := sha256.New()
-	n, err := copyFrom(io.MultiWriter(f, h), open)
+	n, err := copyFrom(io.MultiWriter(f, h), io.MultiReader(bytes.NewReader(head), rc))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -132,17 +137,12 @@ func (b *blob) copy(dir *os.Root, open func() (io.ReadCloser, error)) (blobState
 	return st, nil
 }
 
-// copyFrom copies what open provides to w, telling read errors (wrapped
-// in errSource) from write errors.
-func copyFrom(w io.Writer, open func() (io.ReadCloser, error)) (n int64, err error) {
-	rc, err := open()
-	if err != nil {
-		return 0, errSource
-	}
-	defer rc.Close()
+// copyFrom copies r to w, telling read errors (wrapped in errSource) from
+// write errors.
+func copyFrom(w io.Writer, r io.Reader) (n int64, err error) {
 	buf := make([]byte, 64<<10)
 	for {
-		k, rerr := rc.Read(buf)
+		k, rerr := r.Read(buf)
 		if k > 0 {
 			if _, err := w.Write(buf[:k]); err != nil {
 				return n, err

@@ -27,9 +27,11 @@
 // no (or an unreadable) language are listed under "und". <slug> is the
 // first 16 hex digits of the SHA-256 of the report's naddr (or of its
 // event id if it has none), so it is stable across edits and never
-// contains text from the report. <ext> comes
-// from a fixed list of MIME types and is "bin" for anything else (HTML and
-// SVG included, so an attachment can never become a page of the site).
+// contains text from the report. <ext> is the extension for the media
+// type the blob's first bytes confirm (media.Servable: images, common
+// audio and video, PDF), whatever type the report declared, and "bin"
+// for anything else (HTML and SVG included, so an attachment can never
+// become a page of the site).
 //
 // Output depends only on the input: building the same Site twice gives
 // the same bytes.

@@ -664,3 +664,57 @@ func TestStaleBuildsRemoved(t *testing.T) {
 		t.Errorf("next to the site: %q, want %q", names, want)
 	}
 }
+
+// TestBlobsNamedByTheirBytes: a blob's file extension is the one for the
+// media type its bytes confirm, whatever the report declared; a page, an
+// SVG or anything unconfirmed is written as .bin (which a web host serves
+// as a download), never shown with <img>, and linked for download.
+func TestBlobsNamedByTheirBytes(t *testing.T) {
+	page := []byte("<!doctype html><script>localStorage.x=1</script>")
+	svg := []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)
+	notes := []byte("plain notes\n")
+	cases := []struct {
+		name, mime string
+		data       []byte
+		ext        string
+		image      bool
+	}{
+		{"page declared PNG", "image/png", page, "bin", false},
+		{"page declared HTML", "text/html", append([]byte("<p>"), page...), "bin", false},
+		{"SVG", "image/svg+xml", svg, "bin", false},
+		{"text", "text/plain", notes, "bin", false},
+		{"PNG declared text", "text/plain", pngBytes, "png", true},
+		{"PDF declared nothing", "", pdfBytes, "pdf", false},
+	}
+	var atts []Attachment
+	var refs []string
+	for _, c := range cases {
+		atts = append(atts, Attachment{SHA256: sum(c.data), MIME: c.mime, Name: c.name, Open: opener(c.data)})
+		refs = append(refs, "![x](https://blossom.example/"+sum(c.data)+".png)")
+	}
+	r := Report{ID: strings.Repeat("0", 63) + "1", Title: "r", Markdown: strings.Join(refs, "\n\n"), Attachments: atts}
+	dir := filepath.Join(t.TempDir(), "site")
+	if st := build(t, dir, Site{Reports: []Report{r}}); st.Attachments != len(cases) {
+		t.Fatalf("stats %+v", st)
+	}
+	files := readTree(t, dir)
+	b := string(files["reports/"+slugOf(r.ID)+"/index.html"])
+	for _, c := range cases {
+		file := "blobs/" + sum(c.data) + "." + c.ext
+		if !bytes.Equal(files[file], c.data) {
+			t.Errorf("%s: %s not written", c.name, file)
+		}
+		for f := range files {
+			if strings.HasPrefix(f, "blobs/"+sum(c.data)) && f != file {
+				t.Errorf("%s: written as %s", c.name, f)
+			}
+		}
+		img := `<img src="../../blobs/` + sum(c.data) + "." + c.ext + `"`
+		if strings.Contains(b, img) != c.image {
+			t.Errorf("%s: shown as an image: %v, want %v", c.name, !c.image, c.image)
+		}
+		if !c.image && !strings.Contains(b, `<a href="../../blobs/`+sum(c.data)+"."+c.ext+`" download="`+c.name+`"`) {
+			t.Errorf("%s: not linked for download", c.name)
+		}
+	}
+}
