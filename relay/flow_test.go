@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/caravan-mesh/caravan/internal/evtest"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/relay"
+	"github.com/coder/websocket"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -163,6 +165,44 @@ func TestQueryPagesMergeFilters(t *testing.T) {
 		if got[i] != want[i].ID {
 			t.Fatalf("event %d is %s, want %s", i, got[i], want[i].ID)
 		}
+	}
+}
+
+// Connections from a web page count against the limits by address even
+// on loopback: a browser always sends Origin, so a page the user opens
+// cannot take the exemption of the user's own apps.
+func TestWebPagesOnLoopbackAreLimited(t *testing.T) {
+	cfg := node.Config{Relay: relay.Limits{MaxConnectionsPerIP: 2, EventsPerSecond: 100, EventsPerSecondPerIP: 1}}
+	s := serve(t, cfg, nil)
+	page := &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"https://some.site.example"}}}
+	other := &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"http://localhost:3000"}}}
+	pages := []*client{dialWith(t, s.url, page), dialWith(t, s.url, other)}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, resp, err := websocket.Dial(ctx, s.url, page); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a third connection from web pages on loopback: %v (%v), want HTTP 503", err, resp)
+	}
+	// They share one address's events budget: 1 a second, bursts of 10.
+	now := time.Now().Unix()
+	accepted := 0
+	for i := range 20 {
+		if ok, _ := pages[i%2].publish(alice.Event(1, now, fmt.Sprint("page ", i))); ok {
+			accepted++
+		}
+	}
+	if accepted != 10 {
+		t.Fatalf("web pages published %d of 20, want the shared burst of 10", accepted)
+	}
+	// Native clients on loopback (no Origin) are still exempt.
+	natives := []*client{dial(t, s.url), dial(t, s.url), dial(t, s.url)}
+	accepted = 0
+	for i := range 30 {
+		if ok, _ := natives[i%3].publish(bob.Event(1, now, fmt.Sprint("native ", i))); ok {
+			accepted++
+		}
+	}
+	if accepted != 30 {
+		t.Fatalf("three native clients published %d of 30 within their own bursts", accepted)
 	}
 }
 

@@ -22,8 +22,10 @@ type Limits struct {
 	MaxLimit int `json:"max_limit,omitempty"`
 	// MaxConnections across all clients. If zero, 1024.
 	MaxConnections int `json:"max_connections,omitempty"`
-	// MaxConnectionsPerIP for one remote address (loopback is exempt). If
-	// zero, 32.
+	// MaxConnectionsPerIP for one remote address. Loopback is exempt,
+	// but for web pages: connections from loopback that carry an Origin
+	// header (every browser sends one; native clients and the node's own
+	// sync do not) share the limits of one address. If zero, 32.
 	MaxConnectionsPerIP int `json:"max_connections_per_ip,omitempty"`
 	// EventsPerSecond a connection may publish on average, with bursts of
 	// ten times as many. If zero, 500: a sync session pushes through
@@ -31,8 +33,8 @@ type Limits struct {
 	EventsPerSecond float64 `json:"events_per_second,omitempty"`
 	// EventsPerSecondPerIP all connections from one remote address may
 	// publish together on average, with bursts of ten times as many, so a
-	// peer opening many connections gets no more than a few (loopback is
-	// exempt). If zero, 4 × EventsPerSecond.
+	// peer opening many connections gets no more than a few (exempt as in
+	// MaxConnectionsPerIP). If zero, 4 × EventsPerSecond.
 	EventsPerSecondPerIP float64 `json:"events_per_second_per_ip,omitempty"`
 	// ReqsPerSecond a connection may open on average, with bursts of ten
 	// times as many. If zero, 20.

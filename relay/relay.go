@@ -144,10 +144,20 @@ type remote struct {
 }
 
 // A client's address for the limits by address. Loopback clients are
-// the user's own apps and the node's own tools, and are exempt.
+// the user's own apps and the node's own tools, and are exempt, except
+// web pages: any page the user opens may connect to the node on
+// loopback, and a browser always sends Origin when it opens a websocket
+// (native clients, and the node's own sync, send none). So connections
+// from loopback with an Origin share the limits of one address.
 func addressOf(req *http.Request) (key string, exempt bool) {
 	ip := remoteIP(req)
-	return ip, isLoopback(ip)
+	if !isLoopback(ip) {
+		return ip, false
+	}
+	if req.Header.Get("Origin") != "" {
+		return "web pages on " + ip, false
+	}
+	return ip, true
 }
 
 // New creates a Relay over backend and subscribes it to new events.
