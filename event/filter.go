@@ -22,11 +22,26 @@ type Raw struct {
 // SortRaw orders events as NIP-01 wants: newest first, ties by lowest id.
 func SortRaw(rs []Raw) {
 	sort.Slice(rs, func(i, j int) bool {
-		if rs[i].CreatedAt != rs[j].CreatedAt {
-			return rs[i].CreatedAt > rs[j].CreatedAt
-		}
-		return rs[i].ID < rs[j].ID
+		return Ref{ID: rs[i].ID, CreatedAt: rs[i].CreatedAt}.Before(Ref{ID: rs[j].ID, CreatedAt: rs[j].CreatedAt})
 	})
+}
+
+// Ref is a stored event's place in NIP-01 order and the size of its JSON,
+// without the JSON: what a reader pages through before it fetches the
+// events themselves, a few at a time.
+type Ref struct {
+	ID        string
+	CreatedAt int64
+	Size      int // bytes of JSON
+}
+
+// Before reports whether r comes before o in NIP-01 order: newest first,
+// ties by lowest id.
+func (r Ref) Before(o Ref) bool {
+	if r.CreatedAt != o.CreatedAt {
+		return r.CreatedAt > o.CreatedAt
+	}
+	return r.ID < o.ID
 }
 
 // ErrBusy means a call gave up waiting for another to finish. The store

@@ -211,8 +211,12 @@ func (b relayBackend) Accept(ctx context.Context, ev *nostr.Event) (bool, string
 	return r.OK(), r.Message()
 }
 
-func (b relayBackend) Query(ctx context.Context, f nostr.Filter, max int) ([]event.Raw, error) {
-	return b.n.st.Query(ctx, f, max)
+func (b relayBackend) Refs(ctx context.Context, f nostr.Filter, from *event.Ref, max int) ([]event.Ref, error) {
+	return b.n.st.Refs(ctx, f, from, max)
+}
+
+func (b relayBackend) Raws(ctx context.Context, ids []string) (map[string][]byte, error) {
+	return b.n.st.RawMany(ctx, ids)
 }
 
 func (b relayBackend) Subscribe(fn func(*nostr.Event, []byte)) func() { return b.n.OnStored(fn) }

@@ -31,23 +31,44 @@ type Conn struct {
 	mu   sync.Mutex
 	subs map[string]*subscription
 	negs map[string]*negSession
+	// missed lists the new events that found no room in the send queue,
+	// to be sent from the store once there is (see deliver); catching
+	// says a goroutine is doing so.
+	missed   []missedEvent
+	catching bool
 	// Values holds per-connection state for extension handlers.
 	Values sync.Map
 }
 
 type subscription struct {
+	id      string
 	filters nostr.Filters
+	ctx     context.Context
 	cancel  context.CancelFunc
+	// lost says more new events were missed than the connection may
+	// list; the subscription is closed once those listed are sent.
+	lost bool
 }
 
-func newConn(r *Relay, l link.Conn, ip string) *Conn {
+type missedEvent struct {
+	sub *subscription
+	id  string
+}
+
+// maxMissed bounds the new events one connection may have listed as
+// missed: one for each KiB of its outbox (8,192 by default), each taking
+// about 24 bytes (the id is the event's own string). Past it, the
+// subscriptions that miss more are closed.
+func (c *Conn) maxMissed() int { return max(c.r.lim.OutboxBytes>>10, 1) }
+
+func newConn(r *Relay, l link.Conn, ip string, peer *bucket) *Conn {
 	ctx, cancel := context.WithCancel(context.Background())
 	now := r.opts.Now()
 	return &Conn{
 		r: r, link: l, ip: ip, ctx: ctx, cancel: cancel,
-		out:    newOutbox(r.lim.OutboxBytes),
+		out:    newOutbox(r.lim.OutboxBytes, r.sending, r.opts.Now),
 		events: newBucket(r.lim.EventsPerSecond, now),
-		peer:   r.shared(ip),
+		peer:   peer,
 		reqs:   newBucket(r.lim.ReqsPerSecond, now),
 		slots:  make(chan struct{}, r.lim.InFlight),
 		subs:   map[string]*subscription{},
@@ -79,13 +100,17 @@ func (c *Conn) run() {
 		c.handle(msg)
 	}
 	c.cancel()
-	c.mu.Lock()
+	// From here on nothing is queued, and what was held for this
+	// client counts no more against the relay's total.
+	c.out.close()
+	c.mu.Lock() // no goroutine starts after this (see catchUp)
 	for id, s := range c.subs {
 		s.cancel()
 		delete(c.subs, id)
 	}
 	negs := c.negs
 	c.negs = map[string]*negSession{}
+	c.missed = nil
 	c.mu.Unlock()
 	for _, s := range negs {
 		s.release(c.r) // their sets no longer count against NegItemsTotal
@@ -210,12 +235,13 @@ func (c *Conn) handleReq(id string, filters []nostr.Filter) {
 	ctx, cancel := context.WithCancel(c.ctx)
 	// Registered before the query runs, so no event stored meanwhile is
 	// missed (it may arrive twice; clients deduplicate by id).
-	sub := &subscription{filters: filters, cancel: cancel}
+	sub := &subscription{id: id, filters: filters, ctx: ctx, cancel: cancel}
 	c.subs[id] = sub
 	c.mu.Unlock()
 
+	served := c.r.opts.Served != nil && len(filters) == 1 && len(filters[0].IDs) > 0
 	c.Go(func() {
-		raws, err := c.query(ctx, filters)
+		err := c.sendStored(ctx, id, filters, served)
 		if ctx.Err() != nil {
 			return // closed or replaced meanwhile
 		}
@@ -226,81 +252,97 @@ func (c *Conn) handleReq(id string, filters []nostr.Filter) {
 			}
 			c.mu.Unlock()
 			cancel()
-			c.out.pushWait(c.ctx, mustJSON([]any{"CLOSED", id, event.Reason(err)}), urgent)
+			c.out.pushSmall(c.ctx, mustJSON([]any{"CLOSED", id, event.Reason(err)}), urgent)
 			return
 		}
-		byID := c.r.opts.Served != nil && len(filters) == 1 && len(filters[0].IDs) > 0
-		for _, raw := range raws {
-			if !c.out.pushWait(ctx, eventMessage(id, raw.JSON), bulk) {
-				return
-			}
-			if byID {
-				c.r.opts.Served(c, raw.ID)
-			}
-		}
-		c.out.pushWait(ctx, mustJSON([]any{"EOSE", id}), bulk)
+		c.out.pushSmall(ctx, mustJSON([]any{"EOSE", id}), bulk)
 	})
 }
 
-// query answers a REQ's filters from the store, merged and deduplicated.
-func (c *Conn) query(ctx context.Context, filters []nostr.Filter) ([]event.Raw, error) {
-	qctx, cancel := context.WithTimeout(ctx, time.Duration(c.r.lim.QueryTimeout))
-	defer cancel()
-	select {
-	case c.r.queries <- struct{}{}:
-		defer func() { <-c.r.queries }()
-	case <-qctx.Done():
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, event.Reject(event.RateLimited, "the node is busy answering other queries; try again shortly")
-	}
-	seen := map[string]bool{}
-	var all []event.Raw
-	for _, f := range filters {
-		raws, err := c.r.b.Query(qctx, f, c.r.lim.MaxLimit)
-		if err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				return nil, event.Reject(event.Error, "query took longer than %s; narrow the filter", time.Duration(c.r.lim.QueryTimeout))
-			}
-			return nil, err
-		}
-		for _, r := range raws {
-			if !seen[r.ID] {
-				seen[r.ID] = true
-				all = append(all, r)
-			}
-		}
-	}
-	if len(filters) > 1 {
-		event.SortRaw(all)
-	}
-	return all, nil
-}
-
 // deliver sends a live event to the subscriptions it matches. It never
-// blocks: a client whose send queue is full is disconnected.
+// blocks. An event that finds no room in the send queue (the client reads
+// slower than events come, or is catching up with a large answer) is
+// listed, and sent from the store once there is room; a client that reads
+// nothing at all is disconnected after StallTimeout (see Relay.sweep).
 func (c *Conn) deliver(ev *nostr.Event, raw []byte) {
 	c.mu.Lock()
-	var ids []string
-	for id, s := range c.subs {
-		if s.filters.Match(ev) {
-			ids = append(ids, id)
+	var subs []*subscription
+	for _, s := range c.subs {
+		if !s.lost && s.filters.Match(ev) {
+			subs = append(subs, s)
 		}
 	}
 	c.mu.Unlock()
-	for _, id := range ids {
-		if !c.out.push(eventMessage(id, raw), urgent) {
-			c.r.opts.Logf("relay: disconnecting %s: send queue full (client too slow)", c.ip)
-			c.close("too slow: send queue full")
+	for _, s := range subs {
+		if c.out.pushLive(s.id, raw) {
+			continue
+		}
+		c.mu.Lock()
+		if c.ctx.Err() == nil {
+			if len(c.missed) < c.maxMissed() {
+				c.missed = append(c.missed, missedEvent{sub: s, id: ev.ID})
+			} else if !s.lost {
+				s.lost = true
+				c.r.opts.Logf("relay: %s missed more than %d new events; closing its subscription %q", c.ip, c.maxMissed(), event.Clip(s.id))
+			}
+			if !c.catching {
+				c.catching = true
+				c.wg.Add(1)
+				go c.catchUp()
+			}
+		}
+		c.mu.Unlock()
+	}
+}
+
+// catchUp sends the missed events from the store, as room allows, then
+// closes the subscriptions that missed more than could be listed.
+func (c *Conn) catchUp() {
+	defer c.wg.Done()
+	for {
+		c.mu.Lock()
+		batch := c.missed[:min(len(c.missed), pageEvents)]
+		c.missed = append([]missedEvent(nil), c.missed[len(batch):]...)
+		if len(batch) == 0 {
+			c.catching = false
+			var lost []*subscription
+			for id, s := range c.subs {
+				if s.lost {
+					lost = append(lost, s)
+					delete(c.subs, id)
+					s.cancel()
+				}
+			}
+			c.mu.Unlock()
+			// Behind the events sent for it, like an EOSE.
+			for _, s := range lost {
+				c.out.pushSmall(c.ctx, mustJSON([]any{"CLOSED", s.id, fmt.Sprintf(
+					"error: more than %d new events waited while this connection was slow to read; subscribe again", c.maxMissed())}), bulk)
+			}
 			return
+		}
+		c.mu.Unlock()
+		// In the order they came, a subscription at a time.
+		var order []*subscription
+		ids := map[*subscription][]string{}
+		for _, m := range batch {
+			if ids[m.sub] == nil {
+				order = append(order, m.sub)
+			}
+			ids[m.sub] = append(ids[m.sub], m.id)
+		}
+		for _, s := range order {
+			f := nostr.Filter{IDs: ids[s]}
+			if err := c.sendStored(s.ctx, s.id, []nostr.Filter{f}, false); err != nil && s.ctx.Err() == nil {
+				c.r.opts.Logf("relay: sending missed events to %s: %v", c.ip, err)
+			}
 		}
 	}
 }
 
 // OK sends an OK message.
 func (c *Conn) OK(id string, ok bool, msg string) {
-	c.out.pushWait(c.ctx, mustJSON([]any{"OK", id, ok, msg}), urgent)
+	c.out.pushSmall(c.ctx, mustJSON([]any{"OK", id, ok, msg}), urgent)
 }
 
 // Closed sends a CLOSED message and forgets the subscription.
@@ -311,18 +353,21 @@ func (c *Conn) Closed(id, msg string) {
 		delete(c.subs, id)
 	}
 	c.mu.Unlock()
-	c.out.pushWait(c.ctx, mustJSON([]any{"CLOSED", id, msg}), urgent)
+	c.out.pushSmall(c.ctx, mustJSON([]any{"CLOSED", id, msg}), urgent)
 }
 
 // Notice sends a NOTICE message.
-func (c *Conn) Notice(msg string) { c.out.pushWait(c.ctx, mustJSON([]any{"NOTICE", msg}), urgent) }
+func (c *Conn) Notice(msg string) { c.out.pushSmall(c.ctx, mustJSON([]any{"NOTICE", msg}), urgent) }
 
-// Send queues any JSON message, waiting for room in the send queue.
-func (c *Conn) Send(v any) { c.out.pushWait(c.ctx, mustJSON(v), urgent) }
+// Send queues a short JSON message (an answer), waiting for room in the
+// send queue.
+func (c *Conn) Send(v any) { c.out.pushSmall(c.ctx, mustJSON(v), urgent) }
 
 // SendBulk sends a message behind everything urgent (new events, answers):
-// large transfers that must not delay them.
-func (c *Conn) SendBulk(v any) { c.out.pushWait(c.ctx, mustJSON(v), bulk) }
+// large transfers that must not delay them. It waits for room within the
+// connection's and the relay's bounds (Limits.OutboxBytes and
+// OutboxBytesTotal).
+func (c *Conn) SendBulk(v any) { c.out.pushBulk(c.ctx, mustJSON(v), bulk) }
 
 func (c *Conn) close(reason string) {
 	c.cancel()
@@ -335,9 +380,10 @@ func (c *Conn) writeLoop() {
 		if !ok {
 			return
 		}
-		ctx, cancel := context.WithTimeout(c.ctx, time.Duration(c.r.lim.WriteTimeout))
-		err := c.link.Write(ctx, b)
-		cancel()
+		// No time limit here: a client that reads slowly is let be, and
+		// one that reads nothing is found by the sweep (StallTimeout).
+		err := c.link.Write(c.ctx, b)
+		c.out.sent(b)
 		if err != nil {
 			c.cancel()
 			return
@@ -345,6 +391,10 @@ func (c *Conn) writeLoop() {
 	}
 }
 
+// pingLoop checks that an idle client is still there. A ping that is not
+// answered in time ends the connection only if nothing waits to be sent:
+// behind a backlog the answer comes late, and a client that reads slowly
+// is judged by StallTimeout instead.
 func (c *Conn) pingLoop(p link.Pinger) {
 	every := time.Duration(c.r.lim.PingInterval)
 	t := time.NewTicker(every)
@@ -357,7 +407,7 @@ func (c *Conn) pingLoop(p link.Pinger) {
 			ctx, cancel := context.WithTimeout(c.ctx, every)
 			err := p.Ping(ctx)
 			cancel()
-			if err != nil {
+			if err != nil && !c.out.waiting() {
 				c.cancel()
 				return
 			}
@@ -367,12 +417,18 @@ func (c *Conn) pingLoop(p link.Pinger) {
 
 func eventMessage(subID string, raw []byte) []byte {
 	id, _ := json.Marshal(subID)
-	b := make([]byte, 0, len(raw)+len(id)+12)
+	b := make([]byte, 0, len(raw)+len(id)+len(`["EVENT",,]`))
 	b = append(b, `["EVENT",`...)
 	b = append(b, id...)
 	b = append(b, ',')
 	b = append(b, raw...)
 	return append(b, ']')
+}
+
+// eventMessageSize is len(eventMessage(subID, raw)).
+func eventMessageSize(subID string, raw []byte) int {
+	id, _ := json.Marshal(subID)
+	return len(raw) + len(id) + len(`["EVENT",,]`)
 }
 
 func mustJSON(v any) []byte {
@@ -381,84 +437,4 @@ func mustJSON(v any) []byte {
 		panic(err)
 	}
 	return b
-}
-
-// Priorities of the send queue: answers, notices and live events go out
-// before stored events answering a REQ, so that on a slow link a new
-// message is not stuck behind a backlog.
-const (
-	urgent = 0
-	bulk   = 1
-)
-
-// outbox is a connection's send queue, bounded in bytes, with two
-// priorities.
-type outbox struct {
-	mu    sync.Mutex
-	q     [2][][]byte
-	bytes int
-	max   int
-	wake  chan struct{} // something to send
-	space chan struct{} // something was sent
-}
-
-func newOutbox(max int) *outbox {
-	return &outbox{max: max, wake: make(chan struct{}, 1), space: make(chan struct{}, 1)}
-}
-
-func signal(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
-}
-
-// push queues b if there is room, without waiting.
-func (o *outbox) push(b []byte, prio int) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.bytes > 0 && o.bytes+len(b) > o.max {
-		return false
-	}
-	o.q[prio] = append(o.q[prio], b)
-	o.bytes += len(b)
-	signal(o.wake)
-	return true
-}
-
-// pushWait queues b, waiting for room until ctx ends.
-func (o *outbox) pushWait(ctx context.Context, b []byte, prio int) bool {
-	for {
-		if o.push(b, prio) {
-			return true
-		}
-		select {
-		case <-o.space:
-		case <-ctx.Done():
-			return false
-		}
-	}
-}
-
-func (o *outbox) pop(ctx context.Context) ([]byte, bool) {
-	for {
-		o.mu.Lock()
-		for p := range o.q {
-			if len(o.q[p]) > 0 {
-				b := o.q[p][0]
-				o.q[p][0] = nil
-				o.q[p] = o.q[p][1:]
-				o.bytes -= len(b)
-				o.mu.Unlock()
-				signal(o.space)
-				return b, true
-			}
-		}
-		o.mu.Unlock()
-		select {
-		case <-o.wake:
-		case <-ctx.Done():
-			return nil, false
-		}
-	}
 }

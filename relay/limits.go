@@ -22,8 +22,10 @@ type Limits struct {
 	MaxLimit int `json:"max_limit,omitempty"`
 	// MaxConnections across all clients. If zero, 1024.
 	MaxConnections int `json:"max_connections,omitempty"`
-	// MaxConnectionsPerIP for one remote address (loopback is exempt). If
-	// zero, 32.
+	// MaxConnectionsPerIP for one remote address. Loopback is exempt,
+	// but for web pages: connections from loopback that carry an Origin
+	// header (every browser sends one; native clients and the node's own
+	// sync do not) share the limits of one address. If zero, 32.
 	MaxConnectionsPerIP int `json:"max_connections_per_ip,omitempty"`
 	// EventsPerSecond a connection may publish on average, with bursts of
 	// ten times as many. If zero, 500: a sync session pushes through
@@ -31,16 +33,30 @@ type Limits struct {
 	EventsPerSecond float64 `json:"events_per_second,omitempty"`
 	// EventsPerSecondPerIP all connections from one remote address may
 	// publish together on average, with bursts of ten times as many, so a
-	// peer opening many connections gets no more than a few (loopback is
-	// exempt). If zero, 4 × EventsPerSecond.
+	// peer opening many connections gets no more than a few (exempt as in
+	// MaxConnectionsPerIP). If zero, 4 × EventsPerSecond.
 	EventsPerSecondPerIP float64 `json:"events_per_second_per_ip,omitempty"`
 	// ReqsPerSecond a connection may open on average, with bursts of ten
 	// times as many. If zero, 20.
 	ReqsPerSecond float64 `json:"reqs_per_second,omitempty"`
-	// OutboxBytes is how much may wait to be sent to one client before it
-	// counts as stalled and is disconnected. If zero, 8 MiB.
+	// OutboxBytes bounds what the relay holds for one client: messages
+	// waiting to be sent or being sent, and the events a query has read
+	// from the store to send next. Query results, reconciliation replies
+	// and other large sends fill at most three quarters of it and then
+	// wait for the client to read; the rest is kept for answers and new
+	// events. A connection with nothing waiting may always have one
+	// message, however big. If zero, 8 MiB.
 	OutboxBytes int `json:"outbox_bytes,omitempty"`
-	// WriteTimeout is how long one message may take to send. If zero, 30s.
+	// OutboxBytesTotal bounds the same for all clients together (beyond
+	// the one message each may always have). Past three quarters of it,
+	// queries wait for room in turn. If zero, 48 MiB.
+	OutboxBytesTotal int `json:"outbox_bytes_total,omitempty"`
+	// StallTimeout is how long a client may take nothing of what waits
+	// to be sent to it before it is disconnected. A client that reads,
+	// however slowly, is not: its queries wait for room. Measured on the
+	// relay's clock (Options.Now). If zero, WriteTimeout if set, else 1m.
+	StallTimeout event.Duration `json:"stall_timeout,omitempty"`
+	// WriteTimeout is the former name of StallTimeout, still read.
 	WriteTimeout event.Duration `json:"write_timeout,omitempty"`
 	// QueryTimeout bounds one REQ's stored-event query. If zero, 10s.
 	QueryTimeout event.Duration `json:"query_timeout,omitempty"`
@@ -81,6 +97,7 @@ func (l Limits) WithDefaults() Limits {
 	def(&l.MaxConnections, 1024)
 	def(&l.MaxConnectionsPerIP, 32)
 	def(&l.OutboxBytes, 8<<20)
+	def(&l.OutboxBytesTotal, 48<<20)
 	def(&l.InFlight, 8)
 	def(&l.NegSessions, 4)
 	def(&l.NegItems, 5_000_000)
@@ -100,7 +117,8 @@ func (l Limits) WithDefaults() Limits {
 			*v = event.Duration(d)
 		}
 	}
-	defd(&l.WriteTimeout, 30*time.Second)
+	defd(&l.StallTimeout, time.Duration(l.WriteTimeout))
+	defd(&l.StallTimeout, time.Minute)
 	defd(&l.QueryTimeout, 10*time.Second)
 	defd(&l.PingInterval, 30*time.Second)
 	defd(&l.NegIdle, 2*time.Minute)

@@ -25,7 +25,7 @@ type negSession struct {
 // NegErr sends a NEG-ERR and forgets the session.
 func (c *Conn) NegErr(id, reason string) {
 	c.dropNeg(id, nil)
-	c.out.pushWait(c.ctx, mustJSON([]any{"NEG-ERR", id, reason}), urgent)
+	c.out.pushSmall(c.ctx, mustJSON([]any{"NEG-ERR", id, reason}), urgent)
 }
 
 func (c *Conn) dropNeg(id string, only *negSession) {
@@ -73,7 +73,7 @@ func (c *Conn) negOpen(m *Message) {
 		set, err := c.negItems(m.Filters[0])
 		if err != nil {
 			c.dropNeg(m.SubID, s)
-			c.out.pushWait(c.ctx, mustJSON([]any{"NEG-ERR", m.SubID, event.Reason(err)}), urgent)
+			c.out.pushSmall(c.ctx, mustJSON([]any{"NEG-ERR", m.SubID, event.Reason(err)}), urgent)
 			return
 		}
 		s.mu.Lock()
@@ -130,24 +130,6 @@ func (c *Conn) negItems(f nostr.Filter) (*negentropy.Set, error) {
 	return set, nil
 }
 
-// sweepNeg closes NIP-77 sessions left idle for NegIdle, so that a client
-// that opens a reconciliation and never finishes it does not hold the set,
-// and its share of NegItemsTotal, for as long as it stays connected.
-func (r *Relay) sweepNeg(ctx context.Context) {
-	t := time.NewTicker(max(time.Duration(r.lim.NegIdle)/4, 10*time.Millisecond))
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		for _, c := range r.snapshot() {
-			c.closeIdleNegs(r.opts.Now())
-		}
-	}
-}
-
 func (c *Conn) closeIdleNegs(now time.Time) {
 	idle := func(s *negSession) bool {
 		s.mu.Lock()
@@ -165,7 +147,7 @@ func (c *Conn) closeIdleNegs(now time.Time) {
 	c.mu.Unlock()
 	for id, s := range dropped {
 		s.release(c.r)
-		c.out.pushWait(c.ctx, mustJSON([]any{"NEG-ERR", id, "closed: the reconciliation was idle too long; start again"}), urgent)
+		c.out.pushNow(mustJSON([]any{"NEG-ERR", id, "closed: the reconciliation was idle too long; start again"}), urgent)
 	}
 }
 
@@ -204,5 +186,7 @@ func (c *Conn) negReply(id string, s *negSession, msg []byte) {
 		c.NegErr(id, "invalid: "+err.Error())
 		return
 	}
-	c.out.pushWait(c.ctx, mustJSON([]any{"NEG-MSG", id, hex.EncodeToString(reply)}), urgent)
+	// Replies are as big as a frame; like query results they wait for room
+	// within the send queue's bounds, but go out ahead of them.
+	c.out.pushBulk(c.ctx, mustJSON([]any{"NEG-MSG", id, hex.EncodeToString(reply)}), urgent)
 }

@@ -13,8 +13,12 @@
 //
 // Every client is isolated from the others: messages are bounded in size,
 // requests are rate-limited per connection, queries share a bounded pool,
-// and each client has its own bounded send queue, so a slow or stalled
-// client is disconnected instead of holding up anyone else.
+// and each client has its own send queue, bounded in bytes, within a
+// bound for all clients together (see outbox.go). Query results are read
+// from the store a page at a time as the client takes them, so a client
+// that reads slowly slows only itself, and one that stops reading is
+// disconnected after Limits.StallTimeout instead of holding up anyone
+// else.
 package relay
 
 import (
@@ -42,8 +46,14 @@ type Backend interface {
 	// Accept validates and durably stores an event. ok and msg become the
 	// OK message; ok means the event is stored (or already was).
 	Accept(ctx context.Context, ev *nostr.Event) (ok bool, msg string)
-	// Query returns stored events matching f, newest first, at most max.
-	Query(ctx context.Context, f nostr.Filter, max int) ([]event.Raw, error)
+	// Refs lists the stored events matching f in NIP-01 order (newest
+	// first, ties by lowest id), past the one at from (from the first if
+	// nil): at most max, with their sizes but not their JSON. f.Limit is
+	// the relay's to apply.
+	Refs(ctx context.Context, f nostr.Filter, from *event.Ref, max int) ([]event.Ref, error)
+	// Raws returns the JSON of the stored events among ids, by id; one
+	// gone since it was listed is left out.
+	Raws(ctx context.Context, ids []string) (map[string][]byte, error)
 	// Subscribe calls fn for every event newly accepted from any source,
 	// until cancel is called. fn must not block.
 	Subscribe(fn func(ev *nostr.Event, raw []byte)) (cancel func())
@@ -90,7 +100,8 @@ type Options struct {
 	// Info returns the NIP-11 document; Limitation is filled in by the
 	// relay. If nil, a minimal document is served.
 	Info func() Info
-	// Now is the clock for rate limits. If nil, time.Now.
+	// Now is the clock for rate limits, idle reconciliations and stalled
+	// clients. If nil, time.Now.
 	Now func() time.Time
 	// Logf reports connection-level trouble. If nil, nothing is logged.
 	Logf func(format string, args ...any)
@@ -115,8 +126,9 @@ type Relay struct {
 	// listed: one at a time (see negItems).
 	negListing chan struct{}
 	cancel     func()
-	stopSweep  func()       // ends the sweep of idle NIP-77 sessions
+	stopSweep  func()       // ends the sweep (idle NIP-77 sessions, stalled clients)
 	negHeld    atomic.Int64 // items held by open NIP-77 sessions
+	sending    *budget      // bytes held for all clients (OutboxBytesTotal)
 
 	mu    sync.Mutex
 	conns map[*Conn]struct{}
@@ -124,10 +136,28 @@ type Relay struct {
 }
 
 // remote is what the relay keeps for one remote address while it has
-// connections: how many, and the events budget they share.
+// connections: how many, and the events budget they share (nil if the
+// address is exempt).
 type remote struct {
 	conns  int
 	events *bucket
+}
+
+// A client's address for the limits by address. Loopback clients are
+// the user's own apps and the node's own tools, and are exempt, except
+// web pages: any page the user opens may connect to the node on
+// loopback, and a browser always sends Origin when it opens a websocket
+// (native clients, and the node's own sync, send none). So connections
+// from loopback with an Origin share the limits of one address.
+func addressOf(req *http.Request) (key string, exempt bool) {
+	ip := remoteIP(req)
+	if !isLoopback(ip) {
+		return ip, false
+	}
+	if req.Header.Get("Origin") != "" {
+		return "web pages on " + ip, false
+	}
+	return ip, true
 }
 
 // New creates a Relay over backend and subscribes it to new events.
@@ -148,10 +178,11 @@ func New(b Backend, opts Options) *Relay {
 		conns:      map[*Conn]struct{}{},
 		perIP:      map[string]*remote{},
 	}
+	r.sending = &budget{max: r.lim.OutboxBytesTotal}
 	r.cancel = b.Subscribe(r.broadcast)
 	ctx, stop := context.WithCancel(context.Background())
 	r.stopSweep = stop
-	go r.sweepNeg(ctx)
+	go r.sweep(ctx)
 	return r
 }
 
@@ -233,8 +264,9 @@ func (r *Relay) serveLanding(w http.ResponseWriter, req *http.Request) {
 }
 
 func (r *Relay) serveWebsocket(w http.ResponseWriter, req *http.Request) {
-	ip := remoteIP(req)
-	if !r.admit(ip) {
+	addr, exempt := addressOf(req)
+	p := r.admit(addr, exempt)
+	if p == nil {
 		w.Header().Set("Retry-After", "30")
 		http.Error(w, "too many connections; try again later", http.StatusServiceUnavailable)
 		return
@@ -246,23 +278,24 @@ func (r *Relay) serveWebsocket(w http.ResponseWriter, req *http.Request) {
 		CompressionMode:    websocket.CompressionDisabled,
 	})
 	if err != nil {
-		r.release(ip)
+		r.release(addr)
 		return
 	}
 	// Messages up to 4x the limit are read and refused with a NOTICE;
 	// beyond that the connection is closed by the websocket layer.
-	r.serve(link.WebSocket(ws, r.lim.MaxMessageBytes, ip), ip)
-	r.release(ip)
+	ip := remoteIP(req)
+	r.serve(link.WebSocket(ws, r.lim.MaxMessageBytes, ip), ip, p.events)
+	r.release(addr)
 }
 
 // ServeConn answers one client over any link (a stdio pipe, for example)
 // until it ends.
 func (r *Relay) ServeConn(l link.Conn) {
-	r.serve(l, l.String())
+	r.serve(l, l.String(), nil)
 }
 
-func (r *Relay) serve(l link.Conn, ip string) {
-	c := newConn(r, l, ip)
+func (r *Relay) serve(l link.Conn, ip string, peer *bucket) {
+	c := newConn(r, l, ip, peer)
 	r.mu.Lock()
 	r.conns[c] = struct{}{}
 	r.mu.Unlock()
@@ -272,7 +305,9 @@ func (r *Relay) serve(l link.Conn, ip string) {
 	r.mu.Unlock()
 }
 
-func (r *Relay) admit(ip string) bool {
+// admit counts a new connection from addr, or returns nil if there are
+// too many.
+func (r *Relay) admit(addr string, exempt bool) *remote {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	total := 0
@@ -280,42 +315,59 @@ func (r *Relay) admit(ip string) bool {
 		total += p.conns
 	}
 	if total >= r.lim.MaxConnections {
-		return false
+		return nil
 	}
-	p := r.perIP[ip]
+	p := r.perIP[addr]
 	if p == nil {
-		p = &remote{events: newBucket(r.lim.EventsPerSecondPerIP, r.opts.Now())}
-		r.perIP[ip] = p
+		p = &remote{}
+		if !exempt {
+			p.events = newBucket(r.lim.EventsPerSecondPerIP, r.opts.Now())
+		}
+		r.perIP[addr] = p
 	}
-	if !isLoopback(ip) && p.conns >= r.lim.MaxConnectionsPerIP {
-		return false
+	if !exempt && p.conns >= r.lim.MaxConnectionsPerIP {
+		return nil
 	}
 	p.conns++
-	return true
+	return p
 }
 
-func (r *Relay) release(ip string) {
+func (r *Relay) release(addr string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if p := r.perIP[ip]; p != nil {
+	if p := r.perIP[addr]; p != nil {
 		if p.conns--; p.conns <= 0 {
-			delete(r.perIP, ip)
+			delete(r.perIP, addr)
 		}
 	}
 }
 
-// shared is the events budget of a remote address, nil for loopback and
-// for connections not made through the websocket endpoint.
-func (r *Relay) shared(ip string) *bucket {
-	if isLoopback(ip) {
-		return nil
+// sweep looks, a few times within the shorter of NegIdle and
+// StallTimeout, for NIP-77 sessions left idle for NegIdle (so that a
+// client that opens a reconciliation and never finishes it does not hold
+// the set, and its share of NegItemsTotal, for as long as it stays
+// connected) and for clients that have taken nothing sent to them for
+// StallTimeout. Both are judged on Options.Now.
+func (r *Relay) sweep(ctx context.Context) {
+	every := max(min(time.Duration(r.lim.NegIdle), time.Duration(r.lim.StallTimeout))/4, 10*time.Millisecond)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	stall := time.Duration(r.lim.StallTimeout)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, c := range r.snapshot() {
+			if c.out.stalled(stall) {
+				r.opts.Logf("relay: disconnecting %s: it took nothing sent to it for %s", c.ip, stall)
+				c.close(fmt.Sprintf("too slow: nothing sent was read for %s", stall))
+				continue
+			}
+			c.closeIdleNegs(r.opts.Now())
+		}
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if p := r.perIP[ip]; p != nil {
-		return p.events
-	}
-	return nil
 }
 
 // broadcast delivers a newly accepted event to matching subscriptions.

@@ -50,7 +50,7 @@ func (s *Store) Candidates(ctx context.Context, f nostr.Filter, o CandidateOptio
 	if err := event.CheckFilter(f); err != nil {
 		return nil, err
 	}
-	inner, args := buildSelect("e.id AS id, e.created_at AS created_at, e.kind AS kind, length(e.raw) AS size, e.eid AS eid", f, -1, s.now().Unix())
+	inner, args := buildSelect("e.id AS id, e.created_at AS created_at, e.kind AS kind, length(e.raw) AS size, e.eid AS eid", f, -1, s.now().Unix(), nil)
 	q := "SELECT id, created_at, kind, size, eid FROM (" + inner + ") c WHERE c.eid > ?"
 	args = append(args, o.AfterEID)
 	if o.Peer != "" {

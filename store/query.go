@@ -85,7 +85,7 @@ func (s *Store) Items(ctx context.Context, f nostr.Filter, max int) (*negentropy
 	if f.Limit > 0 {
 		limit = f.Limit
 	}
-	q, args := buildSelect("e.id, e.created_at", f, limit, s.now().Unix())
+	q, args := buildSelect("e.id, e.created_at", f, limit, s.now().Unix(), nil)
 	rows, err := s.queryPrepared(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
@@ -112,6 +112,123 @@ func (s *Store) Items(ctx context.Context, f nostr.Filter, max int) (*negentropy
 		return nil, err
 	}
 	return b.Set(), nil
+}
+
+// Refs lists the events matching f in Query's order, past the one at
+// from (from the first if from is nil): at most max, each with the size
+// of its JSON but not the JSON itself. f.Limit is not applied; a caller
+// paging through a filter counts what it has had. With Refs and RawMany a
+// reader hands on a large answer a page at a time, and holds only the
+// page it is sending.
+func (s *Store) Refs(ctx context.Context, f nostr.Filter, from *event.Ref, max int) ([]event.Ref, error) {
+	if f.LimitZero || max <= 0 {
+		return nil, nil
+	}
+	if err := event.CheckFilter(f); err != nil {
+		return nil, err
+	}
+	var a *after
+	if from != nil {
+		id, err := hex.DecodeString(from.ID)
+		if err != nil || len(id) != 32 {
+			return nil, fmt.Errorf("refs: page start %q is not an event id", clip(from.ID))
+		}
+		a = &after{at: from.CreatedAt, id: id}
+	}
+	// length() of a blob is read from the record's header, without the
+	// JSON itself.
+	q, args := buildSelect("e.id, e.created_at, length(e.raw)", f, max, s.now().Unix(), a)
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("refs: %w", err)
+	}
+	defer rows.Close()
+	var out []event.Ref
+	for rows.Next() {
+		var (
+			id sql.RawBytes
+			r  event.Ref
+		)
+		if err := rows.Scan(&id, &r.CreatedAt, &r.Size); err != nil {
+			return nil, err
+		}
+		r.ID = hex.EncodeToString(id)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(f.IDs) == 0 {
+		return out, nil
+	}
+	// Earlier versions of addressable events are read by id too. Both
+	// lists are in order; merged, they are right up to where the shorter
+	// one stopped short.
+	older, err := s.versionRefs(ctx, f, a, max)
+	if err != nil {
+		return nil, err
+	}
+	if len(older) == 0 {
+		return out, nil
+	}
+	var end *event.Ref
+	if len(out) == max {
+		end = &out[len(out)-1]
+	}
+	if len(older) == max && (end == nil || older[len(older)-1].Before(*end)) {
+		end = &older[len(older)-1]
+	}
+	out = append(out, older...)
+	slices.SortFunc(out, func(x, y event.Ref) int {
+		if x.Before(y) {
+			return -1
+		}
+		return 1
+	})
+	if end != nil {
+		cut := *end
+		out = slices.DeleteFunc(out, func(r event.Ref) bool { return cut.Before(r) })
+	}
+	return out[:min(len(out), max)], nil
+}
+
+// versionRefs is Refs for the earlier versions of addressable events
+// among f.IDs: at most max of those matching f, in order.
+func (s *Store) versionRefs(ctx context.Context, f nostr.Filter, a *after, max int) ([]event.Ref, error) {
+	args := make([]any, 0, len(f.IDs)+3)
+	for _, id := range f.IDs {
+		args = append(args, mustHex(id))
+	}
+	q := "SELECT id, created_at, raw FROM versions WHERE id IN (" +
+		strings.TrimSuffix(strings.Repeat("?,", len(f.IDs)), ",") + ")"
+	if a != nil {
+		q += " AND created_at <= ? AND (created_at < ? OR id > ?)"
+		args = append(args, a.at, a.at, a.id)
+	}
+	q += " ORDER BY created_at DESC, id ASC"
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []event.Ref
+	for rows.Next() && len(out) < max {
+		var (
+			id, raw sql.RawBytes // only until the next row: one at a time
+			at      int64
+		)
+		if err := rows.Scan(&id, &at, &raw); err != nil {
+			return nil, err
+		}
+		ev, err := decode(raw)
+		if err != nil {
+			return nil, err
+		}
+		if f.Matches(ev) {
+			out = append(out, event.Ref{ID: hex.EncodeToString(id), CreatedAt: at, Size: len(raw)})
+		}
+	}
+	return out, rows.Err()
 }
 
 // QueryEvents is Query returning decoded events.
@@ -141,12 +258,19 @@ func clip(s string) string {
 // buildQuery turns a filter into SQL. It picks the index that drives the
 // scan: ids, then authors, then a single tag value, then kinds, then time.
 func buildQuery(f nostr.Filter, limit int, now int64) (string, []any) {
-	return buildSelect("e.id, e.created_at, e.raw", f, limit, now)
+	return buildSelect("e.id, e.created_at, e.raw", f, limit, now, nil)
 }
 
-// buildSelect is buildQuery selecting cols; limit < 0 means no limit and no
-// ordering.
-func buildSelect(cols string, f nostr.Filter, limit int, now int64) (string, []any) {
+// after is where a page of a query starts: past the event with this
+// created_at and id (raw bytes), in NIP-01 order.
+type after struct {
+	at int64
+	id []byte
+}
+
+// buildSelect is buildQuery selecting cols, from past a if a is not nil;
+// limit < 0 means no limit and no ordering.
+func buildSelect(cols string, f nostr.Filter, limit int, now int64, a *after) (string, []any) {
 	var (
 		where []string
 		args  []any
@@ -226,6 +350,12 @@ func buildSelect(cols string, f nostr.Filter, limit int, now int64) (string, []a
 		}
 		where = append(where, "e.eid IN (SELECT eid FROM tags WHERE "+in("tag", len(ks))+")")
 		args = append(args, ks...)
+	}
+	if a != nil {
+		// The first condition bounds the index range; the second skips
+		// the events of that second already read.
+		where = append(where, order+" <= ?", "("+order+" < ? OR e.id > ?)")
+		args = append(args, a.at, a.at, a.id)
 	}
 	where = append(where, "(e.expiration IS NULL OR e.expiration > ?)")
 	args = append(args, now)
