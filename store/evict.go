@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -60,6 +61,16 @@ var evictStatements = map[string]string{
 	"weakestOfAuthor": `SELECT c.eid, c.created_at, e.raw FROM events e JOIN carried c ON c.eid = e.eid
 		WHERE e.pubkey = ?1 AND (c.pow < ?2 OR (c.pow = ?2 AND c.created_at < ?3))
 		ORDER BY c.pow, c.created_at LIMIT ?4`,
+	"refsOf": `SELECT sha256 FROM blob_refs WHERE eid = ?`,
+	// A blob nobody uploaded, asked for or references any more.
+	"dropUnheldBlob": `DELETE FROM blobs WHERE sha256 = ?1
+		AND NOT EXISTS (SELECT 1 FROM blob_owners WHERE sha256 = ?1)
+		AND NOT EXISTS (SELECT 1 FROM blob_refs WHERE sha256 = ?1)
+		AND NOT EXISTS (SELECT 1 FROM blob_wants WHERE sha256 = ?1)`,
+	"dropBlobData": `DELETE FROM blob_data WHERE sha256 = ?`,
+	"dropUnheldParts": `DELETE FROM blob_parts WHERE sha256 = ?1
+		AND NOT EXISTS (SELECT 1 FROM blob_refs WHERE sha256 = ?1)
+		AND NOT EXISTS (SELECT 1 FROM blob_wants WHERE sha256 = ?1)`,
 }
 
 // strongest is a priority above every stored event's.
@@ -143,16 +154,59 @@ func (w *writer) victims(ctx context.Context, room Room, band, pow int, at int64
 	return out, enough(), nil
 }
 
-// evict removes the chosen events.
+// evict removes the chosen events, and the blobs (whole or arriving)
+// that were held only because those events referenced them: a photo
+// carried for a stranger goes with the stranger's report. A blob someone
+// uploaded, or that was asked for, stays.
 func (w *writer) evict(ctx context.Context, vs []victim) ([]Evicted, error) {
 	out := make([]Evicted, 0, len(vs))
+	var blobs [][]byte
 	for _, v := range vs {
+		if bytes.Contains(v.raw, []byte(`"imeta"`)) { // as the blob_refs trigger
+			refs, err := w.refsOf(ctx, v.eid)
+			if err != nil {
+				return nil, err
+			}
+			blobs = append(blobs, refs...)
+		}
 		if err := w.remove(ctx, v.eid, v.at, v.raw); err != nil {
 			return nil, err
 		}
 		out = append(out, Evicted{Event: v.ev, Size: v.size})
 	}
+	for _, sum := range blobs {
+		res, err := w.st["dropUnheldBlob"].ExecContext(ctx, sum)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			if _, err := w.st["dropBlobData"].ExecContext(ctx, sum); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := w.st["dropUnheldParts"].ExecContext(ctx, sum); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
+}
+
+// refsOf lists the blobs an event references.
+func (w *writer) refsOf(ctx context.Context, eid int64) ([][]byte, error) {
+	rows, err := w.st["refsOf"].QueryContext(ctx, eid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var sum []byte
+		if err := rows.Scan(&sum); err != nil {
+			return nil, err
+		}
+		out = append(out, sum)
+	}
+	return out, rows.Err()
 }
 
 // SaveCarried is Save for events some of which are carried for others:
@@ -171,7 +225,9 @@ func (s *Store) SaveCarried(ctx context.Context, evs []*nostr.Event, carry []Car
 
 // MakeSpace evicts carried events, band by band and weakest first, until
 // their sizes add up to at least bytes or nothing evictable is left; keep
-// protects events as in Room. Expired events should be purged first.
+// protects events as in Room. The blobs held only for the evicted events
+// go with them (not counted in bytes). Expired events should be purged
+// first.
 func (s *Store) MakeSpace(ctx context.Context, bytes int64, keep func(*nostr.Event) bool) ([]Evicted, error) {
 	var evicted []Evicted
 	_, err := s.save(ctx, &saveReq{wjob: func(ctx context.Context, w *writer) error {
