@@ -211,6 +211,21 @@ func (s *Store) Close() error {
 	return errors.Join(err1, err2)
 }
 
+// CheckpointEvery has the write-ahead log folded into the database
+// whenever it passes about bytes (SQLite's default is 1000 pages, 4 MiB).
+// A short log needs less free space to be folded in: on a nearly full
+// disk, that is what lets writes go on once evictions have freed pages.
+func (s *Store) CheckpointEvery(ctx context.Context, bytes int64) error {
+	return s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
+		var size int64
+		if err := c.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size); err != nil {
+			return err
+		}
+		_, err := c.ExecContext(ctx, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, max(bytes/size, 1)))
+		return err
+	})
+}
+
 // Save stores events durably, in order, and reports what happened to each.
 // The events must already be validated. It returns when the transaction
 // holding them is committed; an error means none of them is acknowledged.
