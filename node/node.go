@@ -20,6 +20,7 @@
 //	peers.json    the peers the mesh syncs with
 //	api.json      while serving: the local API address and its token (0600)
 //	lock          held while a process uses the directory
+//	reserve       on a nearly full disk, space given up when it fills (see disk.go)
 //
 // The CLI and the web UI reach a node through package localapi; this package
 // knows nothing of them.
