@@ -12,13 +12,16 @@
 // the core's and the features' methods.
 //
 // A data directory is used by one process at a time (a lock file guards
-// it). Its layout:
+// it). It is the user's alone: the directory and those inside are 0700,
+// the files 0600, whatever they were before (see private.go). Its layout:
 //
 //	config.json   optional configuration (see Config)
 //	keys/         one file per identity, the secret as a NIP-49 ncryptsec
 //	events.db     the SQLite event store (with -wal and -shm beside it)
+//	node-id       this node's random id (see NodeID)
 //	peers.json    the peers the mesh syncs with
-//	api.json      while serving: the local API address and its token (0600)
+//	apps/         the program files it hands out, if published (see AppsDir)
+//	api.json      while serving: the local API address and its token
 //	lock          held while a process uses the directory
 //	reserve       on a nearly full disk, space given up when it fills (see disk.go)
 //
@@ -160,6 +163,7 @@ func Open(dir string, opts Options) (_ *Node, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	makePrivate(dir, opts.Logf)
 	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
