@@ -12,8 +12,9 @@
 // the core's and the features' methods.
 //
 // A data directory is used by one process at a time (a lock file guards
-// it). It is the user's alone: the directory and those inside are 0700,
-// the files 0600, whatever they were before (see private.go). Its layout:
+// it). It is the user's alone: the directory and the folders below are
+// 0700, the files 0600, whatever they were before (see private.go). Its
+// layout:
 //
 //	config.json   optional configuration (see Config)
 //	keys/         one file per identity, the secret as a NIP-49 ncryptsec

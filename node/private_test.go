@@ -9,8 +9,8 @@ import (
 )
 
 // Opening a data directory that others could read takes their access
-// away from everything inside, but does not follow a symbolic link out
-// of it.
+// away from it and from what the node keeps in it, but does not follow a
+// symbolic link out of it, nor touch what the user keeps beside.
 func TestOpenMakesPrivate(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	outside := filepath.Join(t.TempDir(), "someone else's file")
@@ -20,14 +20,15 @@ func TestOpenMakesPrivate(t *testing.T) {
 		}
 		os.Chmod(d, 0o755)
 	}
-	for _, f := range []string{filepath.Join(dir, "node-id"), filepath.Join(dir, "apps", "caravan-linux-amd64"), outside} {
+	theirs := filepath.Join(dir, "notes.txt")
+	for _, f := range []string{filepath.Join(dir, "node-id"), filepath.Join(dir, "apps", "caravan-linux-amd64"), outside, theirs} {
 		if err := os.WriteFile(f, []byte("0123456789abcdef\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		os.Chmod(f, 0o644)
 	}
 	os.Chmod(filepath.Join(dir, "apps", "caravan-linux-amd64"), 0o755)
-	if err := os.Symlink(outside, filepath.Join(dir, "link")); err != nil {
+	if err := os.Symlink(outside, filepath.Join(dir, "keys", "link")); err != nil {
 		t.Fatal(err)
 	}
 	n, err := Open(dir, Options{})
