@@ -138,8 +138,8 @@ const (
 // keepReserve keeps the reserve and the log's length right for the free
 // space on the disk: on a nearly full disk, a reserve file (written if
 // the free space is well above it) and a log folded in at half its size.
-// The reserve's bytes are random, so that a compressing filesystem cannot
-// hand the space back. It is called with spaceMu held, or from Open.
+// The reserve's bytes are pseudo-random, so that a compressing
+// filesystem cannot hand the space back. It is called with spaceMu held, or from Open.
 func (n *Node) keepReserve(ctx context.Context) {
 	free, ok := diskFree(n.Dir)
 	if !ok {
@@ -184,9 +184,8 @@ func (n *Node) keepReserve(ctx context.Context) {
 // diskFilled is called when a write found the disk full: others filled
 // it, or it filled faster than the last measure said. The room is
 // measured again, which lowers the quota so that the next makeSpace
-// evicts what the node carries for strangers; the reserve is given up and
-// the write-ahead log folded into the database, so that there is room to
-// do it.
+// evicts what the node carries for strangers; the reserve is given up, so
+// that the write-ahead log has room to do it.
 func (n *Node) diskFilled(ctx context.Context) {
 	n.spaceMu.Lock()
 	defer n.spaceMu.Unlock()
