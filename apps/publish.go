@@ -115,9 +115,9 @@ func publish(dst, src string, o PublishOptions) (*Set, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp) // after a successful rename there is nothing left here
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return nil, err
-	}
+	// The folder (0700 from MkdirTemp) and its files (0600) are the
+	// user's alone, like the rest of the data directory: the node hands
+	// them out over HTTP, nobody needs to read them from the disk.
 	for _, f := range files {
 		if err := copyChecked(filepath.Join(tmp, f.Name), filepath.Join(src, f.Name), f); err != nil {
 			return nil, err
@@ -128,10 +128,10 @@ func publish(dst, src string, o PublishOptions) (*Set, error) {
 		return nil, err
 	}
 	sumsB := FormatSums(sums)
-	if err := atomicfile.WriteFile(filepath.Join(tmp, SumsFile), sumsB, 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(tmp, SumsFile), sumsB, 0o600); err != nil {
 		return nil, err
 	}
-	if err := atomicfile.WriteFile(filepath.Join(tmp, SigFile), sig, 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(tmp, SigFile), sig, 0o600); err != nil {
 		return nil, err
 	}
 	if err := swapDir(tmp, dst); err != nil {
@@ -189,7 +189,7 @@ func copyChecked(dst, src string, f File) error {
 		return &Error{Path: src, What: err.Error()}
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}

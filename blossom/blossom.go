@@ -427,10 +427,17 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	_, existed, _ := s.b.BlobInfo(r.Context(), sum)
 	m, err := s.b.Put(r.Context(), data, typ, pk)
-	var full *store.DiskFullError
+	var (
+		full *store.DiskFullError
+		rej  *event.Rejection
+	)
 	switch {
 	case errors.As(err, &full):
 		fail(w, http.StatusInsufficientStorage, "%v; free space and retry", full)
+		return
+	case errors.As(err, &rej):
+		// The store is full of what its node keeps for its people.
+		fail(w, http.StatusInsufficientStorage, "%s", rej.Msg)
 		return
 	case err != nil:
 		fail(w, http.StatusInternalServerError, "storing the blob failed: %v", err)

@@ -403,7 +403,7 @@ func (s *Service) PutFile(ctx context.Context, data []byte, mime, name string) (
 	if err != nil {
 		return msg.File{}, &FileError{Err: err}
 	}
-	if _, err := s.p.Store.PutBlob(ctx, enc, "application/octet-stream"); err != nil {
+	if _, err := s.n.PutBlob(ctx, enc, "application/octet-stream"); err != nil {
 		return msg.File{}, err
 	}
 	return f, nil

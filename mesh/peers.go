@@ -54,6 +54,10 @@ func openPeerBook(dir string, now func() time.Time) (*peerBook, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Whom the user syncs with is theirs alone, whatever wrote the file.
+	if fi, err := os.Lstat(b.path); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0 {
+		os.Chmod(b.path, fi.Mode().Perm()&^0o077)
+	}
 	var list []*Peer
 	if err := json.Unmarshal(data, &list); err != nil {
 		return nil, fmt.Errorf("%s is damaged (%v); fix or remove it", b.path, err)

@@ -5,6 +5,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +109,25 @@ func TestDiscoveredPeerGetsASession(t *testing.T) {
 	waitFor("the session to end with discovery", func() bool { return state() == "idle" })
 	if st, _ := a.n.Status(ctx); st.LAN {
 		t.Error("discovery is off, but status says it runs")
+	}
+}
+
+// A peer book others could read (copied in, or written by an older
+// version) is made the user's alone when it is opened.
+func TestPeerBookPrivate(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("permission bits do not apply on Windows")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, PeersFile)
+	if err := os.WriteFile(path, []byte(`[{"url": "ws://10.0.0.7:7447"}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(path, 0o644)
+	if _, err := openPeerBook(dir, time.Now); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("%s after opening: %v %v, want 0600", PeersFile, fi.Mode().Perm(), err)
 	}
 }

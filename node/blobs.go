@@ -53,7 +53,14 @@ func (b blossomBackend) BlobRange(ctx context.Context, sum string, off, n int64)
 
 func (b blossomBackend) Put(ctx context.Context, data []byte, mime, owner string) (store.BlobMeta, error) {
 	pk, _ := hex.DecodeString(owner)
-	sum, err := b.n.st.PutBlob(ctx, data, mime, pk)
+	var sum [32]byte
+	// Uploads come from the node's identities, whose files always go in,
+	// and from their contacts, whose go in while there is room.
+	mine := func() bool { return b.n.pol.Graph().Own[owner] }
+	err := b.n.withRoom(ctx, blobSize(len(data)), mine, func() (err error) {
+		sum, err = b.n.st.PutBlob(ctx, data, mime, pk)
+		return err
+	})
 	if err != nil {
 		return store.BlobMeta{}, err
 	}
@@ -133,8 +140,38 @@ func (b syncBlobs) PutBlobPart(ctx context.Context, sum string, off, total int64
 			return 0, false, fmt.Errorf("this node's blob space is full (%d of %d bytes; policy blobs)", used, pol.Blobs)
 		}
 	}
-	return b.n.st.PutBlobPart(ctx, sum, off, total, data)
+	// A file of a private message to the node's people always goes in,
+	// as the message does; other blobs while there is room.
+	mine := func() bool {
+		wanted, err := b.n.st.BlobWanted(ctx, sum)
+		return err == nil && wanted
+	}
+	var (
+		have int64
+		done bool
+	)
+	err := b.n.withRoom(ctx, blobSize(len(data)), mine, func() (err error) {
+		have, done, err = b.n.st.PutBlobPart(ctx, sum, off, total, data)
+		return err
+	})
+	return have, done, err
 }
+
+// PutBlob keeps a blob of the node's people (an attachment, the sealed
+// file of a private message), recording owners (public keys, raw) as its
+// uploaders. Like their events it always goes in, strangers' data making
+// room under the store's quota and on a full disk.
+func (n *Node) PutBlob(ctx context.Context, data []byte, mime string, owners ...[]byte) ([32]byte, error) {
+	var sum [32]byte
+	err := n.withRoom(ctx, blobSize(len(data)), func() bool { return true }, func() (err error) {
+		sum, err = n.st.PutBlob(ctx, data, mime, owners...)
+		return err
+	})
+	return sum, err
+}
+
+// blobSize is about what n bytes of a blob take in the store.
+func blobSize(n int) int64 { return int64(n) + 1<<10 }
 
 // PutBlobPart stores a piece of a blob that arrived from elsewhere (a
 // sync, a bundle), under the same rules as from a peer: only a blob that

@@ -4,16 +4,16 @@ package node
 
 import "golang.org/x/sys/windows"
 
-// diskFree is the space the user may still write on the disk holding dir,
-// or 0 if it cannot be told.
-func diskFree(dir string) int64 {
+// diskFree is the space the user may still write on the disk holding dir;
+// ok is false if it cannot be told.
+func diskFree(dir string) (free int64, ok bool) {
 	p, err := windows.UTF16PtrFromString(dir)
 	if err != nil {
-		return 0
+		return 0, false
 	}
-	var free, total, all uint64
-	if err := windows.GetDiskFreeSpaceEx(p, &free, &total, &all); err != nil {
-		return 0
+	var avail, total, all uint64
+	if err := windows.GetDiskFreeSpaceEx(p, &avail, &total, &all); err != nil {
+		return 0, false
 	}
-	return int64(free)
+	return int64(avail), true
 }

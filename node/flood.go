@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 
 	"github.com/nbd-wtf/go-nostr"
@@ -10,9 +12,6 @@ import (
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/store"
 )
-
-// minStoreQuota is the smallest default store quota, whatever the disk.
-const minStoreQuota = 256 << 20
 
 // band is the store's eviction band for an event of class c that the node
 // carries for others; 0 for what it keeps for good.
@@ -73,49 +72,28 @@ func (n *Node) purgeExpired(ctx context.Context) (int, error) {
 	return len(gone), err
 }
 
-// StoreQuota is the most the store may hold, in bytes: the policy's
-// max_store, or half of the free space there was at start.
-func (n *Node) StoreQuota() int64 {
-	if q := n.pol.Config().MaxStore; q > 0 {
-		return q
-	}
-	return max(minStoreQuota, n.diskAtOpen/2)
-}
-
-// diskRoom is the free space on the disk holding dir plus what the store
-// there already uses: what the store could grow to.
-func diskRoom(dir string, used int64) int64 {
-	return diskFree(dir) + used
-}
-
-// makeSpace keeps the store under its quota before incoming bytes of
-// events are saved: expired events go first, then what the node carries
-// for strangers, weakest first. It reports whether there is room; when
-// there is none, only the node's own events are taken.
+// makeSpace keeps the store under its quota before about incoming bytes
+// are stored (as they will take on disk): expired events go first, then
+// what the node carries for strangers, weakest first. It reports whether
+// there is room; when there is none, only the node's own data is taken.
 func (n *Node) makeSpace(ctx context.Context, incoming int64) (bool, error) {
-	quota := n.StoreQuota()
-	// A stored event takes about three times its JSON size with its
-	// indexes and search terms. The store is measured only when that
-	// estimate, grown from the last measure, nears the quota.
-	const overhead = 3
-	if est := n.estimated.Add(overhead * incoming); est <= quota {
-		return true, nil
-	}
-	used, err := n.st.SizeInUse(ctx)
-	if err != nil {
-		return false, err
-	}
-	if used+overhead*incoming <= quota {
-		n.estimated.Store(used + overhead*incoming)
+	// The store and the disk are measured only when the estimate, grown
+	// from the last measure, nears the quota or has grown by a step.
+	if est := n.estimated.Add(incoming); est <= n.nextMeasure.Load() && est <= n.StoreQuota() {
 		return true, nil
 	}
 	n.spaceMu.Lock()
 	defer n.spaceMu.Unlock()
-	defer func() {
-		if used, err := n.st.SizeInUse(ctx); err == nil {
-			n.estimated.Store(used)
-		}
-	}()
+	used, err := n.measure(ctx)
+	if err != nil {
+		return false, err
+	}
+	quota := n.StoreQuota()
+	if used+incoming <= quota {
+		n.estimated.Add(incoming)
+		return true, nil
+	}
+	defer n.measure(ctx)
 	if _, err := n.purgeExpired(ctx); err != nil {
 		return false, err
 	}
@@ -125,7 +103,7 @@ func (n *Node) makeSpace(ctx context.Context, incoming int64) (bool, error) {
 		if used, err = n.st.SizeInUse(ctx); err != nil {
 			return false, err
 		}
-		need := used + overhead*incoming - quota*9/10
+		need := used + incoming - quota*9/10
 		if need <= 0 {
 			return true, nil
 		}
@@ -138,14 +116,44 @@ func (n *Node) makeSpace(ctx context.Context, incoming int64) (bool, error) {
 			break
 		}
 	}
-	return used+overhead*incoming <= quota, nil
+	return used+incoming <= quota, nil
+}
+
+// withRoom stores about size bytes with put, after making room for them
+// under the store's quota. Unless they are mine (the user's own data),
+// they are refused when the store is full with nothing left to evict.
+// When the disk turns out full all the same, it is measured again, room
+// made, and put tried once more.
+func (n *Node) withRoom(ctx context.Context, size int64, mine func() bool, put func() error) error {
+	for try := 0; ; try++ {
+		room, err := n.makeSpace(ctx, size)
+		if err != nil {
+			// Room unknown: put itself says what is wrong.
+			n.logf("make room in the store: %v", err)
+			room = true
+		}
+		if !room && !mine() {
+			return n.storeFull()
+		}
+		err = put()
+		var full *store.DiskFullError
+		if try > 0 || !errors.As(err, &full) {
+			return err
+		}
+		n.diskFilled(ctx)
+	}
 }
 
 // storeFull is the refusal when the store is at its quota with nothing
 // left to evict.
 func (n *Node) storeFull() error {
-	return event.Reject(event.Blocked, "this node's store is full (%d MiB, its quota) with data it keeps for its people and their contacts; raise policy.max_store in %s or free disk space",
-		n.StoreQuota()>>20, filepath.Join(n.Dir, ConfigFile))
+	quota, maxStore := n.StoreQuota(), n.pol.Config().MaxStore
+	todo := fmt.Sprintf("free space on the disk holding %s", n.Dir)
+	if maxStore == 0 || maxStore <= quota {
+		todo = fmt.Sprintf("raise policy.max_store in %s or free disk space", filepath.Join(n.Dir, ConfigFile))
+	}
+	return event.Reject(event.Blocked, "this node's store is full (%d MiB, its quota) with data it keeps for its people and their contacts; %s",
+		quota>>20, todo)
 }
 
 // PolicyState is what the node carries and holds now, for `caravan

@@ -23,12 +23,14 @@ func (n *Node) Identity(name string) (keys.Identity, error) { return n.kr.Get(na
 // NewIdentity makes an identity with a fresh key, encrypted with
 // passphrase, or stored in plain text if noPassphrase is set.
 func (n *Node) NewIdentity(name, passphrase string, noPassphrase bool) (keys.Identity, error) {
-	return n.kr.New(name, passphrase, noPassphrase)
+	id, err := n.kr.New(name, passphrase, noPassphrase)
+	return id, n.diskFull(err)
 }
 
 // ImportIdentity takes in a secret key (nsec, hex or ncryptsec).
 func (n *Node) ImportIdentity(name, secret, passphrase string, noPassphrase bool) (keys.Identity, error) {
-	return n.kr.Import(name, secret, passphrase, noPassphrase)
+	id, err := n.kr.Import(name, secret, passphrase, noPassphrase)
+	return id, n.diskFull(err)
 }
 
 // SetDefaultIdentity makes name the identity used when none is named.

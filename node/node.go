@@ -12,14 +12,19 @@
 // the core's and the features' methods.
 //
 // A data directory is used by one process at a time (a lock file guards
-// it). Its layout:
+// it). It is the user's alone: the directory and the folders below are
+// 0700, the files 0600, whatever they were before (see private.go). Its
+// layout:
 //
 //	config.json   optional configuration (see Config)
 //	keys/         one file per identity, the secret as a NIP-49 ncryptsec
 //	events.db     the SQLite event store (with -wal and -shm beside it)
+//	node-id       this node's random id (see NodeID)
 //	peers.json    the peers the mesh syncs with
-//	api.json      while serving: the local API address and its token (0600)
+//	apps/         the program files it hands out, if published (see AppsDir)
+//	api.json      while serving: the local API address and its token
 //	lock          held while a process uses the directory
+//	reserve       on a nearly full disk, space given up when it fills (see disk.go)
 //
 // The CLI and the web UI reach a node through package localapi; this package
 // knows nothing of them.
@@ -133,15 +138,19 @@ type Node struct {
 	activity listeners.Set[func(Activity)]
 	// settingsMu serialises changes to config.json.
 	settingsMu sync.Mutex
-	// diskAtOpen is what the store could grow to when the node opened
-	// (free disk space plus its size), for the default quota.
-	diskAtOpen int64
-	spaceMu    sync.Mutex   // one makeSpace at a time
-	estimated  atomic.Int64 // the store's size as last measured, plus what was taken since
+	// room is what the store could grow to on its disk as last measured
+	// (free space plus its files), 0 if unknown: the default quota's base.
+	room        atomic.Int64
+	spaceMu     sync.Mutex   // one makeSpace at a time
+	estimated   atomic.Int64 // the store's size as last measured, plus what was taken since
+	nextMeasure atomic.Int64 // the estimate at which the store and the disk are measured again
+	walBytes    int64        // the write-ahead log's length as set (keepReserve), under spaceMu
 }
 
-// Open opens (creating if needed) the data directory dir and takes its lock.
-func Open(dir string, opts Options) (*Node, error) {
+// Open opens (creating if needed) the data directory dir and takes its
+// lock. On a full disk it fails with a *store.DiskFullError.
+func Open(dir string, opts Options) (_ *Node, err error) {
+	defer func() { err = diskFull(dir, err) }()
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -155,6 +164,7 @@ func Open(dir string, opts Options) (*Node, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	makePrivate(dir, opts.Logf)
 	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
@@ -195,22 +205,23 @@ func Open(dir string, opts Options) (*Node, error) {
 		lock.Close()
 		return nil, err
 	}
-	used, err := st.SizeInUse(context.Background())
-	if err != nil {
-		st.Close()
-		lock.Close()
-		return nil, err
-	}
 	n := &Node{
-		id: id, diskAtOpen: diskRoom(dir, used),
+		id:  id,
 		Dir: dir, Config: cfg, kr: kr, st: st, pol: policy.New(cfg.Policy),
 		now: opts.Now, rand: rnd, logf: opts.Logf, lock: lock, started: opts.Now(),
 		removed: opts.Removed, checked: opts.Checked,
 		subs:  map[int]func(*nostr.Event, []byte){},
 		graph: graphState{dirty: true},
+		// SQLite's own length, until keepReserve finds the disk nearly full.
+		walBytes: walDefault,
 	}
 	n.parts = &nodehost.Parts{Dir: dir, Store: st, Keys: kr, Policy: n.pol, Now: n.now, Rand: n.rand, Logf: n.logf}
-	n.estimated.Store(used)
+	if _, err := n.measure(context.Background()); err != nil {
+		st.Close()
+		lock.Close()
+		return nil, err
+	}
+	n.keepReserve(context.Background())
 	return n, nil
 }
 
@@ -312,12 +323,11 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 
 	n.refreshGraph(ctx)
 	var (
-		keep     []*nostr.Event
-		at       []int
-		carry    []store.Carry
-		adm      = make([]policy.Admission, len(evs))
-		sizes    = make([]int, len(evs))
-		incoming int64
+		keep  []*nostr.Event
+		at    []int
+		carry []store.Carry
+		adm   = make([]policy.Admission, len(evs))
+		sizes = make([]int, len(evs))
 	)
 	for i, ev := range evs {
 		if res[i].Err != nil {
@@ -340,49 +350,13 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 		keep = append(keep, ev)
 		at = append(at, i)
 		carry = append(carry, n.carry(ev, adm[i]))
-		incoming += int64(sizes[i])
 	}
-	if len(keep) > 0 {
-		room, err := n.makeSpace(ctx, incoming)
-		if err != nil {
-			// Room unknown: the save itself says what is wrong.
-			n.logf("make room in the store: %v", err)
-			room = true
-		}
-		if !room {
-			// Full, with nothing left to evict: only the node's own
-			// events, and messages to its own identities, still go in. A
-			// store full of friends' mail must not turn away the user's.
-			k := 0
-			for j, i := range at {
-				if adm[i].Class == policy.Own || n.forMe(evs[i]) {
-					keep[k], at[k], carry[k] = keep[j], i, carry[j]
-					k++
-					continue
-				}
-				res[i].Err = n.storeFull()
-				n.pol.Return(evs[i], sizes[i])
-			}
-			keep, at, carry = keep[:k], at[:k], carry[:k]
-		}
-	}
-	if len(keep) > 0 {
-		out, gone, err := n.st.SaveCarried(ctx, keep, carry)
-		err = storeError(err)
-		n.forget(gone)
-		for j, i := range at {
-			switch {
-			case err != nil:
-				res[i].Err = err
-			case out[j] == store.NoRoom:
-				res[i].Err = noRoom(adm[i])
-			default:
-				res[i].Outcome = out[j]
-			}
-			if res[i].Err != nil || res[i].Outcome != store.Stored {
-				n.pol.Return(evs[i], sizes[i])
-			}
-		}
+	// A batch larger than a small quota allows is stored in parts, so
+	// that its strangers' events can make room for one another.
+	for len(keep) > 0 {
+		k := n.part(sizes, at)
+		n.save(ctx, evs, res, adm, sizes, keep[:k], at[:k], carry[:k])
+		keep, at, carry = keep[k:], at[k:], carry[k:]
 	}
 	for i, ev := range evs {
 		switch {
@@ -397,6 +371,90 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 		}
 	}
 	return res
+}
+
+// part is how many of the events about to be stored (evs[at[j]]) go in
+// one transaction: those that take up to an eighth of the quota, and at
+// least one.
+func (n *Node) part(sizes []int, at []int) int {
+	limit, took := n.StoreQuota()/8, int64(0)
+	for j, i := range at {
+		took += overhead * int64(sizes[i])
+		if took > limit && j > 0 {
+			return j
+		}
+	}
+	return len(at)
+}
+
+// save stores events that passed the policy (keep[j] is evs[at[j]], kept
+// as carry[j]) in one transaction, after making room, and records each
+// one's result.
+func (n *Node) save(ctx context.Context, evs []*nostr.Event, res []Result, adm []policy.Admission, sizes []int,
+	keep []*nostr.Event, at []int, carry []store.Carry) {
+	for try := 0; ; try++ {
+		keep, at, carry = n.fit(ctx, evs, res, adm, sizes, keep, at, carry)
+		if len(keep) == 0 {
+			return
+		}
+		out, gone, err := n.st.SaveCarried(ctx, keep, carry)
+		n.forget(gone)
+		var full *store.DiskFullError
+		if try == 0 && errors.As(err, &full) {
+			// The disk filled under the quota: measure it again, which
+			// lowers the quota, make room and try once more.
+			n.diskFilled(ctx)
+			continue
+		}
+		err = storeError(err)
+		for j, i := range at {
+			switch {
+			case err != nil:
+				res[i].Err = err
+			case out[j] == store.NoRoom:
+				res[i].Err = noRoom(adm[i])
+			default:
+				res[i].Outcome = out[j]
+			}
+			if res[i].Err != nil || res[i].Outcome != store.Stored {
+				n.pol.Return(evs[i], sizes[i])
+			}
+		}
+		return
+	}
+}
+
+// fit makes room in the store for the events about to be stored
+// (keep[j] is evs[at[j]], kept as carry[j]) and returns those that go in.
+// When the store is full with nothing left to evict, only the node's own
+// events, and messages to its own identities, still go in: a store full
+// of friends' mail must not turn away the user's. The others are refused.
+func (n *Node) fit(ctx context.Context, evs []*nostr.Event, res []Result, adm []policy.Admission, sizes []int,
+	keep []*nostr.Event, at []int, carry []store.Carry) ([]*nostr.Event, []int, []store.Carry) {
+	var incoming int64
+	for _, i := range at {
+		incoming += int64(sizes[i])
+	}
+	room, err := n.makeSpace(ctx, overhead*incoming)
+	if err != nil {
+		// Room unknown: the save itself says what is wrong.
+		n.logf("make room in the store: %v", err)
+		return keep, at, carry
+	}
+	if room {
+		return keep, at, carry
+	}
+	k := 0
+	for j, i := range at {
+		if adm[i].Class == policy.Own || n.forMe(evs[i]) {
+			keep[k], at[k], carry[k] = keep[j], i, carry[j]
+			k++
+			continue
+		}
+		res[i].Err = n.storeFull()
+		n.pol.Return(evs[i], sizes[i])
+	}
+	return keep[:k], at[:k], carry[:k]
 }
 
 // storeError is why the store could not keep events, in words for the

@@ -137,7 +137,7 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	b, _ := json.MarshalIndent(rt, "", "  ")
 	rtPath := filepath.Join(n.Dir, RuntimeFile)
 	if err := atomicfile.WriteFile(rtPath, b, 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", RuntimeFile, err)
+		return n.diskFull(fmt.Errorf("write %s: %w", RuntimeFile, err))
 	}
 	defer os.Remove(rtPath)
 
@@ -186,6 +186,8 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	return err
 }
 
+// purgeLoop purges expired events once a minute, and measures the disk,
+// which others may be filling or freeing while the store does not grow.
 func (n *Node) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -195,6 +197,7 @@ func (n *Node) purgeLoop(ctx context.Context) {
 		} else if c > 0 {
 			n.logf("purged %d expired events", c)
 		}
+		n.remeasure(ctx)
 		select {
 		case <-ctx.Done():
 			return

@@ -79,8 +79,9 @@ type Config struct {
 	// expired events go first, then strangers' events, wraps for others
 	// and strangers' reports, weakest first; if nothing of that kind is
 	// left, only the node's own events are accepted. If zero, half the
-	// free space of the data directory's disk when the node starts (plus
-	// what the store already holds), and at least 256 MiB.
+	// room the store has on the data directory's disk (its free space
+	// plus the store's files), measured as the store grows; if set, at
+	// most 7/8 of that room (docs/flood.md).
 	MaxStore int64 `json:"max_store,omitempty"`
 }
 

@@ -61,7 +61,7 @@ func (s *Service) Attach(ctx context.Context, as string, in AttachInput) (Attach
 		a.KeptMetadata = in.KeepMetadata && media.IsPhoto(a.MIME)
 	}
 	pk, _ := hex.DecodeString(sg.PubKey())
-	sum, err := s.p.Store.PutBlob(ctx, data, a.MIME, pk)
+	sum, err := s.n.PutBlob(ctx, data, a.MIME, pk)
 	if err != nil {
 		return Attachment{}, err
 	}

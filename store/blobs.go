@@ -243,6 +243,21 @@ GROUP BY w.sha256 LIMIT ?`, limit)
 	return out, rows.Err()
 }
 
+// BlobWanted says whether the blob was asked for (WantBlob): the file of
+// a private message to one of the node's people, say.
+func (s *Store) BlobWanted(ctx context.Context, sum string) (bool, error) {
+	key, err := blobKey(sum)
+	if err != nil {
+		return false, err
+	}
+	var one int
+	err = s.read.QueryRowContext(ctx, `SELECT 1 FROM blob_wants WHERE sha256 = ?`, key).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // BlobReferenced says whether a held event references the blob or it was
 // asked for.
 func (s *Store) BlobReferenced(ctx context.Context, sum string) (bool, error) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -43,7 +44,8 @@ type Room struct {
 // Evicted is an event removed to make room, or because it expired.
 type Evicted struct {
 	Event *nostr.Event
-	Size  int // as event.Size counts it
+	Size  int   // as event.Size counts it
+	Blobs int64 // bytes of the blobs that went with it (see MakeSpace)
 }
 
 // maxScan bounds the rows one eviction looks at, so a band full of
@@ -60,6 +62,18 @@ var evictStatements = map[string]string{
 	"weakestOfAuthor": `SELECT c.eid, c.created_at, e.raw FROM events e JOIN carried c ON c.eid = e.eid
 		WHERE e.pubkey = ?1 AND (c.pow < ?2 OR (c.pow = ?2 AND c.created_at < ?3))
 		ORDER BY c.pow, c.created_at LIMIT ?4`,
+	"refsOf": `SELECT sha256 FROM blob_refs WHERE eid = ?`,
+	// A blob nobody uploaded, asked for or references any more.
+	"dropUnheldBlob": `DELETE FROM blobs WHERE sha256 = ?1
+		AND NOT EXISTS (SELECT 1 FROM blob_owners WHERE sha256 = ?1)
+		AND NOT EXISTS (SELECT 1 FROM blob_refs WHERE sha256 = ?1)
+		AND NOT EXISTS (SELECT 1 FROM blob_wants WHERE sha256 = ?1)
+		RETURNING size`,
+	"dropBlobData": `DELETE FROM blob_data WHERE sha256 = ?`,
+	"dropUnheldParts": `DELETE FROM blob_parts WHERE sha256 = ?1
+		AND NOT EXISTS (SELECT 1 FROM blob_refs WHERE sha256 = ?1)
+		AND NOT EXISTS (SELECT 1 FROM blob_wants WHERE sha256 = ?1)
+		RETURNING length(data)`,
 }
 
 // strongest is a priority above every stored event's.
@@ -143,16 +157,86 @@ func (w *writer) victims(ctx context.Context, room Room, band, pow int, at int64
 	return out, enough(), nil
 }
 
-// evict removes the chosen events.
+// evict removes the chosen events, and the blobs (whole or arriving)
+// that were held only because those events referenced them: a photo
+// carried for a stranger goes with the stranger's report. A blob someone
+// uploaded, or that was asked for, stays.
 func (w *writer) evict(ctx context.Context, vs []victim) ([]Evicted, error) {
 	out := make([]Evicted, 0, len(vs))
+	type ref struct {
+		sum []byte
+		by  int // the evicted event, in out
+	}
+	var refs []ref
 	for _, v := range vs {
+		if bytes.Contains(v.raw, []byte(`"imeta"`)) { // as the blob_refs trigger
+			sums, err := w.refsOf(ctx, v.eid)
+			if err != nil {
+				return nil, err
+			}
+			for _, sum := range sums {
+				refs = append(refs, ref{sum, len(out)})
+			}
+		}
 		if err := w.remove(ctx, v.eid, v.at, v.raw); err != nil {
 			return nil, err
 		}
 		out = append(out, Evicted{Event: v.ev, Size: v.size})
 	}
+	for _, r := range refs {
+		freed, err := w.sum(ctx, "dropUnheldBlob", r.sum)
+		if err != nil {
+			return nil, err
+		}
+		if freed > 0 {
+			if _, err := w.st["dropBlobData"].ExecContext(ctx, r.sum); err != nil {
+				return nil, err
+			}
+		}
+		parts, err := w.sum(ctx, "dropUnheldParts", r.sum)
+		if err != nil {
+			return nil, err
+		}
+		out[r.by].Blobs += freed + parts
+	}
 	return out, nil
+}
+
+// sum runs the named statement, which returns one number a row, and adds
+// them up.
+func (w *writer) sum(ctx context.Context, stmt string, args ...any) (int64, error) {
+	rows, err := w.st[stmt].QueryContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var total int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, rows.Err()
+}
+
+// refsOf lists the blobs an event references.
+func (w *writer) refsOf(ctx context.Context, eid int64) ([][]byte, error) {
+	rows, err := w.st["refsOf"].QueryContext(ctx, eid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var sum []byte
+		if err := rows.Scan(&sum); err != nil {
+			return nil, err
+		}
+		out = append(out, sum)
+	}
+	return out, rows.Err()
 }
 
 // SaveCarried is Save for events some of which are carried for others:
@@ -170,7 +254,8 @@ func (s *Store) SaveCarried(ctx context.Context, evs []*nostr.Event, carry []Car
 }
 
 // MakeSpace evicts carried events, band by band and weakest first, until
-// their sizes add up to at least bytes or nothing evictable is left; keep
+// their sizes, with those of the blobs held only for them (which go with
+// them), add up to at least bytes or nothing evictable is left; keep
 // protects events as in Room. Expired events should be purged first.
 func (s *Store) MakeSpace(ctx context.Context, bytes int64, keep func(*nostr.Event) bool) ([]Evicted, error) {
 	var evicted []Evicted
@@ -181,13 +266,15 @@ func (s *Store) MakeSpace(ctx context.Context, bytes int64, keep func(*nostr.Eve
 			if err != nil {
 				return err
 			}
-			ev, err := w.evict(ctx, vs)
-			if err != nil {
-				return err
-			}
-			evicted = append(evicted, ev...)
-			for _, e := range ev {
-				left -= int64(e.Size)
+			// The victims are chosen by their own sizes; one at a
+			// time, so that those whose blobs free enough stay.
+			for i := 0; i < len(vs) && left > 0; i++ {
+				ev, err := w.evict(ctx, vs[i:i+1])
+				if err != nil {
+					return err
+				}
+				evicted = append(evicted, ev...)
+				left -= int64(ev[0].Size) + ev[0].Blobs
 			}
 			if left <= 0 {
 				break

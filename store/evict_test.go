@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -119,5 +121,76 @@ func TestMigrationListsHeldEvents(t *testing.T) {
 	}
 	if fmt.Sprint(got) != "[1:1:0 1059:2:0 30023:3:0]" {
 		t.Fatalf("migrated bands %v", got)
+	}
+}
+
+// A blob held only because an evicted event referenced it goes with it,
+// whole or still arriving, and counts as room made; one that someone
+// uploaded, one that was asked for, and one another held event
+// references stay.
+func TestEvictTakesItsBlobs(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	at := t0.Unix()
+	blob := func(name string) ([]byte, string) {
+		b := []byte("the bytes of " + name)
+		sum := sha256.Sum256(b)
+		return b, hex.EncodeToString(sum[:])
+	}
+	report := func(k string, i int, sums ...string) *nostr.Event {
+		tags := nostr.Tags{{"d", fmt.Sprint(i)}}
+		for _, x := range sums {
+			tags = append(tags, nostr.Tag{"imeta", "url https://example.org/" + x, "x " + x})
+		}
+		return evtest.NewKey(k).Event(30023, at+int64(i), "a report", tags...)
+	}
+	carried, xCarried := blob("carried")
+	_, xArriving := blob("arriving, half of it here")
+	owned, xOwned := blob("uploaded")
+	wanted, xWanted := blob("asked for")
+	shared, xShared := blob("also referenced by a kept event")
+	strangers := []*nostr.Event{report("s1", 1, xCarried, xArriving), report("s2", 2, xOwned, xWanted, xShared)}
+	kept := report("friend", 3, xShared)
+	if _, _, err := s.SaveCarried(ctx, append(strangers, kept), []Carry{{Band: BandReports}, {Band: BandReports}, {}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WantBlob(ctx, xWanted); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range [][]byte{carried, wanted, shared} {
+		sum := sha256.Sum256(b)
+		if _, done, err := s.PutBlobPart(ctx, hex.EncodeToString(sum[:]), 0, int64(len(b)), b); err != nil || !done {
+			t.Fatalf("put a part: %v %v", done, err)
+		}
+	}
+	if _, _, err := s.PutBlobPart(ctx, xArriving, 0, 100, []byte("half")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutBlob(ctx, owned, "text/plain", mustHex(alice.Public)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The first report's blob frees what is asked: the second stays.
+	gone, err := s.MakeSpace(ctx, int64(len(carried)), nil)
+	if err != nil || len(gone) != 1 || gone[0].Event.ID != strangers[0].ID || gone[0].Blobs != int64(len(carried))+4 {
+		t.Fatalf("make space for one blob: %d evicted, %v", len(gone), err)
+	}
+	if gone, err = s.MakeSpace(ctx, 1<<30, nil); err != nil || len(gone) != 1 || gone[0].Blobs != 0 {
+		t.Fatalf("make space: %d evicted, %v", len(gone), err)
+	}
+	for x, want := range map[string]bool{xCarried: false, xOwned: true, xWanted: true, xShared: true} {
+		if _, held, err := s.BlobInfo(ctx, x); err != nil || held != want {
+			t.Errorf("blob %s held %v after eviction, want %v (%v)", x[:8], held, want, err)
+		}
+	}
+	if b, err := s.BlobRange(ctx, xCarried, 0, 100); err != nil || len(b) != 0 {
+		t.Errorf("the evicted blob's bytes: %q %v", b, err)
+	}
+	var parts int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM blob_parts`).Scan(&parts); err != nil || parts != 0 {
+		t.Errorf("%d parts of a blob no held event wants are left (%v)", parts, err)
+	}
+	if err := s.VerifyBlobs(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

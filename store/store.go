@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -140,6 +141,9 @@ func Open(path string, opts Options) (s *Store, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create store directory: %w", err)
 	}
+	if err := private(path); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	dsn := func(extra string) string {
 		if opts.CacheKiB > 0 {
 			extra += fmt.Sprintf("&_pragma=cache_size(-%d)", opts.CacheKiB)
@@ -191,6 +195,28 @@ func Open(path string, opts Options) (s *Store, err error) {
 	return s, nil
 }
 
+// private creates the database file at path 0600 if it does not exist,
+// and takes group and other bits off it and its log files if they do
+// (where the filesystem has permissions). SQLite creates the log files
+// (-wal, -shm) with the database file's permissions, so they are the
+// user's alone too.
+func private(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			os.Chmod(p, fi.Mode().Perm()&^0o077)
+		}
+	}
+	return nil
+}
+
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
@@ -209,6 +235,21 @@ func (s *Store) Close() error {
 	s.write.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	err2 := s.write.Close()
 	return errors.Join(err1, err2)
+}
+
+// CheckpointEvery has the write-ahead log folded into the database
+// whenever it passes about bytes (SQLite's default is 1000 pages, 4 MiB).
+// A short log needs less free space to be folded in: on a nearly full
+// disk, that is what lets writes go on once evictions have freed pages.
+func (s *Store) CheckpointEvery(ctx context.Context, bytes int64) error {
+	return s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
+		var size int64
+		if err := c.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size); err != nil {
+			return err
+		}
+		_, err := c.ExecContext(ctx, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, max(bytes/size, 1)))
+		return err
+	})
 }
 
 // Save stores events durably, in order, and reports what happened to each.

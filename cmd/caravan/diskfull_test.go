@@ -44,11 +44,11 @@ func publishOne(t *testing.T, ctx context.Context, ws *websocket.Conn, ev any) (
 }
 
 // TestDiskFull runs a node whose data directory is on a small disk and
-// publishes until the disk is full: the node answers OK false saying so,
-// Blossom uploads and `caravan post` say so too, and nothing crashes or is
-// damaged; once space returns the same node takes events again without a
-// restart, and everything acknowledged is there. A node started on a full
-// disk stops at once, saying what is wrong and what to do.
+// publishes the owner's notes until the disk is full (strangers' would
+// only cycle through the store's quota): the node answers OK false saying
+// so, Blossom uploads and `caravan post` say so too, and nothing crashes
+// or is damaged; once space returns the same node takes events again
+// without a restart, and everything acknowledged is there.
 func TestDiskFull(t *testing.T) {
 	bin := caravanBinary(t)
 	data := smalldisk.Mount(t, "2m")
@@ -62,7 +62,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.CloseNow()
-	k := evtest.NewKey("a stranger with much to say")
+	k := me
 	full := "the disk holding " + data + " is full"
 	var acked []string
 	for i := 0; ; i++ {
@@ -109,16 +109,38 @@ func TestDiskFull(t *testing.T) {
 	}
 	t.Logf("%d events fitted on the 2 MB disk; all there after space returned", len(acked)-1)
 
-	// Full before the node starts: it stops at once and says why.
-	filler := filepath.Join(data, "filler")
-	exec.Command("dd", "if=/dev/zero", "of="+filler, "bs=1M").Run() // until the disk is full
-	out, err = exec.Command(bin, "serve", "--data", data, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0", "--no-lan").CombinedOutput()
-	if want := "caravan: error: " + full + "\ncaravan: hint: " + localapi.DiskFullHint + "\n"; err == nil || string(out) != want {
-		t.Fatalf("serve on a full disk: %v\n%s\nwant:\n%s", err, out, want)
+}
+
+// TestStartOnFullDisk starts a node on a disk that is full, after a clean
+// stop and after a crash (the store's log is still there, so the store
+// opens and the first file to fail is api.json): either way it stops at
+// once, naming the disk and what to do, and starts again once there is
+// space.
+func TestStartOnFullDisk(t *testing.T) {
+	bin := caravanBinary(t)
+	for _, crash := range []bool{false, true} {
+		t.Run(map[bool]string{false: "after a clean stop", true: "after a crash"}[crash], func(t *testing.T) {
+			data := filepath.Join(smalldisk.Mount(t, "4m"), "data")
+			withIdentity(t, bin, data, "aigerim", evtest.NewKey("aigerim, short of space"))
+			s := startServe(t, bin, data)
+			caravan(t, bin, data, "post", "Before the disk filled.")
+			if crash {
+				s.kill()
+			} else {
+				s.stop(t)
+			}
+			filler := filepath.Join(filepath.Dir(data), "filler")
+			exec.Command("dd", "if=/dev/zero", "of="+filler, "bs=64k").Run() // until the disk is full
+			out, err := exec.Command(bin, "serve", "--data", data, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0", "--no-lan").CombinedOutput()
+			want := "caravan: error: the disk holding " + data + " is full\ncaravan: hint: " + startHint + "\n"
+			if err == nil || string(out) != want {
+				t.Fatalf("serve on a full disk: %v\n%s\nwant:\n%s", err, out, want)
+			}
+			if err := os.Remove(filler); err != nil {
+				t.Fatal(err)
+			}
+			startServe(t, bin, data).stop(t)
+			soundStore(t, data, 1).Close()
+		})
 	}
-	if err := os.Remove(filler); err != nil {
-		t.Fatal(err)
-	}
-	startServe(t, bin, data).stop(t)
-	soundStore(t, data, 1).Close()
 }

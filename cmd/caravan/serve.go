@@ -14,6 +14,7 @@ import (
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/store"
 	"github.com/caravan-mesh/caravan/web"
 )
 
@@ -61,7 +62,7 @@ func serve(c *cli, name string, args []string, openUI bool) error {
 		return hint(err, "another 'caravan serve' is already running on this data directory; stop it, or use --data for a second node")
 	}
 	if err != nil {
-		return err
+		return cannotStart(err)
 	}
 	defer n.Close()
 	// The mesh: sync sessions, the peers kept in sync while serving, and
@@ -84,7 +85,7 @@ func serve(c *cli, name string, args []string, openUI bool) error {
 
 	id, err := c.firstIdentity(n, ps)
 	if err != nil {
-		return err
+		return cannotStart(err)
 	}
 
 	relayLn, err := net.Listen("tcp", *listen)
@@ -104,7 +105,7 @@ func serve(c *cli, name string, args []string, openUI bool) error {
 	}
 	token := hex.EncodeToString(b)
 	ui := web.New(localapi.NewHandler(n, token), token, n)
-	return n.Serve(c.ctx, node.ServeOptions{
+	return cannotStart(n.Serve(c.ctx, node.ServeOptions{
 		Relay:      relayLn,
 		API:        apiLn,
 		APIHandler: ui,
@@ -122,7 +123,20 @@ func serve(c *cli, name string, args []string, openUI bool) error {
 				c.openBrowser(rt.API + "/#code=" + ui.MintCode())
 			}
 		},
-	})
+	}))
+}
+
+// startHint is the advice when the node cannot start for a full disk.
+const startHint = "free space on that disk, or keep this node's data on another disk with --data DIR; everything stored before is kept"
+
+// cannotStart is err, with what to do when it is a full disk: at start,
+// the node writes to its data directory before it serves.
+func cannotStart(err error) error {
+	var full *store.DiskFullError
+	if errors.As(err, &full) {
+		return hint(err, startHint)
+	}
+	return err
 }
 
 func lockedNote(id keys.Identity) string {
