@@ -142,7 +142,7 @@ func TestFollowChatStreams(t *testing.T) {
 	got := make(chan string, 10)
 	go c.FollowChat(ctx, "", fpk, func(m chat.Message) { got <- m.Text + "/" + m.State })
 	// The stream is open before we write; wait until it is registered.
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		if _, err := Call(ctx, c, DM, DMRequest{To: []string{fpk}, Text: "first"}); err != nil {
 			t.Fatal(err)

@@ -322,7 +322,7 @@ func TestReportViewIsSafeHTML(t *testing.T) {
 // temporary files after the client has read the whole answer.
 func gone(t *testing.T, pattern string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		left, _ := filepath.Glob(pattern)
 		if len(left) == 0 {

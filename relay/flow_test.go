@@ -40,7 +40,7 @@ func roomy(l relay.Limits) node.Config {
 // waitHeld waits until the relay holds at least n bytes for its clients.
 func waitHeld(t *testing.T, rl *relay.Relay, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); relay.Held(rl) < n; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); relay.Held(rl) < n; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the relay holds %d bytes, never %d", relay.Held(rl), n)
 		}

@@ -31,9 +31,10 @@ import (
 const (
 	chromiumPath = "/usr/bin/chromium"
 	// browserTestTime bounds a whole browser test, browser included.
-	browserTestTime = 2 * time.Minute
-	// waitTime bounds one wait or action.
-	waitTime = 20 * time.Second
+	browserTestTime = 5 * time.Minute
+	// waitTime bounds one wait or action: a guard against a hang, long
+	// enough for a machine busy with other jobs.
+	waitTime = time.Minute
 )
 
 type browser struct {
