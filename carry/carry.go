@@ -180,7 +180,12 @@ func Run(ctx context.Context, conn link.Conn, local Local, o Options) (Progress,
 	p.BytesIn, p.BytesOut = conn.Stats().In, conn.Stats().Out
 	p.Incomplete = p.ToReceive+p.ToSend > 0
 	if o.Progress != nil {
+		// The last call: a report snapshotted earlier and still on its
+		// way must not follow it with older counts.
+		s.showMu.Lock()
+		s.shownFinal = true
 		o.Progress(p)
+		s.showMu.Unlock()
 	}
 	return p, err
 }
@@ -191,6 +196,12 @@ type session struct {
 	o     Options
 
 	wmu sync.Mutex // serializes writes
+
+	// showMu orders the calls of Options.Progress: each shows a snapshot
+	// taken under it, so counts never go back, and none follows the
+	// final one.
+	showMu     sync.Mutex
+	shownFinal bool
 
 	mu        sync.Mutex
 	prog      Progress
@@ -205,8 +216,10 @@ type session struct {
 	pushed    map[string]bool // ids the peer now holds
 	nextID    int
 	rates     rates
-	readErr   error
 	readDone  chan struct{}
+	// counting are the goroutines that may still change the counts when
+	// the session ends (see run).
+	counting sync.WaitGroup
 }
 
 type inbound struct {
@@ -252,12 +265,8 @@ func newSession(conn link.Conn, local Local, o Options) *session {
 
 func (s *session) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	go func() {
 		err := s.readLoop(ctx)
-		s.mu.Lock()
-		s.readErr = err
-		s.mu.Unlock()
 		close(s.readDone)
 		cancel(err)
 	}()
@@ -269,12 +278,23 @@ func (s *session) run(ctx context.Context) error {
 		s.conn.Close("")
 	}()
 	defer func() {
+		cancel(nil)
 		s.conn.Close("")
-		// A read blocked on a pipe may not end with Close (os.Stdin, for
-		// one); do not wait for it forever.
-		select {
-		case <-s.readDone:
-		case <-time.After(time.Second):
+		// What still counts (an event of the live subscription being
+		// stored, an answer to a live push) ends with ctx, and is waited
+		// for, so that the final progress counts it. A read blocked on a
+		// pipe may not end with Close (os.Stdin, for one), nor a write:
+		// do not wait for them forever.
+		counted := make(chan struct{})
+		go func() { s.counting.Wait(); close(counted) }()
+		limit := time.NewTimer(time.Second)
+		defer limit.Stop()
+		for _, ch := range []chan struct{}{counted, s.readDone} {
+			select {
+			case <-ch:
+			case <-limit.C:
+				return
+			}
 		}
 	}()
 
@@ -287,13 +307,13 @@ func (s *session) run(ctx context.Context) error {
 		}
 	})
 	defer stop()
-	go s.pushLive(ctx, live)
+	s.counting.Go(func() { s.pushLive(ctx, live) }) // it adds the answers it waits for
 
 	if s.o.Live {
 		// New events from the peer flow from the start, ahead of any
 		// backlog the first pass moves.
 		liveErr := make(chan error, 1)
-		go func() { liveErr <- s.liveSubscription(ctx) }()
+		s.counting.Go(func() { liveErr <- s.liveSubscription(ctx) })
 		for {
 			if err := s.pass(ctx); err != nil {
 				return s.cause(ctx, err)
@@ -624,10 +644,25 @@ func (s *session) transfer(ctx context.Context, w policy.Want, haves []negentrop
 		}
 		return s.pullAll(ctx, w.Filter, pullIDs)
 	}
+	// The first failure ends the other direction at once: the session is
+	// over, and says why.
+	tctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	errc := make(chan error, 2)
-	go func() { errc <- s.pushAll(ctx, pushIDs) }()
-	go func() { errc <- s.pullAll(ctx, w.Filter, pullIDs) }()
-	return errors.Join(<-errc, <-errc)
+	both := func(f func(context.Context) error) {
+		err := f(tctx)
+		if err != nil {
+			stop(err)
+		}
+		errc <- err
+	}
+	go both(func(ctx context.Context) error { return s.pushAll(ctx, pushIDs) })
+	go both(func(ctx context.Context) error { return s.pullAll(ctx, w.Filter, pullIDs) })
+	if err := <-errc; err != nil {
+		<-errc
+		return err
+	}
+	return <-errc
 }
 
 // register makes ch receive the peer's messages for subscription id until
@@ -681,6 +716,11 @@ func (s *session) setPhase(phase, class string) {
 // report calls the progress callback, at most every 250 ms unless forced.
 func (s *session) report(force bool) {
 	if s.o.Progress == nil {
+		return
+	}
+	s.showMu.Lock()
+	defer s.showMu.Unlock()
+	if s.shownFinal {
 		return
 	}
 	s.mu.Lock()
