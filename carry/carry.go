@@ -100,6 +100,11 @@ type Options struct {
 	// Turns, if set, is shared with the node's other sessions, which
 	// then take turns at reconciling big sets. If nil, none waits.
 	Turns *Turns
+	// Refusals, if set, is shared with the node's other sessions: the
+	// events refused for lack of room (Local.Ingest reporting ErrNoRoom)
+	// are remembered there, and not asked for again while there is no
+	// room for them. If nil, every session asks for them again.
+	Refusals *Refusals
 	// Serial, if set, transfers one direction at a time, push before
 	// pull, each in a fixed order, so that a session cut after N bytes of
 	// events has moved the same events every time; for the simulator.
@@ -342,6 +347,9 @@ func (s *session) cause(ctx context.Context, err error) error {
 
 // pass reconciles and transfers every want once.
 func (s *session) pass(ctx context.Context) error {
+	if s.o.Refusals != nil {
+		s.o.Refusals.prune(s.o.Now())
+	}
 	for _, w := range s.o.Wants {
 		s.setPhase("reconciling", w.Class.String())
 		var err error
@@ -399,9 +407,20 @@ func (s *session) reconcileWant(ctx context.Context, w policy.Want, f nostr.Filt
 		return nil, nil, fmt.Errorf("list local events: %w", err)
 	}
 	defer done()
+	items, refused := s.withRefused(f, items)
 	for try := 1; ; try++ {
 		haves, needs, err := s.reconcile(ctx, f, items)
 		if !errors.Is(err, errBusy) || try == busyTries {
+			if len(refused) > 0 {
+				// Ours only in name: never offered.
+				kept := haves[:0]
+				for _, h := range haves {
+					if !refused[h.ID] {
+						kept = append(kept, h)
+					}
+				}
+				haves = kept
+			}
 			return haves, needs, err
 		}
 		// The peer is reconciling with others: wait our turn there.
@@ -413,6 +432,31 @@ func (s *session) reconcileWant(ctx context.Context, w policy.Want, f nostr.Filt
 			return nil, nil, ctx.Err()
 		}
 	}
+}
+
+// withRefused adds to our set for f the events this node refused for
+// lack of room (Options.Refusals), as if it held them: the peer is not
+// asked for them again. It returns the set and the ids it added.
+func (s *session) withRefused(f nostr.Filter, items *negentropy.Set) (*negentropy.Set, map[[32]byte]bool) {
+	if s.o.Refusals == nil {
+		return items, nil
+	}
+	var extra []negentropy.Item
+	for _, it := range s.o.Refusals.matching(f) {
+		if !items.Has(it) {
+			extra = append(extra, it)
+		}
+	}
+	if len(extra) == 0 {
+		return items, nil
+	}
+	refused := make(map[[32]byte]bool, len(extra))
+	for _, it := range extra {
+		refused[it.ID] = true
+	}
+	items = items.With(extra)
+	s.o.Logf("%s: not asking again for %d events refused for lack of room", s.conn, len(extra))
+	return items, refused
 }
 
 // list lists our set for f, in its turn if it is big; done ends the turn.

@@ -364,6 +364,9 @@ func (s *session) store(ctx context.Context, evs []*nostr.Event, counted bool) e
 			}
 			continue
 		default:
+			if errors.Is(err, ErrNoRoom) && s.o.Refusals != nil {
+				s.o.Refusals.add(ev, s.o.Now())
+			}
 			s.o.Logf("not keeping %s from %s: %v", ev.ID[:12], s.conn, err)
 		}
 		if counted {
