@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -466,4 +467,97 @@ func BenchmarkSlowLinkMessage(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkFullQuotaSync (issue 16): a node whose quota for strangers'
+// events is full (the default, 20,000 of 20,000) meets a peer again. The
+// peer holds 8,000 more strangers' events, older than all the node keeps,
+// which the node refused at their first meeting, and 5 new ones.
+// Reported, for the sync that brings the 5: bytes each way, round trips,
+// seconds, events read from the peer. Run with -benchtime 1x (later
+// iterations also pull again the events the new ones evicted).
+func BenchmarkFullQuotaSync(b *testing.B) {
+	const quota, refused, fresh = 20_000, 8_000, 5
+	now := time.Now().Unix()
+	start := now - 3*86400
+	// Named by the day: the events must stay within the node's window for
+	// strangers' events (7 days).
+	evs := signed(b, fmt.Sprintf("quota-%d-%s", quota+refused, time.Now().Format("20060102")), quota+refused, 300,
+		func(i int) int64 { return start + int64(i)*(3*86400-3600)/int64(quota+refused) })
+	dir := b.TempDir()
+	peer := openNode(b, filepath.Join(dir, "peer"))
+	defer peer.Close()
+	load(b, peer, evs)
+	n, err := node.Open(filepath.Join(dir, "n"), node.Options{KeyLogN: 4}) // default quotas
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer n.Close()
+	meet := func() (carry.Progress, int64, time.Duration) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		ca, cb := net.Pipe()
+		var wg sync.WaitGroup
+		ps, err := mesh.New(peer)
+		if err != nil {
+			b.Fatal(err)
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); ps.ServeLink(ctx, link.Stream(cb, cb, cb, 4<<20, "n")) }()
+		ms, err := mesh.New(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var read atomic.Int64
+		began := time.Now()
+		p, err := ms.SyncLink(ctx, readCounter{link.Stream(ca, ca, ca, 4<<20, "peer"), &read}, "stdio", mesh.SyncOptions{})
+		took := time.Since(began)
+		wg.Wait()
+		if err != nil {
+			b.Fatal(err)
+		}
+		return p, read.Load(), took
+	}
+	if p, read, took := meet(); p.Received != quota {
+		b.Fatalf("first meeting: kept %d of %d read; want %d", p.Received, read, quota)
+	} else {
+		b.Logf("first meeting: read %d events, kept %d, in %s", read, p.Received, took.Round(time.Millisecond))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		var news []*nostr.Event
+		for j := range fresh {
+			news = append(news, evtest.NewKey(fmt.Sprint("fresh ", i, j)).Event(1, time.Now().Unix()-int64(j), "new"))
+		}
+		for _, r := range peer.Ingest(context.Background(), news...) {
+			if !r.OK() {
+				b.Fatal(r.Message())
+			}
+		}
+		b.StartTimer()
+		p, read, took := meet()
+		if p.Received != fresh {
+			b.Fatalf("received %d, want the %d new events", p.Received, fresh)
+		}
+		b.ReportMetric(float64(p.BytesIn), "bytes-down")
+		b.ReportMetric(float64(p.BytesOut), "bytes-up")
+		b.ReportMetric(float64(p.Rounds), "rounds")
+		b.ReportMetric(took.Seconds(), "s")
+		b.ReportMetric(float64(read), "events-read")
+	}
+}
+
+// readCounter is a link that counts the events it reads.
+type readCounter struct {
+	link.Conn
+	events *atomic.Int64
+}
+
+func (c readCounter) Read(ctx context.Context) ([]byte, error) {
+	b, err := c.Conn.Read(ctx)
+	if err == nil && strings.HasPrefix(string(b[:min(len(b), 8)]), `["EVENT"`) {
+		c.events.Add(1)
+	}
+	return b, err
 }

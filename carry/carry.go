@@ -100,6 +100,11 @@ type Options struct {
 	// Turns, if set, is shared with the node's other sessions, which
 	// then take turns at reconciling big sets. If nil, none waits.
 	Turns *Turns
+	// Refusals, if set, is shared with the node's other sessions: the
+	// events refused for lack of room (Local.Ingest reporting ErrNoRoom)
+	// are remembered there, and not asked for again while there is no
+	// room for them. If nil, every session asks for them again.
+	Refusals *Refusals
 	// Serial, if set, transfers one direction at a time, push before
 	// pull, each in a fixed order, so that a session cut after N bytes of
 	// events has moved the same events every time; for the simulator.
@@ -180,7 +185,12 @@ func Run(ctx context.Context, conn link.Conn, local Local, o Options) (Progress,
 	p.BytesIn, p.BytesOut = conn.Stats().In, conn.Stats().Out
 	p.Incomplete = p.ToReceive+p.ToSend > 0
 	if o.Progress != nil {
+		// The last call: a report snapshotted earlier and still on its
+		// way must not follow it with older counts.
+		s.showMu.Lock()
+		s.shownFinal = true
 		o.Progress(p)
+		s.showMu.Unlock()
 	}
 	return p, err
 }
@@ -191,6 +201,12 @@ type session struct {
 	o     Options
 
 	wmu sync.Mutex // serializes writes
+
+	// showMu orders the calls of Options.Progress: each shows a snapshot
+	// taken under it, so counts never go back, and none follows the
+	// final one.
+	showMu     sync.Mutex
+	shownFinal bool
 
 	mu        sync.Mutex
 	prog      Progress
@@ -205,8 +221,10 @@ type session struct {
 	pushed    map[string]bool // ids the peer now holds
 	nextID    int
 	rates     rates
-	readErr   error
 	readDone  chan struct{}
+	// counting are the goroutines that may still change the counts when
+	// the session ends (see run).
+	counting sync.WaitGroup
 }
 
 type inbound struct {
@@ -252,12 +270,8 @@ func newSession(conn link.Conn, local Local, o Options) *session {
 
 func (s *session) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	go func() {
 		err := s.readLoop(ctx)
-		s.mu.Lock()
-		s.readErr = err
-		s.mu.Unlock()
 		close(s.readDone)
 		cancel(err)
 	}()
@@ -269,12 +283,23 @@ func (s *session) run(ctx context.Context) error {
 		s.conn.Close("")
 	}()
 	defer func() {
+		cancel(nil)
 		s.conn.Close("")
-		// A read blocked on a pipe may not end with Close (os.Stdin, for
-		// one); do not wait for it forever.
-		select {
-		case <-s.readDone:
-		case <-time.After(time.Second):
+		// What still counts (an event of the live subscription being
+		// stored, an answer to a live push) ends with ctx, and is waited
+		// for, so that the final progress counts it. A read blocked on a
+		// pipe may not end with Close (os.Stdin, for one), nor a write:
+		// do not wait for them forever.
+		counted := make(chan struct{})
+		go func() { s.counting.Wait(); close(counted) }()
+		limit := time.NewTimer(time.Second)
+		defer limit.Stop()
+		for _, ch := range []chan struct{}{counted, s.readDone} {
+			select {
+			case <-ch:
+			case <-limit.C:
+				return
+			}
 		}
 	}()
 
@@ -287,13 +312,13 @@ func (s *session) run(ctx context.Context) error {
 		}
 	})
 	defer stop()
-	go s.pushLive(ctx, live)
+	s.counting.Go(func() { s.pushLive(ctx, live) }) // it adds the answers it waits for
 
 	if s.o.Live {
 		// New events from the peer flow from the start, ahead of any
 		// backlog the first pass moves.
 		liveErr := make(chan error, 1)
-		go func() { liveErr <- s.liveSubscription(ctx) }()
+		s.counting.Go(func() { liveErr <- s.liveSubscription(ctx) })
 		for {
 			if err := s.pass(ctx); err != nil {
 				return s.cause(ctx, err)
@@ -322,6 +347,9 @@ func (s *session) cause(ctx context.Context, err error) error {
 
 // pass reconciles and transfers every want once.
 func (s *session) pass(ctx context.Context) error {
+	if s.o.Refusals != nil {
+		s.o.Refusals.prune(s.o.Now())
+	}
 	for _, w := range s.o.Wants {
 		s.setPhase("reconciling", w.Class.String())
 		var err error
@@ -379,9 +407,20 @@ func (s *session) reconcileWant(ctx context.Context, w policy.Want, f nostr.Filt
 		return nil, nil, fmt.Errorf("list local events: %w", err)
 	}
 	defer done()
+	items, refused := s.withRefused(f, items)
 	for try := 1; ; try++ {
 		haves, needs, err := s.reconcile(ctx, f, items)
 		if !errors.Is(err, errBusy) || try == busyTries {
+			if len(refused) > 0 {
+				// Ours only in name: never offered.
+				kept := haves[:0]
+				for _, h := range haves {
+					if !refused[h.ID] {
+						kept = append(kept, h)
+					}
+				}
+				haves = kept
+			}
 			return haves, needs, err
 		}
 		// The peer is reconciling with others: wait our turn there.
@@ -393,6 +432,31 @@ func (s *session) reconcileWant(ctx context.Context, w policy.Want, f nostr.Filt
 			return nil, nil, ctx.Err()
 		}
 	}
+}
+
+// withRefused adds to our set for f the events this node refused for
+// lack of room (Options.Refusals), as if it held them: the peer is not
+// asked for them again. It returns the set and the ids it added.
+func (s *session) withRefused(f nostr.Filter, items *negentropy.Set) (*negentropy.Set, map[[32]byte]bool) {
+	if s.o.Refusals == nil {
+		return items, nil
+	}
+	var extra []negentropy.Item
+	for _, it := range s.o.Refusals.matching(f) {
+		if !items.Has(it) {
+			extra = append(extra, it)
+		}
+	}
+	if len(extra) == 0 {
+		return items, nil
+	}
+	refused := make(map[[32]byte]bool, len(extra))
+	for _, it := range extra {
+		refused[it.ID] = true
+	}
+	items = items.With(extra)
+	s.o.Logf("%s: not asking again for %d events refused for lack of room", s.conn, len(extra))
+	return items, refused
 }
 
 // list lists our set for f, in its turn if it is big; done ends the turn.
@@ -624,10 +688,25 @@ func (s *session) transfer(ctx context.Context, w policy.Want, haves []negentrop
 		}
 		return s.pullAll(ctx, w.Filter, pullIDs)
 	}
+	// The first failure ends the other direction at once: the session is
+	// over, and says why.
+	tctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	errc := make(chan error, 2)
-	go func() { errc <- s.pushAll(ctx, pushIDs) }()
-	go func() { errc <- s.pullAll(ctx, w.Filter, pullIDs) }()
-	return errors.Join(<-errc, <-errc)
+	both := func(f func(context.Context) error) {
+		err := f(tctx)
+		if err != nil {
+			stop(err)
+		}
+		errc <- err
+	}
+	go both(func(ctx context.Context) error { return s.pushAll(ctx, pushIDs) })
+	go both(func(ctx context.Context) error { return s.pullAll(ctx, w.Filter, pullIDs) })
+	if err := <-errc; err != nil {
+		<-errc
+		return err
+	}
+	return <-errc
 }
 
 // register makes ch receive the peer's messages for subscription id until
@@ -681,6 +760,11 @@ func (s *session) setPhase(phase, class string) {
 // report calls the progress callback, at most every 250 ms unless forced.
 func (s *session) report(force bool) {
 	if s.o.Progress == nil {
+		return
+	}
+	s.showMu.Lock()
+	defer s.showMu.Unlock()
+	if s.shownFinal {
 		return
 	}
 	s.mu.Lock()

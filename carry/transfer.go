@@ -74,10 +74,13 @@ func (s *session) pushAll(ctx context.Context, ids []string) error {
 			go func(id string) {
 				select {
 				case r := <-ch:
-					results <- struct {
+					select {
+					case results <- struct {
 						id string
 						r  okResult
-					}{id, r}
+					}{id, r}:
+					case <-ctx.Done():
+					}
 				case <-ctx.Done():
 				}
 			}(id)
@@ -331,6 +334,10 @@ func (s *session) store(ctx context.Context, evs []*nostr.Event, counted bool) e
 	s.mu.Unlock()
 	// Whatever arrived whole is stored even if the link has just failed.
 	errs := s.local.Ingest(context.WithoutCancel(ctx), evs...)
+	// Every event stored is counted, even after one that ends the
+	// session: the others of the batch were stored all the same. One that
+	// could not be stored is still to receive.
+	var fatal error
 	for i, err := range errs {
 		ev := evs[i]
 		held := errors.Is(err, ErrHeld)
@@ -345,12 +352,21 @@ func (s *session) store(ctx context.Context, evs []*nostr.Event, counted bool) e
 			// peer's fault, and no reason to drop what else it sends.
 			s.o.Logf("not keeping %s from %s: %v", ev.ID[:12], s.conn, err)
 		case errors.As(err, &rej) && rej.Prefix == event.Invalid:
-			return peerErr("sent an invalid event %s: %v", ev.ID, err)
+			if fatal == nil {
+				fatal = peerErr("sent an invalid event %s: %v", ev.ID, err)
+			}
+			continue
 		case !errors.As(err, &rej) || rej.Prefix == event.Error:
 			// This node cannot store (a full disk): pulling more would
 			// only waste the link. The next session continues.
-			return fmt.Errorf("storing what the peer sent: %w", err)
+			if fatal == nil {
+				fatal = fmt.Errorf("storing what the peer sent: %w", err)
+			}
+			continue
 		default:
+			if errors.Is(err, ErrNoRoom) && s.o.Refusals != nil {
+				s.o.Refusals.add(ev, s.o.Now())
+			}
 			s.o.Logf("not keeping %s from %s: %v", ev.ID[:12], s.conn, err)
 		}
 		if counted {
@@ -365,7 +381,7 @@ func (s *session) store(ctx context.Context, evs []*nostr.Event, counted bool) e
 			s.mu.Unlock()
 		}
 	}
-	return nil
+	return fatal
 }
 
 // pushLive offers the peer each new local event as it appears.
@@ -396,7 +412,8 @@ func (s *session) pushLive(ctx context.Context, live <-chan *nostr.Event) {
 		if err := s.write(ctx, msg); err != nil {
 			return
 		}
-		go func(id string) {
+		s.counting.Go(func() {
+			id := ev.ID
 			select {
 			case r := <-ch:
 				s.mu.Lock()
@@ -412,7 +429,7 @@ func (s *session) pushLive(ctx context.Context, live <-chan *nostr.Event) {
 				s.mu.Unlock()
 			case <-ctx.Done():
 			}
-		}(ev.ID)
+		})
 	}
 }
 

@@ -22,7 +22,10 @@ type Service struct {
 	p     *nodehost.Parts
 	peers *peerBook
 	turns *carry.Turns
-	held  *holdings
+	// refused remembers what the node refused for lack of room, for all
+	// its sessions (carry.Refusals).
+	refused *carry.Refusals
+	held    *holdings
 	// discover are the ways neighbours are found while serving; mDNS
 	// unless the test or caller says otherwise.
 	discover []Discoverer
@@ -50,7 +53,8 @@ func New(n *node.Node) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Service{n: n, p: p, peers: pb, turns: carry.NewTurns()}
+	m := &Service{n: n, p: p, peers: pb, turns: carry.NewTurns(),
+		refused: carry.NewRefusals(carry.RefusalOptions{Room: local{n, p}.Room})}
 	m.discover = []Discoverer{MDNS{}}
 	m.held = newHoldings(m)
 	n.OnHandover(m.held.handed)

@@ -38,7 +38,11 @@ func (l local) Ingest(ctx context.Context, evs ...*nostr.Event) []error {
 	res := l.n.Ingest(ctx, evs...)
 	out := make([]error, len(res))
 	for i, r := range res {
+		var rej *event.Rejection
 		switch {
+		case errors.As(r.Err, &rej) && rej.Prefix == event.Blocked && !l.Room(evs[i], event.Size(evs[i])):
+			// Refused while its share is full: for lack of room.
+			out[i] = &event.Rejection{Prefix: rej.Prefix, Msg: rej.Msg, Err: errors.Join(rej.Err, carry.ErrNoRoom)}
 		case r.Err != nil:
 			out[i] = r.Err
 		case r.Outcome == store.Duplicate || r.Outcome == store.Obsolete:
@@ -51,6 +55,31 @@ func (l local) Ingest(ctx context.Context, evs ...*nostr.Event) []error {
 }
 
 func (l local) Subscribe(fn func(*nostr.Event, []byte)) func() { return l.n.OnStored(fn) }
+
+// Room reports whether the node has room now for ev, of size bytes: in
+// its share for events it carries for others (strangers', their reports,
+// wraps for others), whether that share is below its cap. Everything
+// else it takes whatever the shares hold. (A share that is full still
+// takes an event stronger than its weakest; one refused was not.)
+func (l local) Room(ev *nostr.Event, size int) bool {
+	pol := l.p.Policy
+	cfg, u := pol.Config(), pol.Usage()
+	var (
+		used  policy.Amount
+		limit policy.Cap
+	)
+	switch pol.Classify(ev) {
+	case policy.Stranger, policy.Deletion:
+		used, limit = u.Strangers, cfg.Strangers
+	case policy.Report:
+		used, limit = u.Reports, cfg.Reports
+	case policy.Wrap:
+		used, limit = u.Wraps, cfg.Wraps
+	default:
+		return true
+	}
+	return used.Events < limit.Events && used.Bytes+int64(size) <= limit.Bytes
+}
 
 // SyncOptions configure one sync.
 type SyncOptions struct {
@@ -137,6 +166,7 @@ func (m *Service) syncConn(ctx context.Context, conn link.Conn, name, kind strin
 		Blobs:      blobs,
 		Now:        m.p.Now,
 		Turns:      m.turns,
+		Refusals:   m.refused,
 		Serial:     o.Serial,
 		Accepted: func(id string) {
 			n.Handed(node.Handover{Peer: name, ID: id, Out: true, Session: session})

@@ -385,3 +385,41 @@ func mustHex(s string) []byte {
 	}
 	return b
 }
+
+// With adds items to a set as NewSet would hold them all; Has finds
+// exactly the items held.
+func TestWithMatchesNewSet(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	for _, c := range []struct{ held, extra, shared int }{{0, 0, 0}, {0, 5, 0}, {5, 0, 0}, {100, 30, 10}, {3 * blockSize, 500, 200}} {
+		held := randItems(r, c.held, 50)
+		extra := append(randItems(r, c.extra, 50), held[:c.shared]...)
+		if len(extra) > 0 {
+			extra = append(extra, extra[0]) // a duplicate among the extras
+		}
+		s := NewSet(append([]Item(nil), held...))
+		before := s.Size()
+		got := s.With(append([]Item(nil), extra...))
+		want := NewSet(append(append([]Item(nil), held...), extra...))
+		if s.Size() != before {
+			t.Fatalf("%+v: With changed the set it was called on", c)
+		}
+		if got.Size() != want.Size() || (got.Size() > 0 && got.Fingerprint(0, got.Size()) != want.Fingerprint(0, want.Size())) {
+			t.Fatalf("%+v: With holds %d items, NewSet %d, or their fingerprints differ", c, got.Size(), want.Size())
+		}
+		for i := 0; i < got.Size(); i++ {
+			if got.Item(i) != want.Item(i) {
+				t.Fatalf("%+v: item %d differs", c, i)
+			}
+		}
+		for _, it := range held {
+			if !s.Has(it) {
+				t.Fatalf("%+v: Has misses a held item", c)
+			}
+		}
+		for _, it := range extra[:c.extra] {
+			if s.Has(it) || !got.Has(it) {
+				t.Fatalf("%+v: Has is wrong about an added item", c)
+			}
+		}
+	}
+}

@@ -118,6 +118,38 @@ func (b *Builder) Set() *Set {
 	return s
 }
 
+// With returns a set holding s's items and extra's; s is not changed, and
+// extra is sorted in place. The items are merged in order into blocks, as
+// a Builder holds them, so the new set costs one copy of s and no sort.
+func (s *Set) With(extra []Item) *Set {
+	sort.Slice(extra, func(i, j int) bool { return Compare(extra[i], extra[j]) < 0 })
+	var b Builder
+	i := 0
+	for it := range s.All() {
+		for ; i < len(extra) && Compare(extra[i], it) <= 0; i++ {
+			if extra[i] != it && (i == 0 || extra[i] != extra[i-1]) {
+				b.Add(extra[i])
+			}
+		}
+		b.Add(it)
+	}
+	for ; i < len(extra); i++ {
+		if i == 0 || extra[i] != extra[i-1] {
+			b.Add(extra[i])
+		}
+	}
+	out := new(Set)
+	*out = b.s
+	out.index() // sorted and unique already: this only sums
+	return out
+}
+
+// Has reports whether s holds it.
+func (s *Set) Has(it Item) bool {
+	i := s.lowerBound(0, s.n, Bound{Time: it.Time, Prefix: it.ID[:]})
+	return i < s.n && *s.at(i) == it
+}
+
 // blockSorter sorts a set's items across its blocks.
 type blockSorter struct{ s *Set }
 

@@ -72,7 +72,7 @@ func runSync(c *cli, args []string) error {
 			return usagef("%v", err)
 		}
 		p, err := cl.Sync(c.ctx, localapi.SyncRequest{URL: u, Relay: *relay, Proxy: *proxy}, show)
-		c.summary(u, p)
+		c.summary(u, p, err)
 		return err
 	}
 
@@ -119,7 +119,7 @@ func runSync(c *cli, args []string) error {
 	switch {
 	case cl.Node == nil:
 	case initiated:
-		c.summary("the other end", p)
+		c.summary("the other end", p, err)
 	case err == nil:
 		fmt.Fprintf(c.stderr, "Served a sync for the other end: %s in, %s out.\n", humanBytes(p.BytesIn), humanBytes(p.BytesOut))
 	}
@@ -202,13 +202,21 @@ func (c *cli) progressPrinter(asJSON bool) func(carry.Progress) {
 	}
 }
 
-// summary says what a sync did, on standard error.
-func (c *cli) summary(peer string, p carry.Progress) {
-	if p.Started.IsZero() {
+// summary says what a sync did, on standard error. A sync that did not
+// finish says so, and counts what it stored before it ended (the error
+// follows on its own line); one whose end was never reported (the node
+// stopped) gets no summary: its counts would be stale.
+func (c *cli) summary(peer string, p carry.Progress, err error) {
+	if p.Started.IsZero() || p.Phase != "done" {
 		return
 	}
 	took := time.Since(p.Started).Round(10 * time.Millisecond)
-	fmt.Fprintf(c.stderr, "Synced with %s in %s: received %d %s, sent %d", peer, took, p.Received, plural(p.Received, "event", "events"), p.Sent)
+	if err != nil || p.Error != "" || p.Incomplete {
+		fmt.Fprintf(c.stderr, "The sync with %s stopped after %s", peer, took)
+	} else {
+		fmt.Fprintf(c.stderr, "Synced with %s in %s", peer, took)
+	}
+	fmt.Fprintf(c.stderr, ": received %d %s, sent %d", p.Received, plural(p.Received, "event", "events"), p.Sent)
 	if p.Refused > 0 {
 		fmt.Fprintf(c.stderr, " (%d refused by the peer's policy)", p.Refused)
 	}
@@ -219,7 +227,7 @@ func (c *cli) summary(peer string, p carry.Progress) {
 		fmt.Fprintf(c.stderr, " (the peer has no NIP-77: plain REQ/EVENT)")
 	}
 	fmt.Fprintln(c.stderr, ".")
-	if p.Incomplete && p.Error != "" {
+	if p.Incomplete {
 		fmt.Fprintf(c.stderr, "Not everything was transferred (%d to receive, %d to send); the next sync continues where this one stopped.\n", p.ToReceive, p.ToSend)
 	}
 }

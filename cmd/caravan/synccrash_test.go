@@ -173,3 +173,66 @@ func check(t *testing.T, round int, victim, name string, before, now map[string]
 		}
 	}
 }
+
+// TestKillDuringSyncSaysWhatArrived kills the serving node in the middle
+// of a `caravan sync`, run by the command itself in some rounds and
+// through the puller's running node in others: the sync must not say
+// "Synced", must say why it ended, and must count what it stored, no
+// more, no less.
+func TestKillDuringSyncSaysWhatArrived(t *testing.T) {
+	bin := caravanBinary(t)
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	me := evtest.NewKey("aigerim, on two machines")
+	withIdentity(t, bin, a, "aigerim", me)
+	withIdentity(t, bin, b, "aigerim", me)
+	server := startServe(t, bin, a)
+	fromA := postNotes(t, server, 3000, func(i int) string { return fmt.Sprintf("note %d %s", i, strings.Repeat("news ", 40)) })
+	held := holding(t, b, 0, fromA)
+	cuts := 0
+	for round := 1; cuts < 4 && len(held) < len(fromA); round++ {
+		if server == nil {
+			server = startServe(t, bin, a)
+		}
+		var puller *served
+		if round%2 == 0 {
+			puller = startServe(t, bin, b)
+		}
+		s := startSync(t, bin, b, server.rt.Relay)
+		cut := s.untilPhase("transferring")
+		if cut {
+			for p := range s.progress {
+				if p.Received > 0 {
+					break // some events across, not all
+				}
+			}
+			server.kill()
+			server = nil
+		}
+		_, err := s.finish()
+		if puller != nil {
+			puller.stop(t)
+		}
+		now := holding(t, b, round, fromA)
+		stored := len(now) - len(held)
+		held = now
+		out := s.stderr.String()
+		t.Logf("round %d (through a running node: %v; cut: %v; exit: %v): %d stored\n%s", round, puller != nil, cut, err, stored, out)
+		if !cut || err == nil {
+			continue // the sync ended before the kill
+		}
+		cuts++
+		if strings.Contains(out, "Synced") {
+			t.Fatalf("round %d: a sync cut short says it synced:\n%s", round, out)
+		}
+		if want := fmt.Sprintf("received %d %s", stored, plural(stored, "event", "events")); !strings.Contains(out, want) {
+			t.Fatalf("round %d: %d events were stored; the output does not say %q:\n%s", round, stored, want, out)
+		}
+		if !strings.Contains(out, "caravan: error:") {
+			t.Fatalf("round %d: the output does not say why the sync ended:\n%s", round, out)
+		}
+	}
+	if cuts == 0 {
+		t.Fatal("no sync was cut: each ended before the kill")
+	}
+}

@@ -121,9 +121,14 @@ export default {
           // them as they come, and the last one says how it ended.
           const { blob } = await api.download('/api/v1/sync', { url: p.url, relay: p.kind === 'relay' });
           const lines = (await blob.text()).trim().split('\n');
+          // Only the final line ("done") has the session's counts; a sync
+          // that failed says so, with what it stored before it stopped.
           const last = JSON.parse(lines[lines.length - 1] || '{}');
-          if (last.error) toast(t('links.syncFailed', { error: last.error }), 'error');
-          else toast(t('links.synced', { in: last.received || 0, out: last.sent || 0 }));
+          const counts = { in: last.received || 0, out: last.sent || 0 };
+          if (last.phase !== 'done') toast(t('links.syncUnfinished'), 'error');
+          else if (last.error) toast(t('links.syncFailed', { error: last.error, ...counts }), 'error');
+          else if (last.incomplete) toast(t('links.incomplete'), 'error');
+          else toast(t('links.synced', counts));
         } catch (err) { toast(err.message, 'error'); }
         syncing.delete(p.url);
         progress.delete(p.url);
