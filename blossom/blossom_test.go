@@ -61,15 +61,22 @@ func (b storeBackend) MayUpload(ctx context.Context, pk string) (bool, string) {
 }
 
 func serve(t *testing.T) *httptest.Server {
+	_, srv := serveStore(t, map[string]bool{alice.Public: true})
+	return srv
+}
+
+// serveStore is a server over a new store on disk where the keys in
+// allowed may upload.
+func serveStore(t *testing.T, allowed map[string]bool) (*store.Store, *httptest.Server) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	srv := httptest.NewServer(New(storeBackend{st, map[string]bool{alice.Public: true}}, Options{MaxUpload: 1 << 20, Now: func() time.Time { return now }}))
+	srv := httptest.NewServer(New(storeBackend{st, allowed}, Options{MaxUpload: 1 << 20, Now: func() time.Time { return now }}))
 	t.Cleanup(srv.Close)
-	return srv
+	return st, srv
 }
 
 func auth(k evtest.Key, verb string, exp time.Time, xs ...string) string {
@@ -209,13 +216,7 @@ func TestUploadRefusals(t *testing.T) {
 // is a download of bytes. Every answer, HEAD, Range and errors included,
 // says nosniff and carries the sandboxing CSP.
 func TestServedAsTheBytesSay(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv := httptest.NewServer(New(storeBackend{st, nil}, Options{Now: func() time.Time { return now }}))
-	t.Cleanup(srv.Close)
+	st, srv := serveStore(t, nil)
 	ctx := context.Background()
 	put := func(data []byte, typ string) string {
 		sum, err := st.PutBlob(ctx, data, typ)
@@ -329,13 +330,7 @@ func BenchmarkGet(b *testing.B) {
 // TestRangesAcrossPieces: ranges that start, end and span the store's
 // 64 KiB pieces give exactly the bytes asked for.
 func TestRangesAcrossPieces(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv := httptest.NewServer(New(storeBackend{st, nil}, Options{Now: func() time.Time { return now }}))
-	t.Cleanup(srv.Close)
+	st, srv := serveStore(t, nil)
 	data := make([]byte, 200_000)
 	for i := range data {
 		data[i] = byte(i * 7 / 3)

@@ -5,28 +5,21 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/internal/browsertest"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/relay"
 	"github.com/chromedp/chromedp"
 )
-
-const chromiumPath = "/usr/bin/chromium"
 
 // A page the user opens in a real browser, served from another origin,
 // opens websockets to the node on loopback and asks for everything
 // without reading. The browser sends Origin, so its connections count as
 // one address: it gets max_connections_per_ip of them, no more.
 func TestWebPageOpensFewConnections(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CARAVAN_REQUIRE_BROWSER") == "1" {
-			t.Fatalf("%s is missing: install it with apt-get install -y chromium", chromiumPath)
-		}
-		t.Skipf("%s is missing, so this browser test does not run (CARAVAN_REQUIRE_BROWSER=1 makes this an error)", chromiumPath)
-	}
+	browsertest.Require(t)
 	s := serve(t, node.Config{Relay: relay.Limits{MaxConnectionsPerIP: 3}}, nil)
 	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -48,19 +41,7 @@ for (let i = 0; i < 8; i++) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	actx, acancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromiumPath),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
-	)
+	actx, acancel := chromedp.NewExecAllocator(ctx, browsertest.Options(t)...)
 	defer acancel()
 	bctx, bcancel := chromedp.NewContext(actx)
 	defer bcancel()

@@ -28,22 +28,30 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 	}
 	for _, c := range cases {
 		q, args := buildQuery(c.f, 10, 0)
-		rows, err := s.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			rows.Scan(&id, &parent, &notused, &detail)
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		joined := strings.Join(plan, "; ")
+		joined := queryPlan(t, s, q, args)
 		if !strings.Contains(joined, c.want) || strings.Contains(joined, "TEMP B-TREE FOR ORDER BY") && len(c.f.Authors) < 2 {
 			t.Errorf("%s: plan %q does not use %s or sorts everything", c.name, joined, c.want)
 		}
 		t.Logf("%s: %s", c.name, joined)
 	}
+}
+
+// queryPlan is SQLite's plan for query q, its steps joined by "; ".
+func queryPlan(t *testing.T, s *Store, q string, args []any) string {
+	t.Helper()
+	rows, err := s.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "; ")
 }

@@ -100,19 +100,7 @@ func TestRefsPlansUseIndexes(t *testing.T) {
 	}
 	for _, c := range cases {
 		q, args := buildSelect("e.id, e.created_at, length(e.raw)", c.f, 10, 0, from)
-		rows, err := s.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			rows.Scan(&id, &parent, &notused, &detail)
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		joined := strings.Join(plan, "; ")
+		joined := queryPlan(t, s, q, args)
 		if !strings.Contains(joined, c.want) || strings.Contains(joined, "TEMP B-TREE FOR ORDER BY") {
 			t.Errorf("%s: plan %q does not use %s or sorts everything", c.name, joined, c.want)
 		}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caravan-mesh/caravan/internal/browsertest"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -29,7 +30,6 @@ import (
 // origin the test did not open: nothing may leave the machine.
 
 const (
-	chromiumPath = "/usr/bin/chromium"
 	// browserTestTime bounds a whole browser test, browser included.
 	browserTestTime = 5 * time.Minute
 	// waitTime bounds one wait or action: a guard against a hang, long
@@ -73,42 +73,17 @@ func withLang(lang string) browserOption { return func(c *browserConfig) { c.lan
 // the test is skipped, unless CARAVAN_REQUIRE_BROWSER=1.
 func newBrowser(t *testing.T, opts ...browserOption) *browser {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CARAVAN_REQUIRE_BROWSER") == "1" {
-			t.Fatalf("%s is missing: install it with apt-get install -y chromium", chromiumPath)
-		}
-		t.Skipf("%s is missing, so the browser tests do not run (apt-get install -y chromium; CARAVAN_REQUIRE_BROWSER=1 makes this an error)", chromiumPath)
-	}
+	browsertest.Require(t)
 	cfg := browserConfig{lang: "en-US"}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	alloc := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
+	alloc := browsertest.Options(t,
 		chromedp.WindowSize(1280, 800),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter"),
-		chromedp.Flag("metrics-recording-only", true),
-		chromedp.Flag("password-store", "basic"),
-		// Names other than loopback do not resolve: even a request that
-		// slipped past the watch could not leave the machine.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
 		chromedp.Flag("lang", cfg.lang),
 		chromedp.Flag("accept-lang", cfg.lang),
 		chromedp.Env("LANGUAGE="+cfg.lang, "LANG=C.UTF-8"),
-	}
+	)
 	ctx, cancel := context.WithTimeout(context.Background(), browserTestTime)
 	actx, acancel := chromedp.NewExecAllocator(ctx, alloc...)
 	tctx, tcancel := chromedp.NewContext(actx)
@@ -129,7 +104,7 @@ func newBrowser(t *testing.T, opts ...browserOption) *browser {
 		b.report()
 	})
 	if err := chromedp.Listen(tctx, b.watch); err != nil {
-		t.Fatalf("start %s: %v", chromiumPath, err)
+		t.Fatalf("start %s: %v", browsertest.Path, err)
 	}
 	b.run("set the viewport", desktop())
 	return b
