@@ -29,6 +29,9 @@ func (s *Service) People(ctx context.Context, as string) ([]node.Contact, error)
 			if e.Relay == "" {
 				e.Relay = c.Relay
 			}
+			if e.PublicName == "" {
+				e.PublicName = c.PublicName
+			}
 			return
 		}
 		cc := c

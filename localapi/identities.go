@@ -118,7 +118,10 @@ type (
 		As      string `json:"as,omitempty"`
 		PubKey  string `json:"pubkey"` // npub, nprofile or hex
 		Relay   string `json:"relay,omitempty"`
-		Petname string `json:"petname,omitempty"`
+		Petname string `json:"petname,omitempty"` // what you call them: kept on this device
+		// PublicName is published with them in the follow list, which
+		// anyone can read: only on the user's explicit choice.
+		PublicName string `json:"public_name,omitempty"`
 	}
 )
 
@@ -284,7 +287,7 @@ func (h *Handler) follow(ctx context.Context, req FollowRequest) (*nostr.Event, 
 	if req.Relay == "" && len(relays) > 0 {
 		req.Relay = relays[0]
 	}
-	return h.n.Follow(ctx, req.As, pk, req.Relay, req.Petname)
+	return h.n.FollowWithPublicName(ctx, req.As, pk, req.Relay, req.Petname, req.PublicName)
 }
 
 func (h *Handler) unfollow(ctx context.Context, req FollowRequest) (*nostr.Event, error) {

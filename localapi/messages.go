@@ -52,10 +52,13 @@ type (
 	}
 	PersonRequest struct {
 		As     string `json:"as,omitempty"`
-		Who    string `json:"who"` // a key, or a contact's name
-		Name   string `json:"name,omitempty"`
+		Who    string `json:"who"`            // a key, or a contact's name
+		Name   string `json:"name,omitempty"` // what you call them: kept on this device
 		Relay  string `json:"relay,omitempty"`
 		Follow bool   `json:"follow,omitempty"` // also add to the public follow list
+		// PublicName, with Follow, is published with them in the follow
+		// list, which anyone can read: only on the user's explicit choice.
+		PublicName string `json:"public_name,omitempty"`
 	}
 	SafetyResponse struct {
 		Number   string `json:"number"`
@@ -245,15 +248,21 @@ func (h *Handler) addPerson(ctx context.Context, req PersonRequest) (node.Contac
 	if req.Relay == "" && len(relays) > 0 {
 		req.Relay = relays[0]
 	}
+	if req.PublicName != "" && !req.Follow {
+		return node.Contact{}, &Error{Code: CodeInvalid, Msg: "a public name is published in the follow list, and this contact is not being followed",
+			Hint: "follow them too, or leave the public name out"}
+	}
 	c, err := h.msgs.AddContact(ctx, req.As, pk, req.Name, req.Relay)
 	if err != nil {
 		return node.Contact{}, err
 	}
 	if req.Follow {
-		if _, err := h.n.Follow(ctx, req.As, pk, req.Relay, req.Name); err != nil {
+		// The name stays in the address book; only a name chosen to be
+		// public goes into the follow list.
+		if _, err := h.n.FollowWithPublicName(ctx, req.As, pk, req.Relay, "", req.PublicName); err != nil {
 			return node.Contact{}, err
 		}
-		c.Followed = true
+		c.Followed, c.PublicName = true, req.PublicName
 	}
 	return c, nil
 }

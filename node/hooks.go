@@ -88,6 +88,8 @@ func (n *Node) OnUnlocked(fn func(identity string)) (cancel func()) { return n.h
 
 // Unlock decrypts an identity's key; features learn of it through
 // OnUnlocked (private messages read what arrived while it was locked).
+// A follow list that carries names the user did not choose to publish is
+// published again without them (see contacts.go).
 func (n *Node) Unlock(name, passphrase string) (keys.Identity, error) {
 	id, err := n.kr.Unlock(name, passphrase)
 	if err != nil {
@@ -95,6 +97,9 @@ func (n *Node) Unlock(name, passphrase string) (keys.Identity, error) {
 	}
 	n.graphDirty()
 	n.KeysChanged()
+	if err := n.scrubFollowList(context.Background(), id.Name); err != nil {
+		n.logf("take unpublished names out of the follow list of %s: %v", id.Name, err)
+	}
 	for _, f := range n.hooks.unlocked.All() {
 		f(id.Name)
 	}

@@ -138,6 +138,8 @@ type Node struct {
 	activity listeners.Set[func(Activity)]
 	// settingsMu serialises changes to config.json.
 	settingsMu sync.Mutex
+	// followMu serialises changes to follow lists (read, edit, publish).
+	followMu sync.Mutex
 	// room is what the store could grow to on its disk as last measured
 	// (free space plus its files), 0 if unknown: the default quota's base.
 	room        atomic.Int64

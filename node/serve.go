@@ -120,7 +120,9 @@ func (n *Node) NewRelayWith(o RelayOptions) *relay.Relay {
 // Serve runs the relay endpoint and the local API until ctx ends, then shuts
 // both down. It also purges expired events once a minute. It returns once
 // the work it started (sync sessions with peers among it) has stopped, so
-// nothing writes into the data directory after it returns.
+// nothing writes into the data directory after it returns. Before serving,
+// a follow list that carries names the user did not choose to publish is
+// published again without them (see contacts.go).
 func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	var work sync.WaitGroup
 	defer work.Wait()
@@ -157,6 +159,9 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 	// chat would otherwise hold up the shutdown until its timeout.
 	apiSrv := &http.Server{Handler: o.APIHandler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
+	// Before anything is served or synced: a follow list an older
+	// version published with private names goes out without them.
+	n.scrubFollowLists(ctx)
 	errc := make(chan error, 2)
 	go func() { errc <- relaySrv.Serve(o.Relay) }()
 	go func() { errc <- apiSrv.Serve(o.API) }()

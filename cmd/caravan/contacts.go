@@ -7,7 +7,11 @@ import (
 )
 
 func init() {
-	register(&command{name: "follow", args: "NPUB|NPROFILE", short: "add someone to your contact list (kind 3)", run: runFollow})
+	register(&command{name: "follow", args: "NPUB|NPROFILE", short: "add someone to your contact list (kind 3)", run: runFollow, long: `
+Your follow list (kind 3) is public: anyone can see whom you follow. The
+name you give with --name stays on this device. Only --public-name puts a
+name into the follow list, where anyone can read it; each follow without
+it takes out a name published before.`})
 	register(&command{name: "unfollow", args: "NPUB|NPROFILE", short: "remove someone from your contact list", run: runUnfollow})
 	register(&command{name: "contacts", short: "list the people you know: private contacts and public follows", run: runContacts})
 }
@@ -20,9 +24,10 @@ func follow(c *cli, name string, args []string) error {
 	cmd := lookup(name)
 	fs := c.flags(cmd)
 	as := fs.String("as", "", "change the list of identity `NAME` (default: the default identity)")
-	var petname, relay *string
+	var petname, publicName, relay *string
 	if name == "follow" {
-		petname = fs.String("name", "", "what you call them (a petname, kept in your contact list)")
+		petname = fs.String("name", "", "what you call them: kept on this device, never published")
+		publicName = fs.String("public-name", "", "publish `NAME` with them in your follow list, which anyone can read")
 		relay = fs.String("relay", "", "a relay `URL` where they can be found")
 	}
 	ps := addPassFlags(fs, false)
@@ -32,7 +37,7 @@ func follow(c *cli, name string, args []string) error {
 	}
 	req := localapi.FollowRequest{As: *as, PubKey: args[0]}
 	if petname != nil {
-		req.Petname, req.Relay = *petname, *relay
+		req.Petname, req.PublicName, req.Relay = *petname, *publicName, *relay
 	}
 	cl, err := c.api()
 	if err != nil {
@@ -58,6 +63,12 @@ func follow(c *cli, name string, args []string) error {
 		verb = "No longer following"
 	}
 	fmt.Fprintf(c.stdout, "%s %s. Your contact list has %d %s.\n", verb, args[0], len(cs), plural(len(cs), "contact", "contacts"))
+	switch {
+	case req.PublicName != "":
+		fmt.Fprintf(c.stdout, "The name %q is published in your follow list: anyone can read it.\n", sanitize(req.PublicName))
+	case req.Petname != "":
+		fmt.Fprintf(c.stdout, "The name %q stays on this device.\n", sanitize(req.Petname))
+	}
 	return nil
 }
 

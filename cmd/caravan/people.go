@@ -14,15 +14,16 @@ import (
 
 func init() {
 	register(&command{name: "contact", args: "add|list|show|verify|remove ...", short: "your private address book: add, verify safety numbers", run: runContact, long: `
-  caravan contact add NPUB|NPROFILE --name NAME [--follow]
+  caravan contact add NPUB|NPROFILE --name NAME [--follow [--public-name NAME]]
   caravan contact add --qr PHOTO.png --name NAME      read their QR code from a picture
   caravan contact list
   caravan contact show NAME         their key, QR code and your safety number
   caravan contact verify NAME       compare the safety number, then mark them verified
   caravan contact remove NAME
 
-Contacts are kept encrypted on this device. --follow also adds them to your
-public follow list (kind 3), which others can see.`})
+Contacts and their names are kept encrypted on this device. --follow also
+adds them to your public follow list (kind 3), which others can see; their
+name stays here unless you also give --public-name.`})
 	register(&command{name: "group", args: "new|add|remove|leave|send|list ...", short: "group chats of up to 100 people", run: runGroup, long: `
   caravan group new NAME MEMBER...
   caravan group add NAME MEMBER...
@@ -42,6 +43,7 @@ func runContact(c *cli, args []string) error {
 	name := fs.String("name", "", "what you call them")
 	qr := fs.String("qr", "", "read their key from a QR code in `IMAGE` (PNG or JPEG)")
 	follow := fs.Bool("follow", false, "also follow them publicly (kind 3)")
+	publicName := fs.String("public-name", "", "with --follow: publish `NAME` with them in your follow list, which anyone can read")
 	yes := fs.Bool("yes", false, "verify: the numbers were compared and match (no question asked)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	ps := addPassFlags(fs, false)
@@ -69,9 +71,12 @@ func runContact(c *cli, args []string) error {
 		if who == "" {
 			return usagef("contact add needs a key (npub, nprofile) or --qr IMAGE")
 		}
+		if *publicName != "" && !*follow {
+			return usagef("--public-name is published in your follow list: add --follow, or leave it out")
+		}
 		var p node.Contact
 		if err := run(func() error {
-			p, err = localapi.Call(c.ctx, cl, localapi.AddPerson, localapi.PersonRequest{As: *as, Who: who, Name: *name, Follow: *follow})
+			p, err = localapi.Call(c.ctx, cl, localapi.AddPerson, localapi.PersonRequest{As: *as, Who: who, Name: *name, Follow: *follow, PublicName: *publicName})
 			return err
 		}); err != nil {
 			return err
@@ -81,6 +86,9 @@ func runContact(c *cli, args []string) error {
 			label = "(no name)"
 		}
 		fmt.Fprintf(c.stdout, "Added %s: %s\nCompare safety numbers with 'caravan contact verify %s' when you can.\n", sanitize(label), p.NPub, sanitize(firstNonEmpty(p.Petname, p.NPub)))
+		if p.PublicName != "" {
+			fmt.Fprintf(c.stdout, "The name %q is published in your follow list: anyone can read it.\n", sanitize(p.PublicName))
+		}
 		return nil
 	case "list":
 		var ps []node.Contact
@@ -188,6 +196,9 @@ func printPeople(c *cli, ps []node.Contact) {
 		}
 		if p.Private {
 			marks = append(marks, "private")
+		}
+		if p.PublicName != "" {
+			marks = append(marks, fmt.Sprintf("public name %q", sanitize(p.PublicName)))
 		}
 		fmt.Fprintf(c.stdout, "%-16s %s  %s", sanitize(name), p.NPub, strings.Join(marks, ", "))
 		if p.Relay != "" {

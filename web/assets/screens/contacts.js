@@ -51,6 +51,17 @@ export default {
     const nameIn = el('input', { type: 'text', id: 'contact-add-name', name: 'name', required: true, autocomplete: 'off', maxlength: 100 });
     const fileIn = el('input', { type: 'file', id: 'contact-add-qr', name: 'qr', accept: 'image/png,image/jpeg' });
     const follow = el('input', { type: 'checkbox', id: 'contact-add-follow', name: 'follow' });
+    // Publishing the name is a choice of its own, offered only with a
+    // follow (the follow list is where it would go) and never ticked for
+    // the user.
+    const publish = el('input', { type: 'checkbox', id: 'contact-add-public', name: 'public_name', disabled: true });
+    const publishRow = el('label', { class: 'check', id: 'contact-add-public-row', hidden: true }, publish,
+      el('span', {}, t('contacts.publishName'), el('br'), el('span', { class: 'warning small', id: 'contact-add-public-help' }, t('contacts.publishNameHelp'))));
+    const showPublish = () => {
+      publishRow.hidden = publish.disabled = !follow.checked;
+      if (!follow.checked) publish.checked = false;
+    };
+    follow.addEventListener('change', showPublish);
     const addBtn = el('button', { type: 'submit', class: 'btn btn-primary', id: 'contact-add-submit' }, t('contacts.add'));
     const qrStatus = el('p', { class: 'help', id: 'contact-add-qr-status', 'aria-live': 'polite', hidden: true });
     const addForm = el('form', { id: 'contact-add-form', novalidate: true },
@@ -59,6 +70,7 @@ export default {
       qrStatus,
       field(t('contacts.name'), nameIn, t('contacts.nameHelp')),
       el('label', { class: 'check' }, follow, el('span', {}, t('contacts.follow'), el('br'), el('span', { class: 'help' }, t('contacts.followHelp')))),
+      publishRow,
       el('div', { class: 'actions' }, addBtn));
     fileIn.addEventListener('change', async () => {
       const f = fileIn.files[0];
@@ -84,10 +96,14 @@ export default {
       if (!whoIn.value.trim()) return showError(addForm, new Error(t('contacts.keyNeeded')), 'who');
       if (!nameIn.value.trim()) return showError(addForm, new Error(t('contacts.nameNeeded')), 'name');
       try {
-        const c = await busy(addBtn, api.post('/api/v1/people', { who: whoIn.value.trim(), name: nameIn.value.trim(), follow: follow.checked }));
-        toast(t('contacts.added', { name: c.petname || short(c.npub) }));
+        const name = nameIn.value.trim();
+        const req = { who: whoIn.value.trim(), name, follow: follow.checked };
+        if (follow.checked && publish.checked) req.public_name = name;
+        const c = await busy(addBtn, api.post('/api/v1/people', req));
+        toast(c.public_name ? t('contacts.addedPublic', { name: c.public_name }) : t('contacts.added', { name: c.petname || short(c.npub) }));
         whoIn.value = nameIn.value = '';
         follow.checked = false;
+        showPublish();
         qrStatus.hidden = true;
         await load(c.npub);
       } catch (err) {
@@ -113,9 +129,17 @@ export default {
       for (const p of pub) {
         follows.append(el('li', { class: 'contact', 'data-npub': p.npub },
           el('div', { class: 'contact-head' }, avatar(p.petname || p.npub),
-            el('div', { class: 'grow' }, el('strong', {}, p.petname || short(p.npub)), el('div', { class: 'key muted' }, short(p.npub))),
+            el('div', { class: 'grow' }, el('strong', {}, p.petname || short(p.npub)), ' ', publicBadge(p), el('div', { class: 'key muted' }, short(p.npub))),
             el('button', { type: 'button', class: 'btn', on: { click: () => { whoIn.value = p.npub; nameIn.value = p.petname || ''; nameIn.focus(); add.scrollIntoView(); } } }, t('contacts.makeContact')))));
       }
+    }
+
+    // publicBadge says that a name is in the follow list, for anyone to
+    // read, and which name: it may differ from the one shown.
+    function publicBadge(p) {
+      if (!p.public_name) return null;
+      return el('span', { class: 'badge badge-warn contact-public-name', title: t('contacts.publicNameTitle') },
+        t('contacts.publicName', { name: p.public_name }));
     }
 
     function contactRow(p, open) {
@@ -131,6 +155,7 @@ export default {
             p.verified ? el('span', { class: 'badge badge-ok contact-badge' }, '✓ ' + t('people.verified'))
               : el('span', { class: 'badge badge-warn contact-badge' }, t('people.notVerified')),
             p.followed ? el('span', { class: 'badge' }, t('contacts.followed')) : null,
+            publicBadge(p),
             el('div', { class: 'key muted' }, p.npub)),
           el('div', { class: 'contact-tools' },
             el('a', { class: 'btn btn-primary contact-chat', href: '#/chat/' + p.npub }, t('contacts.chat')),
