@@ -206,9 +206,9 @@ func guessUTF16(data []byte) (xunicode.Endianness, string) {
 
 func lineAt(data []byte, i int) int { return bytes.Count(data[:i], []byte("\n")) + 1 }
 
-func isASCII(data []byte) bool {
-	for _, c := range data {
-		if c >= 0x80 {
+func isASCII[T string | []byte](data T) bool {
+	for i := 0; i < len(data); i++ {
+		if data[i] >= 0x80 {
 			return false
 		}
 	}

@@ -210,15 +210,15 @@ func (d *Draft) note(format string, args ...any) {
 
 // finish repairs mojibake and tidies the parts of d.
 func finish(d *Draft, description string) {
-	md, reps := RepairMojibake(strings.TrimLeft(d.Markdown, "\n"))
-	d.Repairs = reps
-	repair := func(s string) string {
-		s, reps := RepairMojibake(s)
-		for _, r := range reps {
+	// One document: a charset the body proves serves the title and tags.
+	parts, reps := repairDocument(append([]string{strings.TrimLeft(d.Markdown, "\n"), d.Title, description}, d.Tags...))
+	md := parts[0]
+	d.Repairs = reps[0]
+	for _, rs := range reps[1:] {
+		for _, r := range rs {
 			r.Line = 0
 			d.Repairs = append(d.Repairs, r)
 		}
-		return s
 	}
 	md, n := stripControls(md, true)
 	if n > 0 {
@@ -226,18 +226,14 @@ func finish(d *Draft, description string) {
 	}
 	d.Markdown = norm.NFC.String(strings.TrimRightFunc(md, unicode.IsSpace))
 
-	d.Title = oneLine(repair(d.Title))
+	d.Title = oneLine(parts[1])
 	if description != "" {
-		d.Summary = oneLine(repair(description))
+		d.Summary = oneLine(parts[2])
 	} else {
 		d.Summary = oneLine(markdownSummary(d.Markdown))
 	}
 	d.Lang = langCode(d.Lang)
-	var tags []string
-	for _, t := range d.Tags {
-		tags = append(tags, repair(t))
-	}
-	d.Tags = normTags(tags)
+	d.Tags = normTags(parts[3:])
 }
 
 // oneLine makes s a single NFC line of at most maxSummary characters.

@@ -123,6 +123,23 @@ func TestImportMojibakeHTML(t *testing.T) {
 	}
 }
 
+// The title, summary and tags are part of the document: a charset the
+// body proves repairs a lone short run in them too.
+func TestImportRepairsTitleAndTagsWithBody(t *testing.T) {
+	macRoman := charsets[2]
+	file := "---\ntitle: " + garble("Días sin red", macRoman) +
+		"\ndescription: " + garble("Kazajstán, marzo", macRoman) +
+		"\ntags: [" + garble("Kazajstán", macRoman) + ", Ølberg, " + garble("apagón", macRoman) + "]\n---\n\n" +
+		garble("Según los médicos, el hospital funcionó tres días con un generador.", macRoman) + "\n"
+	d := mustImport(t, "a.md", []byte(file))
+	if d.Title != "Días sin red" || d.Summary != "Kazajstán, marzo" || fmt.Sprint(d.Tags) != "[kazajstán ølberg apagón]" {
+		t.Errorf("title %q, summary %q, tags %q", d.Title, d.Summary, d.Tags)
+	}
+	if d.Markdown != "Según los médicos, el hospital funcionó tres días con un generador." {
+		t.Errorf("Markdown = %q", d.Markdown)
+	}
+}
+
 // Clean text in any language comes out exactly as it went in.
 func TestImportCleanTextUnchanged(t *testing.T) {
 	texts := append([]string{
