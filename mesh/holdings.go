@@ -16,6 +16,12 @@ type holdings struct {
 	m    *Service
 	mu   sync.Mutex
 	open map[batchKey]*batch
+	// ending holds, for each session whose batches are being recorded,
+	// a channel closed when they are: whoever else ends the session
+	// (the session's own goroutine, or syncConn when its sync returns)
+	// waits for it, so that what a finished sync saw is recorded when it
+	// returns.
+	ending map[context.Context]chan struct{}
 }
 
 type batchKey struct {
@@ -27,13 +33,14 @@ type batchKey struct {
 type batch struct {
 	h     *holdings
 	peer  string
+	write sync.Mutex // held while ids taken out are written
 	mu    sync.Mutex
 	ids   []string
 	timed bool // a flush is scheduled
 }
 
 func newHoldings(m *Service) *holdings {
-	return &holdings{m: m, open: map[batchKey]*batch{}}
+	return &holdings{m: m, open: map[batchKey]*batch{}, ending: map[context.Context]chan struct{}{}}
 }
 
 // handed is the OnHandover listener.
@@ -67,6 +74,19 @@ func (h *holdings) batch(session context.Context, peer string) *batch {
 // end records what the session's peers were seen to hold.
 func (h *holdings) end(session context.Context) {
 	h.mu.Lock()
+	if ch, ok := h.ending[session]; ok {
+		h.mu.Unlock()
+		<-ch
+		return
+	}
+	ch := make(chan struct{})
+	h.ending[session] = ch
+	defer func() {
+		h.mu.Lock()
+		delete(h.ending, session)
+		h.mu.Unlock()
+		close(ch)
+	}()
 	var done []*batch
 	for k, b := range h.open {
 		if k.session == session {
@@ -101,6 +121,9 @@ func (b *batch) add(id string) {
 }
 
 func (b *batch) flush() {
+	// A flush that finds nothing left waits for one writing what it took.
+	b.write.Lock()
+	defer b.write.Unlock()
 	b.mu.Lock()
 	ids := b.ids
 	b.ids = nil
