@@ -69,7 +69,11 @@ type Options struct {
 // HTML renderer with this package's node renderers.
 var gm = goldmark.New(
 	goldmark.WithParser(newParser()),
-	goldmark.WithExtensions(extension.GFM),
+	// GFM's extensions, with a table column's alignment written as an
+	// align attribute: the web UI's CSP refuses style attributes, and no
+	// style is written anywhere.
+	goldmark.WithExtensions(extension.Linkify, extension.Strikethrough, extension.TaskList,
+		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute))),
 	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(htmlRenderer{}, 100))),
 )
 

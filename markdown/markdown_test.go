@@ -130,6 +130,7 @@ func TestHTMLLinks(t *testing.T) {
 		{"blob not held, relative", "![far](" + farHash + ".jpg)", "<p>far</p>", []string{"<img", "href"}},
 		{"not quite a hash", "![x](https://b.example/" + pngHash + "0.png)", `class="image-link"`, []string{"<img"}},
 		{"link around a held image", "[![i](" + pngHash + ")](https://example.org)", `<a href="https://example.org"><img src="` + local + `" alt="i" loading="lazy"></a>`, nil},
+		{"aligned table", "00000000A0\n-:", `<th align="right">00000000A0</th>`, []string{"style"}}, // FuzzHTML
 		{"task list", "- [x] done\n- [ ] not", `<input checked="" disabled="" type="checkbox"> done`, nil},
 	}
 	for _, tt := range tests {
