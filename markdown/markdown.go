@@ -11,7 +11,7 @@
 //   - a link, image or autolink keeps its target only if that target, as
 //     it would be written into the page (goldmark's escapes and entities
 //     resolved, then URL-escaped), starts with http:// or https://, or
-//     names by its SHA-256 a blob the reader holds ("Options.Blob"). Any
+//     names by its SHA-256 a blob the reader holds (Options.Blob). Any
 //     other link (javascript:, data:, mailto:, nostr:, relative paths,
 //     //host, #fragment...) becomes its text. Reference links are links
 //     in the tree like any other, so their definitions need no care.

@@ -39,12 +39,12 @@ func Unlink(src string, drop func(Link) bool) (string, []Link) {
 	var removed []Link
 	for range maxPasses {
 		next, found := unlinkOnce(src, drop)
-		removed = append(removed, found...)
 		if len(found) == 0 {
 			return src, removed
 		}
-		if next == src {
-			break // found, but nowhere to edit
+		removed = append(removed, found...)
+		if next == src { // found, but nowhere to edit
+			return escapeLinkSyntax(src), removed
 		}
 		src = next
 	}
