@@ -8,11 +8,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/caravan-mesh/caravan/markdown"
 	"github.com/caravan-mesh/caravan/media"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/qr"
 	"github.com/caravan-mesh/caravan/reports"
-	"github.com/caravan-mesh/caravan/site"
 )
 
 // Endpoints for the web UI (the CLI may use them too), under /api/v1:
@@ -58,9 +58,10 @@ type QRText struct {
 	Relays []string `json:"relays,omitempty"`
 }
 
-// ReportView is a report with its markdown rendered to safe HTML (the
-// site's rules: no raw HTML, only http, https, mailto and nostr links;
-// images only from held blobs, as <img data-blob="SHA256">).
+// ReportView is a report with its markdown rendered to safe HTML by
+// package markdown, as the site renders it: no raw HTML, links only to
+// http, https and held blobs ("#blob/SHA256"), images only from held
+// blobs, as <img data-blob="SHA256">.
 type ReportView struct {
 	*reports.Report
 	HTML string `json:"html"`
@@ -124,13 +125,20 @@ func (h *Handler) viewReport(ctx context.Context, req ReportViewRequest) (Report
 	if err != nil {
 		return ReportView{}, err
 	}
-	held := map[string]bool{}
+	// The page fetches held blobs with its API token: a held image is
+	// written as data-blob for it to fill in, a link to a held blob
+	// points to "#blob/SHA256".
+	held := map[string]markdown.Blob{}
 	for _, a := range rep.Attach {
 		if a.Held {
-			held[a.SHA256] = strings.HasPrefix(a.MIME, "image/")
+			sum := strings.ToLower(a.SHA256)
+			held[sum] = markdown.Blob{Href: "#blob/" + sum, Image: strings.HasPrefix(a.MIME, "image/")}
 		}
 	}
-	html, err := site.RenderForUI(rep.Markdown, held)
+	html, err := markdown.HTML(rep.Markdown, markdown.Options{DataBlob: true, Blob: func(sum string) (markdown.Blob, bool) {
+		b, ok := held[sum]
+		return b, ok
+	}})
 	if err != nil {
 		return ReportView{}, err
 	}

@@ -299,7 +299,8 @@ func TestReportViewIsSafeHTML(t *testing.T) {
 	}
 	ctx := context.Background()
 	rep, err := reports.New(n).Publish(ctx, "", reports.Input{Title: "t", Lang: "en",
-		Markdown: "**bold** <script>alert(1)</script> [x](javascript:alert(1)) ![i](https://evil.example/t.png) [ok](https://example.org)"})
+		Markdown: "**bold** <script>alert(1)</script> [x](javascript:alert(1)) ![i](https://evil.example/t.png) [ok](https://example.org) " +
+			"[mail](mailto:a@example.org) [n](nostr:npub1xyz) [up](../x)\n\n00[0]:\n* [0]:jAvAsCript:0000"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +312,8 @@ func TestReportViewIsSafeHTML(t *testing.T) {
 		t.Fatalf("html %q", v.HTML)
 	}
 	// A remote image becomes a link: showing it would tell its server who reads what.
-	for _, bad := range []string{"<script", "javascript:", "<img"} {
+	// Links go only to http and https (and held blobs).
+	for _, bad := range []string{"<script", "javascript:", "<img", "mailto:", "nostr:", `href="../`} {
 		if strings.Contains(v.HTML, bad) {
 			t.Errorf("html contains %q: %s", bad, v.HTML)
 		}

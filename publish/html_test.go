@@ -11,12 +11,16 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 	"golang.org/x/net/html"
 )
 
 // rendered parses md as a CommonMark renderer would and returns every
-// link and image destination in it, and its raw HTML.
+// link and image destination in it (escapes and entities resolved), and
+// its raw HTML.
 func rendered(md string) (dests, rawHTML []string) {
 	src := []byte(md)
 	doc := goldmark.New().Parser().Parse(text.NewReader(src))
@@ -26,9 +30,9 @@ func rendered(md string) (dests, rawHTML []string) {
 		}
 		switch n := n.(type) {
 		case *ast.Link:
-			dests = append(dests, string(n.Destination))
+			dests = append(dests, resolveDest(n.Destination))
 		case *ast.Image:
-			dests = append(dests, string(n.Destination))
+			dests = append(dests, resolveDest(n.Destination))
 		case *ast.AutoLink:
 			dests = append(dests, string(n.URL(src)))
 		case *ast.RawHTML:
@@ -49,6 +53,34 @@ func rendered(md string) (dests, rawHTML []string) {
 
 // dangerous reports a destination a browser would run or that embeds
 // content.
+// parsedDests are the targets of the links, images and autolinks in md,
+// as p reads it, with escapes and entities resolved as a renderer does.
+func parsedDests(p parser.Parser, md string) []string {
+	src := []byte(md)
+	var dests []string
+	_ = ast.Walk(p.Parse(text.NewReader(src)), func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			switch n := n.(type) {
+			case *ast.Link:
+				dests = append(dests, resolveDest(n.Destination))
+			case *ast.Image:
+				dests = append(dests, resolveDest(n.Destination))
+			case *ast.AutoLink:
+				dests = append(dests, string(n.URL(src)))
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	return dests
+}
+
+func resolveDest(d []byte) string {
+	return string(util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(d))))
+}
+
+// markdownReadings are CommonMark and GFM.
+var markdownReadings = []parser.Parser{goldmark.New().Parser(), goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser()}
+
 func dangerous(dest string) bool {
 	switch schemeOf(dest) {
 	case "javascript", "vbscript", "livescript", "data", "file":

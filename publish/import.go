@@ -7,8 +7,9 @@
 // something: decoding the bytes (byte-order marks, UTF-8, a charset the
 // page declares, or a guess between Windows-1251, KOI8-R and
 // Windows-1252), line endings and stray control characters, Unicode NFC,
-// the conversion to Markdown (html.go for HTML), and finally mojibake
-// repair, on the Markdown so that Repair.Line is a line of the draft.
+// the conversion to Markdown (html.go for HTML), mojibake repair, on the
+// Markdown so that Repair.Line is a line of the draft, and finally the
+// removal of links that would run script (text.go), on what is stored.
 package publish
 
 import (
@@ -183,7 +184,7 @@ func Import(name string, data []byte) (d Draft, err error) {
 		description, d.Lang, d.Tags = fm.description, fm.lang, fm.tags
 		if k == kindMarkdown {
 			d.Title, body = markdownTitle(body, fm.title, &d)
-			d.Markdown = defangMarkdown(body, &d)
+			d.Markdown = body
 		} else {
 			d.Title, body = textTitle(body, fm.title, &d)
 			d.Markdown, err = textToMarkdown(body)
@@ -224,7 +225,10 @@ func finish(d *Draft, description string) {
 	if n > 0 {
 		d.note("removed %s", count(n, "control character"))
 	}
-	d.Markdown = norm.NFC.String(strings.TrimRightFunc(md, unicode.IsSpace))
+	// Last, so that what is checked is what is stored (whatever the kind
+	// of file: the HTML converter's output is checked too).
+	md = defangMarkdown(norm.NFC.String(md), d)
+	d.Markdown = strings.TrimRightFunc(md, unicode.IsSpace)
 
 	d.Title = oneLine(parts[1])
 	if description != "" {

@@ -5,17 +5,12 @@ package publish
 
 import (
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
-	"github.com/yuin/goldmark/parser"
-	"github.com/yuin/goldmark/text"
+	"github.com/caravan-mesh/caravan/markdown"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -270,277 +265,32 @@ func wrapped(block []string, width int) bool {
 }
 
 var (
-	fence = regexp.MustCompile("^ {0,3}(```+|~~~+)")
-	// A reference definition, also inside quotes and list items (whose
-	// markers the prefix skips), with its destination maybe on the next
-	// line.
-	// White space is goldmark's: \v and \f too; but like any control
-	// character they may also be inside a destination.
-	refDef  = regexp.MustCompile(`(?m)^[ \t\v\f>*+\-0-9.)]*\[(?:[^\]\\]|\\.)+\]:[ \t\v\f]*(?:\n[ \t\v\f>]*)?(?:<([^>\n]*)>|([^ \t\r\n]+))[^\n]*\n?`)
+	fence   = regexp.MustCompile("^ {0,3}(```+|~~~+)")
 	escaped = regexp.MustCompile(`\\([!-/:-@\[-` + "`" + `{-~])`)
 )
 
-// defangMarkdown drops links and images with dangerous schemes from
-// Markdown, keeping their text: inline links, autolinks and reference
-// definitions. It works on paragraphs (runs of non-blank lines), as link
-// text may span lines, and does not try to tell code from text: a parser
-// that disagreed with the renderer about where code ends would let links
-// through, while rewriting "](javascript:" in a code sample is harmless
-// (and noted). Raw HTML in the Markdown is left as written; whatever
-// renders the report must sanitise HTML anyway.
+// defangMarkdown removes from markdown the links and images with a
+// blocked scheme (blockedScheme), keeping their text, and notes what it
+// removed. Caravan's own renderers filter every report they show
+// (package markdown), so this is for the other Nostr apps that will show
+// the published text: the same parser finds the links, and the source is
+// edited where it says they are (markdown.Unlink). Code is not touched,
+// since no renderer reads links in it, and neither is raw HTML, which
+// any renderer of markdown from strangers must sanitise anyway.
 func defangMarkdown(md string, d *Draft) string {
-	if !strings.Contains(md, ":") {
-		return md
-	}
-	// A lone CR ends a line for a markdown renderer too (FuzzDefangMarkdown
-	// found "[C]:\rjavascript:0" read as a link definition).
-	md = strings.ReplaceAll(strings.ReplaceAll(md, "\r\n", "\n"), "\r", "\n")
-	// And NUL is U+FFFD to it (CommonMark 2.3); "[C]:\x00<javascript:>"
-	// must be judged as the renderer will read it.
-	md = strings.ReplaceAll(md, "\x00", "\uFFFD")
-	links, images := map[string]int{}, map[string]int{}
-	// Removing a link can make one of what is left ("[][(javascript:)](x)"
-	// becomes "[](javascript:)"): clean until nothing changes. Text that
-	// keeps changing after many passes has its brackets replaced by
-	// full-width ones, which no renderer reads as syntax.
-	for pass := 0; ; pass++ {
-		next := defangOnce(md, links, images)
-		if next == md {
-			break
-		}
-		md = next
-		if pass == 16 {
-			md = neutralise(md)
-			break
+	out, removed := markdown.Unlink(md, func(l markdown.Link) bool { return blockedScheme(l.Dest, l.Image) != "" })
+	st := htmlStats{badLinks: map[string]int{}, badImages: map[string]int{}}
+	for _, l := range removed {
+		switch s := blockedScheme(l.Dest, l.Image); {
+		case l.Definition: // shows nothing; the links using it are counted
+		case l.Image:
+			st.badImages[s]++
+		default:
+			st.badLinks[s]++
 		}
 	}
-	// The rewriting above reads Markdown with patterns, and a renderer's
-	// parser can still see a link in what they missed (FuzzDefangMarkdown
-	// keeps finding such inputs). The renderer's own parser has the last
-	// word: if it still finds a link with a blocked scheme, no bracket is
-	// left that it could read as syntax.
-	if s := parsedBlockedScheme(md); s != "" {
-		links[s]++
-		md = neutralise(md)
-	}
-	st := htmlStats{badLinks: links, badImages: images}
 	d.Notes = append(d.Notes, st.notes()...)
-	return md
-}
-
-// neutralise replaces the characters that open Markdown links and
-// autolinks with full-width ones, which no renderer reads as syntax.
-func neutralise(md string) string {
-	return strings.NewReplacer("[", "［", "]", "］", "<", "＜").Replace(md)
-}
-
-// markdownParsers are the Markdown readings a report meets: CommonMark, and
-// GitHub's as the static site renders it.
-var markdownParsers = []parser.Parser{
-	goldmark.New().Parser(),
-	goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser(),
-}
-
-// parsedBlockedScheme returns the scheme of the first link or image in md
-// with a blocked scheme, as a Markdown parser reads md, or "".
-func parsedBlockedScheme(md string) string {
-	src := []byte(md)
-	found := ""
-	for _, p := range markdownParsers {
-		doc := p.Parse(text.NewReader(src))
-		_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-			if !entering {
-				return ast.WalkContinue, nil
-			}
-			dest, image := "", false
-			switch n := n.(type) {
-			case *ast.Link:
-				dest = string(n.Destination)
-			case *ast.Image:
-				dest, image = string(n.Destination), true
-			case *ast.AutoLink:
-				dest = string(n.URL(src))
-			default:
-				return ast.WalkContinue, nil
-			}
-			if s := blockedScheme(dest, image); s != "" {
-				found = s
-				return ast.WalkStop, nil
-			}
-			return ast.WalkContinue, nil
-		})
-		if found != "" {
-			return found
-		}
-	}
-	return ""
-}
-
-// defangOnce is one pass of defangMarkdown.
-func defangOnce(md string, links, images map[string]int) string {
-	var out strings.Builder
-	for i, block := range strings.Split(md, "\n\n") {
-		if i > 0 {
-			out.WriteString("\n\n")
-		}
-		block = refDef.ReplaceAllStringFunc(block, func(def string) string {
-			m := refDef.FindStringSubmatch(def)
-			if s := blockedScheme(markdownURL(m[1]+m[2]), false); s != "" {
-				links[s]++
-				return ""
-			}
-			return def
-		})
-		out.WriteString(defangBlock(block, links, images))
-	}
-	return out.String()
-}
-
-// markdownURL is a link destination as a renderer reads it.
-func markdownURL(s string) string {
-	return html.UnescapeString(escaped.ReplaceAllString(s, "$1"))
-}
-
-// defangBlock rewrites [text](javascript:...) as text and
-// <javascript:...> as the address in code.
-func defangBlock(b string, links, images map[string]int) string {
-	if !strings.Contains(b, ":") {
-		return b
-	}
-	out := make([]byte, 0, len(b))
-	var opens []int // positions in out of unmatched "["
-	var cut []int   // positions in out of brackets to remove at the end
-	for i := 0; i < len(b); {
-		c := b[i]
-		switch {
-		case c == '\\' && i+1 < len(b):
-			out = append(out, b[i:i+2]...)
-			i += 2
-			continue
-		case c == '[':
-			opens = append(opens, len(out))
-		case c == '<':
-			if j := strings.IndexByte(b[i:], '>'); j > 0 && !strings.ContainsAny(b[i+1:i+j], " \t\n<") {
-				if s := blockedScheme(b[i+1:i+j], false); s != "" {
-					// Shown as code: the bare address could become a link
-					// where it stands ("[](<javascript:x>\")" is no link, but
-					// "[](javascript:x\")" is), code never does.
-					links[s]++
-					out = append(out, '`')
-					out = append(out, strings.ReplaceAll(b[i+1:i+j], "`", "")...)
-					out = append(out, '`')
-					i += j + 1
-					continue
-				}
-			}
-		case c == ']':
-			end, dest := linkDest(b, i+1)
-			s := ""
-			if end > 0 {
-				s = blockedScheme(markdownURL(dest), false)
-			}
-			open := -1
-			if len(opens) > 0 {
-				open, opens = opens[len(opens)-1], opens[:len(opens)-1]
-			}
-			switch {
-			case s == "":
-			case open < 0: // "[" not found (in code, escaped...): drop the destination
-				links[s]++
-				out = append(out, ']')
-				i = end
-				continue
-			case open > 0 && out[open-1] == '!':
-				images[s]++
-				cut = append(cut, open-1, open)
-				i = end
-				continue
-			default:
-				links[s]++
-				cut = append(cut, open)
-				i = end
-				continue
-			}
-		}
-		out = append(out, c)
-		i++
-	}
-	if len(cut) == 0 {
-		return string(out)
-	}
-	slices.Sort(cut)
-	var r strings.Builder
-	r.Grow(len(out))
-	prev := 0
-	for _, k := range cut {
-		r.Write(out[prev:k])
-		prev = k + 1
-	}
-	r.Write(out[prev:])
-	return r.String()
-}
-
-// linkDest parses "(dest "title")" at l[i:], returning the index after
-// it and the destination, or 0.
-func linkDest(l string, i int) (int, string) {
-	if i >= len(l) || l[i] != '(' {
-		return 0, ""
-	}
-	j := i + 1
-	for j < len(l) && (l[j] == ' ' || l[j] == '\t') {
-		j++
-	}
-	if j < len(l) && l[j] == '\n' { // the destination may follow on the next line, in a quote too
-		j++
-		for j < len(l) && (l[j] == ' ' || l[j] == '\t' || l[j] == '>') {
-			j++
-		}
-	}
-	start := j
-	var dest string
-	if j < len(l) && l[j] == '<' {
-		k := strings.IndexByte(l[j:], '>')
-		if k < 0 {
-			return 0, ""
-		}
-		dest, j = l[j+1:j+k], j+k+1
-	} else {
-		depth := 0
-		// CommonMark ends a destination at a space or control character;
-		// goldmark keeps control characters, \v and \f included
-		// ("[](\x17javascript:)" and "[](\fjavascript:)" are links, and
-		// browsers skip the leading control character). Reading more
-		// than a renderer does is safe: the scheme is at the start.
-		for ; j < len(l) && !isMarkdownSpace(l[j]); j++ {
-			if l[j] == '\\' {
-				j++
-				continue
-			}
-			if l[j] == '(' {
-				depth++
-			} else if l[j] == ')' {
-				if depth == 0 {
-					break
-				}
-				depth--
-			}
-		}
-		dest = l[start:min(j, len(l))]
-	}
-	var quote byte
-	for ; j < len(l); j++ {
-		switch {
-		case quote != 0:
-			if l[j] == quote {
-				quote = 0
-			}
-		case l[j] == '"' || l[j] == '\'':
-			quote = l[j]
-		case l[j] == ')':
-			return j + 1, dest
-		}
-	}
-	return 0, ""
+	return out
 }
 
 var (
@@ -633,8 +383,4 @@ func markdownSummary(md string) string {
 		return t
 	}
 	return fallback
-}
-
-func isMarkdownSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
 }

@@ -5,8 +5,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-
-	"github.com/yuin/goldmark"
 )
 
 // write writes the whole site into root.
@@ -80,7 +78,6 @@ func (m *model) writeReports(root *os.Root) (int, error) {
 		return 0, err
 	}
 	defer dir.Close()
-	md := newMarkdown(m.byHash, "../../")
 	var (
 		wg     sync.WaitGroup
 		pages  atomic.Int64
@@ -92,7 +89,7 @@ func (m *model) writeReports(root *os.Root) (int, error) {
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for r := range jobs {
-				n, err := m.writeReport(dir, md, r)
+				n, err := m.writeReport(dir, r)
 				pages.Add(int64(n))
 				if err != nil {
 					once.Do(func() { first = err })
@@ -113,10 +110,10 @@ func (m *model) writeReports(root *os.Root) (int, error) {
 }
 
 // writeReport writes r's pages into reports/<slug>/ under dir (reports/).
-func (m *model) writeReport(dir *os.Root, md goldmark.Markdown, r *report) (int, error) {
+func (m *model) writeReport(dir *os.Root, r *report) (int, error) {
 	for _, v := range r.versions {
 		var err error
-		if v.body, err = render(md, v.markdown); err != nil {
+		if v.body, err = m.render(v.markdown, "../../"); err != nil {
 			return 0, err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/localapi"
+	"github.com/caravan-mesh/caravan/markdown"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/reports"
 	"github.com/nbd-wtf/go-nostr/nip19"
@@ -482,7 +483,7 @@ func runRead(c *cli, args []string) error {
 	if r.Summary != "" {
 		fmt.Fprintf(w, "\n%s\n", wrap(sanitizeText(r.Summary), 76))
 	}
-	fmt.Fprintf(w, "\n%s\n", wrap(sanitizeText(r.Markdown), 76))
+	fmt.Fprintf(w, "\n%s\n", markdown.Text(r.Markdown, 76, terminalBlobs(r.Attach)))
 	if len(r.Attach) > 0 {
 		fmt.Fprintln(w, "\nAttachments:")
 		for _, a := range r.Attach {
@@ -497,14 +498,30 @@ func runRead(c *cli, args []string) error {
 	return nil
 }
 
-// wrap breaks long lines at spaces for a terminal; lines that start like
-// code or tables are left alone.
+// terminalBlobs names the held attachments, in the text of a report, by
+// their file names, which the list of attachments after it shows.
+func terminalBlobs(atts []reports.Attachment) markdown.Options {
+	held := map[string]markdown.Blob{}
+	for _, a := range atts {
+		if a.Held {
+			name := a.Name
+			if name == "" {
+				name = "sha256 " + a.SHA256[:min(12, len(a.SHA256))]
+			}
+			held[strings.ToLower(a.SHA256)] = markdown.Blob{Href: name, Image: strings.HasPrefix(a.MIME, "image/")}
+		}
+	}
+	return markdown.Options{Blob: func(sum string) (markdown.Blob, bool) {
+		b, ok := held[sum]
+		return b, ok
+	}}
+}
+
+// wrap breaks long lines at spaces for a terminal.
 func wrap(s string, width int) string {
 	var out []string
 	for _, line := range strings.Split(s, "\n") {
-		// Code, tables and lines with links (kept whole, to copy) stay as
-		// they are.
-		if len([]rune(line)) <= width || strings.HasPrefix(line, "    ") || strings.HasPrefix(line, "|") || strings.Contains(line, "](") {
+		if len([]rune(line)) <= width {
 			out = append(out, line)
 			continue
 		}
