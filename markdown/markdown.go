@@ -100,7 +100,7 @@ func parse(src []byte, o Options) ast.Node {
 
 // HTML renders src as HTML, filtered as the package says.
 func HTML(src string, o Options) (string, error) {
-	b := []byte(strings.ToValidUTF8(src, "\uFFFD"))
+	b := shallow([]byte(strings.ToValidUTF8(src, "\uFFFD")))
 	doc := parse(b, o)
 	var out bytes.Buffer
 	if err := gm.Renderer().Render(&out, b, doc); err != nil {

@@ -36,6 +36,7 @@ const maxPasses = 8
 // leaves no link syntax at all. Line breaks are kept, so line numbers
 // stay the same.
 func Unlink(src string, drop func(Link) bool) (string, []Link) {
+	src = string(shallow([]byte(src)))
 	var removed []Link
 	for range maxPasses {
 		next, found := unlinkOnce(src, drop)

@@ -17,7 +17,7 @@ import (
 // characters but newlines and tabs: a report cannot send escape sequences
 // to the reader's terminal.
 func Text(src string, width int, o Options) string {
-	b := []byte(strings.ToValidUTF8(src, "\uFFFD"))
+	b := shallow([]byte(strings.ToValidUTF8(src, "\uFFFD")))
 	t := &textWriter{src: b}
 	t.block(parse(b, o), "", "", width, 0)
 	return stripControls(strings.Join(t.lines, "\n"))
