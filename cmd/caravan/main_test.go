@@ -41,7 +41,7 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("usage: waitfile FILE")
 				}
 				path := ts.MkAbs(args[0])
-				for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 					if _, err := os.Stat(path); err == nil {
 						return
 					}
