@@ -476,7 +476,17 @@ func BenchmarkSlowLinkMessage(b *testing.B) {
 // Reported, for the sync that brings the 5: bytes each way, round trips,
 // seconds, events read from the peer. Run with -benchtime 1x (later
 // iterations also pull again the events the new ones evicted).
-func BenchmarkFullQuotaSync(b *testing.B) {
+func BenchmarkFullQuotaSync(b *testing.B) { benchFullQuota(b, false) }
+
+// BenchmarkFullQuotaSyncServed is BenchmarkFullQuotaSync the other way
+// round: the peer initiates both meetings, and pushes to the node's
+// relay endpoint (as the node's peers do when they sync with it).
+// Reported as there, from the node's side: bytes down are what the peer
+// sent, rounds the peer's reconciliation rounds, events read what the
+// peer pushed.
+func BenchmarkFullQuotaSyncServed(b *testing.B) { benchFullQuota(b, true) }
+
+func benchFullQuota(b *testing.B, served bool) {
 	const quota, refused, fresh = 20_000, 8_000, 5
 	now := time.Now().Unix()
 	start := now - 3*86400
@@ -493,6 +503,8 @@ func BenchmarkFullQuotaSync(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer n.Close()
+	// meet returns the initiator's progress, the events n read from the
+	// peer, and how long the session took.
 	meet := func() (carry.Progress, int64, time.Duration) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
@@ -502,15 +514,23 @@ func BenchmarkFullQuotaSync(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		wg.Add(1)
-		go func() { defer wg.Done(); ps.ServeLink(ctx, link.Stream(cb, cb, cb, 4<<20, "n")) }()
 		ms, err := mesh.New(n)
 		if err != nil {
 			b.Fatal(err)
 		}
 		var read atomic.Int64
+		nConn := readCounter{link.Stream(ca, ca, ca, 4<<20, "peer"), &read}
+		peerConn := link.Stream(cb, cb, cb, 4<<20, "n")
+		initiator, server := ms, ps
+		var initConn, servConn link.Conn = nConn, peerConn
+		if served {
+			initiator, server = ps, ms
+			initConn, servConn = peerConn, nConn
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); server.ServeLink(ctx, servConn) }()
 		began := time.Now()
-		p, err := ms.SyncLink(ctx, readCounter{link.Stream(ca, ca, ca, 4<<20, "peer"), &read}, "stdio", mesh.SyncOptions{})
+		p, err := initiator.SyncLink(ctx, initConn, "stdio", mesh.SyncOptions{})
 		took := time.Since(began)
 		wg.Wait()
 		if err != nil {
@@ -518,10 +538,17 @@ func BenchmarkFullQuotaSync(b *testing.B) {
 		}
 		return p, read.Load(), took
 	}
-	if p, read, took := meet(); p.Received != quota {
-		b.Fatalf("first meeting: kept %d of %d read; want %d", p.Received, read, quota)
+	// taken is how many events of the peer n kept.
+	taken := func(p carry.Progress) int {
+		if served {
+			return p.Sent
+		}
+		return p.Received
+	}
+	if p, read, took := meet(); taken(p) != quota {
+		b.Fatalf("first meeting: kept %d of %d read; want %d", taken(p), read, quota)
 	} else {
-		b.Logf("first meeting: read %d events, kept %d, in %s", read, p.Received, took.Round(time.Millisecond))
+		b.Logf("first meeting: read %d events, kept %d, in %s", read, taken(p), took.Round(time.Millisecond))
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -537,11 +564,15 @@ func BenchmarkFullQuotaSync(b *testing.B) {
 		}
 		b.StartTimer()
 		p, read, took := meet()
-		if p.Received != fresh {
-			b.Fatalf("received %d, want the %d new events", p.Received, fresh)
+		if taken(p) != fresh {
+			b.Fatalf("n kept %d, want the %d new events", taken(p), fresh)
 		}
-		b.ReportMetric(float64(p.BytesIn), "bytes-down")
-		b.ReportMetric(float64(p.BytesOut), "bytes-up")
+		down, up := p.BytesIn, p.BytesOut
+		if served {
+			down, up = up, down
+		}
+		b.ReportMetric(float64(down), "bytes-down")
+		b.ReportMetric(float64(up), "bytes-up")
 		b.ReportMetric(float64(p.Rounds), "rounds")
 		b.ReportMetric(took.Seconds(), "s")
 		b.ReportMetric(float64(read), "events-read")

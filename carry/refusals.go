@@ -85,6 +85,21 @@ func (r *Refusals) Len() int {
 	return len(r.list)
 }
 
+// Add remembers that ev was refused for lack of room at now, for a
+// refusal the node made outside a session (an event a client pushed to
+// its relay endpoint). Sessions remember theirs themselves.
+func (r *Refusals) Add(ev *nostr.Event, now time.Time) { r.add(ev, now) }
+
+// Held lists, as reconciliation items, the refusals f matches that are
+// still remembered at now (see RefusalOptions.Room and Keep): what a
+// relay endpoint counts as held when a peer reconciles with it, so that
+// the peer does not push them again. They are never served: a peer that
+// asks for them by id gets nothing.
+func (r *Refusals) Held(f nostr.Filter, now time.Time) []negentropy.Item {
+	r.prune(now)
+	return r.matching(f)
+}
+
 // add remembers that ev was refused at now.
 func (r *Refusals) add(ev *nostr.Event, now time.Time) {
 	f := refusal{kind: ev.Kind, createdAt: int64(ev.CreatedAt), size: event.Size(ev), at: now}
@@ -173,11 +188,12 @@ type matcher struct {
 }
 
 // newMatcher decodes f; ok is false for a filter a refusal cannot be
-// matched against (one on tags other than "p", or a search): then none
-// is added, and the events are asked for as before.
+// matched against (one on tags other than "p", or a search) or whose set
+// is not all it matches (one with a limit): then none is added, and the
+// events are asked for as before.
 func newMatcher(f nostr.Filter) (matcher, bool) {
 	m := matcher{f: f}
-	if f.Search != "" {
+	if f.Search != "" || f.Limit > 0 || f.LimitZero {
 		return m, false
 	}
 	set := func(hexes []string) map[[32]byte]bool {

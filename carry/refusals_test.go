@@ -12,7 +12,7 @@ import (
 // The memory of refusals is bounded (the oldest go first), forgets on
 // its clock and when the node has room, and adds to a reconciliation only
 // what a filter matches, leaving out what it cannot tell (tags other
-// than "p").
+// than "p") and limited sets.
 func TestRefusalsRememberWithinBounds(t *testing.T) {
 	t0 := time.Unix(1_800_000_000, 0)
 	room := map[string]bool{}
@@ -50,6 +50,8 @@ func TestRefusalsRememberWithinBounds(t *testing.T) {
 		{nostr.Filter{IDs: []string{evs[2].ID}}, 1},
 		{nostr.Filter{Tags: nostr.TagMap{"t": {"news"}}}, 0},
 		{nostr.Filter{Tags: nostr.TagMap{"p": {other}}}, 0},
+		// A limited set is not all the filter matches: nothing joins it.
+		{nostr.Filter{Limit: 10}, 0},
 	} {
 		if got := len(r.matching(c.f)); got != c.want {
 			t.Errorf("filter %v matches %d, want %d", c.f, got, c.want)

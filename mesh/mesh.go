@@ -12,8 +12,11 @@ import (
 	"sync"
 
 	"github.com/caravan-mesh/caravan/carry"
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/internal/nodehost"
+	"github.com/caravan-mesh/caravan/negentropy"
 	"github.com/caravan-mesh/caravan/node"
+	"github.com/nbd-wtf/go-nostr"
 )
 
 // Service is the mesh of one node.
@@ -23,7 +26,7 @@ type Service struct {
 	peers *peerBook
 	turns *carry.Turns
 	// refused remembers what the node refused for lack of room, for all
-	// its sessions (carry.Refusals).
+	// its sessions and its relay endpoint (carry.Refusals).
 	refused *carry.Refusals
 	held    *holdings
 	// discover are the ways neighbours are found while serving; mDNS
@@ -58,6 +61,16 @@ func New(n *node.Node) (*Service, error) {
 	m.discover = []Discoverer{MDNS{}}
 	m.held = newHoldings(m)
 	n.OnHandover(m.held.handed)
+	// Refusals for lack of room outside sessions (events pushed to the
+	// relay endpoint) are remembered too, by the rule sessions follow
+	// (local.Ingest), and a peer reconciling with the relay endpoint
+	// finds them held: it does not push them again.
+	n.OnNoRoom(func(ev *nostr.Event) {
+		if !(local{n, p}).Room(ev, event.Size(ev)) {
+			m.refused.Add(ev, p.Now())
+		}
+	})
+	n.OnReconcileItems(func(f nostr.Filter) []negentropy.Item { return m.refused.Held(f, p.Now()) })
 	n.OnServe(m.serve)
 	n.OnStatus(func(st *node.Status) {
 		if st.Serving {

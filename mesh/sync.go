@@ -140,10 +140,12 @@ func (m *Service) syncConn(ctx context.Context, conn link.Conn, name, kind strin
 		wants = n.RelayWants(ctx)
 	}
 	m.peers.connected(name, kind)
-	// The session's handovers are recorded when it ends.
+	// The session's handovers are recorded when it ends: before its
+	// context does, so that they are on disk when this returns (once the
+	// context ends, its batch's watcher records them too, unwaited).
 	session, end := context.WithCancel(ctx)
-	defer m.held.end(session)
 	defer end()
+	defer m.held.end(session)
 	reached, _ := m.p.Store.MaxEID(ctx)
 	var blobs carry.Blobs = n.Blobs()
 	if o.Relay {
@@ -233,8 +235,8 @@ func (m *Service) SyncLink(ctx context.Context, conn link.Conn, kind string, o S
 func (m *Service) ServeLink(ctx context.Context, conn link.Conn) carry.Progress {
 	start := m.p.Now()
 	session, end := context.WithCancel(ctx)
-	defer m.held.end(session)
 	defer end()
+	defer m.held.end(session) // before end: see syncConn
 	rl := m.n.NewRelayWith(node.RelayOptions{Peer: conn.String(), Session: session})
 	done := make(chan struct{})
 	go func() {

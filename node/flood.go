@@ -51,8 +51,14 @@ func noRoom(a policy.Admission) error {
 	if a.ByAuthor {
 		whose = "events of this author, who is outside your contacts,"
 	}
-	return event.Reject(event.Blocked, "this node's room for %s is full of events with more proof of work (NIP-13) or newer; it keeps those", whose)
+	r := event.Reject(event.Blocked, "this node's room for %s is full of events with more proof of work (NIP-13) or newer; it keeps those", whose)
+	r.Err = errNoRoom
+	return r
 }
+
+// errNoRoom is the cause of refusals for lack of room (noRoom,
+// storeFull), which Ingest tells the OnNoRoom hooks about.
+var errNoRoom = errors.New("no room for it")
 
 // forget counts out events the store removed.
 func (n *Node) forget(gone []store.Evicted) {
@@ -152,8 +158,10 @@ func (n *Node) storeFull() error {
 	if maxStore == 0 || maxStore <= quota {
 		todo = fmt.Sprintf("raise policy.max_store in %s or free disk space", filepath.Join(n.Dir, ConfigFile))
 	}
-	return event.Reject(event.Blocked, "this node's store is full (%d MiB, its quota) with data it keeps for its people and their contacts; %s",
+	r := event.Reject(event.Blocked, "this node's store is full (%d MiB, its quota) with data it keeps for its people and their contacts; %s",
 		quota>>20, todo)
+	r.Err = errNoRoom
+	return r
 }
 
 // PolicyState is what the node carries and holds now, for `caravan

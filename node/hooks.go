@@ -9,6 +9,7 @@ import (
 	"github.com/caravan-mesh/caravan/internal/listeners"
 	"github.com/caravan-mesh/caravan/internal/nodehost"
 	"github.com/caravan-mesh/caravan/keys"
+	"github.com/caravan-mesh/caravan/negentropy"
 )
 
 // The core calls no feature. Features (private messages, reports,
@@ -51,6 +52,9 @@ type hooks struct {
 	settings        listeners.Set[func(*NodeSettings)]
 	settingsChanged listeners.Set[func(NodeSettingsChange)]
 	knownPeers      listeners.Set[func() []KnownPeer]
+	// noRoom and reconcile: see OnNoRoom and OnReconcileItems.
+	noRoom    listeners.Set[func(ev *nostr.Event)]
+	reconcile listeners.Set[func(f nostr.Filter) []negentropy.Item]
 }
 
 // OnStored calls fn with every event newly stored (or, for ephemeral
@@ -215,4 +219,30 @@ func (n *Node) OnClose(fn func()) (cancel func()) { return n.hooks.closed.Add(fn
 // address book), until cancel. fn reports whether it knew the name.
 func (n *Node) OnResolve(fn func(ctx context.Context, as, name string) (keys.PublicKey, bool)) (cancel func()) {
 	return n.hooks.resolve.Add(fn)
+}
+
+// OnNoRoom calls fn with each event Ingest refused for lack of room,
+// whoever sent it (a sync session, a client of the relay endpoint), until
+// cancel: the share of what the node carries for others that it counts
+// against, or the store itself, was full of events the node keeps rather
+// than this one. Events refused for anything else (invalid, blocked by
+// the policy) are not passed. fn runs on the ingesting goroutine and must
+// not block.
+func (n *Node) OnNoRoom(fn func(ev *nostr.Event)) (cancel func()) { return n.hooks.noRoom.Add(fn) }
+
+// noRoom tells the OnNoRoom hooks that ev was refused for lack of room.
+func (n *Node) noRoom(ev *nostr.Event) {
+	for _, f := range n.hooks.noRoom.All() {
+		f(ev)
+	}
+}
+
+// OnReconcileItems registers fn, which the relay endpoint asks for each
+// set it reconciles with a client (NIP-77) for events to count as held
+// though the store does not hold them (the mesh: those refused for lack
+// of room, so that a peer does not push them again at every sync), until
+// cancel. Such events are never served: a client that asks for them by
+// id gets nothing. fn must be quick; it runs for every NEG-OPEN.
+func (n *Node) OnReconcileItems(fn func(f nostr.Filter) []negentropy.Item) (cancel func()) {
+	return n.hooks.reconcile.Add(fn)
 }

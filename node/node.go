@@ -364,6 +364,9 @@ func (n *Node) ingest(ctx context.Context, trusted bool, evs ...*nostr.Event) []
 		switch {
 		case res[i].Err != nil:
 			n.counts.Refused.Add(1)
+			if errors.Is(res[i].Err, errNoRoom) {
+				n.noRoom(ev)
+			}
 		case res[i].Ephemeral || res[i].Outcome == store.Stored:
 			n.counts.Stored.Add(1)
 			n.graphChanged(ev)

@@ -229,8 +229,21 @@ func (b relayBackend) Raws(ctx context.Context, ids []string) (map[string][]byte
 
 func (b relayBackend) Subscribe(fn func(*nostr.Event, []byte)) func() { return b.n.OnStored(fn) }
 
+// Items lists the stored events matching f, and those the OnReconcileItems
+// hooks count as held.
 func (b relayBackend) Items(ctx context.Context, f nostr.Filter, max int) (*negentropy.Set, error) {
-	return b.n.st.Items(ctx, f, max)
+	set, err := b.n.st.Items(ctx, f, max)
+	if err != nil {
+		return nil, err
+	}
+	var extra []negentropy.Item
+	for _, fn := range b.n.hooks.reconcile.All() {
+		extra = append(extra, fn(f)...)
+	}
+	if len(extra) == 0 {
+		return set, nil
+	}
+	return set.With(extra), nil // With drops those the store holds
 }
 
 // peerBackend hands over the reports a known peer pushes.
