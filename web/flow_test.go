@@ -56,6 +56,12 @@ func TestBrowserFlow(t *testing.T) {
 	if err := ann.Node.CheckPassphrase("", testPassphrase); err != nil {
 		t.Fatalf("the passphrase chosen in the page does not open the key: %v", err)
 	}
+	// The key the page made is kept encrypted only.
+	nsec, err := ann.Node.ExportIdentityNSec("", testPassphrase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodetest.NoPlainKey(t, ann.Node.Dir, nsec)
 	b.shot("feed-empty")
 
 	// A report with a photo.
