@@ -169,6 +169,11 @@ func TestBrowserFlow(t *testing.T) {
 	b.click(`#bundle-export-form input[name=to][value="` + carolID.NPub + `"]`)
 	b.click("#bundle-export")
 	b.waitVisible("#bundle-made .result")
+	// It says who can open it: Carol, by the name Ann gave her, and no
+	// passphrase.
+	if got, want := b.text("#bundle-made-facts"), "Who can open it, and no one else: Carol (npub1"; !strings.Contains(got, want) || strings.Contains(got, "passphrase") {
+		t.Errorf("the bundle made says %q, want %q and no passphrase", got, want)
+	}
 	b.shot("bundle-export")
 	file := waitDownload(t, dl)
 
