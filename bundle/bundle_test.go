@@ -165,12 +165,21 @@ func TestRoundTrip(t *testing.T) {
 }
 
 // A bundle shows nothing: no readable text, no structure a compressor can
-// find, the same bytes nowhere twice.
+// find, the same bytes nowhere twice (the copy of the key slots at the end
+// is sealed anew, not copied).
 func TestLooksRandom(t *testing.T) {
 	c := makeContent(t, 500)
 	for _, lock := range []Lock{{Passphrase: "p"}, {To: []string{evtest.NewKey("r").Public}}} {
 		out, _ := write(t, c, Options{Lock: lock})
 		b := out.parts[0].buf.Bytes()
+		seen := make(map[[12]byte]int, len(b))
+		for i := 0; i+12 <= len(b); i++ {
+			w := [12]byte(b[i : i+12])
+			if j, ok := seen[w]; ok {
+				t.Fatalf("the 12 bytes at %d are also at %d, in a file of %d", i, j, len(b))
+			}
+			seen[w] = i
+		}
 		for _, word := range []string{"caravan", "Caravan", "bundle", "Almaty", "age-encryption", "zstd"} {
 			if bytes.Contains(b, []byte(word)) {
 				t.Errorf("the file contains %q", word)
@@ -348,11 +357,11 @@ func TestTruncatedAndCorrupted(t *testing.T) {
 		b := append([]byte{}, whole...)
 		var what string
 		switch trial % 3 {
-		case 0: // cut anywhere after the head
-			n := partHead + rng.IntN(len(b)-partHead)
+		case 0: // cut anywhere in the frames
+			n := partHead + rng.IntN(len(b)-partCost)
 			b, what = b[:n], fmt.Sprintf("cut at %d", n)
 		case 1: // a damaged run of bytes in the frames
-			at := partHead + rng.IntN(len(b)-partHead-100)
+			at := partHead + rng.IntN(len(b)-partCost-100)
 			for i := range 1 + rng.IntN(100) {
 				b[at+i] ^= 0x5a
 			}

@@ -9,7 +9,7 @@
 // keys rather than the Nostr keys people already exchange); the primitives
 // are the same ones age uses, from golang.org/x/crypto and btcec.
 //
-// # Format, version 1
+// # Format, version 1, second edition
 //
 // A bundle is one or more parts (files). Every part is
 //
@@ -17,6 +17,8 @@
 //	header  12-byte nonce || ChaCha20-Poly1305(Kp, nonce, 96 bytes) (124 bytes)
 //	frames  ChaCha20-Poly1305(Kf, index || final, plaintext), 65,536 bytes
 //	        each; only the bundle's last frame is shorter
+//	padding random bytes, in every part but the last (see below)
+//	slots   8 x 128 bytes again: the same ways to open K, sealed anew
 //
 // K is 32 random bytes. Kp and Kf are HKDF-SHA256(K) with the infos
 // "caravan bundle v1 part" and "caravan bundle v1 frames". Unused slots are
@@ -32,6 +34,16 @@
 // (x-only, as in an npub). A reader tries slot 0 with a passphrase, or every
 // slot with each of its secret keys; a wrong key and a file that is not a
 // bundle look the same, by design.
+//
+// The slots at the end of a part are made like the first, with their own
+// salt, ephemeral keys and random filling, so they share no bytes with
+// them. A reader tries them when the first slots do not open (a damaged
+// start); a part that opens only there has its frames end where they
+// begin. The first edition of version 1 had no slots at the end; its
+// bundles read the same (the last kilobyte is then frames, which no key
+// opens), and its readers read bundles of this edition, which only add
+// bytes after the frames that the header counts. The version sealed in
+// the slots is therefore still 1.
 //
 // The part header's plaintext holds the bundle's random id, the part's
 // number and the count of parts, where its frames start in the bundle, and
@@ -62,5 +74,6 @@
 // Split bundles are the same stream cut into parts at frame boundaries; any
 // part can be read first, and the parts' headers say which are missing.
 // Every part but the last is padded with random bytes to the size asked
-// for, so part sizes do not betray the frame size.
+// for, so part sizes do not betray the frame size. Every part carries the
+// same two slot areas.
 package bundle

@@ -75,6 +75,9 @@ func FuzzOpen(f *testing.F) {
 	whole := out.parts[0].buf.Bytes()
 	f.Add(whole)
 	f.Add(whole[:len(whole)-7])
+	damaged := append([]byte{}, whole...)
+	damaged[5] ^= 1 // opens with the copy of the key slots at the end
+	f.Add(damaged)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := Open([]Source{memSource{"f", b}}, Keys{Passphrase: "p"})
 		if err != nil {

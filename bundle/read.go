@@ -66,7 +66,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // [first, first+frames).
 type segment struct {
 	src     Source
-	part    int // -1 when unknown (a damaged header, no other part to go by)
+	end     int64 // where its frames (and padding) end: before the key slots' copy, if known to be there
+	part    int   // -1 when unknown (a damaged header, no other part to go by)
 	first   int64
 	frames  int64
 	located bool // the header was damaged; the frames were found by trial
@@ -95,7 +96,7 @@ func Open(srcs []Source, keys Keys) (*Reader, error) {
 	r := &Reader{}
 	var key []byte
 	var first string
-	var damaged []Source
+	var damaged []*segment
 	byPart := map[int]bool{}
 	for _, src := range srcs {
 		if src.Size() < partHead {
@@ -105,7 +106,19 @@ func Open(srcs []Source, keys Keys) (*Reader, error) {
 		if _, err := src.ReadAt(head, 0); err != nil {
 			return nil, &Error{src.Name(), err}
 		}
+		end := src.Size()
 		k, version, err := openSlots(head[:slotsSize], keys, cache)
+		if errors.Is(err, ErrNoKey) {
+			// The start may be damaged; the copy at the end opens the
+			// same way. (Before it was written, the end was frames,
+			// which no key opens.)
+			var tk []byte
+			var tv byte
+			tk, tv, err = openTail(src, keys, cache)
+			if err == nil {
+				k, version, end = tk, tv, src.Size()-partTail
+			}
+		}
 		if err != nil {
 			return nil, &Error{src.Name(), err}
 		}
@@ -120,7 +133,14 @@ func Open(srcs []Source, keys Keys) (*Reader, error) {
 		}
 		hb, err := aead(derive(key, nil, "caravan bundle v1 part")).Open(nil, head[slotsSize:slotsSize+12], head[slotsSize+12:], nil)
 		if err != nil {
-			damaged = append(damaged, src)
+			// Its frames are found by trial, from where they end: before
+			// the copy of the key slots, if this part ends with one.
+			if end == src.Size() {
+				if tk, _, err := openTail(src, keys, cache); err == nil && bytes.Equal(tk, key) {
+					end -= partTail
+				}
+			}
+			damaged = append(damaged, &segment{src: src, end: end})
 			continue
 		}
 		h := parseHeader(hb)
@@ -137,21 +157,33 @@ func Open(srcs []Source, keys Keys) (*Reader, error) {
 		}
 		byPart[h.Part] = true
 		r.h, r.known = h, true
-		r.segs = append(r.segs, &segment{src: src, part: h.Part, first: h.FirstFrame, frames: h.Frames})
+		r.segs = append(r.segs, &segment{src: src, end: end, part: h.Part, first: h.FirstFrame, frames: h.Frames})
 	}
 	if err := r.checkSegments(); err != nil {
 		return nil, err
 	}
-	for _, src := range damaged {
-		switch r.locate(src) {
+	for _, seg := range damaged {
+		switch r.locate(seg) {
 		case placed:
 		case duplicate:
-			r.Dupes = append(r.Dupes, src.Name())
+			r.Dupes = append(r.Dupes, seg.src.Name())
 		default:
-			return nil, &Error{src.Name(), errors.New("its header is damaged and none of its first frames could be placed; nothing in it can be read")}
+			return nil, &Error{seg.src.Name(), errors.New("its header is damaged and none of its first frames could be placed; nothing in it can be read")}
 		}
 	}
 	return r, nil
+}
+
+// openTail opens the copy of the key slots at the end of src.
+func openTail(src Source, keys Keys, cache map[string][]byte) ([]byte, byte, error) {
+	if src.Size() < partHead+partTail {
+		return nil, 0, ErrNoKey
+	}
+	tail := make([]byte, partTail)
+	if _, err := src.ReadAt(tail, src.Size()-partTail); err != nil && !errors.Is(err, io.EOF) {
+		return nil, 0, err
+	}
+	return openSlots(tail, keys, cache)
 }
 
 // checkSegments sorts the parts and refuses overlapping ones, and totals
@@ -180,17 +212,19 @@ const (
 	duplicate
 )
 
-// locate places a part whose header is damaged by trying its first
-// frames at every position the other parts leave open.
-func (r *Reader) locate(src Source) placement {
-	fileFrames := (src.Size() - partHead + FrameSize - 1) / FrameSize
+// locate places a part whose header is damaged (seg, with only its source
+// and end known) by trying its first frames at every position the other
+// parts leave open.
+func (r *Reader) locate(seg *segment) placement {
+	src := seg.src
+	fileFrames := (seg.end - partHead + FrameSize - 1) / FrameSize
 	per := r.perPart()
 	limit := int64(maxTrials)
 	if r.known {
 		limit = r.h.TotalFrames
 	}
 	for j := int64(0); j < min(fileFrames, 4); j++ {
-		size := min(src.Size()-partHead-j*FrameSize, FrameSize)
+		size := min(seg.end-partHead-j*FrameSize, FrameSize)
 		ct := make([]byte, size)
 		if _, err := src.ReadAt(ct, partHead+j*FrameSize); err != nil && !errors.Is(err, io.EOF) {
 			return unplaced
@@ -204,7 +238,7 @@ func (r *Reader) locate(src Source) placement {
 					continue
 				}
 			}
-			seg := &segment{src: src, part: -1, first: i - j, frames: fileFrames, located: true}
+			seg.part, seg.first, seg.frames, seg.located = -1, i-j, fileFrames, true
 			if per > 0 {
 				seg.part = int(seg.first / per)
 				seg.frames = min(per, r.h.TotalFrames-seg.first)
@@ -367,7 +401,7 @@ func (r *Reader) Read(fn func(Record) error) (Damage, error) {
 	for _, seg := range r.segs {
 		lose(seg.first - next)
 		next = seg.first + seg.frames
-		inFile := (seg.src.Size() - partHead + FrameSize - 1) / FrameSize
+		inFile := (seg.end - partHead + FrameSize - 1) / FrameSize
 		for k := int64(0); k < seg.frames; k++ {
 			if k >= inFile {
 				d.Cut = append(d.Cut, seg.src.Name())
@@ -460,10 +494,10 @@ func contains(list []string, s string) bool {
 // it.
 func (r *Reader) frame(seg *segment, i, total int64) (plain []byte, short bool) {
 	off := partHead + (i-seg.first)*FrameSize
-	size := min(int64(FrameSize), seg.src.Size()-off)
+	size := min(int64(FrameSize), seg.end-off)
 	final := i == total-1
 	if r.known && final {
-		if seg.src.Size()-off < r.h.LastFrame {
+		if seg.end-off < r.h.LastFrame {
 			return nil, true
 		}
 		size = r.h.LastFrame

@@ -20,13 +20,17 @@ const (
 	headerPlain = 96
 	headerSize  = 12 + headerPlain + 16
 	partHead    = slotsSize + headerSize
-	noRecord    = 0xFFFFFFFF
-	flagZstd    = 1
+	// partTail is the second copy of the key slots that ends every part.
+	partTail = slotsSize
+	// partCost is what a part takes besides its frames (and padding).
+	partCost = partHead + partTail
+	noRecord = 0xFFFFFFFF
+	flagZstd = 1
 	// MaxRecord bounds one record: an event, or a piece of a blob.
 	MaxRecord = 1 << 20
 	blobPiece = 128 << 10
 	// MinPartSize is the smallest --split: one frame per part.
-	MinPartSize = partHead + FrameSize
+	MinPartSize = partCost + FrameSize
 )
 
 // ErrFull means an event or blob does not fit in what is left of the size
@@ -89,6 +93,7 @@ type Writer struct {
 	out        Output
 	o          Options
 	slots      []byte
+	tail       []byte // the slots again, sealed anew: see package doc
 	partKey    []byte
 	frameAEAD  cipherAEAD
 	id         [16]byte
@@ -118,7 +123,7 @@ type Writer struct {
 // NewWriter starts a bundle.
 func NewWriter(out Output, o Options) (*Writer, error) {
 	if o.PartSize != 0 && o.PartSize < MinPartSize {
-		return nil, fmt.Errorf("parts must be at least %d bytes (one frame of %d bytes and a %d-byte head)", MinPartSize, FrameSize, partHead)
+		return nil, fmt.Errorf("parts must be at least %d bytes (one frame of %d bytes, and %d bytes of keys and header)", MinPartSize, FrameSize, partCost)
 	}
 	if o.version == 0 {
 		o.version = Version
@@ -126,6 +131,12 @@ func NewWriter(out Output, o Options) (*Writer, error) {
 	key := make([]byte, keySize)
 	rand.Read(key)
 	slots, err := makeSlots(o.Lock, key, o.version)
+	if err != nil {
+		return nil, err
+	}
+	// Fresh salt and ephemeral keys: the copy shares no bytes with the
+	// first, so the file still looks random throughout.
+	tail, err := makeSlots(o.Lock, key, o.version)
 	if err != nil {
 		return nil, err
 	}
@@ -137,13 +148,14 @@ func NewWriter(out Output, o Options) (*Writer, error) {
 		out:       out,
 		o:         o,
 		slots:     slots,
+		tail:      tail,
 		partKey:   derive(key, nil, "caravan bundle v1 part"),
 		frameAEAD: aead(derive(key, nil, "caravan bundle v1 frames")),
 		enc:       enc,
 		target:    payloadMax * 2,
 	}
 	if o.PartSize != 0 {
-		w.partFrames = (o.PartSize - partHead) / FrameSize
+		w.partFrames = (o.PartSize - partCost) / FrameSize
 	}
 	if id, err := hex.DecodeString(o.Info.ID); err == nil && len(id) == len(w.id) {
 		copy(w.id[:], id)
@@ -198,7 +210,7 @@ func (w *Writer) sizeOf(raw int64) int64 {
 	if w.partFrames > 0 {
 		parts = (frames + w.partFrames - 1) / w.partFrames
 	}
-	return bytes + parts*partHead
+	return bytes + parts*partCost
 }
 
 // fits says whether rec (the bytes of records still to add: a record,
@@ -283,7 +295,7 @@ func (w *Writer) dryRun(stream []byte, opaque int64) (int64, int64) {
 	if w.partFrames > 0 {
 		parts = (frames + opaque/payloadMax + 1 + w.partFrames - 1) / w.partFrames
 	}
-	return bytes + parts*partHead, last
+	return bytes + parts*partCost, last
 }
 
 // rawCost bounds what n more bytes of records add to a last, unfinished
@@ -455,15 +467,9 @@ func (w *Writer) writeFrame(i int64, plain []byte, final bool) error {
 			// A full part is padded to the split size with random bytes,
 			// so that every part but the last has the size asked for
 			// rather than one that betrays the frame size.
-			pad := make([]byte, w.o.PartSize-partHead-w.partFrames*FrameSize)
-			rand.Read(pad)
-			if _, err := w.part.Write(pad); err != nil {
+			if err := w.endPart(w.o.PartSize - partCost - w.partFrames*FrameSize); err != nil {
 				return err
 			}
-			w.written += int64(len(pad))
-		}
-		if err := w.closePart(); err != nil {
-			return err
 		}
 		f, err := w.out.Create(p)
 		if err != nil {
@@ -483,6 +489,19 @@ func (w *Writer) writeFrame(i int64, plain []byte, final bool) error {
 	}
 	w.written += int64(len(ct))
 	return nil
+}
+
+// endPart finishes the part being written: pad random bytes, the second
+// copy of the key slots, and closes it.
+func (w *Writer) endPart(pad int64) error {
+	b := make([]byte, pad, pad+partTail)
+	rand.Read(b)
+	b = append(b, w.tail...)
+	if _, err := w.part.Write(b); err != nil {
+		return err
+	}
+	w.written += int64(len(b))
+	return w.closePart()
 }
 
 func (w *Writer) closePart() error {
@@ -573,7 +592,8 @@ func (w *Writer) Close() (Summary, error) {
 		w.Abort()
 		return w.sum, err
 	}
-	if err := w.closePart(); err != nil {
+	if err := w.endPart(0); err != nil {
+		w.Abort()
 		return w.sum, err
 	}
 	parts := w.sum.Parts

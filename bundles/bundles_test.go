@@ -260,3 +260,45 @@ func TestBundleForSyncPeer(t *testing.T) {
 		t.Fatal("a bundle for a peer never met")
 	}
 }
+
+// A bundle opens in the ways the export asked for and no other, and Made
+// lists exactly those: each person once (named twice, by key and by
+// npub, is one way in), with the name they give themselves if this node
+// holds their profile, then the passphrase.
+func TestExportOpensOnlyAsAsked(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, carol := person(t, "alice", ""), person(t, "bob", ""), person(t, "carol", "")
+	if _, err := bob.Publish(ctx, "", &nostr.Event{Kind: event.KindProfile, Content: `{"name":"Bolat"}`}); err != nil {
+		t.Fatal(err)
+	}
+	notes(t, alice, 3, "note")
+	meet(t, alice, bob)
+	bobID, _ := bob.Identity("")
+	path := filepath.Join(t.TempDir(), "for-bob.bin")
+	made, err := New(alice).Export(ctx, Export{Path: path, To: []string{bobID.NPub, pk(t, bob)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Opener{{PubKey: bobID.PubKey, NPub: bobID.NPub, Profile: "Bolat"}}
+	if fmt.Sprint(made.Opens) != fmt.Sprint(want) {
+		t.Fatalf("opens %+v, want %+v", made.Opens, want)
+	}
+	if _, err := New(carol).Import(ctx, Import{Paths: []string{path}, Passphrase: "anything"}); !errors.Is(err, ErrNotABundle) {
+		t.Fatalf("someone else with a passphrase: %v", err)
+	}
+	if _, err := New(bob).Import(ctx, Import{Paths: []string{path}}); err != nil {
+		t.Fatalf("bob: %v", err)
+	}
+
+	path = filepath.Join(t.TempDir(), "both.bin")
+	made, err = New(alice).Export(ctx, Export{Path: path, To: []string{bobID.NPub}, Passphrase: "open sesame"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(made.Opens) != 2 || made.Opens[0].PubKey != bobID.PubKey || !made.Opens[1].Passphrase {
+		t.Fatalf("opens %+v, want bob, then the passphrase", made.Opens)
+	}
+	if _, err := New(carol).Import(ctx, Import{Paths: []string{path}, Passphrase: "open sesame"}); err != nil {
+		t.Fatalf("with the passphrase: %v", err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/caravan-mesh/caravan/bundle"
 	"github.com/caravan-mesh/caravan/event"
+	"github.com/caravan-mesh/caravan/keys"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/policy"
 	"github.com/caravan-mesh/caravan/store"
@@ -34,7 +35,8 @@ type Export struct {
 	Max int64 `json:"max,omitempty"`
 	// Split cuts the bundle into parts of at most this many bytes.
 	Split int64 `json:"split,omitempty"`
-	// Passphrase and To (people, as For) say who can open it.
+	// Passphrase and To (people, as For) say who can open it: these, and
+	// nothing else.
 	Passphrase string   `json:"passphrase,omitempty"`
 	To         []string `json:"to,omitempty"`
 	// Resend includes events sent to For in earlier bundles it has not
@@ -61,6 +63,20 @@ type Made struct {
 	// Signed says the bundle carries the maker's signed proof (the
 	// identity was unlocked): the receiver learns what this node holds.
 	Signed bool `json:"signed"`
+	// Opens lists every way the bundle can be opened: the people it was
+	// made for, in the order given, then the passphrase if it has one.
+	Opens []Opener `json:"opens"`
+}
+
+// Opener is one way to open a bundle: the secret key of a person it was
+// made for, or its passphrase.
+type Opener struct {
+	PubKey keys.PublicKey `json:"pubkey,omitempty"` // hex
+	NPub   string         `json:"npub,omitempty"`
+	// Profile is the name the person gives themselves in the profile this
+	// node holds, if any: their own claim, not a name the user gave them.
+	Profile    string `json:"profile,omitempty"`
+	Passphrase bool   `json:"passphrase,omitempty"`
 }
 
 // maxMisses is how many items in a row may fail to fit before a bundle
@@ -97,7 +113,14 @@ func (s *Service) Export(ctx context.Context, o Export) (Made, error) {
 		if err != nil {
 			return made, err
 		}
+		if slices.Contains(to, pk.Hex()) {
+			continue // named twice (a name and a key): one slot
+		}
 		to = append(to, pk.Hex())
+		made.Opens = append(made.Opens, Opener{PubKey: pk, NPub: pk.NPub(), Profile: s.n.ProfileName(ctx, pk.Hex())})
+	}
+	if o.Passphrase != "" {
+		made.Opens = append(made.Opens, Opener{Passphrase: true})
 	}
 	out, err := newBundleFiles(o.Path, o.Split > 0)
 	if err != nil {

@@ -287,6 +287,7 @@ func openError(err error, withPassphrase bool, locked []string) error {
 	if withPassphrase {
 		msg = "the passphrase is wrong, or it is not a bundle, or it was made for someone else"
 	}
+	msg += ", or the places that hold its keys are damaged (its first kilobyte, and its last)"
 	if len(locked) > 0 {
 		msg += fmt.Sprintf(" (%s: %s)", LockedNote, strings.Join(locked, ", "))
 	}

@@ -38,6 +38,10 @@ var (
 	ErrNoIdentity     = errors.New("no identity yet")
 	ErrBadName        = errors.New("invalid identity name")
 	ErrBadSecret      = errors.New("invalid secret key")
+	// ErrBothPassphrases means a passphrase was given together with the
+	// request to store the key without one: which was meant is unclear,
+	// and a key is never stored in plain text by mistake.
+	ErrBothPassphrases = errors.New("a passphrase was given, and also the choice of no passphrase")
 )
 
 // DefaultLogN is the NIP-49 scrypt cost for new keys: 2^16 iterations,
@@ -272,7 +276,8 @@ func (k *Keyring) SetDefault(name string) error {
 }
 
 // New creates an identity with a fresh key. The secret is encrypted with
-// passphrase; an empty passphrase is refused unless noPassphrase is set.
+// passphrase, or stored in plain text if noPassphrase is set; neither, or
+// both, is refused (ErrNeedPassphrase, ErrBothPassphrases).
 // The first identity becomes the default. The new identity is unlocked.
 func (k *Keyring) New(name, passphrase string, noPassphrase bool) (Identity, error) {
 	r := k.Rand
@@ -315,8 +320,8 @@ func (k *Keyring) Import(name, secret, passphrase string, noPassphrase bool) (Id
 }
 
 func (k *Keyring) add(name, sk, passphrase string, noPassphrase bool) (Identity, error) {
-	if passphrase == "" && !noPassphrase {
-		return Identity{}, ErrNeedPassphrase
+	if err := checkChoice(passphrase, noPassphrase); err != nil {
+		return Identity{}, err
 	}
 	if noPassphrase {
 		nsec, err := nip19.EncodePrivateKey(sk)
@@ -366,6 +371,19 @@ func (k *Keyring) addFile(name, sk, ncryptsec, nsec string) (Identity, error) {
 	k.unlocked[name] = sk
 	k.version.Add(1)
 	return k.get(name)
+}
+
+// checkChoice says whether a key may be stored as asked: with a
+// passphrase, or in plain text when (and only when) that is the explicit
+// choice.
+func checkChoice(passphrase string, noPassphrase bool) error {
+	switch {
+	case passphrase == "" && !noPassphrase:
+		return ErrNeedPassphrase
+	case passphrase != "" && noPassphrase:
+		return ErrBothPassphrases
+	}
+	return nil
 }
 
 // Unlock decrypts an identity's key into memory; name "" is the default.
@@ -470,8 +488,8 @@ func (k *Keyring) ExportNSec(name, passphrase string) (string, error) {
 // ChangePassphrase re-encrypts an identity's key. old is needed unless the
 // key has no passphrase now; noPassphrase removes encryption.
 func (k *Keyring) ChangePassphrase(name, old, new string, noPassphrase bool) (Identity, error) {
-	if new == "" && !noPassphrase {
-		return Identity{}, ErrNeedPassphrase
+	if err := checkChoice(new, noPassphrase); err != nil {
+		return Identity{}, err
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()

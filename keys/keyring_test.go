@@ -80,7 +80,27 @@ func TestPassphraseRequiredUnlessExplicit(t *testing.T) {
 	if id.Encrypted || !id.Unlocked {
 		t.Fatalf("unencrypted identity after reopen: %+v", id)
 	}
+	// A passphrase and the choice of none at once: the passphrase is not
+	// silently dropped, nothing is stored.
+	nsec, _ := nip19.EncodePrivateKey(strings.Repeat("01", 32))
+	for what, err := range map[string]error{
+		"new":    second(k.New("both", "a passphrase", true)),
+		"import": second(k.Import("both", nsec, "a passphrase", true)),
+		"passwd": second(k.ChangePassphrase("bot", "", "a passphrase", true)),
+	} {
+		if !errors.Is(err, ErrBothPassphrases) {
+			t.Errorf("%s with a passphrase and none: %v", what, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "both.json")); !os.IsNotExist(err) {
+		t.Fatalf("an identity was stored: %v", err)
+	}
+	if id, _ := k.Get("bot"); id.Encrypted {
+		t.Fatal("passwd with both changed the key")
+	}
 }
+
+func second[T any](_ T, err error) error { return err }
 
 func TestSeveralIdentitiesAndDefault(t *testing.T) {
 	k, _ := testRing(t)

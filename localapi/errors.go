@@ -128,7 +128,7 @@ func toAPIError(err error) *Error {
 		return &Error{Code: CodeNeedPassphrase, Msg: "a passphrase is required"}
 	case errors.Is(err, bundles.ErrNotABundle):
 		code = CodeNotABundle
-	case errors.Is(err, keys.ErrBadName), errors.Is(err, keys.ErrBadSecret):
+	case errors.Is(err, keys.ErrBadName), errors.Is(err, keys.ErrBadSecret), errors.Is(err, keys.ErrBothPassphrases):
 		code = CodeInvalid
 	}
 	return &Error{Code: code, Msg: err.Error()}

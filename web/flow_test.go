@@ -56,6 +56,12 @@ func TestBrowserFlow(t *testing.T) {
 	if err := ann.Node.CheckPassphrase("", testPassphrase); err != nil {
 		t.Fatalf("the passphrase chosen in the page does not open the key: %v", err)
 	}
+	// The key the page made is kept encrypted only.
+	nsec, err := ann.Node.ExportIdentityNSec("", testPassphrase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodetest.NoPlainKey(t, ann.Node.Dir, nsec)
 	b.shot("feed-empty")
 
 	// A report with a photo.
@@ -163,6 +169,11 @@ func TestBrowserFlow(t *testing.T) {
 	b.click(`#bundle-export-form input[name=to][value="` + carolID.NPub + `"]`)
 	b.click("#bundle-export")
 	b.waitVisible("#bundle-made .result")
+	// It says who can open it: Carol, by the name Ann gave her, and no
+	// passphrase.
+	if got, want := b.text("#bundle-made-facts"), "Who can open it, and no one else: Carol (npub1"; !strings.Contains(got, want) || strings.Contains(got, "passphrase") {
+		t.Errorf("the bundle made says %q, want %q and no passphrase", got, want)
+	}
 	b.shot("bundle-export")
 	file := waitDownload(t, dl)
 

@@ -29,9 +29,10 @@ func init() {
 A bundle holds what this node carries, most valuable first (your own
 events, private messages for your contacts, reports, then the rest, newest
 first), and the attachments they reference. It is encrypted: only the
-people named with --to (by npub, nprofile or contact name) or whoever knows
-the passphrase can open it, and to anyone else the file is random bytes
-that do not even say what program made them.
+people named with --to (by npub, nprofile or contact name), and whoever
+knows the passphrase if --passphrase or --passphrase-file gave one, can
+open it; export lists every way it opens. To anyone else the file is
+random bytes that do not even say what program made them.
 
 --for leaves out what that person's node (or a peer address from 'caravan
 peers') is known to hold: what it sent us, what earlier syncs covered, and
@@ -42,8 +43,14 @@ writes FILE.001, FILE.002, ...
 
 Import takes the parts in any order, and imports everything intact from a
 damaged, cut or incomplete bundle, saying exactly what was lost. Importing
-twice is safe. The passphrase comes from a terminal prompt,
---passphrase-file, or $` + BundlePassphraseEnv + `.`})
+twice is safe. It tries the keys of your unlocked identities, and a
+passphrase if one is given: --passphrase (asked in a terminal, or taken
+from $` + BundlePassphraseEnv + `), --passphrase-file, or $` + BundlePassphraseEnv + ` alone.
+
+Export protects the bundle with a passphrase only when --passphrase or
+--passphrase-file asks for it; --passphrase takes it from
+$` + BundlePassphraseEnv + ` when that is set, and asks in a terminal otherwise.
+The variable alone never adds a passphrase to a bundle made --to people.`})
 }
 
 func runBundle(c *cli, args []string) error {
@@ -64,8 +71,11 @@ func runBundle(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	// A passphrase is a way into the bundle: on export, only when asked
+	// for. On import, one from the environment is only one more key to
+	// try.
 	pass := ""
-	if *askPass || *passFile != "" || os.Getenv(BundlePassphraseEnv) != "" {
+	if *askPass || *passFile != "" || (args[0] == "import" && os.Getenv(BundlePassphraseEnv) != "") {
 		pass, err = c.bundlePassphrase(*passFile, args[0] == "export")
 		if err != nil {
 			return err
@@ -110,6 +120,7 @@ func runBundle(c *cli, args []string) error {
 			return printJSON(c.stdout, made)
 		}
 		printMade(c, made, *forWho)
+		c.printOpens(cl, made.Opens)
 		return nil
 	case "import":
 		var paths []string
@@ -174,6 +185,45 @@ func printMade(c *cli, m bundles.Made, forWho string) {
 	if m.Unconfirmed > 0 {
 		fmt.Fprintf(w, "Left out %d events already sent to %s in earlier bundles it has not confirmed (--resend includes them).\n", m.Unconfirmed, forWho)
 	}
+}
+
+// printOpens lists every way the bundle opens, people by the names the
+// user knows them by.
+func (c *cli) printOpens(cl *localapi.Client, opens []bundles.Opener) {
+	names := c.knownNames(cl)
+	fmt.Fprintln(c.stdout, "It opens only:")
+	for _, o := range opens {
+		switch {
+		case o.Passphrase:
+			fmt.Fprintln(c.stdout, "  with the passphrase")
+		case names[o.PubKey.Hex()] != "":
+			fmt.Fprintf(c.stdout, "  for %s (%s)\n", names[o.PubKey.Hex()], o.NPub)
+		case o.Profile != "":
+			fmt.Fprintf(c.stdout, "  for %s (who calls themselves %q; not one of your contacts)\n", o.NPub, sanitize(o.Profile))
+		default:
+			fmt.Fprintf(c.stdout, "  for %s (not one of your contacts)\n", o.NPub)
+		}
+	}
+}
+
+// knownNames maps hex keys to what the user calls them: the default
+// identity's contacts, private or followed, and the user's own
+// identities.
+func (c *cli) knownNames(cl *localapi.Client) map[string]string {
+	names := map[string]string{}
+	if ps, err := localapi.Call(c.ctx, cl, localapi.People, localapi.AsRequest{}); err == nil {
+		for _, p := range ps {
+			if p.Petname != "" {
+				names[p.PubKey.Hex()] = sanitize(p.Petname)
+			}
+		}
+	}
+	if ids, err := localapi.Call(c.ctx, cl, localapi.Identities, localapi.Empty{}); err == nil {
+		for _, id := range ids {
+			names[id.PubKey.Hex()] = "your identity " + id.Name
+		}
+	}
+	return names
 }
 
 func classes(by map[string]int) string {

@@ -93,7 +93,13 @@ type served struct {
 // process is killed when the test ends, if it still runs.
 func startServe(t *testing.T, bin, data string) *served {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--data", data, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0", "--no-passphrase", "--no-lan")
+	return startServeCmd(t, data, exec.Command(bin, "serve", "--data", data, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0", "--no-passphrase", "--no-lan"))
+}
+
+// startServeCmd starts cmd, a `caravan serve` on data, and waits until it
+// serves.
+func startServeCmd(t *testing.T, data string, cmd *exec.Cmd) *served {
+	t.Helper()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -81,6 +81,9 @@ func runIDNew(c *cli, args []string) error {
 	if err := keys.CheckName(args[0]); err != nil {
 		return usagef("%v", err)
 	}
+	if err := ps.check(); err != nil {
+		return err
+	}
 	cl, err := c.api()
 	if err != nil {
 		return err
@@ -242,6 +245,12 @@ func runIDImport(c *cli, args []string) error {
 	}
 	req := localapi.ImportRequest{Name: args[0], Secret: secret, NoPassphrase: ps.none}
 	encrypted := strings.HasPrefix(strings.ToLower(secret), "ncryptsec1")
+	if !encrypted {
+		// (For an ncryptsec, the file holds the passphrase it opens with.)
+		if err := ps.check(); err != nil {
+			return err
+		}
+	}
 	if encrypted || !ps.none {
 		prompt, confirm := "New passphrase for "+args[0], true
 		if encrypted {
@@ -288,6 +297,9 @@ func runIDPasswd(c *cli, args []string) error {
 	ps := addPassFlags(fs, true)
 	args, err := c.args(cmd, fs, args, 0, 1)
 	if err != nil {
+		return err
+	}
+	if err := ps.check(); err != nil {
 		return err
 	}
 	req := localapi.PassphraseRequest{NoPassphrase: ps.none}

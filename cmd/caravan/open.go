@@ -21,7 +21,10 @@ func init() {
 		long: `
 Opens Caravan's web UI in the default browser, signed in. If no node is
 running on the data directory, it starts one first, as 'caravan serve' would,
-and keeps running it until interrupted: the flags are serve's.
+and keeps running it until interrupted: the flags are serve's. On first run
+with no passphrase (no terminal, none in --passphrase-file or
+$CARAVAN_PASSPHRASE) the node starts without an identity, and the web UI's
+welcome screen makes one, with a passphrase.
 
 The link it opens works once, for two minutes. If no browser opens, the link
 is printed: open it on this machine. $CARAVAN_BROWSER, then $BROWSER, names

@@ -32,6 +32,16 @@ func addPassFlags(fs *flag.FlagSet, withNone bool) *passSource {
 	return ps
 }
 
+// check refuses --no-passphrase together with --passphrase-file: which
+// was meant is unclear, and a key is never stored in plain text by
+// mistake.
+func (ps *passSource) check() error {
+	if ps.none && ps.file != "" {
+		return usagef("--no-passphrase and --passphrase-file say opposite things; give one of them")
+	}
+	return nil
+}
+
 const noPassphraseWarning = `WARNING: this key is stored WITHOUT a passphrase. Anyone who can read
 the data directory (a thief, a search of the device, a backup) can use
 it to write as you. Set one later with 'caravan id passwd'.`

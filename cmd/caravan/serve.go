@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"os"
 	"time"
 
 	"github.com/caravan-mesh/caravan/keys"
@@ -24,14 +25,18 @@ func init() {
 		short: "run the node: relay endpoint for Nostr apps and other nodes, local API",
 		long: `
 Runs this node until interrupted. On first run it creates the data directory
-and an identity. The relay endpoint (NIP-01 websocket and NIP-11) listens on
-127.0.0.1:7447 unless --listen says otherwise; use --listen 0.0.0.0:7447 to let
-phones and laptops on the same network use it. The local API, for the other
-caravan commands and the web UI, always stays on this machine.
+and, given a passphrase, an identity. The relay endpoint (NIP-01 websocket and
+NIP-11) listens on 127.0.0.1:7447 unless --listen says otherwise; use --listen
+0.0.0.0:7447 to let phones and laptops on the same network use it. The local
+API, for the other caravan commands and the web UI, always stays on this
+machine.
 
-The identity's passphrase is asked for in a terminal, or read from
---passphrase-file or $CARAVAN_PASSPHRASE. Without one the node still runs and
-carries events; posting waits for 'caravan unlock'.`,
+The passphrase is asked for in a terminal, or read from --passphrase-file or
+$CARAVAN_PASSPHRASE. Without one the node still runs and carries events:
+ - on first run it starts with no identity; create one, with a passphrase,
+   in the web UI ('caravan open') or with 'caravan id new NAME';
+ - later it starts locked; posting waits for 'caravan unlock'.
+A key is stored unencrypted only with --no-passphrase.`,
 		run: runServe,
 	})
 }
@@ -50,6 +55,9 @@ func serve(c *cli, name string, args []string, openUI bool) error {
 	ps := addPassFlags(fs, true)
 	args, err := c.args(cmd, fs, args, 0, 0)
 	if err != nil {
+		return err
+	}
+	if err := ps.check(); err != nil {
 		return err
 	}
 	dir, err := c.resolveDataDir()
@@ -84,7 +92,7 @@ func serve(c *cli, name string, args []string, openUI bool) error {
 	}
 
 	id, err := c.firstIdentity(n, ps)
-	if err != nil {
+	if err != nil && !errors.Is(err, keys.ErrNoIdentity) {
 		return cannotStart(err)
 	}
 
@@ -114,7 +122,7 @@ func serve(c *cli, name string, args []string, openUI bool) error {
 		Ready: func(rt node.Runtime) {
 			fmt.Fprintf(c.stdout, "Caravan node %s is running.\n", node.VersionString())
 			fmt.Fprintf(c.stdout, "  data directory: %s\n", dir)
-			fmt.Fprintf(c.stdout, "  identity:       %s (%s)%s\n", id.Name, id.NPub, lockedNote(id))
+			fmt.Fprintf(c.stdout, "  identity:       %s\n", identityLine(id))
 			fmt.Fprintf(c.stdout, "  relay for Nostr apps and other nodes: listening on %s\n", rt.Relay)
 			fmt.Fprintf(c.stdout, "  local API for caravan commands:       listening on %s\n", rt.API)
 			fmt.Fprintf(c.stdout, "  web UI (this machine only):           %s/  ('caravan open' signs you in)\n", rt.API)
@@ -139,11 +147,16 @@ func cannotStart(err error) error {
 	return err
 }
 
-func lockedNote(id keys.Identity) string {
-	if id.Unlocked {
-		return ""
+// identityLine says which identity the node signs with, and whether it
+// can.
+func identityLine(id keys.Identity) string {
+	switch {
+	case id.Name == "":
+		return "none yet - create one in the web UI ('caravan open') or with 'caravan id new NAME'"
+	case !id.Unlocked:
+		return fmt.Sprintf("%s (%s) - locked: run 'caravan unlock' to post", id.Name, id.NPub)
 	}
-	return " - locked: run 'caravan unlock' to post"
+	return fmt.Sprintf("%s (%s)", id.Name, id.NPub)
 }
 
 func checkLoopback(addr string) error {
@@ -157,8 +170,10 @@ func checkLoopback(addr string) error {
 	return nil
 }
 
-// firstIdentity makes sure the node has an identity, creating one on first
-// run, and tries to unlock the default one.
+// firstIdentity tries to unlock the default identity. On first run it
+// creates one, if it is given a passphrase (or --no-passphrase); with
+// neither it returns keys.ErrNoIdentity, and the node starts without one:
+// a key is never stored in plain text unless that was asked for.
 func (c *cli) firstIdentity(n *node.Node, ps *passSource) (keys.Identity, error) {
 	id, err := n.Identity("")
 	if errors.Is(err, keys.ErrNoIdentity) {
@@ -189,32 +204,40 @@ func (c *cli) firstIdentity(n *node.Node, ps *passSource) (keys.Identity, error)
 	}
 }
 
+// noFirstIdentity is what serve says when it starts without an identity.
+const noFirstIdentity = `No passphrase was given, so no identity was created: a key is stored
+unencrypted only with --no-passphrase. The node runs and carries events;
+to write, create an identity with a passphrase in the web UI ('caravan
+open') or with 'caravan id new NAME'.`
+
 func (c *cli) createFirst(n *node.Node, ps *passSource) (keys.Identity, error) {
-	fmt.Fprintln(c.stderr, "This is the first run: creating your identity, a key that signs what you write.")
-	var (
-		p    string
-		none = ps.none
-		err  error
-	)
-	if !none {
-		if c.isTerminal() && ps.file == "" {
-			fmt.Fprintln(c.stderr, "Choose a passphrase to protect it on this device. It cannot be recovered if lost.")
-		}
+	const intro = "This is the first run: creating your identity, a key that signs what you write."
+	prompt := !ps.none && ps.file == "" && os.Getenv(PassphraseEnv) == "" && c.isTerminal()
+	if prompt {
+		fmt.Fprintln(c.stderr, intro)
+		fmt.Fprintln(c.stderr, "Choose a passphrase to protect it on this device. It cannot be recovered if lost.")
+		fmt.Fprintln(c.stderr, "(Enter on its own starts the node without an identity.)")
+	}
+	var p string
+	if !ps.none {
+		var err error
 		p, err = c.passphrase(ps, "New passphrase", true)
-		switch {
-		case errors.Is(err, errNoPassphrase):
-			// Unattended first start: keep the promise of "one command
-			// runs the node", and say loudly what that costs.
-			none = true
-		case err != nil:
+		if errors.Is(err, errNoPassphrase) {
+			fmt.Fprintln(c.stderr, noFirstIdentity)
+			return keys.Identity{}, keys.ErrNoIdentity
+		}
+		if err != nil {
 			return keys.Identity{}, err
 		}
 	}
-	id, err := n.NewIdentity("me", p, none)
+	if !prompt {
+		fmt.Fprintln(c.stderr, intro)
+	}
+	id, err := n.NewIdentity("me", p, ps.none)
 	if err != nil {
 		return id, err
 	}
-	if none {
+	if ps.none {
 		fmt.Fprintln(c.stderr, noPassphraseWarning)
 	}
 	fmt.Fprintf(c.stderr, "Created identity %q: %s\n", id.Name, id.NPub)

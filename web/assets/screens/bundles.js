@@ -85,7 +85,8 @@ export default {
             t('bundles.madeSize', { size: bytes(m.bytes ?? blob.size) }),
             m.left_events || m.left_blobs ? t('bundles.madeLeft', { events: m.left_events || 0, blobs: m.left_blobs || 0 }) : '',
             m.unconfirmed ? t('bundles.madeKnown', { n: m.unconfirmed }) : '',
-            m.signed ? t('bundles.madeSigned') : t('bundles.madeUnsigned')]),
+            m.signed ? t('bundles.madeSigned') : t('bundles.madeUnsigned'),
+            (m.opens || []).length ? t('bundles.madeOpens', { ways: m.opens.map((o) => opener(o, names)).join('; ') }) : '']),
           el('p', { class: 'help' }, t('bundles.madeHelp'))));
         pass.value = '';
       } catch (err) {
@@ -125,6 +126,16 @@ export default {
       section(t('bundles.importTitle'), { id: 'bundle-import-section' }, el('p', { class: 'help' }, t('bundles.importHelp')), importForm)));
   },
 };
+
+// opener names one way a bundle opens: the passphrase, or a person by the
+// name the user gave them (else their key, with the name they give
+// themselves, if known).
+function opener(o, names) {
+  if (o.passphrase) return t('bundles.opensPassphrase');
+  const key = short(o.npub), name = names(o.pubkey);
+  if (name !== key) return `${name} (${key})`;
+  return o.profile ? t('bundles.opensProfile', { npub: key, name: o.profile }) : key;
+}
 
 // describeRead says in plain words what a bundle gave, and what it could
 // not give.
