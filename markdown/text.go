@@ -54,7 +54,7 @@ func (t *textWriter) write(lines []string, first, rest *string) {
 func (t *textWriter) block(n ast.Node, first, rest string, width, depth int) {
 	switch n := n.(type) {
 	case *ast.Paragraph, *ast.TextBlock:
-		t.write(wrap(t.inline(n), width), &first, &rest)
+		t.write(Wrap(t.inline(n), width), &first, &rest)
 	case *ast.Heading:
 		h := strings.Join(strings.Fields(t.inline(n)), " ")
 		switch n.Level {
@@ -118,7 +118,7 @@ func (t *textWriter) block(n ast.Node, first, rest string, width, depth int) {
 		if n.FirstChild() != nil && n.FirstChild().Type() == ast.TypeBlock {
 			t.blocks(n, first, rest, width, depth, false)
 		} else {
-			t.write(wrap(t.inline(n), width), &first, &rest)
+			t.write(Wrap(t.inline(n), width), &first, &rest)
 		}
 	}
 }
@@ -204,9 +204,10 @@ func (t textWriter) inline(n ast.Node) string {
 	return b.String()
 }
 
-// wrap breaks s at its newlines and at spaces before width characters.
-// A word longer than width (an address) stays whole on its line.
-func wrap(s string, width int) []string {
+// Wrap breaks s at its newlines and at spaces before width characters,
+// for a terminal. A word longer than width (an address) stays whole on
+// its line.
+func Wrap(s string, width int) []string {
 	var out []string
 	for line := range strings.SplitSeq(s, "\n") {
 		words := strings.Fields(line)

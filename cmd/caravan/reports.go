@@ -481,7 +481,7 @@ func runRead(c *cli, args []string) error {
 		fmt.Fprintf(w, "%d versions are held here.\n", r.Versions)
 	}
 	if r.Summary != "" {
-		fmt.Fprintf(w, "\n%s\n", wrap(sanitizeText(r.Summary), 76))
+		fmt.Fprintf(w, "\n%s\n", strings.Join(markdown.Wrap(sanitizeText(r.Summary), 76), "\n"))
 	}
 	fmt.Fprintf(w, "\n%s\n", markdown.Text(r.Markdown, 76, terminalBlobs(r.Attach)))
 	if len(r.Attach) > 0 {
@@ -515,33 +515,6 @@ func terminalBlobs(atts []reports.Attachment) markdown.Options {
 		b, ok := held[sum]
 		return b, ok
 	}}
-}
-
-// wrap breaks long lines at spaces for a terminal.
-func wrap(s string, width int) string {
-	var out []string
-	for _, line := range strings.Split(s, "\n") {
-		if len([]rune(line)) <= width {
-			out = append(out, line)
-			continue
-		}
-		var cur []string
-		n := 0
-		for _, word := range strings.Fields(line) {
-			l := len([]rune(word))
-			if n > 0 && n+1+l > width {
-				out = append(out, strings.Join(cur, " "))
-				cur, n = nil, 0
-			}
-			if n > 0 {
-				n++
-			}
-			cur = append(cur, word)
-			n += l
-		}
-		out = append(out, strings.Join(cur, " "))
-	}
-	return strings.Join(out, "\n")
 }
 
 func runSearch(c *cli, args []string) error {
