@@ -141,8 +141,9 @@ func (m *Service) syncConn(ctx context.Context, conn link.Conn, name, kind strin
 	}
 	m.peers.connected(name, kind)
 	// The session's handovers are recorded when it ends: before its
-	// context does, so that they are on disk when this returns (once the
-	// context ends, its batch's watcher records them too, unwaited).
+	// context does, so that they are on disk when this returns. (If the
+	// caller's context ends first, the batch's watcher may be recording
+	// them already; held.end then waits for it.)
 	session, end := context.WithCancel(ctx)
 	defer end()
 	defer m.held.end(session)
