@@ -27,8 +27,12 @@ func (n *Node) NewBlossom() *blossom.Server {
 
 // relayAndBlobs serves the relay endpoint at / and Blossom beside it, and
 // the program itself for download at /apps/ (package apps).
-func relayAndBlobs(rl *relay.Relay, bl *blossom.Server, ap http.Handler) http.Handler {
+func (n *Node) relayAndBlobs(rl *relay.Relay, bl *blossom.Server, ap http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if relay.IsProtocol(r) {
+			rl.ServeHTTP(w, r)
+			return
+		}
 		if r.URL.Path == "/apps" || strings.HasPrefix(r.URL.Path, apps.Prefix) {
 			ap.ServeHTTP(w, r)
 			return
@@ -36,6 +40,11 @@ func relayAndBlobs(rl *relay.Relay, bl *blossom.Server, ap http.Handler) http.Ha
 		if r.URL.Path != "/" && blossom.IsBlobPath(r.URL.Path) {
 			bl.ServeHTTP(w, r)
 			return
+		}
+		for _, f := range n.hooks.relayHTTP.All() {
+			if f(w, r) {
+				return
+			}
 		}
 		rl.ServeHTTP(w, r)
 	})

@@ -46,6 +46,39 @@ type Config struct {
 	// it. If empty, a placeholder host that never resolves is used, and
 	// readers find the file by its hash (NIP-B7).
 	MediaURL string `json:"media_url,omitempty"`
+	// PhonePage serves the phone page (package phone) at "/" on the relay
+	// endpoint: a web app for people who join from a phone's browser,
+	// with nothing installed. `caravan serve --community` turns it on.
+	PhonePage bool `json:"phone_page,omitempty"`
+	// Guests bounds what keys that sign in on the relay endpoint (NIP-42),
+	// phones on the phone page among them, may write.
+	Guests Guests `json:"guests,omitempty"`
+}
+
+// Guests bounds what guests write: keys that sign in on the relay
+// endpoint with NIP-42 and are neither this node's identities nor their
+// contacts.
+type Guests struct {
+	// EventsPerDay and BytesPerDay bound what one guest key writes in a
+	// day: its own events, the gift wraps it sends, and the blobs it
+	// uploads. If zero, 500 events and 32 MiB.
+	EventsPerDay int   `json:"events_per_day,omitempty"`
+	BytesPerDay  int64 `json:"bytes_per_day,omitempty"`
+	// Invite, if set, is the invitation code (printed on the community
+	// poster) a new key must present when it signs in before it may
+	// write here at all.
+	Invite string `json:"invite,omitempty"`
+}
+
+// WithDefaults returns g with every zero field set to its default.
+func (g Guests) WithDefaults() Guests {
+	if g.EventsPerDay == 0 {
+		g.EventsPerDay = 500
+	}
+	if g.BytesPerDay == 0 {
+		g.BytesPerDay = 32 << 20
+	}
+	return g
 }
 
 // Defaults for Config.
@@ -71,6 +104,7 @@ func (c Config) WithDefaults() Config {
 	c.Events = c.Events.WithDefaults()
 	c.Relay = c.Relay.WithDefaults()
 	c.Policy = c.Policy.WithDefaults()
+	c.Guests = c.Guests.WithDefaults()
 	return c
 }
 

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"net"
+	"net/http"
 
 	"github.com/nbd-wtf/go-nostr"
 
@@ -55,6 +56,8 @@ type hooks struct {
 	// noRoom and reconcile: see OnNoRoom and OnReconcileItems.
 	noRoom    listeners.Set[func(ev *nostr.Event)]
 	reconcile listeners.Set[func(f nostr.Filter) []negentropy.Item]
+	// relayHTTP: see OnRelayHTTP.
+	relayHTTP listeners.Set[func(w http.ResponseWriter, r *http.Request) bool]
 }
 
 // OnStored calls fn with every event newly stored (or, for ephemeral
@@ -245,4 +248,15 @@ func (n *Node) noRoom(ev *nostr.Event) {
 // id gets nothing. fn must be quick; it runs for every NEG-OPEN.
 func (n *Node) OnReconcileItems(fn func(f nostr.Filter) []negentropy.Item) (cancel func()) {
 	return n.hooks.reconcile.Add(fn)
+}
+
+// OnRelayHTTP registers fn, which the relay endpoint's HTTP server asks
+// about each plain HTTP request it would otherwise answer itself (the
+// landing page at "/", or "not found"), until cancel. fn answers the
+// request and returns true, or leaves it alone and returns false.
+// Websocket upgrades, the NIP-11 document, blobs and /apps/ never reach
+// it. Features serve pages for people on the relay port this way (the
+// phone page).
+func (n *Node) OnRelayHTTP(fn func(w http.ResponseWriter, r *http.Request) bool) (cancel func()) {
+	return n.hooks.relayHTTP.Add(fn)
 }

@@ -154,7 +154,7 @@ func (n *Node) Serve(ctx context.Context, o ServeOptions) error {
 		n.mu.Unlock()
 	}()
 
-	relaySrv := &http.Server{Handler: relayAndBlobs(rl, n.NewBlossom(), n.appsHandler()), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	relaySrv := &http.Server{Handler: n.relayAndBlobs(rl, n.NewBlossom(), n.appsHandler()), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	// Requests end with serving: a web page's live stream or a followed
 	// chat would otherwise hold up the shutdown until its timeout.
 	apiSrv := &http.Server{Handler: o.APIHandler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,

@@ -227,6 +227,16 @@ func (r *Relay) Information() Info {
 	return info
 }
 
+// IsProtocol says whether req is for the relay protocol itself: a
+// websocket upgrade, or the NIP-11 document (or its CORS preflight).
+// Whatever else shares the relay's port (pages, blobs) must leave those
+// to the relay.
+func IsProtocol(req *http.Request) bool {
+	return strings.EqualFold(req.Header.Get("Upgrade"), "websocket") ||
+		strings.Contains(req.Header.Get("Accept"), "application/nostr+json") ||
+		(req.Method == http.MethodOptions && req.URL.Path == "/")
+}
+
 func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	switch {
 	case strings.EqualFold(req.Header.Get("Upgrade"), "websocket"):
