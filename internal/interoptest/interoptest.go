@@ -24,7 +24,9 @@ func Dir(t testing.TB) string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "interop")
 }
 
-func missing(t testing.TB, what string) {
+// Missing fails the test in CI (CARAVAN_REQUIRE_INTEROP set) and skips it
+// otherwise, saying what is missing and how to get it.
+func Missing(t testing.TB, what string) {
 	t.Helper()
 	if os.Getenv("CARAVAN_REQUIRE_INTEROP") != "" {
 		t.Fatalf("%s; scripts/test should have installed it", what)
@@ -86,10 +88,10 @@ func nodePath(t testing.TB) string {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		missing(t, "Node.js is not installed")
+		Missing(t, "Node.js is not installed")
 	}
 	if _, err := os.Stat(filepath.Join(Dir(t), "node_modules", "nostr-tools")); err != nil {
-		missing(t, "nostr-tools is not installed in interop/node_modules")
+		Missing(t, "nostr-tools is not installed in interop/node_modules")
 	}
 	return node
 }
