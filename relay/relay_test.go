@@ -96,6 +96,9 @@ func start(t *testing.T, cfg node.Config) (*node.Node, string) {
 type client struct {
 	t  *testing.T
 	ws *websocket.Conn
+	// challenge is the NIP-42 challenge the relay sent as the client
+	// connected (dialWith reads it).
+	challenge string
 }
 
 func dial(t *testing.T, url string) *client {
@@ -126,7 +129,12 @@ func dialWith(t *testing.T, url string, opts *websocket.DialOptions) *client {
 	}
 	ws.SetReadLimit(8 << 20)
 	t.Cleanup(func() { ws.CloseNow() })
-	return &client{t: t, ws: ws}
+	c := &client{t: t, ws: ws}
+	m := c.expect("AUTH")
+	if c.challenge = str(m[1]); c.challenge == "" {
+		t.Fatalf("AUTH without a challenge: %s", joinRaw(m))
+	}
+	return c
 }
 
 func (c *client) send(msg string) {
