@@ -97,11 +97,7 @@ func (c *Conn) handleAuth(m *Message) {
 		c.authFailed(ev.ID, err)
 		return
 	}
-	if c.IsAuthed(ev.PubKey) {
-		c.OK(ev.ID, true, "")
-		return
-	}
-	if len(c.AuthedKeys()) >= MaxAuthKeys {
+	if !c.IsAuthed(ev.PubKey) && len(c.AuthedKeys()) >= MaxAuthKeys {
 		c.authFailed(ev.ID, event.Reject(event.Restricted, "this connection has authenticated %d keys, the most allowed; open another connection", MaxAuthKeys))
 		return
 	}
