@@ -2,7 +2,7 @@
 // lock, the configuration, the identities, validation and durable storage
 // of everything that enters (Ingest, Publish), flood control and the
 // store's quota, the follow graph and trust, the relay and Blossom
-// endpoints, and the settings.
+// endpoints with the limits on guests (guests.go), and the settings.
 //
 // Features are packages on top of the core (chat, reports, bundles, mesh).
 // The core never calls them: they register hooks (OnStored, OnHandover,
