@@ -162,26 +162,24 @@ func (g *guestBook) admit(pubkey string, now time.Time) error {
 	return nil
 }
 
-// mayGuess says whether addr may try an invitation code now.
-func (g *guestBook) mayGuess(addr string, now time.Time) (bool, time.Duration) {
+// guess decides a code from addr, right or not, at now: refused while
+// addr has no wrong code left to try (with how long until it has), and
+// a wrong one counted. One decision at a time, so that connections from
+// one address in parallel get no more tries.
+func (g *guestBook) guess(addr string, right bool, now time.Time) (ok bool, wait time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	r := g.guesses[addr]
-	if r == nil {
+	left := float64(guessBurst)
+	if r != nil {
+		left = min(r.left+now.Sub(r.at).Seconds()/guessEvery.Seconds(), guessBurst)
+	}
+	if left < 1 {
+		return false, time.Duration((1 - left) * float64(guessEvery)).Round(time.Second)
+	}
+	if right {
 		return true, 0
 	}
-	left := min(r.left+now.Sub(r.at).Seconds()/guessEvery.Seconds(), guessBurst)
-	if left >= 1 {
-		return true, 0
-	}
-	return false, time.Duration((1 - left) * float64(guessEvery)).Round(time.Second)
-}
-
-// wrongGuess counts a wrong code from addr.
-func (g *guestBook) wrongGuess(addr string, now time.Time) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	r := g.guesses[addr]
 	if r == nil {
 		if len(g.guesses) >= maxGuessers {
 			for a, o := range g.guesses {
@@ -190,11 +188,11 @@ func (g *guestBook) wrongGuess(addr string, now time.Time) {
 				}
 			}
 		}
-		r = &guessRate{left: guessBurst, at: now}
+		r = &guessRate{}
 		g.guesses[addr] = r
 	}
-	r.left = min(r.left+now.Sub(r.at).Seconds()/guessEvery.Seconds(), guessBurst) - 1
-	r.at = now
+	r.left, r.at = left-1, now
+	return true, 0
 }
 
 // guestCharge is what one write took from a guest's day, given back if
@@ -253,6 +251,9 @@ func (c *guestCharge) settle(kept bool) {
 	}
 }
 
+// invite is the invitation code, "" when none is asked for.
+func (n *Node) invite() string { return strings.TrimSpace(n.Config.Guests.Invite) }
+
 // trusted says whether pubkey is one of the node's identities or a
 // contact: never a guest.
 func (n *Node) trusted(pubkey string) bool {
@@ -269,7 +270,7 @@ func (n *Node) admitted(pubkey string) bool {
 // invitation code in its AUTH event is admitted.
 func (n *Node) relayAuth(c *relay.Conn, ev *nostr.Event) error {
 	t := ev.Tags.GetFirst([]string{"invite", ""})
-	code := n.Config.Guests.Invite
+	code := n.invite()
 	if t == nil || code == "" || c.Exempt() {
 		return nil // no code given, or none needed
 	}
@@ -278,12 +279,14 @@ func (n *Node) relayAuth(c *relay.Conn, ev *nostr.Event) error {
 		return nil
 	}
 	now := n.now()
-	if ok, wait := n.guests.mayGuess(c.Address(), now); !ok {
+	// Hashed first, so that the comparison takes the same time whatever
+	// the lengths.
+	given, want := sha256.Sum256([]byte(strings.TrimSpace((*t)[1]))), sha256.Sum256([]byte(code))
+	right := subtle.ConstantTimeCompare(given[:], want[:]) == 1
+	if ok, wait := n.guests.guess(c.Address(), right, now); !ok {
 		return event.Reject(event.RateLimited, "too many wrong invitation codes from your address; try again in %s", wait)
 	}
-	given, want := sha256.Sum256([]byte(strings.TrimSpace((*t)[1]))), sha256.Sum256([]byte(code))
-	if subtle.ConstantTimeCompare(given[:], want[:]) != 1 {
-		n.guests.wrongGuess(c.Address(), now)
+	if !right {
 		return event.Reject(event.Restricted, "wrong invitation code")
 	}
 	if err := n.guests.admit(ev.PubKey, now); err != nil {
@@ -303,7 +306,7 @@ func (n *Node) relayAuth(c *relay.Conn, ev *nostr.Event) error {
 func (n *Node) guestGate(ctx context.Context, c *relay.Conn, ev *nostr.Event) (*guestCharge, error) {
 	n.refreshGraph(ctx)
 	keys := c.AuthedKeys()
-	if n.Config.Guests.Invite != "" && !slices.ContainsFunc(keys, n.admitted) && !n.forAdmitted(ev) {
+	if n.invite() != "" && !slices.ContainsFunc(keys, n.admitted) && !n.forAdmitted(ev) {
 		if len(keys) == 0 {
 			return nil, event.Reject(event.AuthRequired, "this node takes events only from invited people: authenticate (NIP-42 AUTH) with an invited key, or with the invitation code in an [\"invite\", <code>] tag")
 		}
@@ -362,7 +365,7 @@ func (n *Node) acceptFromClient(ctx context.Context, ev *nostr.Event) Result {
 // mayUploadAsGuest says whether pubkey, who is not trusted, may upload
 // size bytes (-1: unknown yet) to Blossom now.
 func (n *Node) mayUploadAsGuest(pubkey string, size int64) error {
-	if n.Config.Guests.Invite != "" && !n.guests.isAdmitted(pubkey) {
+	if n.invite() != "" && !n.guests.isAdmitted(pubkey) {
 		return event.Reject(event.Restricted, "this node takes uploads only from its own people and invited guests; authenticate on its relay (NIP-42) with the invitation code first")
 	}
 	c, err := n.guests.take(n.Config.Guests, pubkey, 0, max(size, 1), n.now())

@@ -121,7 +121,7 @@ func (n *Node) NewRelayWith(o RelayOptions) *relay.Relay {
 				SupportedNIPs: []int{1, 9, 11, 40, 42, 77},
 				// Anyone may read and authenticate; with an invitation
 				// code only invited keys write (see guests.go).
-				Limitation: &relay.Limitation{RestrictedWrites: n.Config.Guests.Invite != ""},
+				Limitation: &relay.Limitation{RestrictedWrites: n.invite() != ""},
 			}
 		},
 	})

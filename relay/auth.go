@@ -111,6 +111,11 @@ func (c *Conn) handleAuth(m *Message) {
 		c.authMu.Lock()
 		keys := slices.Clone(c.AuthedKeys())
 		if !slices.Contains(keys, ev.PubKey) {
+			if len(keys) >= MaxAuthKeys { // others were authenticated meanwhile
+				c.authMu.Unlock()
+				c.authFailed(ev.ID, event.Reject(event.Restricted, "this connection has authenticated %d keys, the most allowed; open another connection", MaxAuthKeys))
+				return
+			}
 			keys = append(keys, ev.PubKey)
 		}
 		c.authed.Store(&keys)
