@@ -271,8 +271,8 @@ func (n *Node) admitted(pubkey string) bool {
 func (n *Node) relayAuth(c *relay.Conn, ev *nostr.Event) error {
 	t := ev.Tags.GetFirst([]string{"invite", ""})
 	code := n.invite()
-	if t == nil || code == "" || c.Exempt() {
-		return nil // no code given, or none needed
+	if t == nil || code == "" {
+		return nil // no code given, or none asked for
 	}
 	n.refreshGraph(c.Context())
 	if n.admitted(ev.PubKey) {

@@ -3,6 +3,7 @@ package relay_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -276,5 +277,42 @@ func TestWrapsGoToTheirRecipients(t *testing.T) {
 	own.sendJSON("REQ", "all", nostr.Filter{Kinds: wraps})
 	if got, closed := own.received("all"); len(got) != 8 || closed != "" {
 		t.Errorf("the user's own client got %d wraps (%q), want all 8", len(got), closed)
+	}
+}
+
+// Wraps left out do not cost a filter its events: past many wraps newer
+// than anything else, and among wraps interleaved with notes, a page
+// gets the notes in order, each once, up to its limit.
+func TestWrapsLeftOutAcrossPages(t *testing.T) {
+	s := serve(t, node.Config{}, nil)
+	now := s.clock.Now().Unix()
+	wrapper, author := evtest.NewKey("wrapper"), evtest.NewKey("author")
+	var evs []*nostr.Event
+	var notes []string // newest first
+	for i := range 1500 {
+		evs = append(evs, wrapper.Event(event.KindGiftWrap, now-int64(i%100), fmt.Sprint("newer ", i), nostr.Tag{"p", alice.Public}))
+	}
+	for i := range 300 {
+		at := now - 1000 - int64(i)
+		note := author.Event(1, at, fmt.Sprint("note ", i))
+		evs = append(evs, note, wrapper.Event(event.KindGiftWrap, at, fmt.Sprint("among ", i), nostr.Tag{"p", alice.Public}))
+		notes = append(notes, note.ID)
+	}
+	for _, r := range s.n.Ingest(context.Background(), evs...) {
+		if !r.OK() {
+			t.Fatal(r.Message())
+		}
+	}
+	c := page(t, s.url)
+	for _, limit := range []int{0, 200, 1} {
+		c.sendJSON("REQ", "all", nostr.Filter{Limit: limit})
+		got, closed := c.received("all")
+		want := notes
+		if limit > 0 {
+			want = notes[:limit]
+		}
+		if closed != "" || !slices.Equal(got, want) {
+			t.Errorf("limit %d: %d events (closed %q), want the %d newest notes in order", limit, len(got), closed, len(want))
+		}
 	}
 }

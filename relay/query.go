@@ -19,6 +19,7 @@ const (
 	pageBytes  = 256 << 10 // JSON fetched at once (at least one event)
 	pageEvents = 128       // events fetched at once
 	refsAhead  = 128       // refs read ahead for one REQ, all its filters together
+	skipAhead  = 4096      // refs read at once past gift wraps left out
 )
 
 // cursor is where a REQ is in one of its filters, or in one part of a
@@ -138,12 +139,18 @@ func (c *Conn) nextPage(ctx context.Context, cs []*cursor, ahead, envelope int, 
 	return page, size, nil
 }
 
-// readAhead reads the refs of a cursor's next events. A cursor that
-// leaves out wraps reads on past them until it has some to send or
-// there are no more.
+// readAhead reads the refs of a cursor's next events, at most ahead. A
+// cursor that leaves out wraps reads on past them, more at a time while
+// it finds only wraps, until it has some to send or there are no more;
+// it keeps no more than ahead of them, and reads again after the last it
+// keeps.
 func (c *Conn) readAhead(ctx context.Context, k *cursor, ahead int) error {
-	n := min(ahead, *k.left)
-	for {
+	want := min(ahead, *k.left)
+	if want <= 0 {
+		k.done = true
+		return nil
+	}
+	for n := want; ; n = min(2*n, skipAhead) {
 		var refs []event.Ref
 		err := c.fromStore(ctx, func(ctx context.Context) (err error) {
 			refs, err = c.r.b.Refs(ctx, k.f, k.last, n)
@@ -152,15 +159,18 @@ func (c *Conn) readAhead(ctx context.Context, k *cursor, ahead int) error {
 		if err != nil {
 			return err
 		}
-		if len(refs) < n {
-			k.done = true
-		}
+		k.done = len(refs) < n
 		if len(refs) > 0 {
 			last := refs[len(refs)-1]
 			k.last = &last
 		}
 		if k.noWraps {
 			refs = slices.DeleteFunc(refs, func(r event.Ref) bool { return r.Kind == event.KindGiftWrap })
+		}
+		if len(refs) > want {
+			refs = refs[:want]
+			last := refs[want-1]
+			k.last, k.done = &last, false
 		}
 		k.refs = refs
 		if len(refs) > 0 || k.done {
