@@ -21,7 +21,7 @@ import (
 
 // page dials as a web page does (with an Origin header): not one of the
 // user's own clients, though on loopback.
-func page(t *testing.T, url string) *client {
+func page(t testing.TB, url string) *client {
 	t.Helper()
 	return dialWith(t, url, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"http://phone.example"}}})
 }
@@ -314,5 +314,44 @@ func TestWrapsLeftOutAcrossPages(t *testing.T) {
 		if closed != "" || !slices.Equal(got, want) {
 			t.Errorf("limit %d: %d events (closed %q), want the %d newest notes in order", limit, len(got), closed, len(want))
 		}
+	}
+}
+
+// BenchmarkReqPastWraps measures a page's REQ for the newest 500 events
+// on a store whose 20,000 newest events are wraps it may not see, against
+// the user's own client asking for the 500 newest (wraps and all).
+func BenchmarkReqPastWraps(b *testing.B) {
+	s := serve(b, node.Config{}, nil)
+	now := s.clock.Now().Unix()
+	wrapper, author := evtest.NewKey("wrapper"), evtest.NewKey("author")
+	var evs []*nostr.Event
+	for i := range 20000 {
+		evs = append(evs, wrapper.Event(event.KindGiftWrap, now-int64(i/10), fmt.Sprint("newer ", i), nostr.Tag{"p", alice.Public}))
+	}
+	for i := range 500 {
+		evs = append(evs, author.Event(1, now-5000-int64(i), fmt.Sprint("note ", i)))
+	}
+	for len(evs) > 0 {
+		batch := evs[:min(len(evs), 2000)]
+		evs = evs[len(batch):]
+		for _, r := range s.n.Ingest(context.Background(), batch...) {
+			if !r.OK() {
+				b.Fatal(r.Message())
+			}
+		}
+	}
+	for _, who := range []struct {
+		name string
+		c    *client
+	}{{"page", page(b, s.url)}, {"own", dial(b, s.url)}} {
+		b.Run(who.name, func(b *testing.B) {
+			who.c.t = b
+			for range b.N {
+				who.c.sendJSON("REQ", "all", nostr.Filter{Limit: 500})
+				if got, _ := who.c.received("all"); len(got) != 500 {
+					b.Fatalf("%d events", len(got))
+				}
+			}
+		})
 	}
 }
