@@ -13,7 +13,8 @@
 // naming the verb (upload, list, delete), an "expiration" tag in the
 // future and, for upload and delete, an "x" tag with the blob's sha256.
 // Who may upload is the backend's decision (a node takes uploads from its
-// own identities and their contacts: it is not a public file host).
+// own identities and their contacts, and from guests within a daily
+// quota: it is not a public file host).
 //
 // Every byte served is from a blob stored under its hash; nothing is
 // served that does not match it. Errors carry an X-Reason header.
@@ -56,8 +57,11 @@ type Backend interface {
 	Put(ctx context.Context, data []byte, mime, owner string) (store.BlobMeta, error)
 	BlobsOf(ctx context.Context, owner string, since, until int64) ([]store.BlobMeta, error)
 	Drop(ctx context.Context, sum, owner string) (bool, error)
-	// MayUpload says whether pubkey may store blobs here, and why not.
-	MayUpload(ctx context.Context, pubkey string) (bool, string)
+	// MayUpload says why pubkey may not store a blob of size bytes here
+	// (-1 when not known yet), or nil. An *event.Rejection says how to
+	// answer: "rate-limited:" with 429 Too Many Requests, others with
+	// 403 Forbidden.
+	MayUpload(ctx context.Context, pubkey string, size int64) error
 }
 
 // Options configure a Server.
@@ -123,6 +127,21 @@ func fail(w http.ResponseWriter, code int, format string, args ...any) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(code)
 	fmt.Fprintln(w, msg)
+}
+
+// refuse answers an upload the backend refused: 429 for "rate-limited:"
+// (with the reason, which says when to come back), 403 otherwise.
+func refuse(w http.ResponseWriter, err error) {
+	var rej *event.Rejection
+	if errors.As(err, &rej) {
+		if rej.Prefix == event.RateLimited {
+			fail(w, http.StatusTooManyRequests, "%s", rej.Error())
+			return
+		}
+		fail(w, http.StatusForbidden, "%s", rej.Error())
+		return
+	}
+	fail(w, http.StatusForbidden, "%v", err)
 }
 
 // ServeHTTP implements http.Handler.
@@ -359,19 +378,24 @@ func Ext(typ string) string {
 }
 
 func (s *Server) uploadCheck(w http.ResponseWriter, r *http.Request) {
-	if n, err := strconv.ParseInt(r.Header.Get("X-Content-Length"), 10, 64); err == nil && n > s.o.MaxUpload {
+	n, err := strconv.ParseInt(r.Header.Get("X-Content-Length"), 10, 64)
+	if err == nil && n > s.o.MaxUpload {
 		fail(w, http.StatusRequestEntityTooLarge, "the blob is %d bytes; this node takes at most %d", n, s.o.MaxUpload)
 		return
 	}
-	if _, _, ok := s.uploader(w, r); ok {
+	if err != nil || n < 0 {
+		n = -1
+	}
+	if _, _, ok := s.uploader(w, r, n); ok {
 		w.WriteHeader(http.StatusOK)
 	}
 }
 
 // uploader checks the announced hash (X-SHA-256, optional), the
-// authorization and that its signer may upload here, answering the
-// request itself when not. It returns the signer and the claimed hash.
-func (s *Server) uploader(w http.ResponseWriter, r *http.Request) (pk, claimed string, ok bool) {
+// authorization and that its signer may upload size bytes here (-1: not
+// known), answering the request itself when not. It returns the signer
+// and the claimed hash.
+func (s *Server) uploader(w http.ResponseWriter, r *http.Request, size int64) (pk, claimed string, ok bool) {
 	claimed = strings.ToLower(r.Header.Get("X-SHA-256"))
 	if claimed != "" && !event.IsHexID(claimed) {
 		fail(w, http.StatusBadRequest, "X-SHA-256 is not a sha256 in hex")
@@ -382,8 +406,8 @@ func (s *Server) uploader(w http.ResponseWriter, r *http.Request) (pk, claimed s
 		fail(w, code, "%v", err)
 		return "", "", false
 	}
-	if ok, why := s.b.MayUpload(r.Context(), pk); !ok {
-		fail(w, http.StatusForbidden, "%s", why)
+	if err := s.b.MayUpload(r.Context(), pk, size); err != nil {
+		refuse(w, err)
 		return "", "", false
 	}
 	return pk, claimed, true
@@ -395,7 +419,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Authorize before reading the body (against the announced hash).
-	pk, claimed, ok := s.uploader(w, r)
+	pk, claimed, ok := s.uploader(w, r, max(r.ContentLength, -1))
 	if !ok {
 		return
 	}
@@ -434,6 +458,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &full):
 		fail(w, http.StatusInsufficientStorage, "%v; free space and retry", full)
+		return
+	case errors.As(err, &rej) && (rej.Prefix == event.RateLimited || rej.Prefix == event.Restricted || rej.Prefix == event.AuthRequired):
+		refuse(w, err)
 		return
 	case errors.As(err, &rej):
 		// The store is full of what its node keeps for its people.

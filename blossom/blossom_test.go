@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -56,8 +57,11 @@ func (b storeBackend) Drop(ctx context.Context, sum, owner string) (bool, error)
 	pk, _ := hex.DecodeString(owner)
 	return b.s.DropBlobOwner(ctx, sum, pk)
 }
-func (b storeBackend) MayUpload(ctx context.Context, pk string) (bool, string) {
-	return b.allowed[pk], "not allowed here"
+func (b storeBackend) MayUpload(ctx context.Context, pk string, size int64) error {
+	if !b.allowed[pk] {
+		return errors.New("not allowed here")
+	}
+	return nil
 }
 
 func serve(t *testing.T) *httptest.Server {

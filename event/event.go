@@ -37,6 +37,10 @@ const (
 	Mute        = "mute"
 	Error       = "error"
 	Unsupported = "unsupported" // not in NIP-01's list; used by several relays for unknown features
+	// AuthRequired (NIP-42): the client must authenticate (AUTH) first.
+	// Restricted is NIP-42's answer for a client that did, with a key
+	// that may not do what it asked.
+	AuthRequired = "auth-required"
 )
 
 // Rejection is why an event, a filter or a message was refused. Its Error

@@ -26,13 +26,15 @@ func SortRaw(rs []Raw) {
 	})
 }
 
-// Ref is a stored event's place in NIP-01 order and the size of its JSON,
-// without the JSON: what a reader pages through before it fetches the
-// events themselves, a few at a time.
+// Ref is a stored event's place in NIP-01 order, the size of its JSON and
+// its kind, without the JSON: what a reader pages through before it
+// fetches the events themselves, a few at a time (the relay endpoint
+// leaves out, by kind, gift wraps a client may not see).
 type Ref struct {
 	ID        string
 	CreatedAt int64
 	Size      int // bytes of JSON
+	Kind      int
 }
 
 // Before reports whether r comes before o in NIP-01 order: newest first,

@@ -19,6 +19,7 @@ const (
 	KindFileMetadata = 1063  // NIP-94 file metadata
 	KindReceipt      = 1409  // Caravan: delivery receipt ("e" tags name the messages); see docs/extensions.md
 	KindBlossomAuth  = 24242 // Blossom (BUD-01) authorization
+	KindAuth         = 22242 // NIP-42 client authentication, sent in AUTH messages only (never stored nor relayed)
 	KindBundleProof  = 27301 // Caravan: a bundle maker's signed proof, ephemeral (never stored); see docs/bundles.md
 	KindReport       = 30023 // NIP-23 long-form content: a report
 	KindDraft        = 30024 // NIP-23 long-form draft

@@ -1,8 +1,14 @@
 package mesh
 
 import (
+	"bytes"
+	"encoding/json"
 	"net"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/caravan-mesh/caravan/event"
 
 	"github.com/caravan-mesh/caravan/node"
 )
@@ -23,6 +29,38 @@ func FuzzLANPeer(f *testing.F) {
 		}
 		if v, err := node.CheckPeerURL(u); err != nil || v != u {
 			t.Fatalf("LAN peer %q is not a peer address (%q, %v)", u, v, err)
+		}
+	})
+}
+
+// FuzzCarriedBody: a body of POST /phone/v1/carried, from anyone on the
+// relay port, gives at most MaxCarriedIDs event ids, which ask the same
+// written back; or an error that says what is wrong.
+func FuzzCarriedBody(f *testing.F) {
+	id := strings.Repeat("ab", 32)
+	for _, s := range []string{`{"ids":[]}`, `{"ids":["` + id + `"]}`, ``, `{}`, `{"ids":null}`, `{"ids":"x"}`,
+		`{"ids":[1]}`, `{"ids":["` + strings.ToUpper(id) + `"]}`, `{"ids":[]} {}`, `{"ids":[],"x":1}`, `[`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ids, err := parseCarried(bytes.NewReader(b))
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("an error without words")
+			}
+			return
+		}
+		if len(ids) > MaxCarriedIDs {
+			t.Fatalf("%d ids taken", len(ids))
+		}
+		for _, id := range ids {
+			if !event.IsHexID(id) {
+				t.Fatalf("%q taken as an id", id)
+			}
+		}
+		again, _ := json.Marshal(map[string][]string{"ids": ids})
+		if back, err := parseCarried(bytes.NewReader(again)); err != nil || !slices.Equal(back, ids) {
+			t.Fatalf("written back, %s reads as %v (%v)", again, back, err)
 		}
 	})
 }

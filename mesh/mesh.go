@@ -72,6 +72,7 @@ func New(n *node.Node) (*Service, error) {
 	})
 	n.OnReconcileItems(func(f nostr.Filter) []negentropy.Item { return m.refused.Held(f, p.Now()) })
 	n.OnServe(m.serve)
+	n.OnRelayHTTP(m.serveCarried)
 	n.OnStatus(func(st *node.Status) {
 		if st.Serving {
 			st.LAN = m.lanOn()

@@ -10,13 +10,14 @@ import (
 	"github.com/caravan-mesh/caravan/apps"
 	"github.com/caravan-mesh/caravan/blossom"
 	"github.com/caravan-mesh/caravan/carry"
+	"github.com/caravan-mesh/caravan/event"
 	"github.com/caravan-mesh/caravan/relay"
 	"github.com/caravan-mesh/caravan/store"
 )
 
 // NewBlossom returns the node's Blossom server (package blossom): its
 // blobs for anyone who asks by hash, uploads from its own identities and
-// their contacts.
+// their contacts, and from guests within their daily bytes (guests.go).
 func (n *Node) NewBlossom() *blossom.Server {
 	return blossom.New(blossomBackend{n}, blossom.Options{
 		MaxUpload: n.Config.Policy.MaxBlob,
@@ -64,12 +65,31 @@ func (b blossomBackend) Put(ctx context.Context, data []byte, mime, owner string
 	pk, _ := hex.DecodeString(owner)
 	var sum [32]byte
 	// Uploads come from the node's identities, whose files always go in,
-	// and from their contacts, whose go in while there is room.
+	// and from their contacts and guests, whose go in while there is
+	// room; a guest's also within its day's bytes and the room for blobs
+	// carried for others (policy blobs).
+	b.n.refreshGraph(ctx)
+	var charge *guestCharge
+	if !b.n.trusted(owner) {
+		if err := b.n.mayUploadAsGuest(owner, int64(len(data))); err != nil {
+			return store.BlobMeta{}, err
+		}
+		if used, err := b.n.st.BlobBytes(ctx); err != nil {
+			return store.BlobMeta{}, err
+		} else if pol := b.n.Config.Policy; used+int64(len(data)) > pol.Blobs {
+			return store.BlobMeta{}, event.Reject(event.Blocked, "this node's blob space is full (%d of %d bytes; policy blobs)", used, pol.Blobs)
+		}
+		var err error
+		if charge, err = b.n.guests.take(b.n.Config.Guests, owner, 0, int64(len(data)), b.n.now()); err != nil {
+			return store.BlobMeta{}, err
+		}
+	}
 	mine := func() bool { return b.n.pol.Graph().Own[owner] }
 	err := b.n.withRoom(ctx, blobSize(len(data)), mine, func() (err error) {
 		sum, err = b.n.st.PutBlob(ctx, data, mime, pk)
 		return err
 	})
+	charge.settle(err == nil)
 	if err != nil {
 		return store.BlobMeta{}, err
 	}
@@ -87,13 +107,12 @@ func (b blossomBackend) Drop(ctx context.Context, sum, owner string) (bool, erro
 	return b.n.st.DropBlobOwner(ctx, sum, pk)
 }
 
-func (b blossomBackend) MayUpload(ctx context.Context, pubkey string) (bool, string) {
+func (b blossomBackend) MayUpload(ctx context.Context, pubkey string, size int64) error {
 	b.n.refreshGraph(ctx)
-	g := b.n.pol.Graph()
-	if g.Own[pubkey] || g.Hop1[pubkey] {
-		return true, ""
+	if b.n.trusted(pubkey) {
+		return nil
 	}
-	return false, "this node stores uploads only from its own identities and the people they follow"
+	return b.n.mayUploadAsGuest(pubkey, size)
 }
 
 // Blobs is the node's blob store as a sync session's blob mover (package

@@ -2,9 +2,14 @@ package node
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/caravan-mesh/caravan/event"
 )
 
 // FuzzParseConfig: whatever config.json holds, it is read or refused
@@ -63,6 +68,42 @@ func FuzzCheckPeerURL(f *testing.F) {
 		}
 		if v, err := CheckPeerURL(u); err != nil || v != u {
 			t.Fatalf("%q accepted as %q, which reads as %q (%v)", s, u, v, err)
+		}
+	})
+}
+
+// FuzzGuestsFile: whatever guests.txt holds, it is read or refused with
+// its name, the line and what to do; the keys read are public keys in
+// hex, and admitting them again in a new file reads back the same.
+func FuzzGuestsFile(f *testing.F) {
+	k := strings.Repeat("ab", 32)
+	for _, s := range []string{"", "# comment\n" + k + " 1700000000\n", k + " 1\n" + k + " 2", k + " 1\nnot a key\n", k + " 1\n" + k[:10],
+		"\n\n  " + k + "   1700000000  \n", strings.ToUpper(k) + " 1\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, GuestsFile), b, 0o600)
+		g, err := openGuests(dir)
+		if err != nil {
+			if !strings.Contains(err.Error(), GuestsFile+" line ") || !strings.Contains(err.Error(), "fix or delete the line") {
+				t.Fatalf("the error does not say where and what to do: %v", err)
+			}
+			return
+		}
+		again := t.TempDir()
+		h, _ := openGuests(again)
+		for pk := range g.admitted {
+			if !event.IsHexID(pk) {
+				t.Fatalf("%q admitted", pk)
+			}
+			if err := h.admit(pk, time.Unix(1700000000, 0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		back, err := openGuests(again)
+		if err != nil || !reflect.DeepEqual(back.admitted, g.admitted) {
+			t.Fatalf("admitted again, read back %v (%v), want %v", back.admitted, err, g.admitted)
 		}
 	})
 }

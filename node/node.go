@@ -2,7 +2,7 @@
 // lock, the configuration, the identities, validation and durable storage
 // of everything that enters (Ingest, Publish), flood control and the
 // store's quota, the follow graph and trust, the relay and Blossom
-// endpoints, and the settings.
+// endpoints with the limits on guests (guests.go), and the settings.
 //
 // Features are packages on top of the core (chat, reports, bundles, mesh).
 // The core never calls them: they register hooks (OnStored, OnHandover,
@@ -20,6 +20,7 @@
 //	keys/         one file per identity, the secret as a NIP-49 ncryptsec
 //	events.db     the SQLite event store (with -wal and -shm beside it)
 //	node-id       this node's random id (see NodeID)
+//	guests.txt    the keys admitted with the invitation code (see GuestsFile)
 //	peers.json    the peers the mesh syncs with
 //	apps/         the program files it hands out, if published (see AppsDir)
 //	api.json      while serving: the local API address and its token
@@ -133,6 +134,7 @@ type Node struct {
 	own      ownKeyCache
 	counts   Counters
 	id       string // random node id (NodeID)
+	guests   *guestBook
 	mu       sync.RWMutex
 	serving  *serving // nil unless Serve is running
 	activity listeners.Set[func(Activity)]
@@ -207,8 +209,14 @@ func Open(dir string, opts Options) (_ *Node, err error) {
 		lock.Close()
 		return nil, err
 	}
+	guests, err := openGuests(dir)
+	if err != nil {
+		st.Close()
+		lock.Close()
+		return nil, err
+	}
 	n := &Node{
-		id:  id,
+		id: id, guests: guests,
 		Dir: dir, Config: cfg, kr: kr, st: st, pol: policy.New(cfg.Policy),
 		now: opts.Now, rand: rnd, logf: opts.Logf, lock: lock, started: opts.Now(),
 		removed: opts.Removed, checked: opts.Checked,

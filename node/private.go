@@ -22,7 +22,7 @@ import (
 // among them are made private with all inside them. Other names are left
 // alone: the directory may be one the user already kept other things in.
 var kept = []string{ConfigFile, "events.db", "events.db-wal", "events.db-shm", "node-id",
-	"keys", AppsDir, RuntimeFile, "lock", ReserveFile}
+	"keys", AppsDir, RuntimeFile, "lock", ReserveFile, GuestsFile}
 
 // makePrivate takes group and other permission bits off dir and what
 // the node keeps in it. Symbolic links are left alone (chmod would follow

@@ -92,6 +92,12 @@ func (n *Node) NewRelayWith(o RelayOptions) *relay.Relay {
 			n.Handed(Handover{Peer: o.Peer, ID: id, Out: true, Session: o.Session})
 			return
 		}
+		if len(c.AuthedKeys()) > 0 {
+			// A person's app (a phone on the phone page), not a node:
+			// nodes sync without authenticating. A phone reading back
+			// what it sent has not carried it anywhere.
+			return
+		}
 		n.Handed(Handover{Peer: "client " + c.RemoteIP(), ID: id, Out: true, Session: c.Context()})
 	}
 	var b relay.Backend = relayBackend{n}
@@ -104,6 +110,7 @@ func (n *Node) NewRelayWith(o RelayOptions) *relay.Relay {
 		Now:         n.now,
 		Logf:        n.logf,
 		Served:      served,
+		Auth:        n.relayAuth,
 		Handlers:    carry.BlobHandlers(n.Blobs()),
 		Info: func() relay.Info {
 			return relay.Info{
@@ -111,7 +118,10 @@ func (n *Node) NewRelayWith(o RelayOptions) *relay.Relay {
 				Description:   n.Config.Description,
 				Software:      "https://github.com/caravan-mesh/caravan",
 				Version:       VersionString(),
-				SupportedNIPs: []int{1, 9, 11, 40, 77},
+				SupportedNIPs: []int{1, 9, 11, 40, 42, 77},
+				// Anyone may read and authenticate; with an invitation
+				// code only invited keys write (see guests.go).
+				Limitation: &relay.Limitation{RestrictedWrites: n.invite() != ""},
 			}
 		},
 	})
@@ -215,7 +225,7 @@ func (n *Node) purgeLoop(ctx context.Context) {
 type relayBackend struct{ n *Node }
 
 func (b relayBackend) Accept(ctx context.Context, ev *nostr.Event) (bool, string) {
-	r := b.n.Ingest(ctx, ev)[0]
+	r := b.n.acceptFromClient(ctx, ev)
 	return r.OK(), r.Message()
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caravan-mesh/caravan/event"
@@ -27,6 +28,16 @@ type Conn struct {
 	reqs   *bucket
 	slots  chan struct{} // requests in progress
 	wg     sync.WaitGroup
+
+	// NIP-42 (auth.go): the challenge sent ("" for links served with
+	// ServeConn), the request's Host, and the keys authenticated
+	// (written under authMu, read without a lock).
+	challenge string
+	host      string
+	addr      string
+	exempt    bool
+	authMu    sync.Mutex
+	authed    atomic.Pointer[[]string]
 
 	mu   sync.Mutex
 	subs map[string]*subscription
@@ -61,19 +72,34 @@ type missedEvent struct {
 // subscriptions that miss more are closed.
 func (c *Conn) maxMissed() int { return max(c.r.lim.OutboxBytes>>10, 1) }
 
-func newConn(r *Relay, l link.Conn, ip string, peer *bucket) *Conn {
+// client describes a connection's client.
+type client struct {
+	ip     string
+	addr   string // see addressOf
+	exempt bool
+	host   string // the Host the client asked for; "" for stream links
+	peer   *bucket
+}
+
+func newConn(r *Relay, l link.Conn, cl client) *Conn {
 	ctx, cancel := context.WithCancel(context.Background())
 	now := r.opts.Now()
-	return &Conn{
-		r: r, link: l, ip: ip, ctx: ctx, cancel: cancel,
+	c := &Conn{
+		r: r, link: l, ip: cl.ip, cancel: cancel,
 		out:    newOutbox(r.lim.OutboxBytes, r.sending, r.opts.Now),
 		events: newBucket(r.lim.EventsPerSecond, now),
-		peer:   peer,
+		peer:   cl.peer,
 		reqs:   newBucket(r.lim.ReqsPerSecond, now),
 		slots:  make(chan struct{}, r.lim.InFlight),
 		subs:   map[string]*subscription{},
 		negs:   map[string]*negSession{},
+		host:   cl.host, addr: cl.addr, exempt: cl.exempt,
 	}
+	if cl.host != "" {
+		c.challenge = newChallenge()
+	}
+	c.ctx = context.WithValue(ctx, connKey{}, c)
+	return c
 }
 
 // Context is cancelled when the connection ends.
@@ -84,6 +110,9 @@ func (c *Conn) RemoteIP() string { return c.ip }
 
 func (c *Conn) run() {
 	defer c.cancel()
+	if c.challenge != "" {
+		c.out.pushSmall(c.ctx, authMessage(c.challenge), urgent)
+	}
 	go c.writeLoop()
 	if p, ok := c.link.(link.Pinger); ok {
 		go c.pingLoop(p)
@@ -157,7 +186,7 @@ func (c *Conn) handle(b []byte) {
 	case "NEG-CLOSE":
 		c.dropNeg(m.SubID, nil)
 	case "AUTH":
-		c.Notice("unsupported: this node does not use AUTH (NIP-42); no authentication is needed")
+		c.handleAuth(m)
 	default:
 		if h, ok := c.r.opts.Handlers[m.Label]; ok {
 			h(c, m)
@@ -189,6 +218,11 @@ func (c *Conn) tryGo(f func()) bool {
 }
 
 func (c *Conn) handleEvent(ev *nostr.Event) {
+	if ev.Kind == event.KindAuth {
+		// NIP-42: never stored nor passed on to anyone.
+		c.OK(ev.ID, false, fmt.Sprintf("invalid: kind %d is for AUTH messages (NIP-42), never published", event.KindAuth))
+		return
+	}
 	now := c.r.opts.Now()
 	if !c.events.allow(now) {
 		c.OK(ev.ID, false, fmt.Sprintf("rate-limited: more than %g events a second; slow down", c.r.lim.EventsPerSecond))
@@ -222,6 +256,11 @@ func (c *Conn) handleReq(id string, filters []nostr.Filter) {
 			return
 		}
 	}
+	cs, err := c.plan(filters)
+	if err != nil {
+		c.Closed(id, event.Reason(err))
+		return
+	}
 	c.mu.Lock()
 	old, replacing := c.subs[id]
 	if !replacing && len(c.subs) >= c.r.lim.MaxSubscriptions {
@@ -241,7 +280,7 @@ func (c *Conn) handleReq(id string, filters []nostr.Filter) {
 
 	served := c.r.opts.Served != nil && len(filters) == 1 && len(filters[0].IDs) > 0
 	c.Go(func() {
-		err := c.sendStored(ctx, id, filters, served)
+		err := c.sendStored(ctx, id, cs, served)
 		if ctx.Err() != nil {
 			return // closed or replaced meanwhile
 		}
@@ -268,7 +307,7 @@ func (c *Conn) deliver(ev *nostr.Event, raw []byte) {
 	c.mu.Lock()
 	var subs []*subscription
 	for _, s := range c.subs {
-		if !s.lost && s.filters.Match(ev) {
+		if !s.lost && c.sees(ev, s.filters) {
 			subs = append(subs, s)
 		}
 	}
@@ -333,7 +372,7 @@ func (c *Conn) catchUp() {
 		}
 		for _, s := range order {
 			f := nostr.Filter{IDs: ids[s]}
-			if err := c.sendStored(s.ctx, s.id, []nostr.Filter{f}, false); err != nil && s.ctx.Err() == nil {
+			if err := c.sendStored(s.ctx, s.id, c.cursors([]nostr.Filter{f}), false); err != nil && s.ctx.Err() == nil {
 				c.r.opts.Logf("relay: sending missed events to %s: %v", c.ip, err)
 			}
 		}

@@ -2,6 +2,8 @@ package relay
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +74,61 @@ func FuzzParseMessage(f *testing.F) {
 				}
 				if !nostr.FilterEqual(flt, again) || flt.Limit != again.Limit {
 					t.Fatalf("filter round trip: %s -> %s", out, mustJSON(again))
+				}
+			}
+		}
+	})
+}
+
+// FuzzWrapPlan: whatever filter a client sends, the parts the relay reads
+// for a connection that is not the user's own can return a gift wrap
+// only if it is addressed to a key the connection authenticated, or the
+// filter names events by id or asks only for new ones; a refusal is
+// auth-required: or restricted:, and only for a filter of wraps alone.
+func FuzzWrapPlan(f *testing.F) {
+	for _, s := range []string{`{}`, `{"kinds":[1059]}`, `{"kinds":[1059],"#p":["` + strings.Repeat("a", 64) + `"]}`,
+		`{"kinds":[1,1059],"limit":3}`, `{"kinds":[1059,1059]}`, `{"ids":["` + strings.Repeat("b", 64) + `"]}`,
+		`{"kinds":[1059],"limit":0}`, `{"#p":["` + strings.Repeat("c", 64) + `"],"kinds":[1059,7]}`} {
+		f.Add([]byte(s), uint8(0))
+		f.Add([]byte(s), uint8(3))
+	}
+	keys := []string{strings.Repeat("a", 64), strings.Repeat("c", 64)}
+	f.Fuzz(func(t *testing.T, b []byte, authed uint8) {
+		flt, err := event.DecodeFilter(b)
+		if err != nil || event.CheckFilter(flt) != nil {
+			return
+		}
+		var mine []string
+		for i, k := range keys {
+			if authed&(1<<i) != 0 {
+				mine = append(mine, k)
+			}
+		}
+		c := &Conn{r: &Relay{lim: Limits{}.WithDefaults()}}
+		c.authed.Store(&mine)
+		cs, err := c.plan([]nostr.Filter{flt})
+		onlyWraps := len(flt.Kinds) > 0 && !slices.ContainsFunc(flt.Kinds, func(k int) bool { return k != event.KindGiftWrap })
+		if err != nil {
+			r := event.Reason(err)
+			if !onlyWraps || len(flt.IDs) > 0 || flt.LimitZero ||
+				!strings.HasPrefix(r, event.AuthRequired+":") && !strings.HasPrefix(r, event.Restricted+":") {
+				t.Fatalf("%s refused: %s", b, r)
+			}
+			return
+		}
+		for _, k := range cs {
+			if event.CheckFilter(k.f) != nil {
+				t.Fatalf("%s: part %+v is not a filter the store answers", b, k.f)
+			}
+			if k.noWraps || !mayMatchWraps(k.f) || len(k.f.IDs) > 0 || k.f.LimitZero {
+				continue
+			}
+			if !slices.Equal(k.f.Kinds, []int{event.KindGiftWrap}) || len(k.f.Tags["p"]) == 0 {
+				t.Fatalf("%s: part %+v may return anyone's wraps", b, k.f)
+			}
+			for _, p := range k.f.Tags["p"] {
+				if !slices.Contains(mine, p) {
+					t.Fatalf("%s: part %+v returns wraps for %s, not authenticated", b, k.f, p)
 				}
 			}
 		}

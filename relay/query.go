@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/caravan-mesh/caravan/event"
@@ -18,21 +19,24 @@ const (
 	pageBytes  = 256 << 10 // JSON fetched at once (at least one event)
 	pageEvents = 128       // events fetched at once
 	refsAhead  = 128       // refs read ahead for one REQ, all its filters together
+	skipAhead  = 4096      // refs read at once past gift wraps left out
 )
 
-// cursor is where a REQ is in one of its filters.
+// cursor is where a REQ is in one of its filters, or in one part of a
+// filter: a filter is read in two parts when some of the gift wraps it
+// matches may not be sent on the connection (see Conn.plan), the two
+// sharing its limit.
 type cursor struct {
-	f    nostr.Filter
-	left int         // events it may still return (its limit)
-	refs []event.Ref // read ahead, in order
-	last *event.Ref  // the last read, where the next read starts
-	done bool        // nothing more to read
+	f       nostr.Filter
+	left    *int        // events it may still return (its filter's limit)
+	refs    []event.Ref // read ahead, in order
+	last    *event.Ref  // the last read, where the next read starts
+	done    bool        // nothing more to read
+	noWraps bool        // leave out gift wraps (f may match any kind)
 }
 
-// sendStored sends the stored events matching filters to subscription id,
-// newest first, each at most once, until ctx ends. served says whether
-// each event sent is reported to Options.Served.
-func (c *Conn) sendStored(ctx context.Context, id string, filters []nostr.Filter, served bool) error {
+// cursors reads filters whole, each within its limit.
+func (c *Conn) cursors(filters []nostr.Filter) []*cursor {
 	cs := make([]*cursor, len(filters))
 	for i, f := range filters {
 		limit := c.r.lim.MaxLimit
@@ -42,7 +46,17 @@ func (c *Conn) sendStored(ctx context.Context, id string, filters []nostr.Filter
 		if f.LimitZero {
 			limit = 0
 		}
-		cs[i] = &cursor{f: f, left: limit}
+		cs[i] = &cursor{f: f, left: &limit}
+	}
+	return cs
+}
+
+// sendStored sends the stored events of the cursors to subscription id,
+// newest first, each at most once, until ctx ends. served says whether
+// each event sent is reported to Options.Served.
+func (c *Conn) sendStored(ctx context.Context, id string, cs []*cursor, served bool) error {
+	if len(cs) == 0 {
+		return nil
 	}
 	ahead := max(1, refsAhead/len(cs))
 	envelope := eventMessageSize(id, nil)
@@ -97,12 +111,12 @@ func (c *Conn) nextPage(ctx context.Context, cs []*cursor, ahead, envelope int, 
 	for len(page) < pageEvents {
 		var next *cursor
 		for _, k := range cs {
-			if len(k.refs) == 0 && !k.done && k.left > 0 {
+			if len(k.refs) == 0 && !k.done && *k.left > 0 {
 				if err := c.readAhead(ctx, k, ahead); err != nil {
 					return nil, 0, err
 				}
 			}
-			if len(k.refs) > 0 && k.left > 0 && (next == nil || k.refs[0].Before(next.refs[0])) {
+			if len(k.refs) > 0 && *k.left > 0 && (next == nil || k.refs[0].Before(next.refs[0])) {
 				next = k
 			}
 		}
@@ -114,7 +128,7 @@ func (c *Conn) nextPage(ctx context.Context, cs []*cursor, ahead, envelope int, 
 			break
 		}
 		next.refs = next.refs[1:]
-		next.left--
+		*next.left--
 		if r.ID == *last {
 			continue // in order, the same event from two filters comes twice in a row
 		}
@@ -125,24 +139,47 @@ func (c *Conn) nextPage(ctx context.Context, cs []*cursor, ahead, envelope int, 
 	return page, size, nil
 }
 
+// readAhead reads the refs of a cursor's next events, at most ahead. A
+// cursor that leaves out wraps reads on past them, more at a time while
+// it finds only wraps, until it has some to send or there are no more;
+// it keeps no more than ahead of them, and reads again after the last it
+// keeps.
 func (c *Conn) readAhead(ctx context.Context, k *cursor, ahead int) error {
-	n := min(ahead, k.left)
-	var refs []event.Ref
-	err := c.fromStore(ctx, func(ctx context.Context) (err error) {
-		refs, err = c.r.b.Refs(ctx, k.f, k.last, n)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if len(refs) < n {
+	want := min(ahead, *k.left)
+	if want <= 0 {
 		k.done = true
+		return nil
 	}
-	if len(refs) > 0 {
-		k.last = &refs[len(refs)-1]
+	for n := want; ; n = min(2*n, skipAhead) {
+		var refs []event.Ref
+		err := c.fromStore(ctx, func(ctx context.Context) (err error) {
+			refs, err = c.r.b.Refs(ctx, k.f, k.last, n)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		k.done = len(refs) < n
+		if len(refs) > 0 {
+			last := refs[len(refs)-1]
+			k.last = &last
+		}
+		if k.noWraps {
+			refs = slices.DeleteFunc(refs, func(r event.Ref) bool { return r.Kind == event.KindGiftWrap })
+		}
+		if len(refs) > want {
+			refs = refs[:want]
+			last := refs[want-1]
+			k.last, k.done = &last, false
+		}
+		k.refs = refs
+		if len(refs) > 0 || k.done {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 	}
-	k.refs = refs
-	return nil
 }
 
 // fromStore runs one read of the store in the relay's bounded pool of

@@ -7,9 +7,13 @@
 //	["EVENT", <event>]                 publish; answered by ["OK", <id>, <bool>, <reason>]
 //	["REQ", <sub id>, <filter>, ...]   query then subscribe; stored events, ["EOSE", <sub id>], then live events
 //	["CLOSE", <sub id>]                end a subscription
+//	["AUTH", <kind 22242 event>]       authenticate a key (NIP-42); answered by OK
 //
 // relay to client: EVENT, OK, EOSE, CLOSED (a subscription refused or ended,
-// with a "prefix: reason"), NOTICE (anything else worth telling).
+// with a "prefix: reason"), NOTICE (anything else worth telling), and
+// ["AUTH", <challenge>] once, as a websocket client connects (auth.go).
+// Gift wraps (kind 1059) are served only to their recipients, to nodes
+// pulling them by id, and to the user's own clients (see auth.go).
 //
 // Every client is isolated from the others: messages are bounded in size,
 // requests are rate-limited per connection, queries share a bounded pool,
@@ -98,7 +102,9 @@ type Options struct {
 	Limits      Limits
 	EventLimits event.Limits
 	// Info returns the NIP-11 document; Limitation is filled in by the
-	// relay. If nil, a minimal document is served.
+	// relay, but for AuthRequired, PaymentRequired and RestrictedWrites,
+	// which are the backend's to say. If nil, a minimal document is
+	// served.
 	Info func() Info
 	// Now is the clock for rate limits, idle reconciliations and stalled
 	// clients. If nil, time.Now.
@@ -109,6 +115,11 @@ type Options struct {
 	// answer to a REQ that asked for events by id (another node pulling
 	// what it lacks).
 	Served func(c *Conn, id string)
+	// Auth, if set, is asked about each AUTH event the relay found sound
+	// (NIP-42: signature, time, challenge, relay): a non-nil error, best
+	// an *event.Rejection, refuses it, and the key is not authenticated.
+	// It runs as one of the connection's requests (see Conn.Go).
+	Auth func(c *Conn, ev *nostr.Event) error
 	// Handlers serve extra message labels (for example NEG-OPEN). A
 	// handler runs on the connection's reader goroutine and must not block
 	// for long.
@@ -209,9 +220,16 @@ func (r *Relay) Information() Info {
 		info = r.opts.Info()
 	}
 	if info.SupportedNIPs == nil {
-		info.SupportedNIPs = []int{1, 9, 11, 40, 77}
+		info.SupportedNIPs = []int{1, 9, 11, 40, 42, 77}
+	}
+	var given Limitation
+	if info.Limitation != nil {
+		given = *info.Limitation
 	}
 	info.Limitation = &Limitation{
+		AuthRequired:         given.AuthRequired,
+		PaymentRequired:      given.PaymentRequired,
+		RestrictedWrites:     given.RestrictedWrites,
 		MaxMessageLength:     r.lim.MaxMessageBytes,
 		MaxSubscriptions:     r.lim.MaxSubscriptions,
 		MaxFilters:           r.lim.MaxFilters,
@@ -294,18 +312,23 @@ func (r *Relay) serveWebsocket(w http.ResponseWriter, req *http.Request) {
 	// Messages up to 4x the limit are read and refused with a NOTICE;
 	// beyond that the connection is closed by the websocket layer.
 	ip := remoteIP(req)
-	r.serve(link.WebSocket(ws, r.lim.MaxMessageBytes, ip), ip, p.events)
+	host := req.Host
+	if host == "" {
+		host = "localhost" // HTTP/1.0 without Host: nothing to compare with
+	}
+	r.serve(link.WebSocket(ws, r.lim.MaxMessageBytes, ip), client{ip: ip, addr: addr, exempt: exempt, host: host, peer: p.events})
 	r.release(addr)
 }
 
 // ServeConn answers one client over any link (a stdio pipe, for example)
-// until it ends.
+// until it ends. Such a client is the user's own (exempt, see
+// Conn.Exempt) and is sent no AUTH challenge.
 func (r *Relay) ServeConn(l link.Conn) {
-	r.serve(l, l.String(), nil)
+	r.serve(l, client{ip: l.String(), addr: l.String(), exempt: true})
 }
 
-func (r *Relay) serve(l link.Conn, ip string, peer *bucket) {
-	c := newConn(r, l, ip, peer)
+func (r *Relay) serve(l link.Conn, cl client) {
+	c := newConn(r, l, cl)
 	r.mu.Lock()
 	r.conns[c] = struct{}{}
 	r.mu.Unlock()

@@ -50,7 +50,7 @@ type server struct {
 
 // serve starts a node with cfg on a clock of its own. If wrap is set, it
 // stands between the HTTP server and the relay.
-func serve(t *testing.T, cfg node.Config, wrap func(http.Handler) http.Handler) *server {
+func serve(t testing.TB, cfg node.Config, wrap func(http.Handler) http.Handler) *server {
 	t.Helper()
 	clk := newClock()
 	n, err := node.Open(t.TempDir(), node.Options{Config: &cfg, Now: clk.Now})
@@ -94,18 +94,21 @@ func start(t *testing.T, cfg node.Config) (*node.Node, string) {
 }
 
 type client struct {
-	t  *testing.T
+	t  testing.TB
 	ws *websocket.Conn
+	// challenge is the NIP-42 challenge the relay sent as the client
+	// connected (dialWith reads it).
+	challenge string
 }
 
-func dial(t *testing.T, url string) *client {
+func dial(t testing.TB, url string) *client {
 	t.Helper()
 	return dialWith(t, url, nil)
 }
 
 // dialWith dials with opts, over a socket with a small receive buffer (see
 // smallBuffers).
-func dialWith(t *testing.T, url string, opts *websocket.DialOptions) *client {
+func dialWith(t testing.TB, url string, opts *websocket.DialOptions) *client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -126,7 +129,12 @@ func dialWith(t *testing.T, url string, opts *websocket.DialOptions) *client {
 	}
 	ws.SetReadLimit(8 << 20)
 	t.Cleanup(func() { ws.CloseNow() })
-	return &client{t: t, ws: ws}
+	c := &client{t: t, ws: ws}
+	m := c.expect("AUTH")
+	if c.challenge = str(m[1]); c.challenge == "" {
+		t.Fatalf("AUTH without a challenge: %s", joinRaw(m))
+	}
+	return c
 }
 
 func (c *client) send(msg string) {

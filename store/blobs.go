@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Blobs are content-addressed files (photos, attachments, encrypted files
@@ -362,7 +363,9 @@ type Holding struct {
 }
 
 // AddHoldings records that peer holds the events with these ids. Only
-// reports (kind 30023) are recorded: it is what "report status" shows.
+// reports (kind 30023), for "report status", and gift wraps (kind 1059)
+// are recorded; of a wrap only the first holder, which is enough to say
+// that it left this node (HeldByPeers), and only while it is stored.
 func (s *Store) AddHoldings(ctx context.Context, peer string, ids []string) error {
 	if len(ids) == 0 {
 		return nil
@@ -371,7 +374,8 @@ func (s *Store) AddHoldings(ctx context.Context, peer string, ids []string) erro
 	return s.run(ctx, func(ctx context.Context, c *sql.Conn) error {
 		st, err := c.PrepareContext(ctx, `
 INSERT INTO holdings (id, peer, at)
-SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1 AND kind = `+sqlReport+`)
+SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1 AND (kind = `+sqlReport+`
+		OR kind = `+sqlGiftWrap+` AND NOT EXISTS (SELECT 1 FROM holdings WHERE id = ?1)))
 	OR EXISTS (SELECT 1 FROM versions WHERE id = ?1)
 ON CONFLICT (id, peer) DO UPDATE SET at = excluded.at`)
 		if err != nil {
@@ -411,6 +415,50 @@ func (s *Store) Holders(ctx context.Context, id string) ([]Holding, error) {
 		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+// HeldByPeers returns those of ids (hex event ids) that some peer is
+// known to hold (see AddHoldings), in the order given, each once.
+func (s *Store) HeldByPeers(ctx context.Context, ids []string) ([]string, error) {
+	out := []string{}
+	seen := make(map[string]bool, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		args := make([]any, 0, len(chunk))
+		for _, id := range chunk {
+			key, err := hex.DecodeString(id)
+			if err != nil || len(key) != 32 {
+				return nil, fmt.Errorf("%q is not an event id", clip(id))
+			}
+			args = append(args, key)
+		}
+		rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT id FROM holdings WHERE id IN (`+
+			strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		held := map[string]bool{}
+		for rows.Next() {
+			var id []byte
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			held[hex.EncodeToString(id)] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		for _, id := range chunk {
+			if held[id] && !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out, nil
 }
 
 // BlobBytes is the size of all held blobs.

@@ -97,7 +97,7 @@ func TestMigrationListsHeldEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TRIGGER carried_drop`, `DROP TABLE carried`, `PRAGMA user_version = 5`} {
+	for _, q := range []string{`DROP TRIGGER holdings_wrap_drop`, `DROP TRIGGER carried_drop`, `DROP TABLE carried`, `PRAGMA user_version = 5`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}

@@ -137,7 +137,7 @@ func (s *Store) Refs(ctx context.Context, f nostr.Filter, from *event.Ref, max i
 	}
 	// length() of a blob is read from the record's header, without the
 	// JSON itself.
-	q, args := buildSelect("e.id, e.created_at, length(e.raw)", f, max, s.now().Unix(), a)
+	q, args := buildSelect("e.id, e.created_at, length(e.raw), e.kind", f, max, s.now().Unix(), a)
 	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("refs: %w", err)
@@ -149,7 +149,7 @@ func (s *Store) Refs(ctx context.Context, f nostr.Filter, from *event.Ref, max i
 			id sql.RawBytes
 			r  event.Ref
 		)
-		if err := rows.Scan(&id, &r.CreatedAt, &r.Size); err != nil {
+		if err := rows.Scan(&id, &r.CreatedAt, &r.Size, &r.Kind); err != nil {
 			return nil, err
 		}
 		r.ID = hex.EncodeToString(id)
@@ -225,7 +225,7 @@ func (s *Store) versionRefs(ctx context.Context, f nostr.Filter, a *after, max i
 			return nil, err
 		}
 		if f.Matches(ev) {
-			out = append(out, event.Ref{ID: hex.EncodeToString(id), CreatedAt: at, Size: len(raw)})
+			out = append(out, event.Ref{ID: hex.EncodeToString(id), CreatedAt: at, Size: len(raw), Kind: ev.Kind})
 		}
 	}
 	return out, rows.Err()

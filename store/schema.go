@@ -242,6 +242,15 @@ INSERT INTO carried (eid, band, pow, created_at)
 SELECT eid, CASE kind WHEN ` + sqlGiftWrap + ` THEN 2 WHEN ` + sqlReport + ` THEN 3 ELSE 1 END, 0, created_at
 FROM events WHERE kind != ` + sqlDraft + `;
 `,
+	// 6 -> 7: holdings also record gift wraps (whether a message went on
+	// to another peer: its sender's "carried"), one holder each, and
+	// forget them with the wrap, so that the table stays within the
+	// wraps the store holds.
+	`
+CREATE TRIGGER holdings_wrap_drop AFTER DELETE ON events WHEN old.kind = ` + sqlGiftWrap + ` BEGIN
+	DELETE FROM holdings WHERE id = old.id;
+END;
+`,
 }
 
 // SchemaVersion is the schema version this code writes.

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -218,5 +220,39 @@ func TestHoldings(t *testing.T) {
 	}
 	if hs, _ := s.Holders(ctx, n.ID); len(hs) != 0 {
 		t.Errorf("notes are not tracked: %+v", hs)
+	}
+}
+
+// Gift wraps are held by peers too, once each (enough to say that a
+// message left this node), and only while the wrap is stored.
+func TestWrapHoldings(t *testing.T) {
+	s, c := openTest(t)
+	ctx := context.Background()
+	r := report("h", "T", "", "text", t0.Unix())
+	n := alice.Event(1, t0.Unix(), "note")
+	gone := bob.Event(1059, t0.Unix(), "w1", nostr.Tag{"p", alice.Public}, nostr.Tag{"expiration", fmt.Sprint(t0.Unix() + 60)})
+	kept := bob.Event(1059, t0.Unix(), "w2", nostr.Tag{"p", alice.Public})
+	unheld := bob.Event(1059, t0.Unix(), "w3", nostr.Tag{"p", alice.Public})
+	save(t, s, r, n, gone, kept, unheld)
+	if err := s.AddHoldings(ctx, "peer:a", []string{r.ID, n.ID, gone.ID, kept.ID}); err != nil {
+		t.Fatal(err)
+	}
+	s.AddHoldings(ctx, "peer:b", []string{kept.ID})
+	if hs, err := s.Holders(ctx, kept.ID); err != nil || len(hs) != 1 || hs[0].Peer != "peer:a" {
+		t.Errorf("a wrap's holders: %+v %v, want the first only", hs, err)
+	}
+	ask := []string{n.ID, unheld.ID, kept.ID, r.ID, gone.ID, kept.ID}
+	if got, err := s.HeldByPeers(ctx, ask); err != nil || fmt.Sprint(got) != fmt.Sprint([]string{kept.ID, r.ID, gone.ID}) {
+		t.Errorf("held by peers: %v %v", got, err)
+	}
+	c.Set(t0.Add(2 * time.Minute))
+	if _, err := s.PurgeExpired(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.HeldByPeers(ctx, ask); err != nil || fmt.Sprint(got) != fmt.Sprint([]string{kept.ID, r.ID}) {
+		t.Errorf("held by peers once a wrap expired: %v %v", got, err)
+	}
+	if _, err := s.HeldByPeers(ctx, []string{"zz"}); err == nil {
+		t.Error("a bad id was taken")
 	}
 }
