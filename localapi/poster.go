@@ -1,0 +1,135 @@
+package localapi
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/poster"
+)
+
+// The community poster, under /api/v1 (hand-written: bytes out):
+//
+//	GET poster?format=png|html   the poster of the phone page (package poster):
+//	                             a picture, or a printable page as a download
+//
+// A node that does not serve, or whose relay endpoint phones cannot reach,
+// answers not_on_network; one that does not serve the phone page,
+// no_phone_page.
+
+// posterPlace is where the poster says phones reach this node.
+type posterPlace struct {
+	mu sync.Mutex
+	// host, if set, is the address on the poster (SetPosterAddress).
+	host string
+	// interfaces lists this machine's network interfaces; if nil,
+	// poster.SystemInterfaces.
+	interfaces func() ([]poster.Interface, error)
+}
+
+// SetPosterAddress makes the poster name host (an IP address or a name:
+// poster.CheckHost) as the address phones reach this node at, instead of
+// this machine's address on its network ('caravan serve --address').
+// The operator then vouches that phones reach the relay endpoint there,
+// even if it listens on loopback behind something that forwards to it.
+func (h *Handler) SetPosterAddress(host string) {
+	h.place.mu.Lock()
+	defer h.place.mu.Unlock()
+	h.place.host = host
+}
+
+// SetInterfaces replaces how the handler lists this machine's network
+// interfaces (for tests).
+func (h *Handler) SetInterfaces(f func() ([]poster.Interface, error)) {
+	h.place.mu.Lock()
+	defer h.place.mu.Unlock()
+	h.place.interfaces = f
+}
+
+func (h *Handler) routesPoster() {
+	h.serve("GET /api/v1/poster", h.poster)
+}
+
+func (h *Handler) poster(w http.ResponseWriter, r *http.Request) {
+	format := r.URL.Query().Get("format")
+	if format != "png" && format != "html" {
+		writeError(w, &Error{Code: CodeInvalid, Msg: "format must be png or html"})
+		return
+	}
+	h.place.mu.Lock()
+	host, ifaces := h.place.host, h.place.interfaces
+	h.place.mu.Unlock()
+	p, _, err := PhonePoster(h.n, host, ifaces)
+	if err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
+	switch format {
+	case "png":
+		b, err := p.PNG()
+		if err != nil {
+			writeError(w, toAPIError(err))
+			return
+		}
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(b)
+	case "html":
+		b, err := p.HTML()
+		if err != nil {
+			writeError(w, toAPIError(err))
+			return
+		}
+		// A file to save and print, never a page in the UI's origin.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="caravan-poster.html"`)
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; font-src data:; sandbox")
+		w.Write(b)
+	}
+}
+
+// PhonePoster is the poster of the phone page n serves while it serves:
+// at host, if it is not "", else at the best of this machine's addresses
+// on its networks (poster.Addresses over interfaces, or the system's if
+// nil), the others listed in others. It asks for n's invitation code, if
+// any. Its errors are *Error: not_on_network when n does not serve, or
+// serves on loopback only, or the machine has no address on a network;
+// no_phone_page when n does not serve the phone page.
+func PhonePoster(n *node.Node, host string, interfaces func() ([]poster.Interface, error)) (p poster.Poster, others []poster.Address, err error) {
+	sv, ok := n.Serving()
+	if !ok {
+		return p, nil, &Error{Code: CodeNotOnNetwork, Msg: "this node is not serving, so phones cannot reach it"}
+	}
+	if !n.Config.PhonePage {
+		return p, nil, &Error{Code: CodeNoPhonePage, Msg: "this node does not serve the phone page",
+			Hint: "a community node serves it (phone_page in config.json)"}
+	}
+	addr, _ := sv.RelayAddr.(*net.TCPAddr)
+	if addr == nil {
+		return p, nil, &Error{Code: CodeNotOnNetwork, Msg: "the relay endpoint does not listen on a network address"}
+	}
+	invite := n.Config.Guests.Invite
+	if host != "" {
+		return poster.New(host, addr.Port, invite), nil, nil
+	}
+	if interfaces == nil {
+		interfaces = poster.SystemInterfaces
+	}
+	ifs, err := interfaces()
+	if err != nil {
+		return p, nil, &Error{Code: CodeInternal, Msg: "list the network interfaces: " + err.Error()}
+	}
+	addrs, err := poster.Addresses(addr.IP, ifs)
+	switch {
+	case errors.Is(err, poster.ErrLoopback):
+		return p, nil, &Error{Code: CodeNotOnNetwork, Msg: "the relay endpoint listens on " + addr.String() + ", this machine only, so phones cannot reach it",
+			Hint: "listen on 0.0.0.0:7447, or on this machine's address on its network"}
+	case errors.Is(err, poster.ErrNoNetwork):
+		return p, nil, &Error{Code: CodeNotOnNetwork, Msg: err.Error(),
+			Hint: "join a Wi-Fi network, or make this machine a hotspot, then try again"}
+	case err != nil:
+		return p, nil, err
+	}
+	return poster.New(addrs[0].Host, addr.Port, invite), addrs[1:], nil
+}
