@@ -2,6 +2,7 @@ package localapi
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -63,7 +64,7 @@ func (h *Handler) poster(w http.ResponseWriter, r *http.Request) {
 	h.place.mu.Unlock()
 	p, _, err := PhonePoster(h.n, host, ifaces)
 	if err != nil {
-		writeError(w, toAPIError(err))
+		writeError(w, posterError(err))
 		return
 	}
 	switch format {
@@ -89,25 +90,31 @@ func (h *Handler) poster(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// Why PhonePoster has no poster, besides poster.ErrLoopback and
+// poster.ErrNoNetwork.
+var (
+	ErrNotServing  = errors.New("this node is not serving, so phones cannot reach it")
+	ErrNoPhonePage = errors.New("this node does not serve the phone page")
+)
+
 // PhonePoster is the poster of the phone page n serves while it serves:
 // at host, if it is not "", else at the best of this machine's addresses
 // on its networks (poster.Addresses over interfaces, or the system's if
 // nil), the others listed in others. It asks for n's invitation code, if
-// any. Its errors are *Error: not_on_network when n does not serve, or
-// serves on loopback only, or the machine has no address on a network;
-// no_phone_page when n does not serve the phone page.
+// any. Its errors wrap ErrNotServing, ErrNoPhonePage, poster.ErrLoopback
+// or poster.ErrNoNetwork; the API answers not_on_network or
+// no_phone_page (posterError).
 func PhonePoster(n *node.Node, host string, interfaces func() ([]poster.Interface, error)) (p poster.Poster, others []poster.Address, err error) {
 	sv, ok := n.Serving()
 	if !ok {
-		return p, nil, &Error{Code: CodeNotOnNetwork, Msg: "this node is not serving, so phones cannot reach it"}
+		return p, nil, ErrNotServing
 	}
 	if !n.Config.PhonePage {
-		return p, nil, &Error{Code: CodeNoPhonePage, Msg: "this node does not serve the phone page",
-			Hint: "a community node serves it (phone_page in config.json)"}
+		return p, nil, ErrNoPhonePage
 	}
 	addr, _ := sv.RelayAddr.(*net.TCPAddr)
 	if addr == nil {
-		return p, nil, &Error{Code: CodeNotOnNetwork, Msg: "the relay endpoint does not listen on a network address"}
+		return p, nil, fmt.Errorf("the relay endpoint listens on %s: %w", sv.RelayAddr, poster.ErrNoNetwork)
 	}
 	invite := n.Config.Guests.Invite
 	if host != "" {
@@ -118,18 +125,30 @@ func PhonePoster(n *node.Node, host string, interfaces func() ([]poster.Interfac
 	}
 	ifs, err := interfaces()
 	if err != nil {
-		return p, nil, &Error{Code: CodeInternal, Msg: "list the network interfaces: " + err.Error()}
+		return p, nil, fmt.Errorf("list the network interfaces: %w", err)
 	}
 	addrs, err := poster.Addresses(addr.IP, ifs)
-	switch {
-	case errors.Is(err, poster.ErrLoopback):
-		return p, nil, &Error{Code: CodeNotOnNetwork, Msg: "the relay endpoint listens on " + addr.String() + ", this machine only, so phones cannot reach it",
-			Hint: "listen on 0.0.0.0:7447, or on this machine's address on its network"}
-	case errors.Is(err, poster.ErrNoNetwork):
-		return p, nil, &Error{Code: CodeNotOnNetwork, Msg: err.Error(),
-			Hint: "join a Wi-Fi network, or make this machine a hotspot, then try again"}
-	case err != nil:
+	if errors.Is(err, poster.ErrLoopback) {
+		return p, nil, fmt.Errorf("%w (%s), so phones cannot reach it", err, addr)
+	}
+	if err != nil {
 		return p, nil, err
 	}
 	return poster.New(addrs[0].Host, addr.Port, invite), addrs[1:], nil
+}
+
+// posterError gives PhonePoster's errors their codes, with advice that
+// names no command.
+func posterError(err error) *Error {
+	switch {
+	case errors.Is(err, ErrNotServing):
+		return &Error{Code: CodeNotOnNetwork, Msg: err.Error()}
+	case errors.Is(err, ErrNoPhonePage):
+		return &Error{Code: CodeNoPhonePage, Msg: err.Error(), Hint: "a community node serves it (phone_page in config.json)"}
+	case errors.Is(err, poster.ErrLoopback):
+		return &Error{Code: CodeNotOnNetwork, Msg: err.Error(), Hint: "listen on 0.0.0.0:7447, or on this machine's address on its network"}
+	case errors.Is(err, poster.ErrNoNetwork):
+		return &Error{Code: CodeNotOnNetwork, Msg: err.Error(), Hint: "join a Wi-Fi network, or make this machine a hotspot, then try again"}
+	}
+	return toAPIError(err)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"image/png"
 	"io"
 	"net"
@@ -104,7 +105,7 @@ func TestPosterNeedsANetwork(t *testing.T) {
 	h := NewHandler(n, "secret-token")
 
 	// Not serving at all: the handler in this process, as the CLI uses it.
-	if _, _, err := PhonePoster(n, "", nil); err == nil || err.(*Error).Code != CodeNotOnNetwork {
+	if _, _, err := PhonePoster(n, "", nil); !errors.Is(err, ErrNotServing) || posterError(err).Code != CodeNotOnNetwork {
 		t.Fatalf("a node that does not serve: %v", err)
 	}
 
