@@ -1,6 +1,7 @@
 package localapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -11,14 +12,38 @@ import (
 	"github.com/caravan-mesh/caravan/poster"
 )
 
-// The community poster, under /api/v1 (hand-written: bytes out):
+// The community node and its poster, under /api/v1:
 //
-//	GET poster?format=png|html   the poster of the phone page (package poster):
-//	                             a picture, or a printable page as a download
+//	GET community                CommunityInfo: where phones join this node, or why they cannot
+//	GET poster?format=png|html   the poster of the phone page (package poster): a picture,
+//	                             or a printable page as a download (hand-written: bytes out)
 //
 // A node that does not serve, or whose relay endpoint phones cannot reach,
-// answers not_on_network; one that does not serve the phone page,
-// no_phone_page.
+// answers the poster with not_on_network; one that does not serve the
+// phone page, no_phone_page. GET community says the same as data: most
+// nodes are not community nodes, which is no failure of the request.
+
+// CommunityInfo says where phones join this node: the poster's address
+// and the others this machine has, or, in Code and Error, why phones
+// cannot (an error code of the API, not_on_network or no_phone_page,
+// with the node's words).
+type CommunityInfo struct {
+	URL    string         `json:"url,omitempty"`
+	Invite string         `json:"invite,omitempty"`
+	Others []CommunityURL `json:"others,omitempty"`
+	Code   string         `json:"code,omitempty"`
+	Error  string         `json:"error,omitempty"`
+}
+
+// CommunityURL is another address of this machine where phones on that
+// network join.
+type CommunityURL struct {
+	URL       string `json:"url"`
+	Interface string `json:"interface"`
+}
+
+// Community is GET community.
+var Community = Route[Empty, CommunityInfo]{"GET", "/api/v1/community"}
 
 // posterPlace is where the poster says phones reach this node.
 type posterPlace struct {
@@ -50,7 +75,23 @@ func (h *Handler) SetInterfaces(f func() ([]poster.Interface, error)) {
 }
 
 func (h *Handler) routesPoster() {
+	handle(h, Community, h.community)
 	h.serve("GET /api/v1/poster", h.poster)
+}
+
+func (h *Handler) community(context.Context, Empty) (CommunityInfo, error) {
+	h.place.mu.Lock()
+	host, ifaces := h.place.host, h.place.interfaces
+	h.place.mu.Unlock()
+	p, others, err := PhonePoster(h.n, host, ifaces)
+	if err != nil {
+		e := posterError(err)
+		if e.Code != CodeNotOnNetwork && e.Code != CodeNoPhonePage {
+			return CommunityInfo{}, e
+		}
+		return CommunityInfo{Code: e.Code, Error: e.Msg}, nil
+	}
+	return CommunityInfo{URL: p.URL, Invite: p.Invite, Others: others}, nil
 }
 
 func (h *Handler) poster(w http.ResponseWriter, r *http.Request) {
@@ -100,11 +141,11 @@ var (
 // PhonePoster is the poster of the phone page n serves while it serves:
 // at host, if it is not "", else at the best of this machine's addresses
 // on its networks (poster.Addresses over interfaces, or the system's if
-// nil), the others listed in others. It asks for n's invitation code, if
+// nil), the phone page's address at the others listed in others. It asks for n's invitation code, if
 // any. Its errors wrap ErrNotServing, ErrNoPhonePage, poster.ErrLoopback
 // or poster.ErrNoNetwork; the API answers not_on_network or
 // no_phone_page (posterError).
-func PhonePoster(n *node.Node, host string, interfaces func() ([]poster.Interface, error)) (p poster.Poster, others []poster.Address, err error) {
+func PhonePoster(n *node.Node, host string, interfaces func() ([]poster.Interface, error)) (p poster.Poster, others []CommunityURL, err error) {
 	sv, ok := n.Serving()
 	if !ok {
 		return p, nil, ErrNotServing
@@ -134,7 +175,10 @@ func PhonePoster(n *node.Node, host string, interfaces func() ([]poster.Interfac
 	if err != nil {
 		return p, nil, err
 	}
-	return poster.New(addrs[0].Host, addr.Port, invite), addrs[1:], nil
+	for _, o := range addrs[1:] {
+		others = append(others, CommunityURL{URL: poster.New(o.Host, addr.Port, invite).URL, Interface: o.Interface})
+	}
+	return poster.New(addrs[0].Host, addr.Port, invite), others, nil
 }
 
 // posterError gives PhonePoster's errors their codes, with advice that

@@ -110,14 +110,23 @@ func TestPosterNeedsANetwork(t *testing.T) {
 	}
 
 	api, _ := servePoster(t, n, h, nil)
+	cl := NewClient(api, "secret-token")
+	defer cl.Close()
 	status, _, body := getPoster(t, api, "png")
 	wantCode(t, "the phone page off", status, body, CodeNoPhonePage)
+	// GET community says the same as data, not as a failure.
+	if info, err := Call(context.Background(), cl, Community, Empty{}); err != nil || info.Code != CodeNoPhonePage || info.URL != "" {
+		t.Errorf("community with the phone page off: %+v, %v", info, err)
+	}
 
 	n.Config.PhonePage = true
 	status, _, body = getPoster(t, api, "png")
 	wantCode(t, "listening on loopback", status, body, CodeNotOnNetwork)
 	if !strings.Contains(string(body), "this machine only") {
 		t.Errorf("the message does not say why: %s", body)
+	}
+	if info, err := Call(context.Background(), cl, Community, Empty{}); err != nil || info.Code != CodeNotOnNetwork || !strings.Contains(info.Error, "this machine only") {
+		t.Errorf("community on loopback: %+v, %v", info, err)
 	}
 
 	status, _, body = getPoster(t, api, "pdf")
@@ -163,13 +172,23 @@ func TestPosterOnAllAddresses(t *testing.T) {
 		t.Errorf("the poster's code says %q, want %q", text, want)
 	}
 	_, others, err := PhonePoster(n, "", func() ([]poster.Interface, error) { return ifaces, nil })
-	if err != nil || len(others) != 1 || others[0].Host != "172.17.0.1" {
+	if err != nil || len(others) != 1 || others[0] != (CommunityURL{URL: poster.New("172.17.0.1", port, code).URL, Interface: "docker0"}) {
 		t.Errorf("other addresses %v, %v", others, err)
+	}
+
+	cl := NewClient(api, "secret-token")
+	defer cl.Close()
+	info, err := Call(context.Background(), cl, Community, Empty{})
+	if want := (CommunityInfo{URL: text, Invite: code, Others: others}); err != nil || info.URL != want.URL || info.Invite != want.Invite || len(info.Others) != 1 || info.Others[0] != others[0] || info.Code != "" {
+		t.Errorf("community: %+v, %v; want %+v", info, err, want)
 	}
 
 	ifaces = ifaces[:1]
 	status, _, body = getPoster(t, api, "png")
 	wantCode(t, "no network", status, body, CodeNotOnNetwork)
+	if info, err := Call(context.Background(), cl, Community, Empty{}); err != nil || info.Code != CodeNotOnNetwork {
+		t.Errorf("community with no network: %+v, %v", info, err)
+	}
 }
 
 // TestPosterAtAGivenAddress: with the address given (caravan serve

@@ -104,11 +104,9 @@ func showCommunity(w io.Writer, n *node.Node, cf *communityFlags, made bool, int
 	}
 	fmt.Fprintf(w, "Community node: phones on this network join with their browser at\n  %s\n", p.URL)
 	if len(others) > 0 {
-		sv, _ := n.Serving()
-		port := sv.RelayAddr.(*net.TCPAddr).Port
 		fmt.Fprintf(w, "  This machine is on other networks too; phones there use:\n")
 		for _, o := range others {
-			fmt.Fprintf(w, "    %s (%s)\n", poster.New(o.Host, port, p.Invite).URL, o.Interface)
+			fmt.Fprintf(w, "    %s (%s)\n", o.URL, o.Interface)
 		}
 		fmt.Fprintf(w, "  If the address above is the wrong one, choose with --address HOST.\n")
 	}

@@ -136,8 +136,9 @@ export default {
 };
 
 // posterSection shows the community poster (GET /api/v1/poster) and
-// saves it as a picture or as a page to print; a node phones cannot reach
-// says why instead.
+// saves it as a picture or as a page to print. It asks GET community
+// first: a node phones cannot reach says why, in the catalogue's words
+// for the code, without a failed request.
 function posterSection() {
   const box = el('div', { id: 'poster-box', class: 'poster-box', 'aria-live': 'polite' });
   const save = (format, name) => {
@@ -154,14 +155,23 @@ function posterSection() {
     });
     return b;
   };
+  const unavailable = (text) => clear(box).append(el('p', { class: 'notice small', id: 'poster-unavailable' }, text));
   (async () => {
     try {
+      const info = await api.get('/api/v1/community');
+      if (!info.url) {
+        unavailable(info.code ? t('error.code.' + info.code) : info.error);
+        return;
+      }
       const u = URL.createObjectURL(await api.blob('/api/v1/poster?format=png'));
       const img = el('img', { src: u, alt: t('settings.poster.alt'), id: 'poster-preview', class: 'poster-preview' });
       img.addEventListener('load', () => { img.dataset.loaded = '1'; URL.revokeObjectURL(u); }, { once: true });
-      clear(box).append(img, el('div', { class: 'actions' }, save('html', 'caravan-poster.html'), save('png', 'caravan-poster.png')));
+      clear(box).append(
+        el('p', {}, t('settings.poster.address'), ' ', el('code', { id: 'poster-url' }, info.url)),
+        img,
+        el('div', { class: 'actions' }, save('html', 'caravan-poster.html'), save('png', 'caravan-poster.png')));
     } catch (err) {
-      clear(box).append(el('p', { class: 'notice small', id: 'poster-unavailable' }, errorText(err)));
+      unavailable(errorText(err));
     }
   })();
   return section(t('settings.poster.title'), { id: 'settings-poster' }, el('p', { class: 'help' }, t('settings.poster.help')), box);
