@@ -362,3 +362,31 @@ func TestSystemInterfaces(t *testing.T) {
 	addrs, err := Addresses(net.IPv4zero, ifs)
 	t.Logf("interfaces %v: addresses %v, %v", ifs, addrs, err)
 }
+
+// BenchmarkPNG draws the picture, as serve --community and each GET poster
+// do.
+func BenchmarkPNG(b *testing.B) {
+	p := New("192.168.1.23", 7447, "K7PMQ2XD")
+	var n int
+	for b.Loop() {
+		png, err := p.PNG()
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(png)
+	}
+	b.ReportMetric(float64(n), "bytes/poster")
+}
+
+func BenchmarkHTML(b *testing.B) {
+	p := New("192.168.1.23", 7447, "K7PMQ2XD")
+	var n int
+	for b.Loop() {
+		page, err := p.HTML()
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(page)
+	}
+	b.ReportMetric(float64(n), "bytes/page")
+}
