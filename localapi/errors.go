@@ -38,6 +38,8 @@ const (
 	CodeRefused          = "refused"           // the event was refused; Msg has the NIP-01 reason
 	CodeDiskFull         = "disk_full"         // the disk holding the data directory is full
 	CodeNotABundle       = "not_a_bundle"      // not a bundle this node can open: not one, the wrong passphrase or key, damaged headers, parts of different bundles, a newer format
+	CodeNotOnNetwork     = "not_on_network"    // phones cannot reach this node: it does not serve, listens on loopback only, or the machine is on no network
+	CodeNoPhonePage      = "no_phone_page"     // this node does not serve the phone page
 	CodeInternal         = "internal"          // something failed inside the node
 )
 
@@ -155,6 +157,8 @@ var codeStatus = map[string]int{
 	CodeRefused:          http.StatusUnprocessableEntity,
 	CodeDiskFull:         http.StatusInsufficientStorage,
 	CodeNotABundle:       http.StatusUnprocessableEntity,
+	CodeNotOnNetwork:     http.StatusConflict,
+	CodeNoPhonePage:      http.StatusConflict,
 	CodeInternal:         http.StatusInternalServerError,
 }
 

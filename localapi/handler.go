@@ -13,7 +13,8 @@
 // messages.go (private messages, people, groups), reports.go (reports,
 // drafts, search, the site), bundle.go (bundles), sync.go (the mesh:
 // peers, sync, policy), apps.go (handing out the program), ui.go (settings,
-// panic, what the web UI shows) and trust.go (feed and trust).
+// panic, what the web UI shows), trust.go (feed and trust) and poster.go
+// (the community poster).
 //
 // A JSON endpoint is a Route, declared once as a package-level var; the
 // server serves it with handle, and clients call it with Call:
@@ -23,7 +24,7 @@
 // These stay hand-written, because they stream, upgrade or carry bytes
 // rather than JSON: POST sync (progress as JSON lines), GET link (a
 // websocket), GET chat with follow=1 (JSON lines; without follow it is the
-// Route Chat), GET live (JSON lines), GET blob and GET qr (bytes out),
+// Route Chat), GET live (JSON lines), GET blob, qr and poster (bytes out),
 // POST bundle/download (bytes out), and the uploads POST bundle/upload,
 // files, import, attachments and qr/read (bytes in, JSON out).
 //
@@ -56,6 +57,8 @@ type Handler struct {
 	// peer book cannot be read.
 	mesh    *mesh.Service
 	meshErr error
+	// place is where the poster says phones reach this node (poster.go).
+	place posterPlace
 	// patterns lists the routes served, for the docs test.
 	patterns []string
 }
@@ -72,6 +75,7 @@ func NewHandler(n *node.Node, token string) *Handler {
 	h.routesApps()
 	h.routesUI()
 	h.routesTrust()
+	h.routesPoster()
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Code: CodeNotFound, Msg: fmt.Sprintf("no API endpoint %s %s", r.Method, r.URL.Path)})
 	})

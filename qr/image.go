@@ -46,16 +46,26 @@ func PNG(text string) ([]byte, error) {
 	return q.PNG(-pngModule)
 }
 
+// Bitmap is text's QR code as rows of modules, true where a module is
+// dark, with the quiet zone (4 modules on each side), for drawing it in
+// other ways (a poster, SVG).
+func Bitmap(text string) ([][]bool, error) {
+	q, err := qrcode.New(text, Level)
+	if err != nil {
+		return nil, err
+	}
+	return q.Bitmap(), nil
+}
+
 // Terminal draws text as a QR code with Unicode half blocks, two module
 // rows per line, light modules drawn as blocks so the code reads correctly
 // on the usual dark terminal background (scanners also read it inverted).
 // Width is the number of columns the drawing takes.
 func Terminal(text string) (drawing string, width int, err error) {
-	q, err := qrcode.New(text, Level)
+	bm, err := Bitmap(text)
 	if err != nil {
 		return "", 0, err
 	}
-	bm := q.Bitmap() // true is a dark module; includes the quiet zone
 	var b strings.Builder
 	for y := 0; y < len(bm); y += 2 {
 		for x := range bm[y] {

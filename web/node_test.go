@@ -31,6 +31,8 @@ type testNode struct {
 	Name string
 	Node *node.Node
 	UI   *web.Server
+	// Handler is the local API the UI serves.
+	Handler *localapi.Handler
 	// API is a client of the node's local API, with the token.
 	API   *localapi.Client
 	Token string
@@ -98,7 +100,8 @@ func startNode(t *testing.T, name string, opts ...nodeOption) *testNode {
 	b := make([]byte, 32)
 	rand.Read(b)
 	tn.Token = hex.EncodeToString(b)
-	tn.UI = web.New(localapi.NewHandler(n, tn.Token), tn.Token, n)
+	tn.Handler = localapi.NewHandler(n, tn.Token)
+	tn.UI = web.New(tn.Handler, tn.Token, n)
 	tn.UI.SetClock(tn.Clock.Now)
 	tn.serve()
 	t.Cleanup(tn.stopServing)

@@ -31,6 +31,18 @@ NIP-11) listens on 127.0.0.1:7447 unless --listen says otherwise; use --listen
 API, for the other caravan commands and the web UI, always stays on this
 machine.
 
+With --community it is a community node: it listens on the local network
+(0.0.0.0:7447, unless --listen or config.json say where), serves the phone
+page, where people join from their phone's browser with nothing to install,
+and prints a poster for them: a QR code of its address, with a few lines in
+English, Spanish, Russian and Kazakh. The poster is also written to the data
+directory (poster.html to print on A4, poster.png) and shown in the web UI's
+settings. --invite makes phones present the invitation code printed on the
+poster before they may write here; the code is made once and kept in
+config.json (guests.invite). The poster names this machine's address on its
+network; --address HOST names another (a host name, or the address a
+hotspot gives it).
+
 The passphrase is asked for in a terminal, or read from --passphrase-file or
 $CARAVAN_PASSPHRASE. Without one the node still runs and carries events:
  - on first run it starts with no identity; create one, with a passphrase,
@@ -52,9 +64,13 @@ func serve(c *cli, name string, args []string, openUI bool) error {
 	apiAddr := fs.String("api", "", "local API `ADDR`ess, loopback only (default from config.json, else "+node.DefaultAPI+")")
 	noLAN := fs.Bool("no-lan", false, "do not announce this node or look for others on the local network (mDNS)")
 	proxy := fs.String("proxy", "", "SOCKS5 proxy `URL` for links to peers and relays (socks5://127.0.0.1:9050 for Tor)")
+	community := addCommunityFlags(fs)
 	ps := addPassFlags(fs, true)
 	args, err := c.args(cmd, fs, args, 0, 0)
 	if err != nil {
+		return err
+	}
+	if err := community.check(); err != nil {
 		return err
 	}
 	if err := ps.check(); err != nil {
@@ -80,6 +96,15 @@ func serve(c *cli, name string, args []string, openUI bool) error {
 	}
 	if *listen == "" {
 		*listen = n.Config.Listen
+		if community.on {
+			*listen = communityListen(n.Config.Listen)
+		}
+	}
+	var inviteMade bool
+	if community.on {
+		if inviteMade, err = prepareCommunity(n, community); err != nil {
+			return cannotStart(err)
+		}
 	}
 	if *apiAddr == "" {
 		*apiAddr = n.Config.API
@@ -112,7 +137,9 @@ func serve(c *cli, name string, args []string, openUI bool) error {
 		return err
 	}
 	token := hex.EncodeToString(b)
-	ui := web.New(localapi.NewHandler(n, token), token, n)
+	api := localapi.NewHandler(n, token)
+	api.SetPosterAddress(community.address)
+	ui := web.New(api, token, n)
 	return cannotStart(n.Serve(c.ctx, node.ServeOptions{
 		Relay:      relayLn,
 		API:        apiLn,
@@ -126,6 +153,9 @@ func serve(c *cli, name string, args []string, openUI bool) error {
 			fmt.Fprintf(c.stdout, "  relay for Nostr apps and other nodes: listening on %s\n", rt.Relay)
 			fmt.Fprintf(c.stdout, "  local API for caravan commands:       listening on %s\n", rt.API)
 			fmt.Fprintf(c.stdout, "  web UI (this machine only):           %s/  ('caravan open' signs you in)\n", rt.API)
+			if community.on {
+				showCommunity(c.stdout, n, community, inviteMade, nil)
+			}
 			fmt.Fprintf(c.stdout, "Press Ctrl-C to stop.\n")
 			if openUI {
 				c.openBrowser(rt.API + "/#code=" + ui.MintCode())

@@ -22,7 +22,7 @@ func deps(t *testing.T, pkg string) []string {
 // TestLowPackagesHaveNoSQLite: what a phone or a carrier links to speak
 // Nostr, reconcile and carry events does not pull in the database.
 func TestLowPackagesHaveNoSQLite(t *testing.T) {
-	for _, pkg := range []string{"carry", "qr", "link", "negentropy", "msg", "event", "relay"} {
+	for _, pkg := range []string{"carry", "qr", "poster", "link", "negentropy", "msg", "event", "relay"} {
 		for _, d := range deps(t, pkg) {
 			if d == "modernc.org/sqlite" || strings.HasPrefix(d, "modernc.org/sqlite/") {
 				t.Errorf("%s depends on %s", pkg, d)

@@ -60,6 +60,10 @@ export async function download(path, body) {
   return { blob: await r.blob(), headers: r.headers };
 }
 
+// blob fetches a GET answer (a picture, a file to save) as a Blob, fresh
+// each time.
+export async function blob(path) { return (await request('GET', path)).blob(); }
+
 // objectURL fetches a GET answer (a blob, a QR code) as a blob: URL for
 // <img src>; the caller revokes it when done.
 const urls = new Map();

@@ -2,7 +2,7 @@
 // delivery receipts, the passphrase, and the emergency erase.
 import { t, lang } from '../i18n.js';
 import * as api from '../api.js';
-import { el, clear, page, field, showError, clearErrors, busy, toast, bytes } from '../ui.js';
+import { el, clear, page, field, showError, clearErrors, busy, toast, bytes, errorText } from '../ui.js';
 import { section, mb, fromMB } from './people-common.js';
 
 function num(n) {
@@ -128,11 +128,54 @@ export default {
 
     body.append(
       el('div', { class: 'ppl-grid' }, switches, ctx.me ? passphraseSection(ctx) : null),
+      posterSection(),
       section(t('settings.carry'), { id: 'settings-carry' }, policyForm),
       section(t('settings.usage'), { id: 'settings-usage' }, el('p', { class: 'help' }, t('settings.usageHelp')), usageBox),
       panicSection(ctx));
   },
 };
+
+// posterSection shows the community poster (GET /api/v1/poster) and
+// saves it as a picture or as a page to print. It asks GET community
+// first: a node phones cannot reach says why, in the catalogue's words
+// for the code, without a failed request.
+function posterSection() {
+  const box = el('div', { id: 'poster-box', class: 'poster-box', 'aria-live': 'polite' });
+  const save = (format, name) => {
+    const b = el('button', { type: 'button', class: 'btn', id: 'poster-save-' + format }, t('settings.poster.' + format));
+    b.addEventListener('click', async () => {
+      try {
+        const u = URL.createObjectURL(await busy(b, api.blob('/api/v1/poster?format=' + format)));
+        const a = el('a', { href: u, download: name, class: 'hidden-link' });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(u), 60000);
+      } catch (err) { toast(errorText(err), 'error'); }
+    });
+    return b;
+  };
+  const unavailable = (text) => clear(box).append(el('p', { class: 'notice small', id: 'poster-unavailable' }, text));
+  (async () => {
+    try {
+      const info = await api.get('/api/v1/community');
+      if (!info.url) {
+        unavailable(info.code ? t('error.code.' + info.code) : info.error);
+        return;
+      }
+      const u = URL.createObjectURL(await api.blob('/api/v1/poster?format=png'));
+      const img = el('img', { src: u, alt: t('settings.poster.alt'), id: 'poster-preview', class: 'poster-preview' });
+      img.addEventListener('load', () => { img.dataset.loaded = '1'; URL.revokeObjectURL(u); }, { once: true });
+      clear(box).append(
+        el('p', {}, t('settings.poster.address'), ' ', el('code', { id: 'poster-url' }, info.url)),
+        img,
+        el('div', { class: 'actions' }, save('html', 'caravan-poster.html'), save('png', 'caravan-poster.png')));
+    } catch (err) {
+      unavailable(errorText(err));
+    }
+  })();
+  return section(t('settings.poster.title'), { id: 'settings-poster' }, el('p', { class: 'help' }, t('settings.poster.help')), box);
+}
 
 function passphraseSection(ctx) {
   const enc = ctx.me.encrypted;
