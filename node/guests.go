@@ -280,8 +280,9 @@ func (n *Node) relayAuth(c *relay.Conn, ev *nostr.Event) error {
 	}
 	now := n.now()
 	// Hashed first, so that the comparison takes the same time whatever
-	// the lengths.
-	given, want := sha256.Sum256([]byte(strings.TrimSpace((*t)[1]))), sha256.Sum256([]byte(code))
+	// the lengths. Case does not count: people type the code from paper.
+	given := sha256.Sum256([]byte(strings.ToUpper(strings.TrimSpace((*t)[1]))))
+	want := sha256.Sum256([]byte(strings.ToUpper(code)))
 	right := subtle.ConstantTimeCompare(given[:], want[:]) == 1
 	if ok, wait := n.guests.guess(c.Address(), right, now); !ok {
 		return event.Reject(event.RateLimited, "too many wrong invitation codes from your address; try again in %s", wait)
