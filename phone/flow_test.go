@@ -1,7 +1,7 @@
 package phone_test
 
 import (
-	"testing"
+	"fmt"
 )
 
 // Steps a person takes on the page, for the tests.
@@ -30,9 +30,63 @@ func (p *phoneBrowser) createIdentity(tn *testNode, pass string) string {
 	return pk
 }
 
-func TestBrowserSmoke(t *testing.T) {
-	tn := startNode(t)
-	a := newPhone(t, "ann", "en-US")
-	a.createIdentity(tn, passA)
-	a.shot("chats")
+// npub is the phone's own npub, as its Me tab shows it.
+func (p *phoneBrowser) npub() string {
+	p.t.Helper()
+	p.show("#/me", "me")
+	var s string
+	p.evalInto(`document.getElementById('my-npub').value`, &s)
+	return s
+}
+
+// card is the phone's own contact card (the text of its QR code).
+func (p *phoneBrowser) card() string {
+	p.t.Helper()
+	p.show("#/me", "me")
+	var s string
+	p.evalInto(`document.getElementById('my-card').dataset.card`, &s)
+	return s
+}
+
+// addContact adds a contact from the text of their card or npub.
+func (p *phoneBrowser) addContact(card, petname string) {
+	p.t.Helper()
+	p.show("#/add", "add")
+	p.setField("#contact-text", card)
+	p.typeInto("#contact-name", petname)
+	p.click("#contact-save")
+	p.waitScreen("person")
+}
+
+// openChat opens the conversation with a contact (hex key).
+func (p *phoneBrowser) openChat(pk string) {
+	p.t.Helper()
+	p.show("#/person/"+pk, "person")
+	p.click("#write")
+	p.waitScreen("chat")
+}
+
+// send writes text in the open conversation and returns the message's
+// id, once it shows.
+func (p *phoneBrowser) send(text string) string {
+	p.t.Helper()
+	p.setField("#compose", text)
+	p.click("#send")
+	p.waitJS(fmt.Sprintf(`[...document.querySelectorAll('#messages li.msg.out')].some((li) => li.querySelector('.text')?.textContent === %s)`, jsString(text)))
+	var id string
+	p.evalInto(fmt.Sprintf(`[...document.querySelectorAll('#messages li.msg.out')].find((li) => li.querySelector('.text')?.textContent === %s).dataset.id`, jsString(text)), &id)
+	return id
+}
+
+// waitState waits until the page shows the message id in state.
+func (p *phoneBrowser) waitState(id, state string) {
+	p.t.Helper()
+	p.waitJS(fmt.Sprintf(`document.querySelector('#messages li[data-id=%q]')?.dataset.state === %s`, id, jsString(state)))
+}
+
+// waitIncoming waits until the open conversation shows an incoming
+// message with text.
+func (p *phoneBrowser) waitIncoming(text string) {
+	p.t.Helper()
+	p.waitJS(fmt.Sprintf(`[...document.querySelectorAll('#messages li.msg.in .text')].some((e) => e.textContent === %s)`, jsString(text)))
 }

@@ -7,7 +7,7 @@
 // the passphrase is dropped as soon as it has opened or sealed the key.
 import { generateSecretKey, getPublicKey, finalizeEvent } from 'nostr-tools/pure.js';
 import * as nip19 from 'nostr-tools/nip19.js';
-import * as nip44 from 'nostr-tools/nip44.js';
+import * as nip44 from './nip44.js';
 import * as nip49 from 'nostr-tools/nip49.js';
 import { bech32 } from '@scure/base';
 

@@ -136,7 +136,7 @@ export function conversationScreen(root, key) {
       await chat.send(others, v, group ? chat.groupName(room) : '');
       text.value = '';
     } catch (err) {
-      toast(t('chat.error.' + (['empty', 'too-many', 'no-recipient'].includes(err.message) ? err.message : 'other')), 'error');
+      toast(t('chat.error.' + (['empty', 'too-many', 'no-recipient', 'too-long'].includes(err.message) ? err.message : 'other')), 'error');
     } finally {
       sendBtn.disabled = false;
       text.focus();

@@ -6,7 +6,7 @@
 // moved back at random up to two days, and the wrap carries a NIP-40
 // expiration 30 days after its time, so carriers drop it then.
 import { generateSecretKey, finalizeEvent, verifyEvent, getEventHash } from 'nostr-tools/pure.js';
-import * as nip44 from 'nostr-tools/nip44.js';
+import * as nip44 from '../nip44.js';
 import { sign, encryptFor, decryptFrom, pubkey } from '../me.js';
 
 export const KIND_CHAT = 14;

@@ -21,8 +21,11 @@ import { rumor, wrap, unwrap, recipients, KIND_CHAT, KIND_FILE, KIND_WRAP, KIND_
 
 const SEEN = 'caravan.phone.seen'; // ids of wraps opened already (public ids)
 const MAX_SEEN = 5000;
-const CARRIED_EVERY = 20000; // ms between questions about carried wraps
+const CARRIED_EVERY = 10000; // ms between questions about carried wraps
 export const MAX_GROUP = 100;
+// MAX_RUMOR bounds a message's JSON: its seal, base64 and padded, must
+// fit in the wrap's NIP-44 plaintext (65,535 bytes).
+const MAX_RUMOR = 40000;
 
 const listeners = new Set();
 const wrapOwner = new Map(); // wrap id -> message id
@@ -92,7 +95,7 @@ export function rooms() {
   for (const m of store.all('msg')) {
     let r = by.get(m.room);
     if (!r) { r = { room: m.room, members: m.members, last: null, unread: 0 }; by.set(m.room, r); }
-    if (!r.last || m.at > r.last.at || (m.at === r.last.at && m.id > r.last.id)) r.last = m;
+    if (!r.last || later(m, r.last)) r.last = m;
     if (!m.outgoing && !m.read) r.unread++;
   }
   for (const g of store.all('group')) {
@@ -101,12 +104,20 @@ export function rooms() {
   return [...by.values()].sort((a, b) => (b.last?.at || 0) - (a.last?.at || 0));
 }
 
+// later orders messages by their time, then (within a second) by when
+// this phone got them.
+function later(a, b) {
+  if (a.at !== b.at) return a.at > b.at;
+  if ((a.got || 0) !== (b.got || 0)) return (a.got || 0) > (b.got || 0);
+  return a.id > b.id;
+}
+
 // groupName is the name given to a group (its subject), if any.
 export function groupName(room) { return store.get('group', room)?.name || ''; }
 
 // messages of a room, oldest first.
 export function messages(room) {
-  return store.all('msg').filter((m) => m.room === room).sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+  return store.all('msg').filter((m) => m.room === room).sort((a, b) => (later(a, b) ? 1 : -1));
 }
 
 // markRead marks a room's incoming messages read.
@@ -129,11 +140,13 @@ export async function send(others, text, subject) {
   const tags = to.map((k) => ['p', k]);
   if (subject) tags.push(['subject', subject]);
   const r = rumor(KIND_CHAT, text, tags);
+  // Sealed twice, the message must stay within NIP-44's 65,535 bytes.
+  if (new TextEncoder().encode(JSON.stringify(r)).length > MAX_RUMOR) throw new Error('too-long');
   const wraps = [];
   for (const k of [...to, me]) wraps.push(await wrap(r, k));
   const m = {
     id: r.id, room: roomOf(to), members: roomOf(to).split(','), from: me, kind: KIND_CHAT, text, subject: subject || '',
-    at: r.created_at, outgoing: true, read: true, state: 'phone', wraps: wraps.map((w) => w.id), okWraps: [], deliveredTo: [],
+    at: r.created_at, got: Date.now(), outgoing: true, read: true, state: 'phone', wraps: wraps.map((w) => w.id), okWraps: [], deliveredTo: [],
   };
   store.put('msg', m.id, m);
   for (const w of m.wraps) wrapOwner.set(w, m.id);
@@ -220,7 +233,7 @@ function incoming(w) {
   const outgoing = r.pubkey === me;
   const m = {
     id: r.id, room, members: room.split(','), from: r.pubkey, kind: r.kind, text: r.kind === KIND_FILE ? '' : r.content,
-    subject, at: r.created_at, outgoing, read: outgoing, state: outgoing ? 'node' : 'received', wraps: [], okWraps: [], deliveredTo: [],
+    subject, at: r.created_at, got: Date.now(), outgoing, read: outgoing, state: outgoing ? 'node' : 'received', wraps: [], okWraps: [], deliveredTo: [],
   };
   store.put('msg', m.id, m);
   if (subject && m.members.length > 2 && !store.get('group', room)) store.put('group', room, { room, name: subject });
