@@ -217,7 +217,7 @@ type phoneBrowser struct {
 	// wire (compressed, headers included).
 	received int64
 	shotDir  string
-	over    func() bool
+	over     func() bool
 }
 
 var (

@@ -179,3 +179,37 @@ func TestBrowserPhoneAndNode(t *testing.T) {
 	checkSecretsStayed(t, tn, ann, passA)
 	checkSecretsStayed(t, tn, bob, passB)
 }
+
+// TestBrowserTwoNodes: two phones at two nodes that sync with each other
+// (each has the other as a peer): the messages and their receipts cross
+// between the nodes.
+func TestBrowserTwoNodes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	n1 := startNode(t)
+	n2 := startNode(t)
+	relay := func(tn *testNode) string { return "ws://" + strings.TrimPrefix(tn.Base, "http://") }
+	if _, err := localapi.Call(ctx, n1.API, localapi.AddPeer, localapi.PeerRequest{URL: relay(n2)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := localapi.Call(ctx, n2.API, localapi.AddPeer, localapi.PeerRequest{URL: relay(n1)}); err != nil {
+		t.Fatal(err)
+	}
+	ann := newPhone(t, "ann", "en-US")
+	bob := newPhone(t, "bob", "es-ES")
+	annPK := ann.createIdentity(n1, passA)
+	bobPK := bob.createIdentity(n2, passB)
+	ann.addContact(bob.card(), "Bob")
+	bob.addContact(ann.card(), "Ann")
+	ann.openChat(bobPK)
+	id := ann.send("Across two nodes")
+	bob.openChat(annPK)
+	bob.waitIncoming("Across two nodes")
+	ann.waitState(id, "delivered")
+	reply := bob.send("Recibido")
+	ann.waitIncoming("Recibido")
+	bob.waitState(reply, "delivered")
+	bob.shot("bob-at-the-other-node")
+	checkSecretsStayed(t, n1, ann, passA)
+	checkSecretsStayed(t, n2, bob, passB)
+}

@@ -75,8 +75,8 @@ func newPlainIdentity() plainIdentity {
 	return plainIdentity{sk, pk}
 }
 
-func (p plainIdentity) PubKey() string                 { return p.pk }
-func (p plainIdentity) Sign(ev *nostr.Event) error     { return ev.Sign(p.sk) }
+func (p plainIdentity) PubKey() string             { return p.pk }
+func (p plainIdentity) Sign(ev *nostr.Event) error { return ev.Sign(p.sk) }
 func (p plainIdentity) ConversationKey(peer string) ([32]byte, error) {
 	return msg.ConversationKey(p.sk, peer)
 }

@@ -179,11 +179,13 @@ export function lock() {
 
 export function onLock(fn) { lockListeners.add(fn); return () => lockListeners.delete(fn); }
 
-// forget removes the key and everything kept with it from this phone.
+// forget removes the key and everything kept with it from this phone
+// (the language and the node's invitation code stay: they are not the
+// person's).
 export function forget() {
   lock();
   for (const k of Object.keys(localStorage)) {
-    if (k.startsWith('caravan.phone.') && k !== 'caravan.phone.lang') localStorage.removeItem(k);
+    if (k.startsWith('caravan.phone.') && k !== 'caravan.phone.lang' && k !== 'caravan.phone.invite') localStorage.removeItem(k);
   }
 }
 
