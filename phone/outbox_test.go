@@ -124,6 +124,29 @@ func TestBrowserHostileContent(t *testing.T) {
 	ann.waitText("#contacts", hostilePet)
 	ann.shot("hostile-petname")
 
+	// A stranger who takes the name of a verified contact is called out.
+	bob, impostor := newPlainIdentity(), newPlainIdentity()
+	ann.addContact(must(nipNpub(bob.pk)), "Bob")
+	ann.click("#verify")
+	ann.waitJS(`document.querySelector('[data-verified=true]')`)
+	fake := &nostr.Event{Kind: event.KindProfile, CreatedAt: nostr.Now(), Content: `{"name":"bob"}`, Tags: nostr.Tags{}}
+	fake.Sign(impostor.sk)
+	w2, err := msg.Wrap(msg.NewRumor(impostor.pk, event.KindChat, "It's me, Bob, new phone", nostr.Tags{{"p", annPK}}, time.Now()), annPK, impostor, msg.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range tn.Node.Ingest(ctx, fake, w2) {
+		if !r.OK() {
+			t.Fatalf("the node refused the impostor's events: %s", r.Message())
+		}
+	}
+	ann.show("#/chats", "chats")
+	ann.waitText("#rooms", "It's me, Bob")
+	ann.evalInto(`[...document.querySelectorAll('#rooms a.room')].find((a) => a.innerText.includes("It's me, Bob")).click()`, nil)
+	ann.waitScreen("chat")
+	ann.waitText("#impersonation", "not them")
+	ann.shot("impersonation")
+
 	var pwned any
 	var injected int
 	ann.evalInto(`window.__pwned ?? null`, &pwned)

@@ -2,7 +2,7 @@
 // group.
 import { t, plural } from '../i18n.js';
 import { el, user, field, fieldError, when, toast } from '../ui.js';
-import { nameOf, onNames } from '../names.js';
+import { nameOf, onNames, profileName } from '../names.js';
 import { pubkey } from '../me.js';
 import * as chat from './service.js';
 
@@ -27,7 +27,8 @@ export function chatsScreen(root) {
       list.append(el('li', {},
         el('a', { class: 'item room', href: '#/chat/' + chat.roomKey(r.room), 'data-room': chat.roomKey(r.room) },
           el('span', { class: 'room-top' },
-            user(roomTitle(r.room), 'span', { class: 'name' }),
+            el('span', { class: 'room-name' }, user(roomTitle(r.room), 'span', { class: 'name' }),
+              r.members.some((k) => k !== pubkey() && !chat.contact(k)) ? el('span', { class: 'badge badge-warn' }, t('chats.stranger')) : null),
             last ? user(when(last.at), 'span', { class: 'time' }) : null),
           el('span', { class: 'room-bottom' },
             last ? preview(last) : el('span', { class: 'muted' }, t('chats.noMessages')),
@@ -113,9 +114,16 @@ export function conversationScreen(root, key) {
   const list = el('ol', { class: 'messages', id: 'messages' });
   const draw = () => {
     title.replaceChildren(user(roomTitle(room)));
-    strangers.replaceChildren(...others.filter((k) => !chat.contact(k)).map((k) =>
-      el('p', { class: 'notice small' }, t('chat.stranger', { name: nameOf(k) }), ' ',
-        el('a', { href: '#/person/' + k }, t('chat.strangerSee')))));
+    strangers.replaceChildren(...others.filter((k) => !chat.contact(k)).map((k) => {
+      // Anyone can call themselves by a contact's name: say when a
+      // stranger does, as the node's chat does.
+      const claimed = profileName(k);
+      const like = claimed && chat.contacts().find((c) => c.verified && c.pubkey !== k && c.petname.toLocaleLowerCase() === claimed.toLocaleLowerCase());
+      return el('div', {},
+        like ? el('p', { class: 'warning small', role: 'alert', id: 'impersonation' }, t('chat.impersonation', { claimed, contact: like.petname })) : null,
+        el('p', { class: 'notice small' }, t('chat.stranger', { name: nameOf(k) }), ' ',
+          el('a', { href: '#/person/' + k }, t('chat.strangerSee'))));
+    }));
     list.replaceChildren(...chat.messages(room).map((m) => el('li', {
       class: 'msg ' + (m.outgoing ? 'out' : 'in'), 'data-id': m.id, 'data-state': m.state,
     },
