@@ -34,7 +34,20 @@ let started = false;
 let carriedSupported = true;
 let carriedTimer = null;
 
-function changed(what) { for (const fn of listeners) fn(what); }
+// changed tells listeners, once for a burst of changes (the backlog of
+// wraps read at start arrives one websocket message at a time).
+const pendingChanges = new Set();
+let changeTimer = null;
+function changed(what) {
+  pendingChanges.add(what);
+  if (changeTimer) return;
+  changeTimer = setTimeout(() => {
+    changeTimer = null;
+    const all = [...pendingChanges];
+    pendingChanges.clear();
+    for (const w of all) for (const fn of listeners) fn(w);
+  }, 30);
+}
 
 // onChange calls fn(what) after messages or contacts change; it returns
 // the function that stops it.
@@ -54,10 +67,18 @@ export function start() {
   scheduleCarried(1000);
 }
 
+let seenTimer = null;
+
+// remember notes a wrap as opened; the list is written once a burst of
+// wraps (the backlog at start) has been read.
 function remember(id) {
   seen.add(id);
-  if (seen.size > MAX_SEEN) seen = new Set([...seen].slice(-MAX_SEEN));
-  try { localStorage.setItem(SEEN, JSON.stringify([...seen])); } catch { /* full: opened again next time */ }
+  if (seenTimer) return;
+  seenTimer = setTimeout(() => {
+    seenTimer = null;
+    if (seen.size > MAX_SEEN) seen = new Set([...seen].slice(-MAX_SEEN));
+    try { localStorage.setItem(SEEN, JSON.stringify([...seen])); } catch { /* full: opened again next time */ }
+  }, 500);
 }
 
 // roomOf is the conversation of a set of keys: all members, us included,
