@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/caravan-mesh/caravan/msg"
 )
 
 // TestBrowserNIP44Vectors runs the official NIP-44 vectors (a copy of
@@ -84,4 +86,26 @@ func TestBrowserNIP44Vectors(t *testing.T) {
 		t.Errorf("only %d checks ran", res.Ran)
 	}
 	t.Logf("%d checks of the NIP-44 vectors passed in Chromium; nostr-tools alone encrypts plaintexts of %v bytes (beyond v2's 65535), which the page's wrapper refuses", res.Ran-len(res.Fails), res.LongAccepted)
+}
+
+// TestBrowserSafetyNumbers: the page computes safety numbers exactly as
+// package msg does, for keys in either order.
+func TestBrowserSafetyNumbers(t *testing.T) {
+	t.Parallel()
+	tn := startNode(t)
+	p := newPhone(t, "safety", "en-US")
+	p.open(tn.Base + "/")
+	p.waitScreen("welcome")
+	for i := 0; i < 5; i++ {
+		a, b := newPlainIdentity().pk, newPlainIdentity().pk
+		want, err := msg.SafetyNumber(a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [2]string
+		p.evalInto(`(async () => { const { safetyNumber } = await import('/phone/js/chat/safety.js'); return [safetyNumber(`+jsString(a)+`, `+jsString(b)+`), safetyNumber(`+jsString(b)+`, `+jsString(a)+`)]; })()`, &got)
+		if got[0] != want || got[1] != want {
+			t.Errorf("keys %s and %s: the page computes %q, package msg %q", a[:8], b[:8], got, want)
+		}
+	}
 }

@@ -138,7 +138,10 @@ export function unlockScreen(root, unlocked) {
     el('p', {}, t('unlock.intro')),
     el('p', { class: 'key' }, user(me.shortNpub(me.pubkey()))),
     form,
-    other));
+    other,
+    // The passphrase is typed here at each visit: the place to say how
+    // far this page can be trusted.
+    trustNotice()));
   pass.focus();
 }
 
