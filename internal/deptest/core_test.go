@@ -17,7 +17,7 @@ import (
 // features are the packages built on the core. They may reach its store,
 // keyring and policy (through internal/nodehost); they never import one
 // another.
-var features = []string{"chat", "reports", "bundles", "mesh"}
+var features = []string{"chat", "reports", "bundles", "mesh", "phone"}
 
 // TestCoreKeepsItsParts: the core exports no field and no method that
 // gives out its keyring, store or policy. Clients use its methods;

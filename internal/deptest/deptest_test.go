@@ -12,7 +12,7 @@ import (
 
 const module = "github.com/caravan-mesh/caravan/"
 
-var core = []string{"event", "store", "keys", "relay", "negentropy", "policy", "carry", "link", "node", "chat", "reports", "blossom", "media", "publish", "markdown", "site", "bundle", "bundles", "mesh", "qr", "poster", "apps", "sim"}
+var core = []string{"event", "store", "keys", "relay", "negentropy", "policy", "carry", "link", "node", "chat", "reports", "blossom", "media", "publish", "markdown", "site", "bundle", "bundles", "mesh", "qr", "poster", "apps", "sim", "phone"}
 
 var clients = []string{"localapi", "web", "cmd/"}
 
