@@ -15,6 +15,7 @@ import (
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/mesh"
 	"github.com/caravan-mesh/caravan/node"
+	"github.com/caravan-mesh/caravan/phone"
 	"github.com/caravan-mesh/caravan/store"
 	"github.com/caravan-mesh/caravan/web"
 )
@@ -78,6 +79,9 @@ func serve(c *cli, name string, args []string, openUI bool) error {
 	if _, err := mesh.New(n); err != nil {
 		return err
 	}
+	// The phone page on the relay port, when config.json's phone_page is
+	// on; otherwise "/" says how to turn it on.
+	phone.New(n)
 	if *listen == "" {
 		*listen = n.Config.Listen
 	}
