@@ -84,9 +84,11 @@ export function mount(root, api) {
   });
 
   function meta(ev, extra) {
-    const contact = typeof api.isContact === 'function' && api.isContact(ev.pubkey);
+    const mine = ev.pubkey === api.pubkey();
+    const contact = !mine && typeof api.isContact === 'function' && api.isContact(ev.pubkey);
     return h('p', { class: 'feed-meta' },
       h('span', { class: 'feed-author', dir: 'auto', 'data-user': true }, api.nameOf(ev.pubkey)),
+      mine ? h('span', { class: 'feed-badge feed-you' }, t('feed.you')) : null,
       contact ? h('span', { class: 'feed-badge feed-contact' }, t('feed.contact')) : null,
       h('time', { datetime: new Date(ev.created_at * 1000).toISOString(), title: loc.fullTime(ev.created_at) }, loc.when(ev.created_at)),
       extra);
