@@ -441,7 +441,7 @@ func TestFeedComposeReportWithPhoto(t *testing.T) {
 	}
 	for _, m := range jpegSegments(t, stored) {
 		if (m >= 0xe1 && m <= 0xef) || m == 0xfe {
-			t.Errorf("the stored photo keeps an APP%d/COM segment (%#x): % x", m-0xe0, m, jpegSegments(t, stored))
+			t.Errorf("the stored photo keeps a metadata segment (marker %#x; APP1-15 or COM); its markers: % x", m, jpegSegments(t, stored))
 		}
 	}
 	for _, leak := range []string{"Exif\x00", "http://ns.adobe.com/xap", "ICC_PROFILE", "GPS", "43,14", "Republic Square"} {
@@ -537,4 +537,54 @@ func feedCatalogue(t *testing.T, lang string) map[string]string {
 		t.Fatalf("%s/feed.json: %v", lang, err)
 	}
 	return m
+}
+
+// A report's markdown is anyone's: texts made to be slow to parse (deep
+// nesting, thousands of unclosed brackets and markers) are drawn in
+// bounded work, nesting stops at its limit, and the page stays alive.
+// Times are logged, not asserted:
+//
+//	go test -run TestFeedMarkdownBoundedWork -v ./phone
+func TestFeedMarkdownBoundedWork(t *testing.T) {
+	fn := startFeedNode(t, node.Config{})
+	b := newFeedBrowser(t, fn)
+	b.open(newFeedKey(t), "en")
+	const n = 256 << 10 // the largest event a node takes, by default
+	var res []struct {
+		Name  string
+		Ms    float64
+		Depth int
+		Nodes int
+	}
+	b.eval(fmt.Sprintf(`(async () => {
+		const { render } = await import('/phone/js/feed/markdown.js');
+		const el = (tag, attrs) => { const e = document.createElement(tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); return e; };
+		const { makeH } = await import('/phone/js/feed/util.js');
+		const h = makeH(el);
+		const opts = { h, image: () => h('span', {}), link: (href, kids) => h('a', { href }, kids) };
+		const n = %d;
+		const fill = (s) => s.repeat(Math.ceil(n / s.length)).slice(0, n);
+		const cases = {
+			brackets: fill('['), 'links-unclosed': fill('[a]('), emphasis: fill('*a'), mixed: fill('**_~~'),
+			backticks: fill('`+"`"+`') + 'x', quotes: fill('> ') + 'x', lists: fill('- ') + 'x',
+			'indented-lists': fill('  '.repeat(20) + '- x\n'), entities: fill('&#x61;&amp;'), urls: fill('https://a.b/(c) '),
+		};
+		const depth = (e) => 1 + Math.max(0, ...[...e.children].map(depth));
+		const out = [];
+		for (const [name, src] of Object.entries(cases)) {
+			const t0 = performance.now();
+			const d = render(src, opts);
+			out.push({ Name: name, Ms: performance.now() - t0, Depth: depth(d), Nodes: d.querySelectorAll('*').length });
+		}
+		return out;
+	})()`, n), &res)
+	for _, r := range res {
+		t.Logf("%-15s %6.0f ms, %6d elements, %3d deep", r.Name, r.Ms, r.Nodes, r.Depth)
+		if r.Depth > 2*16+4 {
+			t.Errorf("%s: elements nest %d deep; nesting should stop at 16 quotes or lists", r.Name, r.Depth)
+		}
+	}
+	if len(res) != 10 {
+		t.Fatalf("measured %d cases", len(res))
+	}
 }
