@@ -102,8 +102,6 @@ func startFeedNode(t *testing.T, cfg node.Config) *feedNode {
 	return fn
 }
 
-var importMapRE = regexp.MustCompile(`(?s)<script type="importmap">(.*?)</script>`)
-
 // serve answers for the test page: "/" and /harness/ from testdata/feed,
 // /phone/ from the package's assets. The page gets a CSP as strict as the
 // phone page's: its scripts only, its import map by hash, connections and
