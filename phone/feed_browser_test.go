@@ -485,7 +485,7 @@ func TestFeedComposeReportWithPhoto(t *testing.T) {
 
 // The node's refusals reach the writer in the catalogue's words: an
 // event over the node's rate limit ("rate-limited: ...") and a photo from
-// a key the node takes no uploads from.
+// a key an invite-only node has not admitted ("restricted: ...").
 func TestFeedRefusalsInCatalogueWords(t *testing.T) {
 	// A rate below one event per burst: every event is refused, and the
 	// node's clock stands still, so no tokens come back.
@@ -493,7 +493,6 @@ func TestFeedRefusalsInCatalogueWords(t *testing.T) {
 	es := feedCatalogue(t, "es")
 	stranger := newFeedKey(t)
 	b := newFeedBrowser(t, fn)
-	b.allow("the server responded with a status of 403") // the refused upload, as the browser logs it
 	b.open(stranger, "es")
 	b.tap("#feed-write")
 	b.typeInto("#feed-note-text", "Hola")
@@ -509,6 +508,12 @@ func TestFeedRefusalsInCatalogueWords(t *testing.T) {
 	if err := os.WriteFile(file, photo, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A node that takes uploads only from invited guests.
+	fn = startFeedNode(t, node.Config{Guests: node.Guests{Invite: "TULIP42"}})
+	b = newFeedBrowser(t, fn)
+	b.allow("the server responded with a status of 403") // the refused upload, as the browser logs it
+	b.open(stranger, "es")
+	b.tap("#feed-write")
 	b.tap("#feed-kind-report")
 	b.typeInto("#feed-title", "Agua")
 	b.typeInto("#feed-body", "Hay agua.")
@@ -516,8 +521,8 @@ func TestFeedRefusalsInCatalogueWords(t *testing.T) {
 	b.waitJS(`!!document.querySelector('#feed-photo-clean')`)
 	b.tap("#feed-publish")
 	b.waitJS(`document.querySelector('#feed-compose-status')?.classList.contains('feed-error')`)
-	if got := b.text("#feed-compose-status"); !strings.Contains(got, es["feed.upload.notAllowed"]) {
-		t.Errorf("a refused upload says %q; want %q", got, es["feed.upload.notAllowed"])
+	if got := b.text("#feed-compose-status"); !strings.Contains(got, es["feed.refused.restricted"]) {
+		t.Errorf("a refused upload says %q; want %q", got, es["feed.refused.restricted"])
 	}
 	b.shot("es-upload-refused")
 	if raws, _ := fn.n.Query(context.Background(), nostr.Filter{Authors: []string{stranger.pk}}, 10); len(raws) != 0 {

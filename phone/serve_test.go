@@ -155,7 +155,7 @@ func TestServeLeavesAPIAlone(t *testing.T) {
 		w.WriteHeader(http.StatusTeapot)
 		return true
 	})
-	for _, c := range []struct{ method, path string }{{"POST", "/phone/v1/carried"}, {"GET", "/phone/v1/x"}, {"POST", "/"}, {"PUT", "/phone/js/app.js"}} {
+	for _, c := range []struct{ method, path string }{{"POST", "/phone/v1/elsewhere"}, {"GET", "/phone/v1/x"}, {"POST", "/"}, {"PUT", "/phone/js/app.js"}} {
 		req, _ := http.NewRequest(c.method, tn.Base+c.path, nil)
 		r, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -7,7 +7,7 @@ import { t, setLang, pick, onLang, lang, plural } from './i18n.js';
 import { el, clear } from './ui.js';
 import * as me from './me.js';
 import * as node from './node.js';
-import { nameOf } from './names.js';
+import { nameOf, onNames } from './names.js';
 import * as chat from './chat/service.js';
 import { welcomeScreen, createScreen, bringScreen, unlockScreen, backupScreen, meScreen } from './identity.js';
 import { chatsScreen, conversationScreen, newChatScreen, newGroupScreen } from './chat/chats.js';
@@ -92,7 +92,8 @@ async function publicScreen(root) {
     try {
       const feed = await import(spec);
       const api = {
-        t, plural, lang, el, nameOf,
+        t, plural, lang, el, nameOf, onNames,
+        isContact: (pk) => !!chat.contact(pk),
         subscribe: node.subscribe, publish: node.publish, uploadBlob: node.uploadBlob,
         pubkey: me.pubkey, sign: me.sign,
       };
