@@ -48,7 +48,7 @@ const (
 // testNode is a real node in a temporary directory, serving its relay
 // endpoint (with the phone page) and its local API on loopback.
 type testNode struct {
-	t    *testing.T
+	t    testing.TB
 	Node *node.Node
 	Dir  string
 	// Base is the relay port's origin, where the phone page is:
@@ -77,7 +77,7 @@ func withPageOff() nodeOption { return func(c *nodeConfig) { c.pageOff = true } 
 
 // startNode opens a node, turns the phone page on and serves it until
 // the test ends, as 'caravan serve' does (cmd/caravan/serve.go).
-func startNode(t *testing.T, opts ...nodeOption) *testNode {
+func startNode(t testing.TB, opts ...nodeOption) *testNode {
 	t.Helper()
 	var cfg nodeConfig
 	for _, o := range opts {
@@ -202,7 +202,7 @@ func (l *dropListener) drop() {
 
 // phoneBrowser is one phone: a headless Chromium with its own profile.
 type phoneBrowser struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	ctx  context.Context
 
@@ -222,12 +222,12 @@ type phoneBrowser struct {
 
 var (
 	shotsMu    sync.Mutex
-	shotsTaken = map[*testing.T]int{}
+	shotsTaken = map[testing.TB]int{}
 )
 
 // newPhone starts a phone whose browser speaks lang (its interface
 // language and Accept-Language).
-func newPhone(t *testing.T, name, lang string) *phoneBrowser {
+func newPhone(t testing.TB, name, lang string) *phoneBrowser {
 	t.Helper()
 	browsertest.Require(t)
 	alloc := browsertest.Options(t,
@@ -555,7 +555,7 @@ func (p *phoneBrowser) saveShot(name string) error {
 // shotDir is where a test's screenshots go: $CARAVAN_ARTIFACTS, else
 // artifacts/screenshots at the repository's root, then phone- and the
 // test's name.
-func shotDir(t *testing.T) string {
+func shotDir(t testing.TB) string {
 	dir := os.Getenv("CARAVAN_ARTIFACTS")
 	if dir == "" {
 		root, _ := filepath.Abs("..")
@@ -574,7 +574,7 @@ func jsString(s string) string {
 
 // waitFor polls cond (a question to the node, which has no event to wait
 // on from outside) until it holds.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(waitTime)
 	for !cond() {

@@ -235,7 +235,11 @@ func (s *fileSet) versionIndex(html []byte) ([]byte, string, error) {
 	b.Write(html[:m[4]])
 	b.Write(js)
 	b.Write(html[m[5]:])
-	page := localRefRE.ReplaceAllFunc(b.Bytes(), func(ref []byte) []byte {
+	withPreloads, err := s.preloadEntry(b.Bytes(), im.Imports)
+	if err != nil {
+		return nil, "", err
+	}
+	page := localRefRE.ReplaceAllFunc(withPreloads, func(ref []byte) []byte {
 		sm := localRefRE.FindSubmatch(ref)
 		f, ok := s.files[strings.TrimPrefix(string(sm[2]), Prefix)]
 		if !ok {
@@ -246,6 +250,29 @@ func (s *fileSet) versionIndex(html []byte) ([]byte, string, error) {
 	m = importMapRE.FindSubmatchIndex(page)
 	sum := sha256.Sum256(page[m[4]:m[5]])
 	return page, "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'", nil
+}
+
+// entryRE finds the page's entry module.
+var entryRE = regexp.MustCompile(`<script type="module" src="/phone/([^"?#]+)"></script>`)
+
+// preloadEntry puts, before the page's entry module, a modulepreload link
+// for every module the entry imports statically (see modulePreloads).
+func (s *fileSet) preloadEntry(html []byte, imports map[string]string) ([]byte, error) {
+	m := entryRE.FindSubmatchIndex(html)
+	if m == nil {
+		return nil, errors.New(`no <script type="module" src="/phone/...">`)
+	}
+	mods, err := s.modulePreloads(string(html[m[2]:m[3]]), imports)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Write(html[:m[0]])
+	for _, p := range mods {
+		fmt.Fprintf(&b, "<link rel=\"modulepreload\" href=\"%s%s\">\n", Prefix, p)
+	}
+	b.Write(html[m[0]:])
+	return b.Bytes(), nil
 }
 
 // marshalSorted writes {"imports": m} with sorted keys, one a line, so the
