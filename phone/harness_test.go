@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/internal/browsertest"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/phone"
@@ -127,11 +127,11 @@ func (tn *testNode) serve() {
 	if tn.stop != nil {
 		t.Fatal("already serving")
 	}
-	relayLn, err := listen(tn.relayAddr)
+	relayLn, err := nodetest.Listen(tn.relayAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	apiLn, err := listen(tn.apiAddr)
+	apiLn, err := nodetest.Listen(tn.apiAddr)
 	if err != nil {
 		relayLn.Close()
 		t.Fatal(err)
@@ -154,8 +154,8 @@ func (tn *testNode) serve() {
 		t.Fatalf("serve: %v", err)
 	}
 	tn.stop = func() {
-		relayLn.drop()
-		apiLn.drop()
+		relayLn.Drop()
+		apiLn.Drop()
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
@@ -170,47 +170,6 @@ func (tn *testNode) stopServing() {
 		tn.stop()
 		tn.stop = nil
 	}
-}
-
-// dropListener is a listener that can close every connection it accepted.
-type dropListener struct {
-	net.Listener
-	mu      sync.Mutex
-	conns   []net.Conn
-	dropped bool
-}
-
-func listen(addr string) (*dropListener, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	return &dropListener{Listener: ln}, nil
-}
-
-func (l *dropListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.dropped {
-		c.Close()
-	} else {
-		l.conns = append(l.conns, c)
-	}
-	return c, nil
-}
-
-func (l *dropListener) drop() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.dropped = true
-	for _, c := range l.conns {
-		c.Close()
-	}
-	l.conns = nil
 }
 
 // phoneBrowser is one phone: a headless Chromium with its own profile.
