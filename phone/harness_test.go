@@ -462,6 +462,7 @@ func (p *phoneBrowser) shot(name string) {
 }
 
 func (p *phoneBrowser) saveShot(name string) error {
+	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, waitTime)
 	defer cancel()
 	return browsertest.Screenshot(ctx, p.t, p.shotDir, name)

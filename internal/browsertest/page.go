@@ -111,6 +111,7 @@ var (
 // scrolled page draws a sticky header in the middle), after two animation
 // frames: the layout asked for is painted.
 func Screenshot(ctx context.Context, t testing.TB, dir, name string) error {
+	t.Helper()
 	err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0), new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		return fmt.Errorf("screenshot %s: %w", name, err)
