@@ -69,7 +69,7 @@ func (fn *feedNode) pngBlob(w, h int) string {
 	if err := png.Encode(&buf, img); err != nil {
 		fn.t.Fatal(err)
 	}
-	sum, err := fn.n.PutBlob(context.Background(), buf.Bytes(), "image/png")
+	sum, err := fn.Node.PutBlob(context.Background(), buf.Bytes(), "image/png")
 	if err != nil {
 		fn.t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestFeedReportInReadersLanguage(t *testing.T) {
 	b.waitJS(`!document.querySelector('#feed-home').hidden && document.querySelectorAll('.feed-item').length === 2`)
 
 	// Pull to refresh: a finger drags the list down from its top.
-	b.eval(`document.querySelectorAll('.feed-item').forEach((e) => { e.dataset.old = '1'; }), 0`, nil)
+	b.evalInto(`document.querySelectorAll('.feed-item').forEach((e) => { e.dataset.old = '1'; }), 0`, nil)
 	touch := func(typ input.DispatchTouchEventType, y float64) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			p := input.DispatchTouchEventParams{Type: typ, TouchPoints: []*input.TouchPoint{{X: 195, Y: y}}}
@@ -227,7 +227,7 @@ func TestFeedHostileContentIsText(t *testing.T) {
 			Hrefs    []string
 			OnAttrs  []string
 		}
-		b.eval(`(() => {
+		b.evalInto(`(() => {
 			const tab = document.getElementById('feed-tab');
 			const els = [...tab.querySelectorAll('*')];
 			return {
@@ -370,14 +370,14 @@ func TestFeedComposeReportWithPhoto(t *testing.T) {
 	ctx := context.Background()
 	phoneKey := newFeedKey(t)
 	// The node takes uploads from its people's contacts.
-	if _, err := fn.n.NewIdentity("op", "", true); err != nil {
+	if _, err := fn.Node.NewIdentity("op", "", true); err != nil {
 		t.Fatal(err)
 	}
 	pub, _, err := keys.ParsePublicKey(phoneKey.pk)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fn.n.Follow(ctx, "op", pub, "", "phone"); err != nil {
+	if _, err := fn.Node.Follow(ctx, "op", pub, "", "phone"); err != nil {
 		t.Fatal(err)
 	}
 	photo := jpegWithGPS(t, 2400, 1800)
@@ -405,7 +405,7 @@ func TestFeedComposeReportWithPhoto(t *testing.T) {
 	b.tap("#feed-publish")
 	b.waitJS(`!document.querySelector('#feed-home').hidden && [...document.querySelectorAll('.feed-report .feed-title')].some((e) => e.innerText === 'Water at the school')`)
 
-	raws, err := fn.n.Query(ctx, nostr.Filter{Kinds: []int{event.KindReport}, Authors: []string{phoneKey.pk}}, 10)
+	raws, err := fn.Node.Query(ctx, nostr.Filter{Kinds: []int{event.KindReport}, Authors: []string{phoneKey.pk}}, 10)
 	if err != nil || len(raws) != 1 {
 		t.Fatalf("the node holds %d reports by the phone (%v), want 1", len(raws), err)
 	}
@@ -428,11 +428,11 @@ func TestFeedComposeReportWithPhoto(t *testing.T) {
 		fields[k] = v
 	}
 	sum := fields["x"]
-	meta, held, err := fn.n.BlobInfo(ctx, sum)
+	meta, held, err := fn.Node.BlobInfo(ctx, sum)
 	if err != nil || !held {
 		t.Fatalf("the report names blob %q, which the node does not hold (%v); tags %v", sum, err, ev.Tags)
 	}
-	stored, err := fn.n.BlobRange(ctx, sum, 0, meta.Size)
+	stored, err := fn.Node.BlobRange(ctx, sum, 0, meta.Size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,7 +525,7 @@ func TestFeedRefusalsInCatalogueWords(t *testing.T) {
 		t.Errorf("a refused upload says %q; want %q", got, es["feed.refused.restricted"])
 	}
 	b.shot("es-upload-refused")
-	if raws, _ := fn.n.Query(context.Background(), nostr.Filter{Authors: []string{stranger.pk}}, 10); len(raws) != 0 {
+	if raws, _ := fn.Node.Query(context.Background(), nostr.Filter{Authors: []string{stranger.pk}}, 10); len(raws) != 0 {
 		t.Errorf("the node holds %d events of the refused writer", len(raws))
 	}
 }
@@ -561,7 +561,7 @@ func TestFeedMarkdownBoundedWork(t *testing.T) {
 		Depth int
 		Nodes int
 	}
-	b.eval(fmt.Sprintf(`(async () => {
+	b.evalInto(fmt.Sprintf(`(async () => {
 		const { render } = await import('/phone/js/feed/markdown.js');
 		const el = (tag, attrs) => { const e = document.createElement(tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); return e; };
 		const { makeH } = await import('/phone/js/feed/util.js');

@@ -168,7 +168,7 @@ func TestFeedLanguagesDoNotLeakEnglish(t *testing.T) {
 		check := func(stage string) {
 			t.Helper()
 			var texts []string
-			b.eval(feedVisibleText, &texts)
+			b.evalInto(feedVisibleText, &texts)
 			if len(texts) < 3 {
 				t.Errorf("%s %s: only %q on screen", lang, stage, texts)
 			}

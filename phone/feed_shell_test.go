@@ -15,7 +15,7 @@ import (
 
 // ingest signs an event as k, made at, and stores it in n as a relay
 // client's would be.
-func ingest(t *testing.T, n *node.Node, k feedKey, kind int, at time.Time, tags nostr.Tags, content string) *nostr.Event {
+func ingest(t testing.TB, n *node.Node, k feedKey, kind int, at time.Time, tags nostr.Tags, content string) *nostr.Event {
 	t.Helper()
 	ev := &nostr.Event{Kind: kind, CreatedAt: nostr.Timestamp(at.Unix()), Tags: tags, Content: content}
 	if err := ev.Sign(k.sk); err != nil {

@@ -5,26 +5,21 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
+	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/caravan-mesh/caravan/internal/browsertest"
+	"github.com/caravan-mesh/caravan/internal/nodetest"
 	"github.com/caravan-mesh/caravan/localapi"
 	"github.com/caravan-mesh/caravan/node"
 	"github.com/caravan-mesh/caravan/phone"
-	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -65,6 +60,8 @@ type testNode struct {
 type nodeConfig struct {
 	identity string // name of an identity to make, unlocked
 	pageOff  bool
+	options  node.Options
+	page     func(http.ResponseWriter, *http.Request) bool
 }
 
 type nodeOption func(*nodeConfig)
@@ -75,6 +72,15 @@ func withIdentity(name string) nodeOption { return func(c *nodeConfig) { c.ident
 // withPageOff leaves the phone page off, as a node's default is.
 func withPageOff() nodeOption { return func(c *nodeConfig) { c.pageOff = true } }
 
+// withOptions opens the node with o (its keys still protected with the
+// weakest scrypt cost, for speed).
+func withOptions(o node.Options) nodeOption { return func(c *nodeConfig) { c.options = o } }
+
+// withPage serves page on the relay port in place of the phone page.
+func withPage(page func(http.ResponseWriter, *http.Request) bool) nodeOption {
+	return func(c *nodeConfig) { c.page = page }
+}
+
 // startNode opens a node, turns the phone page on and serves it until
 // the test ends, as 'caravan serve' does (cmd/caravan/serve.go).
 func startNode(t testing.TB, opts ...nodeOption) *testNode {
@@ -84,13 +90,20 @@ func startNode(t testing.TB, opts ...nodeOption) *testNode {
 		o(&cfg)
 	}
 	dir := t.TempDir()
-	n, err := node.Open(dir, node.Options{KeyLogN: 4})
+	if cfg.options.KeyLogN == 0 {
+		cfg.options.KeyLogN = 4
+	}
+	n, err := node.Open(dir, cfg.options)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	n.Config.PhonePage = !cfg.pageOff
-	phone.New(n)
+	if cfg.page != nil {
+		n.OnRelayHTTP(cfg.page)
+	} else {
+		n.Config.PhonePage = !cfg.pageOff
+		phone.New(n)
+	}
 	if cfg.identity != "" {
 		if _, err := n.NewIdentity(cfg.identity, "desk passphrase", false); err != nil {
 			t.Fatal(err)
@@ -114,11 +127,11 @@ func (tn *testNode) serve() {
 	if tn.stop != nil {
 		t.Fatal("already serving")
 	}
-	relayLn, err := listen(tn.relayAddr)
+	relayLn, err := nodetest.Listen(tn.relayAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	apiLn, err := listen(tn.apiAddr)
+	apiLn, err := nodetest.Listen(tn.apiAddr)
 	if err != nil {
 		relayLn.Close()
 		t.Fatal(err)
@@ -141,8 +154,8 @@ func (tn *testNode) serve() {
 		t.Fatalf("serve: %v", err)
 	}
 	tn.stop = func() {
-		relayLn.drop()
-		apiLn.drop()
+		relayLn.Drop()
+		apiLn.Drop()
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
@@ -157,47 +170,6 @@ func (tn *testNode) stopServing() {
 		tn.stop()
 		tn.stop = nil
 	}
-}
-
-// dropListener is a listener that can close every connection it accepted.
-type dropListener struct {
-	net.Listener
-	mu      sync.Mutex
-	conns   []net.Conn
-	dropped bool
-}
-
-func listen(addr string) (*dropListener, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	return &dropListener{Listener: ln}, nil
-}
-
-func (l *dropListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.dropped {
-		c.Close()
-	} else {
-		l.conns = append(l.conns, c)
-	}
-	return c, nil
-}
-
-func (l *dropListener) drop() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.dropped = true
-	for _, c := range l.conns {
-		c.Close()
-	}
-	l.conns = nil
 }
 
 // phoneBrowser is one phone: a headless Chromium with its own profile.
@@ -220,11 +192,6 @@ type phoneBrowser struct {
 	over     func() bool
 }
 
-var (
-	shotsMu    sync.Mutex
-	shotsTaken = map[testing.TB]int{}
-)
-
 // newPhone starts a phone whose browser speaks lang (its interface
 // language and Accept-Language).
 func newPhone(t testing.TB, name, lang string) *phoneBrowser {
@@ -239,7 +206,7 @@ func newPhone(t testing.TB, name, lang string) *phoneBrowser {
 	ctx, cancel := context.WithTimeout(context.Background(), browserTestTime)
 	actx, acancel := chromedp.NewExecAllocator(ctx, alloc...)
 	tctx, tcancel := chromedp.NewContext(actx)
-	p := &phoneBrowser{t: t, name: name, ctx: tctx, origins: map[string]bool{}, shotDir: shotDir(t)}
+	p := &phoneBrowser{t: t, name: name, ctx: tctx, origins: map[string]bool{}, shotDir: browsertest.ShotDir(t, "phone-")}
 	testDone := t.Context()
 	p.over = func() bool { return testDone.Err() != nil }
 	t.Cleanup(func() {
@@ -264,30 +231,11 @@ func (p *phoneBrowser) watch(ev any) {
 	if p.over() {
 		return
 	}
+	if msg := browsertest.Problem(ev, true); msg != "" {
+		p.problem("%s", msg)
+		return
+	}
 	switch ev := ev.(type) {
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert || ev.Type == runtime.ConsoleAPICalledTypeWarning {
-			var parts []string
-			for _, a := range ev.Args {
-				if a.Value != nil {
-					parts = append(parts, string(a.Value))
-				} else {
-					parts = append(parts, a.Description)
-				}
-			}
-			p.problem("console.%s: %s", ev.Type, strings.Join(parts, " "))
-		}
-	case *runtime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		text := d.Text
-		if d.Exception != nil && d.Exception.Description != "" {
-			text += " " + d.Exception.Description
-		}
-		p.problem("uncaught exception at %s:%d: %s", d.URL, d.LineNumber+1, text)
-	case *cdplog.EventEntryAdded:
-		if ev.Entry.Level == cdplog.EntryLevelError {
-			p.problem("browser log (%s): %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
-		}
 	case *page.EventJavascriptDialogOpening:
 		p.mu.Lock()
 		p.problems = append(p.problems, fmt.Sprintf("a %s dialog opened: %q", ev.Type, ev.Message))
@@ -430,20 +378,8 @@ func (p *phoneBrowser) reload() {
 // waitJS waits until the JavaScript expression cond is truthy.
 func (p *phoneBrowser) waitJS(cond string) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, waitTime)
-	defer cancel()
-	for {
-		_, err := chromedp.Run(ctx, chromedp.Poll[json.RawMessage](cond, chromedp.WithPollingTimeout(waitTime)))
-		if err == nil {
-			return
-		}
-		if ctx.Err() == nil && (strings.Contains(err.Error(), "context was destroyed") || strings.Contains(err.Error(), "Cannot find context")) {
-			continue
-		}
-		if errors.Is(err, chromedp.ErrPollingTimeout) || ctx.Err() != nil {
-			p.t.Fatalf("%s: waited %v for %s", p.name, waitTime, cond)
-		}
-		p.t.Fatalf("%s: wait for %s: %v", p.name, cond, err)
+	if err := browsertest.WaitJS(p.ctx, cond, waitTime); err != nil {
+		p.t.Fatalf("%s: %v", p.name, err)
 	}
 }
 
@@ -526,44 +462,10 @@ func (p *phoneBrowser) shot(name string) {
 }
 
 func (p *phoneBrowser) saveShot(name string) error {
+	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, waitTime)
 	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0), new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`, chromedp.EvalAwaitPromise)); err != nil {
-		return fmt.Errorf("screenshot %s: %w", name, err)
-	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		return fmt.Errorf("screenshot %s: %w", name, err)
-	}
-	shotsMu.Lock()
-	if shotsTaken[p.t] == 0 {
-		os.RemoveAll(p.shotDir)
-	}
-	shotsTaken[p.t]++
-	file := filepath.Join(p.shotDir, fmt.Sprintf("%02d-%s.png", shotsTaken[p.t], name))
-	shotsMu.Unlock()
-	if err := os.MkdirAll(p.shotDir, 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(file, png, 0o644); err != nil {
-		return err
-	}
-	p.t.Logf("screenshot %s", file)
-	return nil
-}
-
-// shotDir is where a test's screenshots go: $CARAVAN_ARTIFACTS, else
-// artifacts/screenshots at the repository's root, then phone- and the
-// test's name.
-func shotDir(t testing.TB) string {
-	dir := os.Getenv("CARAVAN_ARTIFACTS")
-	if dir == "" {
-		root, _ := filepath.Abs("..")
-		dir = filepath.Join(root, "artifacts", "screenshots")
-	}
-	name := strings.TrimPrefix(t.Name(), "TestBrowser")
-	name = regexp.MustCompile(`[^A-Za-z0-9_-]+`).ReplaceAllString(name, "-")
-	return filepath.Join(dir, "phone-"+strings.ToLower(name))
+	return browsertest.Screenshot(ctx, p.t, p.shotDir, name)
 }
 
 // jsString quotes s as a JavaScript string literal.

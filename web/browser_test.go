@@ -3,12 +3,8 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -16,10 +12,8 @@ import (
 	"time"
 
 	"github.com/caravan-mesh/caravan/internal/browsertest"
-	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -51,13 +45,6 @@ type browser struct {
 	over     func() bool // the test function has returned
 }
 
-// Screenshots are numbered in the order a test takes them, across its
-// browsers.
-var (
-	shotsMu    sync.Mutex
-	shotsTaken = map[*testing.T]int{}
-)
-
 type browserConfig struct {
 	lang string
 }
@@ -87,7 +74,7 @@ func newBrowser(t *testing.T, opts ...browserOption) *browser {
 	ctx, cancel := context.WithTimeout(context.Background(), browserTestTime)
 	actx, acancel := chromedp.NewExecAllocator(ctx, alloc...)
 	tctx, tcancel := chromedp.NewContext(actx)
-	b := &browser{t: t, ctx: tctx, origins: map[string]bool{}, shotDir: shotDir(t), logged: make(chan struct{})}
+	b := &browser{t: t, ctx: tctx, origins: map[string]bool{}, shotDir: browsertest.ShotDir(t, ""), logged: make(chan struct{})}
 	// What happens after the test function returned (a node stopped
 	// at cleanup before the browser) is no concern of the test's.
 	testDone := t.Context()
@@ -119,30 +106,11 @@ func (b *browser) watch(ev any) {
 	if b.over() {
 		return
 	}
+	if msg := browsertest.Problem(ev, false); msg != "" {
+		b.problem("%s", msg)
+		return
+	}
 	switch ev := ev.(type) {
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-			var parts []string
-			for _, a := range ev.Args {
-				if a.Value != nil {
-					parts = append(parts, string(a.Value))
-				} else {
-					parts = append(parts, a.Description)
-				}
-			}
-			b.problem("console.%s: %s", ev.Type, strings.Join(parts, " "))
-		}
-	case *runtime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		text := d.Text
-		if d.Exception != nil && d.Exception.Description != "" {
-			text += " " + d.Exception.Description
-		}
-		b.problem("uncaught exception at %s:%d: %s", d.URL, d.LineNumber+1, text)
-	case *cdplog.EventEntryAdded:
-		if ev.Entry.Level == cdplog.EntryLevelError {
-			b.problem("browser log (%s): %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
-		}
 	case *page.EventJavascriptDialogOpening:
 		b.mu.Lock()
 		b.problems = append(b.problems, fmt.Sprintf("a %s dialog opened: %q", ev.Type, ev.Message))
@@ -319,22 +287,8 @@ func (b *browser) waitScreen(name string) {
 // waitJS waits until the JavaScript expression cond is truthy.
 func (b *browser) waitJS(cond string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, waitTime)
-	defer cancel()
-	for {
-		_, err := chromedp.Run(ctx, chromedp.Poll[json.RawMessage](cond, chromedp.WithPollingTimeout(waitTime)))
-		if err == nil {
-			return
-		}
-		// A navigation replaces the page the condition was polled in:
-		// poll again in the new one.
-		if ctx.Err() == nil && (strings.Contains(err.Error(), "context was destroyed") || strings.Contains(err.Error(), "Cannot find context")) {
-			continue
-		}
-		if errors.Is(err, chromedp.ErrPollingTimeout) || ctx.Err() != nil {
-			b.t.Fatalf("waited %v for %s", waitTime, cond)
-		}
-		b.t.Fatalf("wait for %s: %v", cond, err)
+	if err := browsertest.WaitJS(b.ctx, cond, waitTime); err != nil {
+		b.t.Fatal(err)
 	}
 }
 
@@ -458,56 +412,7 @@ func (b *browser) saveShot(name string, before chromedp.Action[chromedp.Void]) e
 			return fmt.Errorf("screenshot %s: %w", name, err)
 		}
 	}
-	// From the top (a full-page capture of a scrolled page draws the sticky
-	// header in the middle), after two animation frames: the layout asked
-	// for is painted.
-	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0), new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`, chromedp.EvalAwaitPromise)); err != nil {
-		return fmt.Errorf("screenshot %s: %w", name, err)
-	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		return fmt.Errorf("screenshot %s: %w", name, err)
-	}
-	shotsMu.Lock()
-	if shotsTaken[b.t] == 0 {
-		os.RemoveAll(b.shotDir) // the shots of an earlier run
-	}
-	shotsTaken[b.t]++
-	file := filepath.Join(b.shotDir, fmt.Sprintf("%02d-%s.png", shotsTaken[b.t], name))
-	shotsMu.Unlock()
-	if err := os.MkdirAll(b.shotDir, 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(file, png, 0o644); err != nil {
-		return err
-	}
-	b.t.Logf("screenshot %s", file)
-	return nil
-}
-
-// shotDir is where a test's screenshots go: $CARAVAN_ARTIFACTS, else
-// artifacts/screenshots at the repository's root, then the test's name.
-func shotDir(t *testing.T) string {
-	dir := os.Getenv("CARAVAN_ARTIFACTS")
-	if dir == "" {
-		root, err := filepath.Abs(".")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for d := root; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				root = d
-				break
-			}
-			if filepath.Dir(d) == d {
-				break
-			}
-		}
-		dir = filepath.Join(root, "artifacts", "screenshots")
-	}
-	name := strings.TrimPrefix(t.Name(), "TestBrowser")
-	name = regexp.MustCompile(`[^A-Za-z0-9_-]+`).ReplaceAllString(name, "-")
-	return filepath.Join(dir, strings.ToLower(name))
+	return browsertest.Screenshot(ctx, b.t, b.shotDir, name)
 }
 
 // jsString quotes s as a JavaScript string literal.

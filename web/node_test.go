@@ -119,11 +119,11 @@ func (tn *testNode) serve() {
 	if tn.stop != nil {
 		t.Fatalf("%s is already serving", tn.Name)
 	}
-	relayLn, err := listen(tn.relayAddr)
+	relayLn, err := nodetest.Listen(tn.relayAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	apiLn, err := listen(tn.apiAddr)
+	apiLn, err := nodetest.Listen(tn.apiAddr)
 	if err != nil {
 		relayLn.Close()
 		t.Fatal(err)
@@ -149,8 +149,8 @@ func (tn *testNode) serve() {
 		// Drop every connection first, as a process that dies would:
 		// Serve's graceful shutdown alone would wait for the UI's live
 		// stream to end.
-		relayLn.drop()
-		apiLn.drop()
+		relayLn.Drop()
+		apiLn.Drop()
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("%s: serve: %v", tn.Name, err)
@@ -276,48 +276,6 @@ func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// dropListener is a listener that can close every connection it accepted.
-type dropListener struct {
-	net.Listener
-	mu      sync.Mutex
-	conns   []net.Conn
-	dropped bool
-}
-
-func listen(addr string) (*dropListener, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	return &dropListener{Listener: ln}, nil
-}
-
-func (l *dropListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.dropped {
-		c.Close()
-	} else {
-		l.conns = append(l.conns, c)
-	}
-	return c, nil
-}
-
-// drop closes the connections accepted so far and every later one.
-func (l *dropListener) drop() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.dropped = true
-	for _, c := range l.conns {
-		c.Close()
-	}
-	l.conns = nil
-}
 
 // clock is a clock that moves only when told.
 type clock struct {
