@@ -102,6 +102,10 @@ export function personScreen(root, pk) {
   if (!hex64.test(pk)) { location.hash = '#/people'; return; }
   const body = el('div', { class: 'page' });
   root.append(body);
+  // Made once: names and contacts redraw the screen as they arrive, and a
+  // tap that began on a button replaced since would be lost.
+  const actions = el('div', { class: 'actions' },
+    button(t('people.write'), () => { location.hash = '#/chat/' + chat.roomKey(chat.openRoom([pk])); }, { class: 'primary', id: 'write' }));
   const draw = () => {
     const c = chat.contact(pk);
     const claimed = profileName(pk);
@@ -112,8 +116,7 @@ export function personScreen(root, pk) {
       c ? verifiedBadge(c) : el('p', { class: 'notice', id: 'not-contact' }, t('people.notContact')),
       claimed && (!c || claimed !== c.petname) ? el('p', { class: 'muted small' }, t('people.claims'), ' ', user(claimed, 'q')) : null,
       el('p', { class: 'key small' }, user(nip19.npubEncode(pk))),
-      el('div', { class: 'actions' },
-        button(t('people.write'), () => { location.hash = '#/chat/' + chat.roomKey(chat.openRoom([pk])); }, { class: 'primary', id: 'write' })),
+      actions,
     ];
     if (c) {
       const pet = el('input', { id: 'petname', type: 'text', value: c.petname, maxlength: 64, autocomplete: 'off' });
