@@ -1,155 +1,30 @@
 package phone_test
 
 import (
-	"encoding/json"
-	"io/fs"
-	"path"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
+	"github.com/caravan-mesh/caravan/internal/cataloguetest"
 	"github.com/caravan-mesh/caravan/phone"
 )
 
-var langs = []string{"en", "es", "ru", "kk"}
+var langs = cataloguetest.Langs
 
 // catalogue reads every part of one language's catalogue.
 func catalogue(t *testing.T, lang string) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	parts, err := fs.Glob(phone.Assets, "i18n/"+lang+"/*.json")
-	if err != nil || len(parts) == 0 {
-		t.Fatalf("no catalogue for %s: %v", lang, err)
-	}
-	for _, p := range parts {
-		b, _ := fs.ReadFile(phone.Assets, p)
-		var m map[string]string
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		for k, v := range m {
-			if _, dup := out[k]; dup {
-				t.Errorf("%s: key %q is also in another part", p, k)
-			}
-			out[k] = v
-		}
-	}
-	return out
-}
-
-// pluralForms are the forms of a count each catalogue gives.
-var pluralForms = map[string][]string{
-	"en": {"one", "other"}, "es": {"one", "other"}, "ru": {"one", "few", "many", "other"}, "kk": {"one", "other"},
+	return cataloguetest.Read(t, phone.Assets, "i18n", lang)
 }
 
 // TestCataloguesComplete: every key the page's scripts ask for (t('key'),
-// a family t('prefix.' + x), plural('key', n)) is in the English
-// catalogue; every English key is in es, ru and kk with the same
-// placeholders, and counts have each language's plural forms.
+// a family t('prefix.' + x), plural('key', n), and the tab bar's keys,
+// which TABS in app.js names in an array) is in the English catalogue;
+// every English key is in es, ru and kk with the same placeholders, and
+// counts have each language's plural forms.
 func TestCataloguesComplete(t *testing.T) {
-	en := catalogue(t, "en")
-	used, prefixes, plurals := map[string]string{}, map[string]string{}, map[string]string{}
-	call := regexp.MustCompile(`\bt\(\s*'([a-zA-Z0-9_.-]+)'\s*([,)+])`)
-	pluralCall := regexp.MustCompile(`\bplural\(\s*'([a-zA-Z0-9_.-]+)'\s*,`)
-	// TABS in app.js names its keys in an array.
-	tabKey := regexp.MustCompile(`'(tab\.[a-z]+)'`)
-	fs.WalkDir(phone.Assets, "js", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || path.Ext(p) != ".js" {
-			return err
-		}
-		b, _ := fs.ReadFile(phone.Assets, p)
-		for _, m := range call.FindAllStringSubmatch(string(b), -1) {
-			if m[2] == "+" {
-				prefixes[m[1]] = p
-			} else {
-				used[m[1]] = p
-			}
-		}
-		for _, m := range tabKey.FindAllStringSubmatch(string(b), -1) {
-			used[m[1]] = p
-		}
-		for _, m := range pluralCall.FindAllStringSubmatch(string(b), -1) {
-			plurals[m[1]] = p
-		}
-		return nil
-	})
-	if len(used) < 50 {
-		t.Fatalf("found only %d t('...') calls: is the pattern still right?", len(used))
-	}
-	for k, p := range used {
-		if _, ok := en[k]; !ok {
-			t.Errorf("%s uses %q, which is not in the English catalogue", p, k)
-		}
-	}
-	for base, p := range plurals {
-		for _, f := range pluralForms["en"] {
-			if _, ok := en[base+"."+f]; !ok {
-				t.Errorf("%s counts with %q, and the English catalogue lacks %q", p, base, base+"."+f)
-			}
-		}
-	}
-	for pre, p := range prefixes {
-		found := false
-		for k := range en {
-			found = found || strings.HasPrefix(k, pre)
-		}
-		if !found {
-			t.Errorf("%s uses keys starting %q, and the English catalogue has none", p, pre)
-		}
-	}
-	ph := regexp.MustCompile(`\{\w+\}`)
-	isPlural := func(k string) (string, bool) {
-		i := strings.LastIndexByte(k, '.')
-		if i < 0 {
-			return "", false
-		}
-		switch k[i+1:] {
-		case "zero", "one", "two", "few", "many", "other":
-			_, one := en[k[:i]+".one"]
-			_, other := en[k[:i]+".other"]
-			return k[:i], one && other
-		}
-		return "", false
-	}
-	for _, l := range langs[1:] {
-		other := catalogue(t, l)
-		var missing []string
-		for k, v := range en {
-			tv, ok := other[k]
-			if !ok || strings.TrimSpace(tv) == "" {
-				missing = append(missing, k)
-				continue
-			}
-			a, b := ph.FindAllString(v, -1), ph.FindAllString(tv, -1)
-			sort.Strings(a)
-			sort.Strings(b)
-			if strings.Join(a, ",") != strings.Join(b, ",") {
-				t.Errorf("%s %q: placeholders %v, English has %v", l, k, b, a)
-			}
-		}
-		for k := range other {
-			if _, ok := en[k]; ok {
-				continue
-			}
-			if _, ok := isPlural(k); !ok {
-				t.Errorf("%s has %q, which English does not", l, k)
-			}
-		}
-		for k := range en {
-			if base, ok := isPlural(k); ok && strings.HasSuffix(k, ".other") {
-				for _, f := range pluralForms[l] {
-					if _, ok := other[base+"."+f]; !ok {
-						missing = append(missing, base+"."+f)
-					}
-				}
-			}
-		}
-		sort.Strings(missing)
-		if len(missing) > 0 {
-			t.Errorf("%s lacks %d strings: %v", l, len(missing), missing)
-		}
-	}
+	cataloguetest.Complete(t, phone.Assets, "js", func(l string) map[string]string { return catalogue(t, l) }, 50,
+		regexp.MustCompile(`'(tab\.[a-z]+)'`))
 }
 
 // visibleWords lists the page's own words now on screen: every visible
